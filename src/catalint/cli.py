@@ -1,0 +1,173 @@
+"""The `catalint` command line: parse options, call the layers below, pick reporters."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from catalint import __version__
+from catalint.config import ConfigError, Settings, load_app_config, load_settings
+from catalint.model import RunResult, Severity
+from catalint.report.json import JsonReporter
+from catalint.report.text import TextReporter
+from catalint.rules import REGISTRY
+from catalint.runner import LintRequest, Origin, UsageError, run
+
+FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+
+
+def _die(message: str) -> NoReturn:
+    click.echo(f"catalint: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="catalint")
+def main() -> None:
+    """Lint, resolve and sync Backstage catalog descriptors on Bitbucket Cloud."""
+
+
+def exit_code(result: RunResult, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = FAIL_ON[fail_on]
+    return 1 if any(f.severity >= threshold for f in result.findings) else 0
+
+
+def _settings(config: Path | None, app_configs: tuple[Path, ...], cwd: Path) -> Settings:
+    try:
+        settings = load_settings(config, cwd, explicit=config is not None)
+        if app_configs:
+            settings.app = load_app_config(list(app_configs))
+    except ConfigError as err:
+        _die(str(err))
+    return settings
+
+
+def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
+    roots = []
+    for loc in settings.app.locations:
+        origin = Origin(loc.type, loc.target, tuple(loc.allow) if loc.allow is not None else None)
+        if loc.type == "file":
+            path = Path(loc.target)
+            path = path if path.is_absolute() else cwd / path
+            if not path.exists():
+                _die(f"catalog.locations: file target {loc.target} does not exist")
+            roots.append((path, origin))
+    return roots
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "-c", type=click.Path(path_type=Path), help="catalint config (default: .catalint.yaml).")
+@click.option(
+    "--app-config",
+    "app_configs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Backstage app-config; repeatable, later files override earlier ones.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
+@click.option("--no-style", is_flag=True, help="Skip yamllint's style rules.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache folder.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: one per core).")
+@click.option(
+    "--placeholders",
+    type=click.Choice(["read", "assume"]),
+    default="read",
+    show_default=True,
+    help="`assume` treats every placeholder as readable (for files copied out of their repository).",
+)
+def lint(
+    paths: tuple[Path, ...],
+    config: Path | None,
+    app_configs: tuple[Path, ...],
+    fmt: str,
+    fail_on: str,
+    no_style: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
+    jobs: int,
+    placeholders: str,
+) -> None:
+    """Lint catalog descriptor files and folders (default: the current folder)."""
+    cwd = Path.cwd()
+    settings = _settings(config, app_configs, cwd)
+    app_roots = _app_roots(settings, cwd)
+    targets = list(paths) or ([] if app_roots else [Path(".")])
+    cache_root = None if no_cache else (cache_dir or _default_cache())
+    request = LintRequest(
+        paths=targets,
+        settings=settings,
+        cwd=cwd,
+        jobs=jobs,
+        cache_dir=cache_root,
+        assume_placeholders=placeholders == "assume",
+        style=not no_style and settings.yamllint is not None,
+        app_locations=app_roots,
+    )
+    try:
+        result = run(request)
+    except UsageError as err:
+        _die(str(err))
+    reporter = JsonReporter() if fmt == "json" else TextReporter(colour=_colour())
+    click.echo(reporter.render(result), nl=False)
+    sys.exit(exit_code(result, fail_on))
+
+
+def _default_cache() -> Path:
+    from catalint.cache import default_dir
+
+    return default_dir()
+
+
+def _colour() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@main.command("rules")
+def list_rules() -> None:
+    """List every rule with its id, default severity and summary."""
+    width = max(len(r) for r in REGISTRY)
+    for rule in REGISTRY.values():
+        marker = "B" if rule.backstage else " "
+        click.echo(f"{rule.id:<{width}}  {rule.severity.label:<7}  {marker}  {rule.summary}")
+    click.echo("\nB: Backstage itself rejects an entity with this problem. yamllint/<rule> ids come from yamllint.")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Explain one rule, with failing and passing examples."""
+    rule = REGISTRY.get(rule_id)
+    if rule is None:
+        if rule_id.startswith("yamllint/"):
+            click.echo(f"{rule_id} is yamllint's rule {rule_id[9:]!r}; see https://yamllint.readthedocs.io/en/stable/rules.html")
+            return
+        _die(f"unknown rule {rule_id!r}; `catalint rules` lists them")
+    click.echo(f"{rule.id} ({rule.severity.label}{', Backstage rejects' if rule.backstage else ''})")
+    click.echo(f"  {rule.summary}\n")
+    click.echo(rule.doc + "\n")
+    for title, attr in (("Fails", "FAILS"), ("Passes", "PASSES")):
+        example = getattr(rule.module, attr, "")
+        if example:
+            click.echo(f"{title}:\n")
+            for line in example.rstrip("\n").splitlines():
+                click.echo(f"    {line}")
+            click.echo()

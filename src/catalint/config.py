@@ -1,0 +1,316 @@
+"""One settings object: command-line options, `.catalint.yaml`, Backstage app-config, environment."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from catalint.engine import DEFAULT_MAX_BYTES
+from catalint.model import Severity
+from catalint.rules import REGISTRY
+
+CONFIG_NAMES = (".catalint.yaml", ".catalint.yml")
+YAMLLINT_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
+
+
+class ConfigError(Exception):
+    """A configuration file is wrong; the message names the file, the key and what is expected."""
+
+
+# A catalog-tuned yamllint profile: style problems are warnings, and checks that fight common
+# descriptor style (no `---`, long descriptions and URLs) are relaxed. Duplicate keys are
+# reported by catalint's own parser, so yamllint's copy is off.
+DEFAULT_YAMLLINT = """\
+extends: default
+rules:
+  document-start: disable
+  document-end: disable
+  key-duplicates: disable
+  comments-indentation: disable
+  comments:
+    min-spaces-from-content: 1
+    level: warning
+  line-length:
+    max: 200
+    allow-non-breakable-words: true
+    allow-non-breakable-inline-mappings: true
+    level: warning
+  truthy:
+    allowed-values: ["true", "false"]
+    check-keys: false
+    level: warning
+  indentation:
+    spaces: consistent
+    indent-sequences: whatever
+    level: warning
+  braces: {level: warning}
+  brackets: {level: warning}
+  colons: {level: warning}
+  commas: {level: warning}
+  empty-lines: {level: warning}
+  hyphens: {level: warning}
+  new-line-at-end-of-file: {level: warning}
+  new-lines: {level: warning}
+  trailing-spaces: {level: warning}
+"""
+
+
+@dataclass(slots=True)
+class CatalogLocation:
+    type: str
+    target: str
+    allow: list[str] | None = None
+
+
+@dataclass(slots=True)
+class CatalogRule:
+    allow: list[tuple[str, str | None]]
+    locations: list[dict[str, str]] | None = None
+
+
+@dataclass(slots=True)
+class AppConfig:
+    locations: list[CatalogLocation] = field(default_factory=list)
+    rules: list[CatalogRule] | None = None
+    bitbucket_cloud: list[dict[str, Any]] = field(default_factory=list)
+    reading_allow: list[dict[str, Any]] = field(default_factory=list)
+    given: bool = False
+
+
+@dataclass(slots=True)
+class Settings:
+    severity: dict[str, str] = field(default_factory=dict)
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    yamllint: str | None = DEFAULT_YAMLLINT
+    yamllint_origin: str = "catalint default"
+    max_file_size: int = DEFAULT_MAX_BYTES
+    kinds: dict[str, list[str]] = field(default_factory=dict)
+    allowed_hosts: list[str] = field(default_factory=list)
+    app: AppConfig = field(default_factory=AppConfig)
+    config_path: Path | None = None
+
+    def fingerprint(self) -> str:
+        """What changes lint results: the cache is keyed on it."""
+        data = [self.yamllint, self.max_file_size, sorted(self.kinds.items())]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def severity_for(self, rule_id: str, default: Severity) -> Severity | None:
+        """The configured severity of a rule, `default` when not configured, None when off."""
+        setting = self.severity.get(rule_id)
+        if setting is None and rule_id.startswith("yamllint/"):
+            setting = self.severity.get("yamllint")
+        if setting is None:
+            return default
+        if setting == "off":
+            return None
+        return Severity.parse(setting)
+
+
+def _fail(path: Path, key: str, problem: str) -> ConfigError:
+    return ConfigError(f"{path}: {key}: {problem}")
+
+
+def _load_yaml_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(err, 'problem', err)}") from None
+
+
+def find_config(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def load_settings(config: Path | None, cwd: Path, *, explicit: bool = False) -> Settings:
+    settings = Settings()
+    path = config if config is not None else find_config(cwd)
+    if path is not None:
+        if explicit and not path.is_file():
+            raise ConfigError(f"{path}: no such file")
+        _apply_file(settings, path)
+        settings.config_path = path
+    if settings.yamllint is not None and settings.yamllint_origin == "catalint default":
+        for folder in (cwd, *cwd.parents):
+            found = next((folder / n for n in YAMLLINT_NAMES if (folder / n).is_file()), None)
+            if found is not None:
+                settings.yamllint = found.read_text(encoding="utf-8")
+                settings.yamllint_origin = str(found)
+                break
+            if (folder / ".git").exists():
+                break
+    return settings
+
+
+_KNOWN_KEYS = {"rules", "include", "exclude", "yamllint", "max-file-size", "kinds", "allowed-hosts"}
+
+
+def _apply_file(settings: Settings, path: Path) -> None:
+    data = _load_yaml_file(path)
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, found {type(data).__name__}")
+    for key in data:
+        if key not in _KNOWN_KEYS:
+            raise _fail(path, str(key), f"unknown key; expected one of {', '.join(sorted(_KNOWN_KEYS))}")
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise _fail(path, "rules", "expected a mapping of rule id to error, warning, info or off")
+    for rule_id, level in rules.items():
+        if rule_id not in REGISTRY and not str(rule_id).startswith("yamllint"):
+            raise _fail(path, f"rules.{rule_id}", "unknown rule; `catalint rules` lists them")
+        text = "off" if level is False else str(level).lower()
+        if text not in ("error", "warning", "info", "off"):
+            raise _fail(path, f"rules.{rule_id}", f"expected error, warning, info or off, found {level!r}")
+        settings.severity[str(rule_id)] = text
+    for key in ("include", "exclude", "allowed-hosts"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _fail(path, key, "expected a list of strings")
+    settings.include = list(data.get("include", []))
+    settings.exclude = list(data.get("exclude", []))
+    settings.allowed_hosts = list(data.get("allowed-hosts", []))
+    if "max-file-size" in data:
+        size = data["max-file-size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise _fail(path, "max-file-size", f"expected a positive number of bytes, found {size!r}")
+        settings.max_file_size = size
+    kinds = data.get("kinds", {})
+    if not isinstance(kinds, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in kinds.items()
+    ):
+        raise _fail(path, "kinds", "expected a mapping of Kind to a list of apiVersions")
+    settings.kinds = {k: list(v) for k, v in kinds.items()}
+    if "yamllint" in data:
+        value = data["yamllint"]
+        if value is False or value == "off":
+            settings.yamllint = None
+        elif isinstance(value, dict):
+            settings.yamllint = yaml.safe_dump(value)
+        elif isinstance(value, str):
+            target = (path.parent / value).resolve()
+            if not target.is_file():
+                raise _fail(path, "yamllint", f"no yamllint config file at {target}")
+            settings.yamllint = target.read_text(encoding="utf-8")
+        else:
+            raise _fail(path, "yamllint", "expected false, a yamllint config mapping, or a path to one")
+        settings.yamllint_origin = str(path)
+    from catalint.style import check_config
+
+    if settings.yamllint is not None:
+        problem = check_config(settings.yamllint)
+        if problem:
+            raise _fail(path, "yamllint", problem)
+
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def substitute_env(value: Any, env: dict[str, str]) -> Any:
+    """Backstage's `${VAR}` substitution in app-config strings; `$${X}` escapes it."""
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+        parts = re.split(r"(\$\$\{)", value)
+        out = []
+        for part in parts:
+            if part == "$${":
+                out.append("${")
+            else:
+                out.append(_VAR.sub(lambda m: env.get(m.group(1), ""), part))
+        return "".join(out)
+    if isinstance(value, list):
+        return [substitute_env(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute_env(v, env) for k, v in value.items()}
+    return value
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = _merge(base.get(key), value) if key in base else value
+        return merged
+    return over
+
+
+def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> AppConfig:
+    """Merge app-config files like Backstage: later files override earlier ones, lists replace."""
+    env = dict(os.environ) if env is None else env
+    merged: Any = {}
+    for path in paths:
+        data = _load_yaml_file(path)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level")
+        merged = _merge(merged, data)
+    merged = substitute_env(merged, env)
+    source = paths[-1] if paths else Path("app-config")
+    app = AppConfig(given=bool(paths))
+    catalog = merged.get("catalog") or {}
+    if not isinstance(catalog, dict):
+        raise _fail(source, "catalog", "expected a mapping")
+    for i, entry in enumerate(catalog.get("locations") or []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str) or not isinstance(entry.get("target"), str):
+            raise _fail(source, f"catalog.locations[{i}]", "expected a mapping with string type and target")
+        allow: list[str] | None = None
+        for rule in entry.get("rules") or []:
+            if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
+                raise _fail(source, f"catalog.locations[{i}].rules", "expected a list of {allow: [Kind, ...]}")
+            allow = (allow or []) + [str(k) for k in rule["allow"]]
+        app.locations.append(CatalogLocation(entry["type"], entry["target"], allow))
+    if "rules" in catalog:
+        app.rules = []
+        for i, rule in enumerate(catalog.get("rules") or []):
+            if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
+                raise _fail(source, f"catalog.rules[{i}].allow", "expected a list of kinds")
+            allowed: list[tuple[str, str | None]] = []
+            for item in rule["allow"]:
+                if isinstance(item, str):
+                    allowed.append((item, None))
+                elif isinstance(item, dict) and isinstance(item.get("kind"), str):
+                    spec_type = item.get("spec.type")
+                    allowed.append((item["kind"], spec_type if isinstance(spec_type, str) else None))
+                else:
+                    raise _fail(source, f"catalog.rules[{i}].allow", f"expected a kind or {{kind, spec.type}}, found {item!r}")
+            locations = rule.get("locations")
+            if locations is not None:
+                for loc in locations:
+                    if not isinstance(loc, dict) or ("exact" in loc and "pattern" in loc):
+                        raise _fail(source, f"catalog.rules[{i}].locations", "each needs a type and one of exact or pattern")
+            app.rules.append(CatalogRule(allowed, locations))
+    integrations = merged.get("integrations") or {}
+    if isinstance(integrations, dict):
+        entries = integrations.get("bitbucketCloud") or []
+        if not isinstance(entries, list):
+            raise _fail(source, "integrations.bitbucketCloud", "expected a list")
+        app.bitbucket_cloud = [e for e in entries if isinstance(e, dict)]
+    backend = merged.get("backend") or {}
+    if isinstance(backend, dict) and isinstance(backend.get("reading"), dict):
+        app.reading_allow = [a for a in backend["reading"].get("allow") or [] if isinstance(a, dict)]
+    return app

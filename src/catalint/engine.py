@@ -1,0 +1,248 @@
+"""Lint one file: read, parse, validate each document, resolve what it points at, collect facts.
+
+Everything here depends only on the file and the files it names, so a result can be cached by
+the content hashes of both, and files can be linted in parallel processes. What needs every
+file at once (duplicates, unresolved references, catalog rules) runs later on the facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalint.model import DocumentSummary, Finding, Severity, Span
+from catalint.refs import RefError, parse_entity_ref
+from catalint.resolve.placeholders import Fetched, substitute
+from catalint.rules import REGISTRY, RESOLUTION_RULES
+from catalint.rules.base import EntityDoc, Problem
+from catalint.rules.entity_ref_format import refs_of
+from catalint.rules.unknown_kind import recognised
+from catalint.yaml.loader import load_text
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+# (yamllint rule, level, message, line, column), as the style hook reports them
+StyleProblem = tuple[str, str, str, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    key: str
+    kind: str
+    spec_type: str | None
+    document: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    target: str
+    field: str
+    document: int
+    entity: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A file a Location entity in this file points at, to be linted as well."""
+
+    location: str
+    type: str
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    documents: list[DocumentSummary] = field(default_factory=list)
+    declared: list[Declared] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    children: list[Child] = field(default_factory=list)
+    deps: dict[str, str | None] = field(default_factory=dict)
+    disabled: dict[int, frozenset[str]] = field(default_factory=dict)
+    disabled_file: frozenset[str] = frozenset()
+
+
+class Source:
+    """Where a file's bytes come from and how targets relative to it resolve (local or remote)."""
+
+    location: str
+    display: str
+
+    def read_bytes(self) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def fetch(self, target: str, *, purpose: str) -> Fetched:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclass(slots=True)
+class Options:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    assume_placeholders: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+    yamllint: Callable[[str, str], Iterable[StyleProblem]] | None = None
+    location_type: str = "url"
+
+
+_DISABLE = re.compile(r"#\s*catalint:\s*(disable(?:-file)?)(?:=([\w\-/,\s]+))?")
+
+
+def _directives(text: str) -> tuple[dict[int, frozenset[str]], frozenset[str]]:
+    lines: dict[int, frozenset[str]] = {}
+    whole: set[str] = set()
+    if "catalint:" not in text:
+        return lines, frozenset()
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DISABLE.search(line)
+        if not match:
+            continue
+        rules = frozenset(r.strip() for r in (match.group(2) or "all").split(",") if r.strip())
+        if match.group(1) == "disable-file":
+            whole |= rules
+        else:
+            # A comment alone on its line silences the next line; at the end of a line, that line.
+            target = number + 1 if line.lstrip().startswith("#") else number
+            lines[target] = lines.get(target, frozenset()) | rules
+    return lines, frozenset(whole)
+
+
+def lint_source(source: Source, options: Options) -> FileResult:
+    result = FileResult(source.display)
+    try:
+        raw = source.read_bytes()
+    except OSError as err:
+        result.findings.append(_file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source))
+        return result
+    if len(raw) > options.max_bytes:
+        result.findings.append(
+            _file_finding(
+                "file-too-large",
+                f"the file is {len(raw):,} bytes, over the {options.max_bytes:,}-byte limit; not parsed "
+                "(raise max-file-size in .catalint.yaml if this is intended)",
+                source,
+            )
+        )
+        return result
+    text = _decode(raw, source, result)
+    if text is None:
+        return result
+    result.disabled, result.disabled_file = _directives(text)
+    loaded = load_text(text)
+    for problem in loaded.problems:
+        result.findings.append(_finding(problem.rule, problem.message, source, problem.span, problem.index, None))
+    if options.yamllint is not None:
+        first_error = min((p.span.line for p in loaded.problems if p.rule == "yaml-syntax"), default=None)
+        for rule, level, message, line, column in options.yamllint(text, source.location):
+            if first_error is None or line < first_error:
+                severity = Severity.ERROR if level == "error" else Severity.WARNING
+                result.findings.append(
+                    Finding(f"yamllint/{rule}", severity, message, source.display, Span.point(line, column))
+                )
+    for ydoc in loaded.documents:
+        _lint_document(EntityDoc(ydoc, ydoc.data, source.display, options.settings), source, options, result)
+    return result
+
+
+def _decode(raw: bytes, source: Source, result: FileResult) -> str | None:
+    if b"\x00" in raw[:8192]:
+        result.findings.append(_file_finding("file-encoding", "the file is binary (it contains NUL bytes); not parsed", source))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        result.findings.append(
+            Finding(
+                "file-encoding",
+                REGISTRY["file-encoding"].severity,
+                f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); not parsed",
+                source.display,
+                Span.point(line),
+            )
+        )
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _lint_document(doc: EntityDoc, source: Source, options: Options, result: FileResult) -> None:
+    original = _normalise_annotations(doc.data)
+    read = None if options.assume_placeholders else (lambda t: source.fetch(t, purpose="placeholder"))
+    sub = substitute(original, read)
+    doc.memo["raw"] = original
+    doc.data = sub.data
+    ref = doc.ref
+    entity = ref.key if ref else None
+    problems: list[tuple[str, Problem]] = list(sub.problems)
+    for rule in REGISTRY.values():
+        if rule.check is not None:
+            problems.extend((rule.id, p) for p in rule.check(doc))
+    backstage_broken = any(REGISTRY[rule_id].backstage for rule_id, _ in problems if rule_id in REGISTRY)
+    if recognised(doc) and isinstance(doc.data, dict):
+        for resolution in RESOLUTION_RULES:
+            for rule_id, problem in resolution(doc, source, result, options):
+                problems.append((rule_id, problem))
+    for rule_id, problem in problems:
+        rule = REGISTRY[rule_id]
+        result.findings.append(
+            _finding(rule_id, problem.message, source, doc.span(problem.pointer, problem.on), doc.index, entity, rule.severity)
+        )
+    result.documents.append(
+        DocumentSummary(source.display, doc.index, doc.yaml.line, doc.kind, entity, not backstage_broken)
+    )
+    if ref is not None and not backstage_broken:
+        spec_type = doc.spec.get("type")
+        result.declared.append(
+            Declared(ref.key, ref.kind, spec_type if isinstance(spec_type, str) else None, doc.index, doc.span(("metadata", "name")))
+        )
+    for pointer, text, default_kind in refs_of(doc):
+        try:
+            target = parse_entity_ref(text, default_kind, doc.namespace)
+        except RefError:
+            continue
+        result.references.append(Reference(target.key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
+
+
+def _normalise_annotations(data: Any) -> Any:
+    """Backstage replaces an empty `annotations:` with `{}` before validating; so do we."""
+    if not isinstance(data, dict):
+        return data
+    meta = data.get("metadata")
+    if isinstance(meta, dict) and "annotations" in meta and not meta["annotations"] and meta["annotations"] != {}:
+        if not isinstance(meta["annotations"], list):
+            return {**data, "metadata": {**meta, "annotations": {}}}
+    return data
+
+
+def _finding(
+    rule: str,
+    message: str,
+    source: Source,
+    span: Span,
+    document: int | None,
+    entity: str | None,
+    severity: Severity | None = None,
+) -> Finding:
+    return Finding(rule, severity or REGISTRY[rule].severity, message, source.display, span, document, entity)
+
+
+def _file_finding(rule: str, message: str, source: Source) -> Finding:
+    return Finding(rule, REGISTRY[rule].severity, message, source.display, Span(1, 1, 1, 1))
+
+
+def apply_directives(result: FileResult) -> Iterator[Finding]:
+    """Drop findings silenced by `# catalint: disable=…` comments."""
+    for finding in result.findings:
+        if "all" in result.disabled_file or finding.rule in result.disabled_file:
+            continue
+        silenced = result.disabled.get(finding.span.line, frozenset())
+        if "all" in silenced or finding.rule in silenced:
+            continue
+        yield finding

@@ -1,0 +1,116 @@
+"""Small immutable values shared by every layer: severities, spans, findings, entity refs."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}; expected error, warning or info") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based region of a file; end_column is exclusive, as SARIF and editors expect."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int = 1) -> Span:
+        return cls(line, column, line, column + 1)
+
+
+FILE_START = Span(1, 1, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    path: str
+    span: Span = FILE_START
+    document: int | None = None
+    entity: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.span.line, self.span.column, self.rule)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.label,
+            "message": self.message,
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "document": self.document,
+            "entity": self.entity,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """Backstage's identity: lowercased `kind:namespace/name`."""
+        return f"{self.kind}:{self.namespace}/{self.name}".lower()
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSummary:
+    """One entry of `documents[]` in the JSON report."""
+
+    path: str
+    index: int
+    line: int
+    kind: str | None
+    entity: str | None
+    valid: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "index": self.index,
+            "line": self.line,
+            "kind": self.kind,
+            "entity": self.entity,
+            "valid": self.valid,
+        }
+
+
+@dataclass(slots=True)
+class RunResult:
+    files: int = 0
+    documents: list[DocumentSummary] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)

@@ -1,0 +1,1 @@
+"""Resolution of what descriptors point at: placeholders, Location targets, TechDocs folders."""

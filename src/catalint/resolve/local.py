@@ -1,0 +1,83 @@
+"""Resolve relative targets inside a checkout, the way Backstage resolves them against a file's URL.
+
+Descriptors in a checkout are registered in Backstage through their Bitbucket URL, so relative
+paths follow URL rules: `./x` and `x` are siblings of the file, a leading `/` is the repository
+root, and `..` may climb only as far as the root. Anything that would leave the root is refused
+and never read.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A resolved local path (absolute), or why it could not be resolved."""
+
+    path: Path | None = None
+    escapes: bool = False
+    remote: str | None = None
+
+
+def is_absolute_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return bool(parts.scheme) and len(parts.scheme) > 1 and (bool(parts.netloc) or parts.scheme == "mailto")
+
+
+class LocalResolver:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def resolve(self, base_file: Path, target: str) -> Target:
+        if is_absolute_url(target):
+            return Target(remote=target)
+        clean = unquote(target.split("?", 1)[0].split("#", 1)[0])
+        base_dir = base_file.parent.resolve()
+        try:
+            rel_base = base_dir.relative_to(self.root).as_posix()
+        except ValueError:
+            return Target(escapes=True)
+        joined = clean.lstrip("/") if clean.startswith("/") else posixpath.join(rel_base, clean)
+        normal = posixpath.normpath(joined) if joined else "."
+        if normal == ".." or normal.startswith("../") or posixpath.isabs(normal):
+            return Target(escapes=True)
+        candidate = self.root / normal
+        # A symlink inside the checkout may still point outside it; never follow it out.
+        real = Path(os.path.realpath(candidate))
+        if real != self.root and self.root not in real.parents:
+            return Target(escapes=True)
+        return Target(path=candidate)
+
+    def contains(self, path: Path) -> bool:
+        real = Path(os.path.realpath(path))
+        return real == self.root or self.root in real.parents
+
+    def expand(self, path: Path) -> list[Path]:
+        """Glob a target the way Bitbucket's reader expands `*` and `?` in file paths."""
+        text = str(path)
+        if not any(ch in text for ch in "*?["):
+            return [path] if path.is_file() else []
+        return sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file() and self.contains(Path(p)))
+
+
+def digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def find_root(start: Path) -> Path:
+    """The repository root above `start` (a folder with `.git`), or `start` itself."""
+    current = start.resolve()
+    for candidate in (current, *current.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return current

@@ -1,0 +1,107 @@
+"""`$text`, `$json` and `$yaml` substitution, as Backstage's PlaceholderProcessor does it.
+
+An object whose only key is `$text`, `$json` or `$yaml` with a string value is replaced by the
+file it names: `$text` by its text, the others by the parsed data. Objects with several keys
+where any is a `$` key, unknown resolvers (`$openapi`, `$ref`) and non-string values are left
+untouched, exactly as Backstage leaves them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalint.rules.base import Problem
+from catalint.yaml.loader import Pointer, load_text
+
+RESOLVERS = ("text", "json", "yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What reading a placeholder target gave: text, or a reason it could not be had."""
+
+    text: str | None = None
+    status: str = "ok"  # ok | missing | escapes | unverified | foreign | skipped
+    detail: str = ""
+    where: str = ""
+
+
+Reader = Callable[[str], Fetched]
+
+
+@dataclass(slots=True)
+class Substitution:
+    data: Any
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+    found: int = 0
+
+
+_STAND_IN: dict[str, Any] = {"text": "placeholder", "json": {}, "yaml": {}}
+
+
+def substitute(data: Any, read: Reader | None) -> Substitution:
+    """Replace placeholders; `read=None` puts type-shaped stand-ins in (the conformance mode)."""
+    result = Substitution(data)
+    result.data = _walk(data, (), read, result)
+    return result
+
+
+def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) -> Any:
+    if isinstance(value, list):
+        items = [_walk(v, (*pointer, i), read, out) for i, v in enumerate(value)]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    if not isinstance(value, dict):
+        return value
+    keys = list(value)
+    if not any(k.startswith("$") for k in keys):
+        changed = {k: _walk(v, (*pointer, k), read, out) for k, v in value.items()}
+        return changed if any(changed[k] is not value[k] for k in keys) else value
+    if len(keys) != 1:
+        return value
+    name = keys[0][1:]
+    target = value[keys[0]]
+    if name not in RESOLVERS or not isinstance(target, str):
+        return value
+    out.found += 1
+    if read is None:
+        return _STAND_IN[name]
+    fetched = read(target)
+    where = (*pointer, keys[0])
+    if fetched.status == "escapes":
+        out.problems.append(("path-escape", Problem(f"${name} target {target!r} leaves the repository; not read", where)))
+        return value
+    if fetched.status == "foreign":
+        out.problems.append(("placeholder", Problem(f"${name} {fetched.detail}", where)))
+        return _STAND_IN[name]
+    if fetched.status in ("unverified", "skipped"):
+        if fetched.detail:
+            out.problems.append(("unverified", Problem(f"${name} target {target!r} {fetched.detail}", where)))
+        return _STAND_IN[name]
+    if fetched.status == "missing" or fetched.text is None:
+        detail = fetched.detail or f"{fetched.where or target} does not exist"
+        out.problems.append(("placeholder", Problem(f"${name} could not read {target!r}: {detail}", where)))
+        return value
+    if name == "text":
+        return fetched.text
+    if name == "json":
+        try:
+            return json.loads(fetched.text)
+        except ValueError as err:
+            out.problems.append(("placeholder", Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
+            return value
+    loaded = load_text(fetched.text)
+    if loaded.problems:
+        first = loaded.problems[0]
+        out.problems.append(
+            ("placeholder", Problem(f"$yaml target {target!r} does not parse (line {first.span.line}): {first.message}", where))
+        )
+        return value
+    if len(loaded.documents) != 1:
+        out.problems.append(
+            ("placeholder", Problem(f"$yaml target {target!r} must hold exactly one document, found {len(loaded.documents)}", where))
+        )
+        return value
+    return loaded.documents[0].data

@@ -1,0 +1,61 @@
+"""The rules: one module each, with an id, a default severity, a summary, a doc and examples.
+
+A rule with `BACKSTAGE = True` mirrors a check of Backstage's own catalog: any finding of it
+means the catalog would reject the entity, which is what `documents[].valid` reports.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from catalint.rules.base import Problem, Rule
+
+if TYPE_CHECKING:
+    from catalint.engine import FileResult, Options, Source
+    from catalint.rules.base import EntityDoc
+
+# Order matters only for readability of `catalint rules`: Backstage's own checks first.
+MODULES = (
+    "yaml_syntax",
+    "yaml_duplicate_key",
+    "yaml_aliases",
+    "file_encoding",
+    "file_too_large",
+    "file_unreadable",
+    "not_an_object",
+    "envelope",
+    "root_fields",
+    "metadata_fields",
+    "field_format",
+    "link_format",
+    "unknown_kind",
+    "spec_schema",
+    "entity_ref_format",
+    "placeholder",
+    "location_target",
+    "techdocs_ref",
+    "path_escape",
+    "duplicate_entity",
+    "unresolved_ref",
+    "ref_target_format",
+    "owner_kind",
+    "catalog_rules",
+    "unverified",
+)
+
+
+def _load(name: str) -> Rule:
+    module: ModuleType = importlib.import_module(f"{__name__}.{name}")
+    doc = (module.__doc__ or "").strip()
+    return Rule(module.ID, module.SEVERITY, module.SUMMARY, doc, module.BACKSTAGE, module)
+
+
+REGISTRY: dict[str, Rule] = {rule.id: rule for rule in map(_load, MODULES)}
+
+Resolution = Callable[["EntityDoc", "Source", "FileResult", "Options"], Iterator[tuple[str, Problem]]]
+RESOLUTION_RULES: tuple[Resolution, ...] = tuple(
+    rule.module.resolve for rule in REGISTRY.values() if hasattr(rule.module, "resolve")
+)

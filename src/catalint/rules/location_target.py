@@ -1,0 +1,109 @@
+"""A Location's targets must exist, stay inside the repository, and be of an allowed type.
+
+Relative targets resolve against the Location file (a leading `/` is the repository root); a glob
+such as `./teams/*.yaml` must match at least one file. A missing target is an error unless the
+Location says `presence: optional`. A target of another type than the file's own (`file` inside a
+`url` location) is rejected by Backstage ("Registered locations must be of an allowed type").
+Relative `file` targets should start with `./`: without it Backstage resolves them against the
+backend's working directory, not the Location file. The files found are linted too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from catalint.model import Severity
+from catalint.rules.base import EntityDoc, Problem
+
+if TYPE_CHECKING:
+    from catalint.engine import FileResult, Options, Source
+
+ID = "location-target"
+SEVERITY = Severity.ERROR
+SUMMARY = "Location targets exist, stay in the repository and have an allowed type"
+BACKSTAGE = False
+
+FAILS = """\
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: teams
+spec:
+  targets:
+    - ./teams/missing.yaml
+"""
+PASSES = """\
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: teams
+spec:
+  targets:
+    - ./teams/*.yaml
+# file: teams/a.yaml
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-a
+spec:
+  type: team
+  children: []
+"""
+
+ALLOWED_TYPES = ("url",)
+
+
+def targets(spec: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(spec.get("target"), str) and spec["target"]:
+        yield ("spec", "target"), spec["target"]
+    listed = spec.get("targets")
+    if isinstance(listed, list):
+        for i, item in enumerate(listed):
+            if isinstance(item, str) and item:
+                yield ("spec", "targets", i), item
+
+
+def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options) -> Iterator[tuple[str, Problem]]:
+    if doc.kind != "Location":
+        return
+    from catalint.engine import Child
+
+    spec = doc.spec
+    parent = options.location_type
+    declared = spec.get("type")
+    loc_type = declared if isinstance(declared, str) and declared else parent
+    optional = spec.get("presence") == "optional"
+    if loc_type != parent and loc_type not in ALLOWED_TYPES:
+        yield ID, Problem(
+            f'type "{loc_type}" differs from this file\'s own type "{parent}" and is not an allowed location '
+            f"type ({', '.join(ALLOWED_TYPES)}); Backstage rejects it",
+            ("spec", "type"),
+        )
+        return
+    if loc_type not in ("url", "file"):
+        return  # read by other processors (discovery providers and the like)
+    for pointer, target in targets(spec):
+        if loc_type == "file" and not target.startswith((".", "/")):
+            yield ID, Problem(
+                f'relative file target "{target}" does not start with "./"; Backstage resolves it against the '
+                "backend's working directory, not this file",
+                pointer,
+            )
+            continue
+        if loc_type == "file" and target.startswith("/"):
+            continue  # an absolute path on the backend's machine: nothing here to check
+        fetched, matches = source.exists(target, glob_ok=True)
+        if fetched.status == "escapes":
+            yield "path-escape", Problem(f'target "{target}" leaves the repository; not read', pointer)
+        elif fetched.status in ("unverified", "foreign") and fetched.detail:
+            yield ("unverified" if fetched.status == "unverified" else ID), Problem(f'target "{target}" {fetched.detail}', pointer)
+        elif fetched.status == "missing":
+            if not optional:
+                yield ID, Problem(f'target "{target}" not found: {fetched.detail}', pointer)
+        elif fetched.status == "ok":
+            if fetched.detail == "folder":
+                yield ID, Problem(f'target "{target}" is a folder; a Location target must name a file', pointer)
+                continue
+            for match in matches:
+                result.children.append(Child(match, loc_type))

@@ -1,0 +1,277 @@
+"""A lint run over local files: find them, lint each (in parallel, through the cache), follow
+Location targets, then run the checks that need every file at once."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalint import cache as cachemod
+from catalint.config import AppConfig, CatalogRule, Settings
+from catalint.engine import FileResult, Options, Source, StyleProblem, apply_directives, lint_source
+from catalint.model import Finding, RunResult, Severity
+from catalint.resolve.local import LocalResolver, find_root
+from catalint.rules import duplicate_entity, unresolved_ref
+from catalint.rules.catalog_rules import ID as CATALOG_RULES
+from catalint.sources.local import LocalSource, display_path, walk
+
+PARALLEL_THRESHOLD = 24
+
+
+class UsageError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The registered location a file was reached through; catalog rules are judged against it."""
+
+    type: str = "url"
+    target: str = ""
+    allow: tuple[str, ...] | None = None
+
+
+@dataclass(slots=True)
+class Job:
+    path: Path
+    root: Path
+    origin: Origin
+    location_type: str = "url"
+
+
+@dataclass(slots=True)
+class LintRequest:
+    paths: list[Path]
+    settings: Settings
+    cwd: Path
+    jobs: int = 0
+    cache_dir: Path | None = None
+    assume_placeholders: bool = False
+    style: bool = True
+    app_locations: list[tuple[Path, Origin]] = field(default_factory=list)
+    known_entities: frozenset[str] = frozenset()
+    extra_sources: list[Source] = field(default_factory=list)
+    source_lint: Callable[[list[Source]], list[FileResult]] | None = None
+
+
+# Per-worker state, built once per process rather than once per file.
+_WORKER: dict[str, Any] = {}
+
+
+def _options(payload: tuple[str | None, int, dict[str, list[str]], bool]) -> Options:
+    cached = _WORKER.get("options")
+    if cached is not None and _WORKER.get("payload") == payload:
+        return cached  # type: ignore[no-any-return]
+    yamllint_text, max_bytes, kinds, assume = payload
+    style = None
+    if yamllint_text is not None:
+        from catalint import style as stylemod
+
+        text = yamllint_text
+
+        def style(content: str, location: str) -> Iterable[StyleProblem]:
+            return stylemod.run(text, content, location)
+
+    options = Options(max_bytes=max_bytes, assume_placeholders=assume, settings={"kinds": kinds}, yamllint=style)
+    _WORKER["options"] = options
+    _WORKER["payload"] = payload
+    return options
+
+
+class _Preloaded(LocalSource):
+    def __init__(self, path: Path, display: str, resolver: LocalResolver, content: bytes | None) -> None:
+        super().__init__(path, display, resolver)
+        self._content = content
+
+    def read_bytes(self) -> bytes:
+        if self._content is None:
+            return super().read_bytes()
+        return self._content
+
+
+def _lint_one(args: tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool]]) -> dict[str, Any]:
+    path, display, root, content, location_type, payload = args
+    options = _options(payload)
+    options.location_type = location_type
+    source = _Preloaded(Path(path), display, LocalResolver(Path(root)), content)
+    result = lint_source(source, options)
+    result.deps = source.deps
+    return cachemod.dump(result)
+
+
+def _roots(request: LintRequest) -> list[tuple[Path, bool, Origin]]:
+    roots: list[tuple[Path, bool, Origin]] = []
+    for raw in request.paths:
+        path = raw if raw.is_absolute() else request.cwd / raw
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or folder")
+        roots.append((path, path.is_file(), Origin()))
+    for path, origin in request.app_locations:
+        roots.append((path, True, origin))
+    return roots
+
+
+def collect(request: LintRequest) -> list[Job]:
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for path, is_file, origin in _roots(request):
+        root = find_root(path if path.is_dir() else path.parent)
+        if not (root / ".git").exists():
+            root = (path if path.is_dir() else path.parent).resolve()
+        candidates = [path] if is_file else walk(path, request.settings.include, request.settings.exclude)
+        for candidate in candidates:
+            key = os.path.realpath(candidate)
+            if key not in seen:
+                seen.add(key)
+                jobs.append(Job(candidate, root, origin, origin.type if origin.target else "url"))
+    return jobs
+
+
+def run(request: LintRequest) -> RunResult:
+    settings = request.settings
+    payload = (
+        settings.yamllint if request.style else None,
+        settings.max_file_size,
+        settings.kinds,
+        request.assume_placeholders,
+    )
+    store = cachemod.ResultCache(request.cache_dir) if request.cache_dir else None
+    fingerprint = settings.fingerprint() + ("-assume" if request.assume_placeholders else "") + (
+        "" if request.style else "-nostyle"
+    )
+    pending = collect(request)
+    wave_start = 0
+    seen = {os.path.realpath(job.path) for job in pending}
+    results: list[tuple[Job, FileResult]] = []
+    workers = request.jobs or (os.cpu_count() or 1)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        while pending:
+            wave_start = len(results)
+            work: list[tuple[Job, str, bytes | None]] = []
+            for job in pending:
+                display = display_path(job.path, request.cwd)
+                content: bytes | None = None
+                key = ""
+                if store is not None:
+                    try:
+                        content = job.path.read_bytes()
+                    except OSError:
+                        content = None
+                    if content is not None:
+                        key = cachemod.key_for(content, display + "\0" + job.location_type, fingerprint)
+                        hit = store.get(key)
+                        if hit is not None:
+                            results.append((job, hit))
+                            continue
+                work.append((job, key, content))
+            args = [
+                (str(job.path), display_path(job.path, request.cwd), str(job.root), content, job.location_type, payload)
+                for job, _, content in work
+            ]
+            if len(args) >= PARALLEL_THRESHOLD and workers > 1:
+                if pool is None:
+                    pool = ProcessPoolExecutor(max_workers=workers)
+                chunk = max(1, len(args) // (workers * 8))
+                outputs = list(pool.map(_lint_one, args, chunksize=chunk))
+            else:
+                outputs = [_lint_one(a) for a in args]
+            for (job, key, _), output in zip(work, outputs, strict=True):
+                result = cachemod.load(output)
+                if store is not None and key:
+                    store.put(key, result)
+                results.append((job, result))
+            pending = []
+            for job, result in results[wave_start:]:
+                for child in result.children:
+                    real = os.path.realpath(child.location)
+                    if real in seen or not Path(child.location).is_file():
+                        continue
+                    seen.add(real)
+                    pending.append(Job(Path(child.location), job.root, job.origin, child.type))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    file_results = [r for _, r in results]
+    if request.source_lint is not None and request.extra_sources:
+        file_results.extend(request.source_lint(request.extra_sources))
+    return finish(file_results, [j.origin for j, _ in results], settings, request.known_entities)
+
+
+def finish(
+    files: Sequence[FileResult], origins: Sequence[Origin], settings: Settings, known: frozenset[str] = frozenset()
+) -> RunResult:
+    cross: list[Finding] = []
+    cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
+    cross.extend(unresolved_ref.check_run(files, unresolved_ref.SEVERITY, known))
+    if _app_config_given(settings):
+        cross.extend(_catalog_rules(files, origins, settings.app))
+    by_path: dict[str, list[Finding]] = {}
+    for finding in cross:
+        by_path.setdefault(finding.path, []).append(finding)
+    run_result = RunResult(files=len(files))
+    for result in files:
+        result.findings = list(result.findings) + by_path.get(result.path, [])
+        for finding in apply_directives(result):
+            severity = settings.severity_for(finding.rule, finding.severity)
+            if severity is None:
+                continue
+            if severity != finding.severity:
+                finding = Finding(
+                    finding.rule, severity, finding.message, finding.path, finding.span, finding.document, finding.entity
+                )
+            run_result.findings.append(finding)
+        run_result.documents.extend(result.documents)
+    run_result.findings.sort(key=Finding.sort_key)
+    return run_result
+
+
+def _app_config_given(settings: Settings) -> bool:
+    return settings.app.given
+
+
+_DEFAULT_RULE = CatalogRule([("Component", None), ("API", None), ("Location", None)])
+
+
+def _rule_matches(rule: CatalogRule, kind: str, spec_type: str | None, origin: Origin) -> bool:
+    if rule.locations is not None:
+        ok = False
+        for loc in rule.locations:
+            if str(loc.get("type", "")) != origin.type:
+                continue
+            if "exact" in loc and loc["exact"] == origin.target:
+                ok = True
+            if "pattern" in loc and fnmatch.fnmatch(origin.target.lower(), str(loc["pattern"]).lower()):
+                ok = True
+        if not ok:
+            return False
+    for allowed_kind, allowed_type in rule.allow:
+        if allowed_kind.lower() != kind.lower():
+            continue
+        if allowed_type is None or (spec_type is not None and allowed_type.lower() == spec_type.lower()):
+            return True
+    return False
+
+
+def _catalog_rules(files: Sequence[FileResult], origins: Sequence[Origin], app: AppConfig) -> Iterable[Finding]:
+    rules = app.rules if app.rules is not None else [_DEFAULT_RULE]
+    for result, origin in zip(files, origins, strict=False):
+        local = [CatalogRule([(k, None) for k in origin.allow])] if origin.allow else []
+        for entity in result.declared:
+            if any(_rule_matches(r, entity.kind, entity.spec_type, origin) for r in (*rules, *local)):
+                continue
+            where = f" from {origin.type}:{origin.target}" if origin.target else ""
+            yield Finding(
+                CATALOG_RULES,
+                Severity.ERROR,
+                f"{entity.kind} entities are not allowed by catalog.rules{where}; Backstage would refuse {entity.key}",
+                result.path,
+                entity.span,
+                entity.document,
+                entity.key,
+            )

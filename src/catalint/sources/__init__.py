@@ -1,0 +1,1 @@
+"""Where descriptors come from: local files and folders, git changes, Bitbucket URLs, discovery."""

@@ -1,0 +1,154 @@
+"""Descriptor files in a checkout: finding them, reading them, and resolving what they point at."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+from catalint.engine import Source
+from catalint.resolve.local import LocalResolver, digest
+from catalint.resolve.placeholders import Fetched
+
+DEFAULT_NAMES = ("catalog-info.yaml", "catalog-info.yml", "catalog-info.json")
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".terraform", ".cache"}
+)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """POSIX path relative to the working directory when under it, else absolute."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        try:
+            return Path(os.path.relpath(path, cwd)).as_posix() if path.is_relative_to(cwd) else path.as_posix()
+        except ValueError:  # pragma: no cover - other drive on Windows
+            return path.as_posix()
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = ""
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+            continue
+        out += {"*": "[^/]*", "?": "[^/]"}.get(ch, re.escape(ch))
+        i += 1
+    return re.compile(f"^{out}$")
+
+
+def glob_match(relative: str, pattern: str) -> bool:
+    """Match a POSIX path against a glob; a pattern without `/` matches the file name anywhere."""
+    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
+    if "/" not in pattern:
+        return bool(_glob_regex(pattern).match(relative.rsplit("/", 1)[-1]))
+    return bool(_glob_regex(pattern.lstrip("/")).match(relative))
+
+
+def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[Path]:
+    """Descriptor files under `root`, skipping VCS and dependency folders and never leaving it."""
+    includes = tuple(include)
+    excludes = tuple(exclude)
+    real_root = Path(os.path.realpath(root))
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            relative = path.relative_to(root).as_posix()
+            if entry.is_dir(follow_symlinks=True):
+                if entry.name in SKIP_DIRS or any(glob_match(relative, p) for p in excludes):
+                    continue
+                if entry.is_symlink() and not _inside(path, real_root):
+                    continue
+                stack.append(path)
+                continue
+            if not entry.is_file(follow_symlinks=True):
+                continue
+            if entry.is_symlink() and not _inside(path, real_root):
+                continue
+            wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
+            if wanted and not any(glob_match(relative, p) for p in excludes):
+                yield path
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    real = Path(os.path.realpath(path))
+    return real == real_root or real_root in real.parents
+
+
+class LocalSource(Source):
+    def __init__(self, path: Path, display: str, resolver: LocalResolver) -> None:
+        self.path = path
+        self.location = str(path)
+        self.display = display
+        self.resolver = resolver
+        self.deps: dict[str, str | None] = {}
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+    def fetch(self, target: str, *, purpose: str) -> Fetched:
+        resolved = self.resolver.resolve(self.path, target)
+        if resolved.escapes:
+            return Fetched(status="escapes")
+        if resolved.remote is not None:
+            return Fetched(status="skipped", detail="")
+        assert resolved.path is not None
+        self.deps[str(resolved.path)] = digest(resolved.path)
+        where = self._rel(resolved.path)
+        try:
+            data = resolved.path.read_bytes()
+        except IsADirectoryError:
+            return Fetched(status="missing", detail=f"{where} is a folder, not a file", where=where)
+        except OSError:
+            return Fetched(status="missing", detail=f"{where} does not exist", where=where)
+        try:
+            return Fetched(text=data.decode("utf-8"), where=where)
+        except UnicodeDecodeError:
+            return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
+
+    def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
+        resolved = self.resolver.resolve(self.path, target)
+        if resolved.escapes:
+            return Fetched(status="escapes"), []
+        if resolved.remote is not None:
+            return Fetched(status="skipped"), []
+        assert resolved.path is not None
+        where = self._rel(resolved.path)
+        if glob_ok and any(ch in str(resolved.path) for ch in "*?["):
+            matches = self.resolver.expand(resolved.path)
+            key = "glob:" + str(resolved.path)
+            self.deps[key] = hashlib.sha256("\n".join(map(str, matches)).encode()).hexdigest()
+            if not matches:
+                return Fetched(status="missing", detail=f"no files match {where}", where=where), []
+            return Fetched(where=where), [str(m) for m in matches]
+        self.deps[str(resolved.path)] = digest(resolved.path)
+        if resolved.path.is_file():
+            return Fetched(where=where), [str(resolved.path)]
+        if resolved.path.is_dir():
+            return Fetched(status="ok", detail="folder", where=where), [str(resolved.path)]
+        return Fetched(status="missing", detail=f"{where} does not exist", where=where), []
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.resolver.root).as_posix()
+        except ValueError:
+            return path.as_posix()

@@ -1,0 +1,288 @@
+"""Load a descriptor file into documents that remember where every node came from.
+
+libyaml (through PyYAML's `CParser`) composes nodes at C speed; we construct plain Python values
+ourselves so we control what Backstage controls: YAML 1.2 scalars, duplicate keys as errors,
+`<<` as an ordinary key, and a bound on alias expansion. libyaml stops a stream at its first
+error, while Backstage still reads the other documents, so a stream is split on its `---`
+markers and each part is parsed on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import yaml
+from yaml import MappingNode, Node, ScalarNode, SequenceNode
+
+from catalint.model import Span
+from catalint.yaml.resolver import Core12Resolver, construct_scalar, js_key
+
+try:
+    from yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - wheels ship libyaml; this keeps a source build working
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+class _Composer(_Parser, Core12Resolver):  # type: ignore[misc, valid-type]
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        Core12Resolver.__init__(self)
+
+
+DEFAULT_MAX_ALIAS_EXPANSION = 100_000
+_MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+
+Pointer = tuple[str | int, ...]
+ProblemRule = Literal["yaml-syntax", "yaml-duplicate-key", "yaml-aliases"]
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    rule: ProblemRule
+    message: str
+    span: Span
+    index: int | None
+
+
+@dataclass(slots=True)
+class YamlDocument:
+    """One non-empty document: its value, its root node, and where it starts."""
+
+    index: int
+    root: Node
+    data: Any
+
+    @property
+    def line(self) -> int:
+        return int(self.root.start_mark.line) + 1
+
+    def locate(self, pointer: Pointer) -> tuple[Node | None, Node]:
+        """The deepest (key node, value node) along `pointer`; stops where the data has no node."""
+        key: Node | None = None
+        node = self.root
+        for part in pointer:
+            if isinstance(node, MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, ScalarNode) and _key_text(k) == part:
+                        key, node = k, v
+                        break
+                else:
+                    return key, node
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                key, node = None, node.value[part]
+            else:
+                return key, node
+        return key, node
+
+    def span(self, pointer: Pointer, on: Literal["key", "value"] = "value") -> Span:
+        key, value = self.locate(pointer)
+        node = key if on == "key" and key is not None else value
+        return node_span(node)
+
+
+@dataclass(slots=True)
+class LoadedFile:
+    documents: list[YamlDocument]
+    problems: list[YamlProblem]
+
+
+def _key_text(node: ScalarNode) -> str:
+    return js_key(construct_scalar(node.tag, node.value))
+
+
+def node_span(node: Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    if isinstance(node, MappingNode | SequenceNode) and end.line > start.line:
+        # A block collection ends where the next one starts; point at its first line instead.
+        return Span(start.line + 1, start.column + 1, start.line + 1, start.column + 2)
+    end_col = end.column + 1 if end.line == start.line else end.column + 1
+    if end.line == start.line and end_col <= start.column + 1:
+        end_col = start.column + 2
+    return Span(start.line + 1, start.column + 1, end.line + 1, end_col)
+
+
+class _AliasBudgetExceeded(Exception):
+    pass
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, first: Node, second: Node) -> None:
+        super().__init__(key)
+        self.key = key
+        self.first = first
+        self.second = second
+
+
+class _Constructor:
+    """Builds JSON-like values from nodes; aliases share one value, but their expansion is counted."""
+
+    def __init__(self, max_expansion: int) -> None:
+        self._values: dict[int, Any] = {}
+        self._sizes: dict[int, int] = {}
+        self._budget = max_expansion
+
+    def build(self, node: Node) -> Any:
+        return self._build(node)
+
+    def _build(self, node: Node) -> Any:
+        ident = id(node)
+        if ident in self._values:
+            # An alias: the value is shared, but anything that walks it pays for the full subtree.
+            self._budget -= self._sizes[ident]
+            if self._budget < 0:
+                raise _AliasBudgetExceeded
+            return self._values[ident]
+        size = 1
+        value: Any
+        if isinstance(node, ScalarNode):
+            value = construct_scalar(node.tag, node.value)
+        elif isinstance(node, SequenceNode):
+            value = []
+            self._values[ident] = value
+            self._sizes[ident] = 1
+            for item in node.value:
+                value.append(self._build(item))
+                size += self._sizes.get(id(item), 1)
+        else:
+            value = {}
+            self._values[ident] = value
+            self._sizes[ident] = 1
+            seen: dict[tuple[type, Any], Node] = {}
+            for key_node, value_node in node.value:
+                key = self._build(key_node)
+                marker = (type(key), key) if isinstance(key, str | int | float | bool | None) else (object, id(key))
+                if marker in seen:
+                    raise _DuplicateKey(js_key(key), seen[marker], key_node)
+                seen[marker] = key_node
+                value[js_key(key) if not isinstance(key, dict | list) else str(key)] = self._build(value_node)
+                size += self._sizes.get(id(key_node), 1) + self._sizes.get(id(value_node), 1)
+        self._values[ident] = value
+        self._sizes[ident] = size
+        return value
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """Split a stream at its document markers; yields (0-based first line, text)."""
+    starts = [m.start() for m in _MARKER.finditer(text)]
+    if not starts:
+        starts = [0]
+    elif starts[0] != 0:
+        if _has_content(text[: starts[0]]):
+            starts.insert(0, 0)
+        else:
+            # Comments and directives before the first marker belong to that first document.
+            starts[0] = 0
+    line = 0
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        yield line, chunk
+        line += chunk.count("\n")
+
+
+def _offset(mark: Any, lines: int) -> Span:
+    return Span.point(int(mark.line) + lines + 1, int(mark.column) + 1)
+
+
+def _shift(node: Node, lines: int, done: set[int]) -> None:
+    """Move every mark of a composed chunk to its line in the whole file."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in done:
+            continue
+        done.add(id(current))
+        for attr in ("start_mark", "end_mark"):
+            mark = getattr(current, attr)
+            setattr(current, attr, yaml.Mark(mark.name, mark.index, mark.line + lines, mark.column, None, None))
+        if isinstance(current, SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, MappingNode):
+            for k, v in current.value:
+                stack.append(k)
+                stack.append(v)
+
+
+def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> LoadedFile:
+    documents: list[YamlDocument] = []
+    problems: list[YamlProblem] = []
+    index = 0
+    for first_line, chunk in _chunks(text):
+        composer = _Composer(chunk)
+        try:
+            while composer.check_node():
+                node = composer.get_node()
+                if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
+                    break
+                if first_line:
+                    _shift(node, first_line, set())
+                try:
+                    data = _Constructor(max_alias_expansion).build(node)
+                except _DuplicateKey as dup:
+                    span = node_span(dup.second)
+                    first = node_span(dup.first)
+                    problems.append(
+                        YamlProblem(
+                            "yaml-duplicate-key",
+                            f'duplicate key "{dup.key}" (first defined at line {first.line}); '
+                            "Backstage rejects the document",
+                            span,
+                            index,
+                        )
+                    )
+                except _AliasBudgetExceeded:
+                    problems.append(
+                        YamlProblem(
+                            "yaml-aliases",
+                            f"aliases expand to more than {max_alias_expansion} nodes; "
+                            "refusing to expand what looks like an alias bomb",
+                            node_span(node),
+                            index,
+                        )
+                    )
+                except RecursionError:
+                    problems.append(
+                        YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node), index)
+                    )
+                else:
+                    if data is not None:
+                        documents.append(YamlDocument(index, node, data))
+                index += 1
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            span = _offset(mark, first_line) if mark is not None else Span.point(first_line + 1)
+            problems.append(YamlProblem("yaml-syntax", _describe(err), span, index))
+            index += 1
+        except yaml.YAMLError as err:  # reader errors: control characters and the like
+            problems.append(YamlProblem("yaml-syntax", str(err).splitlines()[0], Span.point(first_line + 1), index))
+            index += 1
+        finally:
+            composer.dispose()
+    return LoadedFile(documents, problems)
+
+
+def _has_content(chunk: str) -> bool:
+    for line in chunk.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "%")):
+            return True
+    return False
+
+
+def _describe(err: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (err.context, err.problem) if p]
+    text = ", ".join(parts) if parts else "invalid YAML"
+    return f"YAML syntax error: {text}"

@@ -1,0 +1,95 @@
+"""YAML 1.2 core schema tag resolution and scalar construction.
+
+Backstage parses descriptors with the `yaml` npm package (YAML 1.2 core schema, merge keys off).
+PyYAML resolves YAML 1.1, where `yes`, `on`, `2023-01-01`, `017` and `<<` mean something else;
+this resolver registers only the 1.2 core types so those stay what Backstage sees.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from yaml.resolver import BaseResolver
+
+NULL = "tag:yaml.org,2002:null"
+BOOL = "tag:yaml.org,2002:bool"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+STR = "tag:yaml.org,2002:str"
+
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT_RE = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_RE = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+class Core12Resolver(BaseResolver):
+    """Only the YAML 1.2 core implicit types; everything else is a string."""
+
+
+Core12Resolver.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    (NULL, _NULL_RE, ["~", "n", "N", ""]),
+    (BOOL, _BOOL_RE, list("tTfF")),
+    (INT, _INT_RE, list("-+0123456789")),
+    (FLOAT, _FLOAT_RE, list("-+.0123456789")),
+):
+    Core12Resolver.add_implicit_resolver(_tag, _regexp, _first)
+
+
+def construct_scalar(tag: str, value: str) -> Any:
+    """Turn a resolved scalar into the value the `yaml` npm package would produce."""
+    if tag == STR:
+        return value
+    if tag == NULL and _NULL_RE.match(value):
+        return None
+    if tag == BOOL and _BOOL_RE.match(value):
+        return value[0] in "tT"
+    if tag == INT and _INT_RE.match(value):
+        return _int(value)
+    if tag == FLOAT and _FLOAT_RE.match(value):
+        return _float(value)
+    # Explicit tags (`!!str 1`, `!custom x`) and mismatches keep the text, as the npm parser does.
+    return value
+
+
+def _int(value: str) -> int:
+    if value.startswith("0o"):
+        return int(value[2:], 8)
+    if value.startswith("0x"):
+        return int(value[2:], 16)
+    # YAML 1.2: a leading zero is decimal (`017` is 17), unlike PyYAML's YAML 1.1 octal.
+    return int(value, 10)
+
+
+def _float(value: str) -> float:
+    lowered = value.lower()
+    if lowered.endswith(".inf"):
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    return float(value)
+
+
+def js_key(value: Any) -> str:
+    """Stringify a mapping key the way JavaScript's object keys do after `toJSON()`."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value)
