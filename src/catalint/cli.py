@@ -53,11 +53,14 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
     for loc in settings.app.locations:
         origin = Origin(loc.type, loc.target, tuple(loc.allow) if loc.allow is not None else None)
         if loc.type == "file":
+            # Backstage resolves file targets against the backend's working directory; when
+            # catalint runs elsewhere, the app-config's own folder is the next best guess.
             path = Path(loc.target)
-            path = path if path.is_absolute() else cwd / path
-            if not path.exists():
-                _die(f"catalog.locations: file target {loc.target} does not exist")
-            roots.append((path, origin))
+            candidates = [path] if path.is_absolute() else [cwd / path] + ([loc.base / path] if loc.base else [])
+            found = next((c for c in candidates if c.exists()), None)
+            if found is None:
+                _die(f"catalog.locations: file target {loc.target} does not exist (looked in {', '.join(map(str, candidates))})")
+            roots.append((found, origin))
     return roots
 
 

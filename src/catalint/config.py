@@ -67,6 +67,7 @@ class CatalogLocation:
     type: str
     target: str
     allow: list[str] | None = None
+    base: Path | None = None  # the folder of the app-config that listed it
 
 
 @dataclass(slots=True)
@@ -258,6 +259,15 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
+def _defined_in(paths: list[Path], index: int) -> Path | None:
+    """The folder of the last app-config file that lists catalog.locations (lists replace)."""
+    for path in reversed(paths):
+        data = _load_yaml_file(path)
+        if isinstance(data, dict) and isinstance(data.get("catalog"), dict) and "locations" in data["catalog"]:
+            return path.resolve().parent
+    return None
+
+
 def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> AppConfig:
     """Merge app-config files like Backstage: later files override earlier ones, lists replace."""
     env = dict(os.environ) if env is None else env
@@ -283,7 +293,7 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
             if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
                 raise _fail(source, f"catalog.locations[{i}].rules", "expected a list of {allow: [Kind, ...]}")
             allow = (allow or []) + [str(k) for k in rule["allow"]]
-        app.locations.append(CatalogLocation(entry["type"], entry["target"], allow))
+        app.locations.append(CatalogLocation(entry["type"], entry["target"], allow, _defined_in(paths, i)))
     if "rules" in catalog:
         app.rules = []
         for i, rule in enumerate(catalog.get("rules") or []):

@@ -8,9 +8,10 @@ otherwise an install or start failure is an error, never a skip.
 ``catalog_files`` (function): a ``FileServer`` on 127.0.0.1 serving a fresh
 temporary directory, for catalog files the backend should read.
 
-To use these fixtures outside tests/backstage, add to that conftest.py::
+To use these fixtures in other test folders, re-export them from
+tests/conftest.py (default "prepend" import mode puts tests/ on sys.path)::
 
-    pytest_plugins = ["backstage.conftest"]   # or the dotted path that matches your layout
+    from backstage.conftest import backstage, catalog_files  # noqa: F401
 """
 
 from __future__ import annotations

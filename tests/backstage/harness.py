@@ -268,6 +268,7 @@ class Backstage:
         self._proc: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
         self._log_path: Path | None = None
+        self._started_at = 0.0
         self.startup_seconds: float | None = None
         self.session = requests.Session()
         # Loopback only: never route through an HTTP(S)_PROXY from the env.

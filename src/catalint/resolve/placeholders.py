@@ -63,7 +63,12 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         return value
     name = keys[0][1:]
     target = value[keys[0]]
-    if name not in RESOLVERS or not isinstance(target, str):
+    if name not in RESOLVERS:
+        return value
+    if not isinstance(target, str):
+        out.problems.append(
+            ("placeholder", Problem(f"${name} expects a string (a relative path or an absolute URL), not {target!r}", (*pointer, keys[0])))
+        )
         return value
     out.found += 1
     if read is None:
@@ -83,7 +88,7 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     if fetched.status == "missing" or fetched.text is None:
         detail = fetched.detail or f"{fetched.where or target} does not exist"
         out.problems.append(("placeholder", Problem(f"${name} could not read {target!r}: {detail}", where)))
-        return value
+        return _STAND_IN[name]
     if name == "text":
         return fetched.text
     if name == "json":
@@ -91,17 +96,17 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
             return json.loads(fetched.text)
         except ValueError as err:
             out.problems.append(("placeholder", Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
-            return value
+            return _STAND_IN[name]
     loaded = load_text(fetched.text)
     if loaded.problems:
         first = loaded.problems[0]
         out.problems.append(
             ("placeholder", Problem(f"$yaml target {target!r} does not parse (line {first.span.line}): {first.message}", where))
         )
-        return value
+        return _STAND_IN[name]
     if len(loaded.documents) != 1:
         out.problems.append(
             ("placeholder", Problem(f"$yaml target {target!r} must hold exactly one document, found {len(loaded.documents)}", where))
         )
-        return value
+        return _STAND_IN[name]
     return loaded.documents[0].data

@@ -1,9 +1,8 @@
 """Types of the other `metadata` fields, as Backstage's EntityMeta schema requires.
 
-`title` is a non-empty string, `labels` and `annotations` map keys to
+`title` is a non-empty string, `description` a string, `labels` and `annotations` map keys to
 strings, `tags` is a list of non-empty strings, each of `links` is a mapping with a `url`, and
-`uid`/`etag` (if given) are non-empty strings. Anything else under `metadata` is allowed
-(`description` included: Backstage does not check its type). An empty `annotations:` is
+`uid`/`etag` (if given) are non-empty strings. Anything else under `metadata` is allowed. An empty `annotations:` is
 treated as no annotations, as Backstage does.
 """
 

@@ -59,7 +59,8 @@ def glob_match(relative: str, pattern: str) -> bool:
 
 
 def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[Path]:
-    """Descriptor files under `root`, skipping VCS and dependency folders and never leaving it."""
+    """Descriptor files under `root` in a stable order (files of a folder, then its subfolders),
+    skipping VCS and dependency folders and never leaving `root` through a symlink."""
     includes = tuple(include)
     excludes = tuple(exclude)
     real_root = Path(os.path.realpath(root))
@@ -70,23 +71,22 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             continue
+        subfolders: list[Path] = []
         for entry in entries:
             path = Path(entry.path)
             relative = path.relative_to(root).as_posix()
+            if entry.is_symlink() and not _inside(path, real_root):
+                continue
             if entry.is_dir(follow_symlinks=True):
-                if entry.name in SKIP_DIRS or any(glob_match(relative, p) for p in excludes):
-                    continue
-                if entry.is_symlink() and not _inside(path, real_root):
-                    continue
-                stack.append(path)
+                if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
+                    subfolders.append(path)
                 continue
             if not entry.is_file(follow_symlinks=True):
-                continue
-            if entry.is_symlink() and not _inside(path, real_root):
                 continue
             wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
             if wanted and not any(glob_match(relative, p) for p in excludes):
                 yield path
+        stack.extend(reversed(subfolders))
 
 
 def _inside(path: Path, real_root: Path) -> bool:

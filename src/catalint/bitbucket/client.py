@@ -1,0 +1,510 @@
+"""The one HTTP client catalint talks to Bitbucket Cloud through.
+
+* one pooled `requests.Session`, timeouts on every request, bounded concurrency (`map`);
+* retries with exponential backoff and jitter on connection errors, timeouts, 5xx and 429
+  (`Retry-After` honoured);
+* a request budget: once spent, the remaining checks are "could not verify";
+* each distinct GET made once per run (an in-memory memo shared between threads), and an
+  optional on-disk cache of bodies and ETags, revalidated with `If-None-Match`;
+* credentials only ever go to the configured Bitbucket hosts: redirects are followed by hand and
+  the `Authorization` header is dropped when a redirect leaves them;
+* four outcomes: ok, not-found, auth-failed (reported once for the whole run), unverified.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import email.utils
+import hashlib
+import json
+import logging
+import random
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, TypeVar
+from urllib.parse import urlencode, urljoin
+
+import requests
+
+from catalint.bitbucket.credentials import Credentials
+from catalint.bitbucket.urls import Hosts
+
+log = logging.getLogger("catalint.bitbucket")
+
+OK, NOT_FOUND, AUTH_FAILED, UNVERIFIED = "ok", "not-found", "auth-failed", "unverified"
+NOT_FOUND_TEXT = "not found, or a private repository these credentials cannot see"
+MAX_REDIRECTS = 5
+OAUTH_MARGIN = 600.0  # renew OAuth tokens this long before they expire
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(slots=True)
+class Reply:
+    outcome: str
+    status: int | None = None
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    detail: str = ""
+    url: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == OK
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    @property
+    def content_type(self) -> str:
+        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+
+
+class Redactor(logging.Filter):
+    """Replaces every known secret in log records with `***` (install on handlers or loggers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, *secrets: str | None) -> None:
+        with self._lock:
+            for secret in secrets:
+                if secret and len(secret) >= 4:
+                    self._secrets.add(secret)
+                    self._secrets.add(base64.b64encode(secret.encode()).decode())
+
+    def redact(self, text: str) -> str:
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        return True
+
+
+REDACTOR = Redactor()
+
+
+class Progress:
+    """A one-line counter on stderr for long runs: `\\r` updates on a TTY, a line every N s otherwise."""
+
+    def __init__(self, label: str, *, stream: IO[str] | None = None, every: float = 10.0, after: float = 2.0) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.every = every
+        self.start = time.monotonic()
+        self.after = after
+        self.last = 0.0
+        self.done = 0
+        self.total = 0
+        self.printed = False
+        self._lock = threading.Lock()
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def add_total(self, n: int) -> None:
+        with self._lock:
+            self.total += n
+
+    def tick(self, requests_made: int) -> None:
+        with self._lock:
+            self.done += 1
+            now = time.monotonic()
+            if now - self.start < self.after:
+                return
+            interval = 0.2 if self.tty else self.every
+            if now - self.last < interval:
+                return
+            self.last = now
+            text = f"{self.label}: {self.done}/{self.total} checked, {requests_made} requests"
+            self.stream.write(("\r" + text) if self.tty else text + "\n")
+            self.stream.flush()
+            self.printed = True
+
+    def close(self) -> None:
+        if self.printed and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class BitbucketClient:
+    def __init__(
+        self,
+        credentials: Credentials,
+        hosts: Hosts | None = None,
+        *,
+        concurrency: int = 8,
+        max_requests: int | None = None,
+        cache_dir: Path | None = None,
+        timeout: float = 20.0,
+        retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        max_retry_after: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.credentials = credentials
+        self.hosts = hosts or Hosts()
+        self.concurrency = max(1, concurrency)
+        self.max_requests = max_requests
+        self.cache_dir = cache_dir
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
+        self.clock = clock
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(8, self.concurrency * 2))
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.trust_env = False  # no netrc credentials, no env proxies picked up behind our back
+        self.session.headers["User-Agent"] = "catalint"
+        self.requests_made = 0
+        self.budget_spent = False
+        self.auth_error: str | None = None
+        self.progress: Progress | None = None
+        self._count_lock = threading.Lock()
+        self._memo: dict[str, Reply] = {}
+        self._inflight: dict[str, threading.Event] = {}
+        self._memo_lock = threading.Lock()
+        self._oauth_token: str | None = None
+        self._oauth_expires = 0.0
+        self._oauth_lock = threading.Lock()
+        REDACTOR.add(*credentials.secrets())
+
+    # ------------------------------------------------------------ concurrency
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        work = list(items)
+        if len(work) <= 1 or self.concurrency == 1:
+            return [fn(item) for item in work]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(work))) as pool:
+            return list(pool.map(fn, work))
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --------------------------------------------------------------- auth
+    def _auth_header(self, *, renew: bool = False) -> str | None:
+        creds = self.credentials
+        if creds.method in ("basic", "app-password"):
+            raw = f"{creds.username}:{creds.secret}".encode()
+            return "Basic " + base64.b64encode(raw).decode()
+        if creds.method == "bearer":
+            return f"Bearer {creds.secret}"
+        if creds.method == "oauth":
+            token = self._oauth(renew=renew)
+            return f"Bearer {token}" if token else None
+        return None
+
+    def _oauth(self, *, renew: bool) -> str | None:
+        with self._oauth_lock:
+            if not renew and self._oauth_token and self.clock() < self._oauth_expires - OAUTH_MARGIN:
+                return self._oauth_token
+            url = f"{self.hosts.web}/site/oauth2/access_token"
+            log.debug("requesting an OAuth access token from %s", url)
+            raw = f"{self.credentials.client_id}:{self.credentials.client_secret}".encode()
+            headers = {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+            reply = self._with_retries("POST", url, headers, data={"grant_type": "client_credentials"})
+            if reply.status in (400, 401, 403):
+                self._set_auth_error(
+                    f"Bitbucket refused the OAuth client credentials (HTTP {reply.status}); "
+                    "check clientId/clientSecret (BITBUCKET_CLIENT_ID / BITBUCKET_CLIENT_SECRET)"
+                )
+                return None
+            body = reply.json() if reply.ok else None
+            token = body.get("access_token") if isinstance(body, dict) else None
+            if not isinstance(token, str) or not token:
+                log.debug("OAuth token request failed: %s", reply.detail or reply.status)
+                return None
+            REDACTOR.add(token, body.get("refresh_token") if isinstance(body, dict) else None)
+            expires_in = body.get("expires_in") if isinstance(body, dict) else None
+            ttl = float(expires_in) if isinstance(expires_in, int | float) else 3600.0
+            self._oauth_token = token
+            self._oauth_expires = self.clock() + ttl
+            return token
+
+    def _set_auth_error(self, message: str) -> None:
+        with self._count_lock:
+            if self.auth_error is None:
+                self.auth_error = message
+                log.debug("authentication failed: %s", message)
+
+    # --------------------------------------------------------------- GET
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> Reply:
+        """GET `url` once per run (memoised), through the disk cache when configured."""
+        if params:
+            url = url + ("&" if "?" in url else "?") + urlencode(list(params.items()))
+        while True:
+            with self._memo_lock:
+                if url in self._memo:
+                    return self._memo[url]
+                event = self._inflight.get(url)
+                if event is None:
+                    event = threading.Event()
+                    self._inflight[url] = event
+                    owner = True
+                else:
+                    owner = False
+            if not owner:
+                event.wait()
+                continue
+            try:
+                reply = self._get_uncached(url)
+            except BaseException:
+                with self._memo_lock:
+                    self._inflight.pop(url, None)
+                event.set()
+                raise
+            with self._memo_lock:
+                if reply.outcome != UNVERIFIED or not self.budget_spent:
+                    self._memo[url] = reply
+                self._inflight.pop(url, None)
+            event.set()
+            return reply
+
+    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> tuple[Reply, Any]:
+        reply = self.get(url, params)
+        return reply, (reply.json() if reply.ok else None)
+
+    def pages(self, url: str, params: Mapping[str, Any] | None = None, *, limit: int = 10_000) -> Iterator[tuple[Reply, list[Any]]]:
+        """Each page of a paginated endpoint, following `next` exactly as given."""
+        next_url: str | None = url
+        first = True
+        count = 0
+        while next_url and count < limit:
+            reply, body = self.get_json(next_url, params if first else None)
+            first = False
+            count += 1
+            if not isinstance(body, dict):
+                yield reply, []
+                return
+            values = body.get("values")
+            yield reply, values if isinstance(values, list) else []
+            nxt = body.get("next")
+            next_url = nxt if isinstance(nxt, str) and nxt else None
+
+    def post_json(self, url: str, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
+        """A POST outside Bitbucket (e.g. the Backstage catalog): no memo, no Bitbucket credentials."""
+        body = json.dumps(payload).encode()
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        return self._with_retries("POST", url, hdrs, body=body)
+
+    def _cache_path(self, url: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = hashlib.sha256(f"{self.credentials.method}\0{url}".encode()).hexdigest()
+        return self.cache_dir / key[:2] / f"{key}.json"
+
+    def _get_uncached(self, url: str) -> Reply:
+        path = self._cache_path(url)
+        stored: dict[str, Any] | None = None
+        if path is not None and path.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                stored = json.loads(path.read_text("utf-8"))
+        extra: dict[str, str] = {}
+        if stored and stored.get("etag"):
+            extra["If-None-Match"] = str(stored["etag"])
+        reply = self._request("GET", url, extra)
+        if reply.status == 304 and stored is not None:
+            log.debug("GET %s: 304, cached body used", url)
+            return Reply(
+                OK, 200, base64.b64decode(stored["body"]), dict(stored.get("headers") or {}), url=url
+            )
+        if reply.ok and path is not None:
+            etag = next((v for k, v in reply.headers.items() if k.lower() == "etag"), None)
+            if etag:
+                kept = {k: v for k, v in reply.headers.items() if k.lower() in ("content-type", "etag")}
+                record = {"etag": etag, "headers": kept, "body": base64.b64encode(reply.body).decode()}
+                with contextlib.suppress(OSError):
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_text(json.dumps(record), "utf-8")
+                    tmp.replace(path)
+        return reply
+
+    def _request(self, method: str, url: str, extra: Mapping[str, str]) -> Reply:
+        """One logical request: auth, retries, one OAuth renewal on 401, outcome classification."""
+        if self.auth_error is not None and self.hosts.trusted(url):
+            return Reply(UNVERIFIED, detail="could not verify: authentication failed", url=url)
+        renewed = False
+        while True:
+            headers = dict(extra)
+            auth = self._auth_header(renew=renewed) if self.hosts.trusted(url) else None
+            if self.credentials.method == "oauth" and auth is None and self.hosts.trusted(url):
+                why = "authentication failed" if self.auth_error else "no OAuth access token could be obtained"
+                return Reply(UNVERIFIED, detail=f"could not verify: {why}", url=url)
+            if auth:
+                headers["Authorization"] = auth
+            reply = self._with_retries(method, url, headers)
+            if reply.status == 401 and self.credentials.method == "oauth" and not renewed:
+                renewed = True
+                log.debug("401 with an OAuth token; renewing it once")
+                continue
+            return self._classify(reply)
+
+    def _classify(self, reply: Reply) -> Reply:
+        status = reply.status
+        if reply.outcome == UNVERIFIED or status is None:
+            return reply
+        if status in (200, 304):
+            reply.outcome = OK
+            return reply
+        if status == 404:
+            reply.outcome = NOT_FOUND
+            reply.detail = NOT_FOUND_TEXT
+            return reply
+        if status in (401, 403):
+            reply.outcome = AUTH_FAILED
+            self._set_auth_error(self._auth_message(status))
+            reply.detail = "could not verify: authentication failed"
+            return reply
+        reply.outcome = UNVERIFIED
+        reply.detail = f"could not verify: Bitbucket answered HTTP {status}"
+        return reply
+
+    def _auth_message(self, status: int) -> str:
+        creds = self.credentials
+        if status == 401 and creds.method == "anonymous":
+            return (
+                "Bitbucket requires authentication here (HTTP 401); set BITBUCKET_USERNAME + BITBUCKET_TOKEN, "
+                "BITBUCKET_TOKEN (access token) or BITBUCKET_CLIENT_ID + BITBUCKET_CLIENT_SECRET"
+            )
+        if status == 401:
+            return f"Bitbucket rejected the credentials (HTTP 401, method: {creds.description}); they are wrong, expired or revoked"
+        return (
+            f"Bitbucket refused access (HTTP 403, method: {creds.description}); the credentials lack a "
+            "permission or scope (read:repository:bitbucket is needed)"
+        )
+
+    # ------------------------------------------------------------ transport
+    def _take_budget(self) -> bool:
+        with self._count_lock:
+            if self.max_requests is not None and self.requests_made >= self.max_requests:
+                self.budget_spent = True
+                return False
+            self.requests_made += 1
+            return True
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float | None:
+        """Seconds to wait before retry `attempt` (1-based), or None to give up."""
+        if retry_after:
+            wait = _parse_retry_after(retry_after, self.clock())
+            if wait is not None:
+                return None if wait > self.max_retry_after else wait
+        base = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return base * random.uniform(0.5, 1.0)
+
+    def _with_retries(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> Reply:
+        attempt = 0
+        while True:
+            if not self._take_budget():
+                return Reply(
+                    UNVERIFIED,
+                    detail=f"could not verify: the request budget ({self.max_requests} requests) is spent",
+                    url=url,
+                )
+            reply = self._send(method, url, headers, body=body, data=data)
+            retry = reply.status is None or reply.status == 429 or (reply.status >= 500)
+            if not retry:
+                return reply
+            attempt += 1
+            retry_after = reply.headers.get("Retry-After") if reply.status == 429 else None
+            wait = self._delay(attempt, retry_after) if attempt <= self.retries else None
+            if wait is None:
+                reason = reply.detail or f"HTTP {reply.status}"
+                if reply.status == 429:
+                    reason = "rate-limited by Bitbucket (HTTP 429)"
+                elif reply.status is not None:
+                    reason = f"Bitbucket answered HTTP {reply.status}"
+                return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {reason}", url)
+            log.debug("%s %s: %s; retry %d in %.2fs", method, url, reply.detail or reply.status, attempt, wait)
+            self.sleep(wait)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        body: bytes | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """One HTTP exchange, following redirects by hand; status None means no answer."""
+        current = url
+        hdrs = dict(headers)
+        for _ in range(MAX_REDIRECTS + 1):
+            if "Authorization" in hdrs and not self.hosts.trusted(current):
+                del hdrs["Authorization"]
+            try:
+                response = self.session.request(
+                    method, current, headers=hdrs, data=data if data is not None else body,
+                    timeout=self.timeout, allow_redirects=False,
+                )
+                content = response.content
+            except requests.Timeout:
+                log.debug("%s %s: timed out", method, current)
+                return Reply(UNVERIFIED, None, detail="timed out", url=url)
+            except requests.RequestException as err:
+                log.debug("%s %s: connection failed (%s)", method, current, type(err).__name__)
+                return Reply(UNVERIFIED, None, detail="connection failed", url=url)
+            log.debug("%s %s: %d", method, current, response.status_code)
+            if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                target = urljoin(current, response.headers["Location"])
+                if not self.hosts.trusted(target):
+                    hdrs.pop("Authorization", None)
+                    log.debug("redirect off the Bitbucket hosts: credentials dropped")
+                if response.status_code == 303:
+                    method, data, body = "GET", None, None
+                current = target
+                continue
+            return Reply(OK, response.status_code, content, dict(response.headers), url=url)
+        return Reply(UNVERIFIED, None, detail="too many redirects", url=url)
+
+
+def _parse_retry_after(value: str, now: float) -> float | None:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def setup_debug_logging(stream: IO[str] | None = None) -> None:
+    """`--verbose` / CATALINT_DEBUG=1: debug lines on stderr, secrets redacted."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.addFilter(REDACTOR)
+    handler.setFormatter(logging.Formatter("catalint: debug: %(message)s"))
+    logger = logging.getLogger("catalint")
+    if not any(getattr(h, "_catalint", False) for h in logger.handlers):
+        handler._catalint = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)

@@ -1,0 +1,185 @@
+"""Bitbucket Cloud URLs: which host is Bitbucket, what a browse URL names, and how relative
+targets resolve against a file's URL (Backstage's rules: `./x` and `x` are siblings, a leading
+`/` is the repository root, `..` may not climb out of the repository).
+
+Everything here is pure; asking the API which ref a slash-containing URL means happens in
+`catalint.bitbucket.refs`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+DEFAULT_WEB = "https://bitbucket.org"
+DEFAULT_API = "https://api.bitbucket.org/2.0"
+HASH = re.compile(r"[0-9a-fA-F]{7,40}")
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) with the default port filled in: what credentials are scoped to."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
+
+
+@dataclass(frozen=True, slots=True)
+class Hosts:
+    web: str = DEFAULT_WEB
+    api: str = DEFAULT_API
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Hosts:
+        web = (env.get("CATALINT_BITBUCKET_URL") or DEFAULT_WEB).rstrip("/")
+        api = (env.get("CATALINT_BITBUCKET_API_URL") or DEFAULT_API).rstrip("/")
+        return cls(web, api)
+
+    def trusted(self, url: str) -> bool:
+        """Whether credentials may be sent to `url` (same scheme, host and port as web or API)."""
+        return origin(url) in (origin(self.web), origin(self.api))
+
+    def is_web(self, url: str) -> bool:
+        return origin(url) == origin(self.web) and urlsplit(url).path.startswith(urlsplit(self.web).path or "/")
+
+    def repo_api(self, workspace: str, repo: str) -> str:
+        return f"{self.api}/repositories/{quote(workspace, safe='')}/{quote(repo, safe='')}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedUrl:
+    """A browse/raw/repository URL before its ref is known: `tail` is everything after src|raw."""
+
+    workspace: str
+    repo: str
+    tail: tuple[str, ...] = ()
+    at: str | None = None
+    kind: str = "repo"  # repo | src | raw
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.workspace}/{self.repo}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileLoc:
+    """A resolved location in a repository: `ref` is what the API is asked (a hash when the branch
+    name holds `/`); `at` keeps the branch name the user wrote, for display and relative URLs."""
+
+    workspace: str
+    repo: str
+    ref: str
+    path: str  # no leading slash; "" is the repository root
+    at: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.workspace}/{self.repo}"
+
+    def same_repo(self, other: FileLoc | ParsedUrl) -> bool:
+        return self.workspace.lower() == other.workspace.lower() and self.repo.lower() == other.repo.lower()
+
+    def web_url(self, hosts: Hosts) -> str:
+        url = f"{hosts.web}/{quote(self.workspace)}/{quote(self.repo)}/src/{quote(self.ref, safe='')}/{quote(self.path)}"
+        return url + (f"?at={quote(self.at, safe='')}" if self.at else "")
+
+    def api_url(self, hosts: Hosts, *, folder: bool = False) -> str:
+        path = quote(self.path)
+        if folder and path and not path.endswith("/"):
+            path += "/"
+        return f"{hosts.repo_api(self.workspace, self.repo)}/src/{quote(self.ref, safe='')}/{path}"
+
+    def with_path(self, path: str) -> FileLoc:
+        return FileLoc(self.workspace, self.repo, self.ref, path, self.at)
+
+
+def parse(url: str, hosts: Hosts) -> ParsedUrl | None:
+    """A Bitbucket URL on the configured web host, or None (another host, or not a repository URL)."""
+    if not hosts.is_web(url):
+        return None
+    parts = urlsplit(url)
+    base = (urlsplit(hosts.web).path or "").rstrip("/")
+    raw_segments = parts.path[len(base) :].split("/")[1:]
+    segments = [unquote(s) for s in raw_segments]
+    while segments and segments[-1] == "" and len(segments) > 2:
+        segments.pop()
+    if len(segments) < 2 or not segments[0] or not segments[1]:
+        return None
+    workspace, repo = segments[0], segments[1].removesuffix(".git")
+    at_values = parse_qs(parts.query).get("at")
+    at = at_values[0] if at_values and at_values[0] else None
+    rest = segments[2:]
+    if not rest or rest == [""]:
+        return ParsedUrl(workspace, repo, (), at, "repo")
+    if rest[0] not in ("src", "raw"):
+        return None
+    kind = rest[0]
+    tail = tuple(rest[1:])
+    if tail and tail[-1] == "":
+        tail = tail[:-1]
+    return ParsedUrl(workspace, repo, tail, at, kind)
+
+
+def candidate_refs(parsed: ParsedUrl) -> list[tuple[str, str]]:
+    """(ref, path) splits of the tail, the longest ref first: `src/a/b/c.yaml` may be branch `a/b`."""
+    tail = parsed.tail
+    return [("/".join(tail[:n]), "/".join(tail[n:])) for n in range(len(tail), 0, -1)]
+
+
+def needs_ref_lookup(parsed: ParsedUrl) -> bool:
+    """Whether the API must be asked where the ref ends (a slash branch is possible)."""
+    if parsed.at is not None or not parsed.tail:
+        return False
+    if HASH.fullmatch(parsed.tail[0]):
+        return False
+    return len(parsed.tail) > 2
+
+
+def simple_split(parsed: ParsedUrl) -> tuple[str | None, str]:
+    """(ref, path) when no lookup is needed: `?at=` wins over the ref segment; None = default branch."""
+    if not parsed.tail:
+        return parsed.at, ""
+    path = "/".join(parsed.tail[1:])
+    return (parsed.at or parsed.tail[0]), path
+
+
+class Escapes(Exception):
+    """A relative target climbs out of the repository."""
+
+
+def join(base: FileLoc, target: str) -> FileLoc:
+    """Resolve a relative `target` against the file `base`; raises `Escapes` above the root."""
+    text = target.split("#", 1)[0]
+    text = text.split("?", 1)[0]
+    clean = unquote(text)
+    if clean.startswith("/"):
+        joined = clean.lstrip("/")
+    else:
+        folder = posixpath.dirname(base.path)
+        joined = posixpath.join(folder, clean) if folder else clean
+    if not joined or joined in (".", "./"):
+        return base.with_path("")
+    trailing = joined.endswith("/")
+    parts: list[str] = []
+    for part in joined.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                raise Escapes(target)
+            parts.pop()
+            continue
+        parts.append(part)
+    path = "/".join(parts)
+    return base.with_path(path + ("/" if trailing and path else ""))
+
+
+def is_absolute(target: str) -> bool:
+    parts = urlsplit(target)
+    return len(parts.scheme) > 1 and bool(parts.netloc)

@@ -1,0 +1,70 @@
+"""Repository-relative POSIX paths for CI reports.
+
+Findings carry the path as shown to the user (relative to the working directory, or absolute
+when outside it). CI services want paths relative to the repository root: GitHub attaches an
+annotation to a file only when its path is relative to GITHUB_WORKSPACE and has no `./` prefix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def git_toplevel(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding `.git` (a folder, or a file in worktrees)."""
+    current = start.resolve()
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def find_root(cwd: Path, env: Mapping[str, str] | None = None) -> Path:
+    """GITHUB_WORKSPACE or BITBUCKET_CLONE_DIR when the working directory is inside it, else the
+    git top level, else the working directory itself."""
+    environ = os.environ if env is None else env
+    here = cwd.resolve()
+    for var in ("GITHUB_WORKSPACE", "BITBUCKET_CLONE_DIR"):
+        value = environ.get(var)
+        if value:
+            root = Path(value).resolve()
+            if _inside(here, root):
+                return root
+    return git_toplevel(here) or here
+
+
+@dataclass(frozen=True, slots=True)
+class PathMapper:
+    """Turns a finding's display path into a path relative to `root`."""
+
+    cwd: Path
+    root: Path
+
+    @classmethod
+    def identity(cls) -> PathMapper:
+        here = Path.cwd()
+        return cls(here, here)
+
+    @classmethod
+    def for_cwd(cls, cwd: Path, env: Mapping[str, str] | None = None) -> PathMapper:
+        return cls(cwd.resolve(), find_root(cwd, env))
+
+    def absolute(self, display: str) -> Path:
+        path = Path(display)
+        return Path(os.path.normpath(path if path.is_absolute() else self.cwd / path))
+
+    def relative(self, display: str) -> str:
+        """POSIX path relative to the root; an absolute path when the file is outside the root."""
+        absolute = self.absolute(display)
+        root = Path(os.path.normpath(self.root))
+        if _inside(absolute, root):
+            rel = absolute.relative_to(root).as_posix()
+            return rel if rel != "." else ""
+        return PurePosixPath(absolute.as_posix()).as_posix()

@@ -1,0 +1,53 @@
+"""The discovery result sync consumes, and the glue to the real Bitbucket discovery.
+
+Sync only needs three facts: which descriptor URLs exist, whether that list is the whole
+truth (``complete``) and what went wrong (``errors``). Anything with those attributes will do,
+so the core can be driven by a hand-built ``Discovered`` in tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class DiscoveryLike(Protocol):
+    @property
+    def urls(self) -> Sequence[str]: ...
+
+    @property
+    def complete(self) -> bool: ...
+
+    @property
+    def errors(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class Discovered:
+    urls: list[str]
+    complete: bool = True
+    errors: list[str] = field(default_factory=list)
+
+
+def trustworthy(discovery: DiscoveryLike) -> tuple[bool, str]:
+    """Whether removals may be based on this result, and if not, why not."""
+    if not discovery.complete:
+        return False, "discovery was incomplete"
+    if discovery.errors:
+        return False, f"discovery reported {len(discovery.errors)} error(s): {discovery.errors[0]}"
+    return True, ""
+
+
+DiscoverFn = Callable[..., Any]
+
+
+def real_discover() -> DiscoverFn | None:
+    """``catalint.bitbucket.discovery.discover`` once it exists, else None."""
+    try:
+        module = importlib.import_module("catalint.bitbucket.discovery")
+    except ImportError:
+        return None
+    found = getattr(module, "discover", None)
+    return found if callable(found) else None
