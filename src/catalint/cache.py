@@ -45,9 +45,7 @@ def _s(span: Span) -> list[int]:
 def dump(result: FileResult) -> dict[str, Any]:
     return {
         "path": result.path,
-        "findings": [
-            [f.rule, int(f.severity), f.message, _s(f.span), f.document, f.entity] for f in result.findings
-        ],
+        "findings": [[f.rule, int(f.severity), f.message, _s(f.span), f.document, f.entity] for f in result.findings],
         "documents": [[d.index, d.line, d.kind, d.entity, d.valid] for d in result.documents],
         "declared": [[e.key, e.kind, e.spec_type, e.document, _s(e.span)] for e in result.declared],
         "references": [[r.target, r.field, r.document, r.entity, _s(r.span)] for r in result.references],

@@ -65,7 +65,7 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @click.option("--config", "-c", type=click.Path(path_type=Path), help="catalint config (default: .catalint.yaml).")
 @click.option(
     "--app-config",
@@ -93,8 +93,12 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
     show_default=True,
     help="`assume` treats every placeholder as readable (for files copied out of their repository).",
 )
+@click.option("--workspace", help="Also lint every catalog descriptor discovered in this Bitbucket workspace.")
+@click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
+@click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
 def lint(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     config: Path | None,
     app_configs: tuple[Path, ...],
     fmt: str,
@@ -104,13 +108,33 @@ def lint(
     cache_dir: Path | None,
     jobs: int,
     placeholders: str,
+    workspace: str | None,
+    max_requests: int | None,
+    concurrency: int,
+    verbose: bool,
 ) -> None:
-    """Lint catalog descriptor files and folders (default: the current folder)."""
+    """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs."""
+    from catalint.bitbucket.commands import split_targets, start_remote
+
     cwd = Path.cwd()
     settings = _settings(config, app_configs, cwd)
     app_roots = _app_roots(settings, cwd)
-    targets = list(paths) or ([] if app_roots else [Path(".")])
+    local_paths, urls = split_targets(paths)
+    targets = local_paths or ([] if app_roots or urls or workspace else [Path(".")])
     cache_root = None if no_cache else (cache_dir or _default_cache())
+    remote = None
+    if urls or workspace:
+        remote = start_remote(
+            settings,
+            urls,
+            workspace,
+            concurrency=concurrency,
+            max_requests=max_requests,
+            cache_dir=cache_root / "http" if cache_root else None,
+            verbose=verbose,
+            style=not no_style and settings.yamllint is not None,
+            assume_placeholders=placeholders == "assume",
+        )
     request = LintRequest(
         paths=targets,
         settings=settings,
@@ -120,11 +144,15 @@ def lint(
         assume_placeholders=placeholders == "assume",
         style=not no_style and settings.yamllint is not None,
         app_locations=app_roots,
+        extra_sources=remote.sources if remote else [],
+        source_lint=remote.lint if remote else None,
     )
     try:
         result = run(request)
     except UsageError as err:
         _die(str(err))
+    if remote is not None:
+        remote.finish()
     reporter = JsonReporter() if fmt == "json" else TextReporter(colour=_colour())
     click.echo(reporter.render(result), nl=False)
     sys.exit(exit_code(result, fail_on))
@@ -174,3 +202,24 @@ def explain(rule_id: str) -> None:
             for line in example.rstrip("\n").splitlines():
                 click.echo(f"    {line}")
             click.echo()
+
+
+def _register_sync() -> None:
+    # The command lives in catalint.sync.command; this is its only hook into the CLI.
+    from catalint.sync.command import sync_command
+
+    main.add_command(sync_command)
+
+
+_register_sync()
+
+
+def _register_bitbucket() -> None:
+    # `catalint auth` and `catalint discover` live in catalint.bitbucket.commands.
+    from catalint.bitbucket.commands import auth_command, discover_command
+
+    main.add_command(auth_command)
+    main.add_command(discover_command)
+
+
+_register_bitbucket()

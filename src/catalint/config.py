@@ -286,7 +286,11 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
     if not isinstance(catalog, dict):
         raise _fail(source, "catalog", "expected a mapping")
     for i, entry in enumerate(catalog.get("locations") or []):
-        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str) or not isinstance(entry.get("target"), str):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("type"), str)
+            or not isinstance(entry.get("target"), str)
+        ):
             raise _fail(source, f"catalog.locations[{i}]", "expected a mapping with string type and target")
         allow: list[str] | None = None
         for rule in entry.get("rules") or []:
@@ -307,12 +311,16 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
                     spec_type = item.get("spec.type")
                     allowed.append((item["kind"], spec_type if isinstance(spec_type, str) else None))
                 else:
-                    raise _fail(source, f"catalog.rules[{i}].allow", f"expected a kind or {{kind, spec.type}}, found {item!r}")
+                    raise _fail(
+                        source, f"catalog.rules[{i}].allow", f"expected a kind or {{kind, spec.type}}, found {item!r}"
+                    )
             locations = rule.get("locations")
             if locations is not None:
                 for loc in locations:
                     if not isinstance(loc, dict) or ("exact" in loc and "pattern" in loc):
-                        raise _fail(source, f"catalog.rules[{i}].locations", "each needs a type and one of exact or pattern")
+                        raise _fail(
+                            source, f"catalog.rules[{i}].locations", "each needs a type and one of exact or pattern"
+                        )
             app.rules.append(CatalogRule(allowed, locations))
     integrations = merged.get("integrations") or {}
     if isinstance(integrations, dict):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from catalint.model import DocumentSummary, Finding, Severity, Span
@@ -153,7 +152,9 @@ def lint_source(source: Source, options: Options) -> FileResult:
 
 def _decode(raw: bytes, source: Source, result: FileResult) -> str | None:
     if b"\x00" in raw[:8192]:
-        result.findings.append(_file_finding("file-encoding", "the file is binary (it contains NUL bytes); not parsed", source))
+        result.findings.append(
+            _file_finding("file-encoding", "the file is binary (it contains NUL bytes); not parsed", source)
+        )
         return None
     try:
         text = raw.decode("utf-8")
@@ -192,7 +193,15 @@ def _lint_document(doc: EntityDoc, source: Source, options: Options, result: Fil
     for rule_id, problem in problems:
         rule = REGISTRY[rule_id]
         result.findings.append(
-            _finding(rule_id, problem.message, source, doc.span(problem.pointer, problem.on), doc.index, entity, rule.severity)
+            _finding(
+                rule_id,
+                problem.message,
+                source,
+                doc.span(problem.pointer, problem.on),
+                doc.index,
+                entity,
+                rule.severity,
+            )
         )
     result.documents.append(
         DocumentSummary(source.display, doc.index, doc.yaml.line, doc.kind, entity, not backstage_broken)
@@ -200,7 +209,13 @@ def _lint_document(doc: EntityDoc, source: Source, options: Options, result: Fil
     if ref is not None and not backstage_broken:
         spec_type = doc.spec.get("type")
         result.declared.append(
-            Declared(ref.key, ref.kind, spec_type if isinstance(spec_type, str) else None, doc.index, doc.span(("metadata", "name")))
+            Declared(
+                ref.key,
+                ref.kind,
+                spec_type if isinstance(spec_type, str) else None,
+                doc.index,
+                doc.span(("metadata", "name")),
+            )
         )
     for pointer, text, default_kind in refs_of(doc):
         try:
@@ -215,9 +230,9 @@ def _normalise_annotations(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     meta = data.get("metadata")
-    if isinstance(meta, dict) and "annotations" in meta and not meta["annotations"] and meta["annotations"] != {}:
-        if not isinstance(meta["annotations"], list):
-            return {**data, "metadata": {**meta, "annotations": {}}}
+    empty = isinstance(meta, dict) and "annotations" in meta and not meta["annotations"]
+    if empty and meta["annotations"] != {} and not isinstance(meta["annotations"], list):
+        return {**data, "metadata": {**meta, "annotations": {}}}
     return data
 
 

@@ -46,9 +46,7 @@ def _prefix_and_or_suffix(value: Any, suffix_ok: Any) -> bool:
 
 
 def is_api_version(value: Any) -> bool:
-    return _prefix_and_or_suffix(
-        value, lambda s: 1 <= len(s) <= 63 and bool(_API_VERSION_SUFFIX.match(s))
-    )
+    return _prefix_and_or_suffix(value, lambda s: 1 <= len(s) <= 63 and bool(_API_VERSION_SUFFIX.match(s)))
 
 
 def is_kind(value: Any) -> bool:
@@ -105,9 +103,7 @@ def is_url(value: Any) -> bool:
             return False
         host, port = host_port[: end + 1], host_port[end + 1 :]
         port = port[1:] if port.startswith(":") else port
-        if port and not (port.isdigit() and int(port) <= 65535):
-            return False
-        return True
+        return not (port and not (port.isdigit() and int(port) <= 65535))
     host, _, port = host_port.partition(":")
     if not host:
         return False

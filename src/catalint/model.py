@@ -111,6 +111,8 @@ class RunResult:
     files: int = 0
     documents: list[DocumentSummary] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # display path of every linted file -> the absolute paths (or `glob:` patterns) it read
+    deps: dict[str, list[str]] = field(default_factory=dict)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

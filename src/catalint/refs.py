@@ -31,9 +31,7 @@ def parse_entity_ref(ref: str, default_kind: str | None, default_namespace: str)
     kind = kind if kind is not None else default_kind
     namespace = namespace if namespace is not None else default_namespace
     if not kind:
-        raise RefError(
-            f'"{ref}" has no kind, and this field has no default kind; write it as e.g. "component:{ref}"'
-        )
+        raise RefError(f'"{ref}" has no kind, and this field has no default kind; write it as e.g. "component:{ref}"')
     return EntityRef(kind, namespace, name)
 
 

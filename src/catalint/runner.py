@@ -94,7 +94,9 @@ class _Preloaded(LocalSource):
         return self._content
 
 
-def _lint_one(args: tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool]]) -> dict[str, Any]:
+def _lint_one(
+    args: tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool]],
+) -> dict[str, Any]:
     path, display, root, content, location_type, payload = args
     options = _options(payload)
     options.location_type = location_type
@@ -141,8 +143,10 @@ def run(request: LintRequest) -> RunResult:
         request.assume_placeholders,
     )
     store = cachemod.ResultCache(request.cache_dir) if request.cache_dir else None
-    fingerprint = settings.fingerprint() + ("-assume" if request.assume_placeholders else "") + (
-        "" if request.style else "-nostyle"
+    fingerprint = (
+        settings.fingerprint()
+        + ("-assume" if request.assume_placeholders else "")
+        + ("" if request.style else "-nostyle")
     )
     pending = collect(request)
     wave_start = 0
@@ -223,10 +227,17 @@ def finish(
                 continue
             if severity != finding.severity:
                 finding = Finding(
-                    finding.rule, severity, finding.message, finding.path, finding.span, finding.document, finding.entity
+                    finding.rule,
+                    severity,
+                    finding.message,
+                    finding.path,
+                    finding.span,
+                    finding.document,
+                    finding.entity,
                 )
             run_result.findings.append(finding)
         run_result.documents.extend(result.documents)
+        run_result.deps[result.path] = list(result.deps)
     run_result.findings.sort(key=Finding.sort_key)
     return run_result
 

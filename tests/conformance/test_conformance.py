@@ -56,7 +56,9 @@ def _compare(paths: list[Path]) -> tuple[int, list[str]]:
             if got is None:
                 problems.append(f"{path.name}:{line}: catalint found no document here (Backstage: valid={doc.valid})")
             elif got.valid != doc.valid:
-                problems.append(f"{path.name}:{line}: catalint valid={got.valid}, Backstage valid={doc.valid}: {doc.error}")
+                problems.append(
+                    f"{path.name}:{line}: catalint valid={got.valid}, Backstage valid={doc.valid}: {doc.error}"
+                )
         if not verdict.truncated:
             for line in mine.keys() - theirs.keys():
                 problems.append(f"{path.name}:{line}: catalint reports a document Backstage does not see")
@@ -84,8 +86,14 @@ def test_regression_cases_agree_with_backstage() -> None:
 
 
 def test_examples_agree_with_backstage() -> None:
-    files = [p for p in _files(EXAMPLES) if "workflows" not in p.parts and p.name != "bitbucket-pipelines.yml"
-             and ".github" not in p.parts and "app-config" not in p.name]
+    files = [
+        p
+        for p in _files(EXAMPLES)
+        if "workflows" not in p.parts
+        and p.name != "bitbucket-pipelines.yml"
+        and ".github" not in p.parts
+        and "app-config" not in p.name
+    ]
     files = [p for p in files if os.path.basename(p) not in ("mkdocs.yml",) and "docs" not in p.parts]
     files = [p for p in files if not p.name.startswith("openapi")]
     compared, problems = _compare(files)

@@ -67,7 +67,13 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         return value
     if not isinstance(target, str):
         out.problems.append(
-            ("placeholder", Problem(f"${name} expects a string (a relative path or an absolute URL), not {target!r}", (*pointer, keys[0])))
+            (
+                "placeholder",
+                Problem(
+                    f"${name} expects a string (a relative path or an absolute URL), not {target!r}",
+                    (*pointer, keys[0]),
+                ),
+            )
         )
         return value
     out.found += 1
@@ -76,7 +82,9 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     fetched = read(target)
     where = (*pointer, keys[0])
     if fetched.status == "escapes":
-        out.problems.append(("path-escape", Problem(f"${name} target {target!r} leaves the repository; not read", where)))
+        out.problems.append(
+            ("path-escape", Problem(f"${name} target {target!r} leaves the repository; not read", where))
+        )
         return value
     if fetched.status == "foreign":
         out.problems.append(("placeholder", Problem(f"${name} {fetched.detail}", where)))
@@ -101,12 +109,20 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     if loaded.problems:
         first = loaded.problems[0]
         out.problems.append(
-            ("placeholder", Problem(f"$yaml target {target!r} does not parse (line {first.span.line}): {first.message}", where))
+            (
+                "placeholder",
+                Problem(f"$yaml target {target!r} does not parse (line {first.span.line}): {first.message}", where),
+            )
         )
         return _STAND_IN[name]
     if len(loaded.documents) != 1:
         out.problems.append(
-            ("placeholder", Problem(f"$yaml target {target!r} must hold exactly one document, found {len(loaded.documents)}", where))
+            (
+                "placeholder",
+                Problem(
+                    f"$yaml target {target!r} must hold exactly one document, found {len(loaded.documents)}", where
+                ),
+            )
         )
         return _STAND_IN[name]
     return loaded.documents[0].data

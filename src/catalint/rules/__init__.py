@@ -37,6 +37,7 @@ MODULES = (
     "placeholder",
     "location_target",
     "techdocs_ref",
+    "source_location",
     "path_escape",
     "duplicate_entity",
     "unresolved_ref",

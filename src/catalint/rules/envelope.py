@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 from catalint.model import Severity
 from catalint.rules.base import EntityDoc, Problem
-from catalint.rules.schema_errors import problems_from
-from catalint.rules.schema_errors import entity_errors
+from catalint.rules.schema_errors import entity_errors, problems_from
 
 ID = "envelope"
 SEVERITY = Severity.ERROR
@@ -50,7 +49,8 @@ def check(doc: EntityDoc) -> Iterator[Problem]:
     if raw is doc.data or not isinstance(raw, dict):
         return
     # Backstage checks the envelope before substituting placeholders, so they cannot stand here.
-    meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    meta = raw.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     for pointer, value in (
         (("apiVersion",), raw.get("apiVersion")),
         (("kind",), raw.get("kind")),

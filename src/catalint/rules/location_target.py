@@ -75,20 +75,26 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
     loc_type = declared if isinstance(declared, str) and declared else parent
     optional = spec.get("presence") == "optional"
     if loc_type != parent and loc_type not in ALLOWED_TYPES:
-        yield ID, Problem(
-            f'type "{loc_type}" differs from this file\'s own type "{parent}" and is not an allowed location '
-            f"type ({', '.join(ALLOWED_TYPES)}); Backstage rejects it",
-            ("spec", "type"),
+        yield (
+            ID,
+            Problem(
+                f'type "{loc_type}" differs from this file\'s own type "{parent}" and is not an allowed location '
+                f"type ({', '.join(ALLOWED_TYPES)}); Backstage rejects it",
+                ("spec", "type"),
+            ),
         )
         return
     if loc_type not in ("url", "file"):
         return  # read by other processors (discovery providers and the like)
     for pointer, target in targets(spec):
         if loc_type == "file" and not target.startswith((".", "/")):
-            yield ID, Problem(
-                f'relative file target "{target}" does not start with "./"; Backstage resolves it against the '
-                "backend's working directory, not this file",
-                pointer,
+            yield (
+                ID,
+                Problem(
+                    f'relative file target "{target}" does not start with "./"; Backstage resolves it against the '
+                    "backend's working directory, not this file",
+                    pointer,
+                ),
             )
             continue
         if loc_type == "file" and target.startswith("/"):
@@ -97,7 +103,10 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
         if fetched.status == "escapes":
             yield "path-escape", Problem(f'target "{target}" leaves the repository; not read', pointer)
         elif fetched.status in ("unverified", "foreign") and fetched.detail:
-            yield ("unverified" if fetched.status == "unverified" else ID), Problem(f'target "{target}" {fetched.detail}', pointer)
+            yield (
+                ("unverified" if fetched.status == "unverified" else ID),
+                Problem(f'target "{target}" {fetched.detail}', pointer),
+            )
         elif fetched.status == "missing":
             if not optional:
                 yield ID, Problem(f'target "{target}" not found: {fetched.detail}', pointer)

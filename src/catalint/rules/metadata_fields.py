@@ -10,8 +10,7 @@ from collections.abc import Iterator
 
 from catalint.model import Severity
 from catalint.rules.base import EntityDoc, Problem
-from catalint.rules.schema_errors import problems_from
-from catalint.rules.schema_errors import entity_errors
+from catalint.rules.schema_errors import entity_errors, problems_from
 
 ID = "metadata-fields"
 SEVERITY = Severity.ERROR
@@ -55,7 +54,5 @@ def check(doc: EntityDoc) -> Iterator[Problem]:
     yield from problems_from(
         e
         for e in entity_errors(doc)
-        if len(e.absolute_path) >= 2
-        and e.absolute_path[0] == "metadata"
-        and e.absolute_path[1] not in _OWNED_ELSEWHERE
+        if len(e.absolute_path) >= 2 and e.absolute_path[0] == "metadata" and e.absolute_path[1] not in _OWNED_ELSEWHERE
     )

@@ -43,7 +43,9 @@ def check(doc: EntityDoc) -> Iterator[Problem]:
         except RefError:
             continue
         if not formats.is_object_name(ref.name):
-            yield Problem(f'{pointer[1]}: "{text}" can never match an entity: "{ref.name}" is not a valid name', pointer)
+            yield Problem(
+                f'{pointer[1]}: "{text}" can never match an entity: "{ref.name}" is not a valid name', pointer
+            )
         elif not formats.is_namespace(ref.namespace):
             yield Problem(
                 f'{pointer[1]}: "{text}" can never match an entity: "{ref.namespace}" is not a valid namespace', pointer

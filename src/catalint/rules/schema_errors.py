@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -32,7 +31,8 @@ def _expected(types: Any) -> str:
 
 
 def problems_from(errors: Iterable[ValidationError], base: Pointer = ()) -> Iterator[Problem]:
-    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):  # type: ignore[misc]
+        assert isinstance(error.validator, str)
         pointer: Pointer = base + tuple(error.absolute_path)
         field = dotted(pointer)
         keyword = error.validator
@@ -50,7 +50,7 @@ def problems_from(errors: Iterable[ValidationError], base: Pointer = ()) -> Iter
         elif keyword == "minLength":
             yield Problem(f"{field} must not be empty", pointer)
         elif keyword == "enum":
-            options = ", ".join(str(v) for v in error.validator_value)
+            options = ", ".join(str(v) for v in error.validator_value)  # type: ignore[union-attr]
             yield Problem(f"{field} must be one of {options}; found {error.instance!r}", pointer)
         elif keyword == "minimum":
             yield Problem(f"{field} must be at least {error.validator_value}", pointer)

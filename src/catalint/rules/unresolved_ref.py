@@ -47,7 +47,9 @@ spec:
 """
 
 
-def check_run(files: Sequence[FileResult], severity: Severity, known: frozenset[str] = frozenset()) -> Iterator[Finding]:
+def check_run(
+    files: Sequence[FileResult], severity: Severity, known: frozenset[str] = frozenset()
+) -> Iterator[Finding]:
     declared = {entity.key for result in files for entity in result.declared} | known
     for result in files:
         for ref in result.references:

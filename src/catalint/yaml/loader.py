@@ -21,7 +21,7 @@ from catalint.model import Span
 from catalint.yaml.resolver import Core12Resolver, construct_scalar, js_key
 
 try:
-    from yaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - wheels ship libyaml; this keeps a source build working
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -108,7 +108,7 @@ def node_span(node: Node) -> Span:
     if isinstance(node, MappingNode | SequenceNode) and end.line > start.line:
         # A block collection ends where the next one starts; point at its first line instead.
         return Span(start.line + 1, start.column + 1, start.line + 1, start.column + 2)
-    end_col = end.column + 1 if end.line == start.line else end.column + 1
+    end_col = end.column + 1
     if end.line == start.line and end_col <= start.column + 1:
         end_col = start.column + 2
     return Span(start.line + 1, start.column + 1, end.line + 1, end_col)
@@ -207,7 +207,7 @@ def _shift(node: Node, lines: int, done: set[int]) -> None:
         done.add(id(current))
         for attr in ("start_mark", "end_mark"):
             mark = getattr(current, attr)
-            setattr(current, attr, yaml.Mark(mark.name, mark.index, mark.line + lines, mark.column, None, None))
+            setattr(current, attr, yaml.Mark(mark.name, mark.index, mark.line + lines, mark.column, None, None))  # type: ignore[arg-type]
         if isinstance(current, SequenceNode):
             stack.extend(current.value)
         elif isinstance(current, MappingNode):
@@ -221,8 +221,9 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
     problems: list[YamlProblem] = []
     index = 0
     for first_line, chunk in _chunks(text):
-        composer = _Composer(chunk)
+        composer: _Composer | None = None
         try:
+            composer = _Composer(chunk)
             while composer.check_node():
                 node = composer.get_node()
                 if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
@@ -254,9 +255,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                         )
                     )
                 except RecursionError:
-                    problems.append(
-                        YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node), index)
-                    )
+                    problems.append(YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node), index))
                 else:
                     if data is not None:
                         documents.append(YamlDocument(index, node, data))
@@ -267,10 +266,17 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
             problems.append(YamlProblem("yaml-syntax", _describe(err), span, index))
             index += 1
         except yaml.YAMLError as err:  # reader errors: control characters and the like
-            problems.append(YamlProblem("yaml-syntax", str(err).splitlines()[0], Span.point(first_line + 1), index))
+            line = first_line + 1
+            position = getattr(err, "position", None)
+            if isinstance(position, int):
+                line += chunk.count("\n", 0, position)
+            problems.append(
+                YamlProblem("yaml-syntax", f"YAML error: {str(err).splitlines()[0]}", Span.point(line), index)
+            )
             index += 1
         finally:
-            composer.dispose()
+            if composer is not None:
+                composer.dispose()
     return LoadedFile(documents, problems)
 
 

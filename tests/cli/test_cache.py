@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from catalint.config import Settings
+from catalint.runner import LintRequest, run
+
+
+def _lint(root: Path, cache: Path) -> list[tuple[str, str, int]]:
+    result = run(LintRequest(paths=[root], settings=Settings(), cwd=root, cache_dir=cache))
+    return [(f.rule, f.message, f.span.line) for f in result.findings]
+
+
+def test_cached_results_equal_fresh_ones_and_dependencies_invalidate(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: a\nspec:\n  type: openapi\n"
+        "  lifecycle: production\n  owner: team-a\n  definition:\n    $text: ./openapi.yaml\n"
+    )
+    cache = tmp_path / "cache"
+    first = _lint(root, cache)
+    assert any(rule == "placeholder" for rule, _, _ in first)
+    assert list(cache.rglob("*.json")), "results were stored"
+    assert _lint(root, cache) == first
+    (root / "openapi.yaml").write_text("openapi: 3.0.0\n")
+    second = _lint(root, cache)
+    assert not any(rule == "placeholder" for rule, _, _ in second), "a new dependency invalidates the entry"
+
+
+def test_corrupt_cache_entries_are_ignored(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "catalog-info.yaml").write_text("kind: X\n")
+    cache = tmp_path / "cache"
+    first = _lint(root, cache)
+    for entry in cache.rglob("*.json"):
+        entry.write_text("{garbage")
+    assert _lint(root, cache) == first

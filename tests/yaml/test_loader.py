@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from catalint.yaml.loader import load_text
+
+
+def test_yaml_12_scalars_stay_what_backstage_sees() -> None:
+    loaded = load_text("a: yes\nb: on\nc: 2023-01-01\nd: 017\ne: 0o17\nf: 0x1F\ng: True\nh: ~\n<<: x\ni: 1_000\n")
+    assert loaded.problems == []
+    data = loaded.documents[0].data
+    assert data == {
+        "a": "yes",
+        "b": "on",
+        "c": "2023-01-01",
+        "d": 17,
+        "e": 15,
+        "f": 31,
+        "g": True,
+        "h": None,
+        "<<": "x",
+        "i": "1_000",
+    }
+
+
+def test_a_broken_document_does_not_hide_the_others() -> None:
+    loaded = load_text("a: 1\n---\nb: [\n---\nc: 3\n")
+    assert [d.data for d in loaded.documents] == [{"a": 1}, {"c": 3}]
+    assert [(p.rule, p.span.line, p.index) for p in loaded.problems] == [("yaml-syntax", 4, 1)]
+    assert loaded.documents[1].line == 5 and loaded.documents[1].index == 2
+
+
+def test_duplicate_keys_are_errors_at_the_second_key() -> None:
+    loaded = load_text("x: 1\nspec:\n  owner: a\n  owner: b\n")
+    assert loaded.documents == []
+    (problem,) = loaded.problems
+    assert problem.rule == "yaml-duplicate-key"
+    assert (problem.span.line, problem.span.column) == (4, 3)
+    assert "first defined at line 3" in problem.message
+
+
+def test_empty_documents_are_skipped_but_counted() -> None:
+    loaded = load_text("---\n---\na: 1\n---\n~\n")
+    assert [(d.index, d.data) for d in loaded.documents] == [(1, {"a": 1})]
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    loaded = load_text("\n".join(lines) + "\n")
+    assert [p.rule for p in loaded.problems] == ["yaml-aliases"]
+    assert loaded.documents == []
+
+
+def test_small_alias_use_is_fine_and_shared() -> None:
+    loaded = load_text("a: &l {x: 1}\nb: *l\n")
+    data = loaded.documents[0].data
+    assert data == {"a": {"x": 1}, "b": {"x": 1}}
+
+
+def test_positions_of_keys_and_values() -> None:
+    doc = load_text("# c\nkind: Component\nmetadata:\n  name: my-name\n").documents[0]
+    assert (doc.span(("metadata", "name")).line, doc.span(("metadata", "name")).column) == (4, 9)
+    assert doc.span(("metadata", "name")).end_column == 16
+    assert doc.span(("metadata", "name"), "key").column == 3
+    assert doc.line == 2
+
+
+def test_json_and_flow_collections_as_keys() -> None:
+    loaded = load_text('{"kind": "Component", "metadata": {"name": {{x}}}}\n')
+    assert loaded.problems == []
+    name = loaded.documents[0].data["metadata"]["name"]
+    assert isinstance(name, dict)
+
+
+def test_control_characters_are_a_finding_not_a_crash() -> None:
+    loaded = load_text("a: \x07bell\n")
+    assert [p.rule for p in loaded.problems] == ["yaml-syntax"]
