@@ -11,8 +11,8 @@ KINDS = ("Component", "API", "Resource", "System", "Domain", "Group", "User", "L
 
 def entity(kind: str, name: str, rng: random.Random, invalid: bool) -> str:
     meta = f"metadata:\n  name: {name}\n  description: Synthetic {kind.lower()} {name} for benchmarks\n"
-    meta += "  tags: [bench, synthetic]\n  annotations:\n    example.com/team: team-{}\n".format(rng.randint(0, 50))
-    meta += "  links:\n    - url: https://example.com/{}\n      title: Dashboard\n".format(name)
+    meta += f"  tags: [bench, synthetic]\n  annotations:\n    example.com/team: team-{rng.randint(0, 50)}\n"
+    meta += f"  links:\n    - url: https://example.com/{name}\n      title: Dashboard\n"
     api = "scaffolder.backstage.io/v1beta3" if kind == "Template" else "backstage.io/v1alpha1"
     owner = f"team-{rng.randint(0, 50)}"
     spec = {

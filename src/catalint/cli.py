@@ -12,8 +12,7 @@ import click
 from catalint import __version__
 from catalint.config import ConfigError, Settings, load_app_config, load_settings
 from catalint.model import RunResult, Severity
-from catalint.report.json import JsonReporter
-from catalint.report.text import TextReporter
+from catalint.report.ci import CiArgs, ci_options, finish_lint
 from catalint.rules import REGISTRY
 from catalint.runner import LintRequest, Origin, UsageError, run
 
@@ -74,7 +73,12 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Backstage app-config; repeatable, later files override earlier ones.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    help="Output on stdout [default: github when GITHUB_ACTIONS=true, else text].",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info", "never"]),
@@ -97,11 +101,12 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
 @click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
+@ci_options
 def lint(
     paths: tuple[str, ...],
     config: Path | None,
     app_configs: tuple[Path, ...],
-    fmt: str,
+    fmt: str | None,
     fail_on: str,
     no_style: bool,
     no_cache: bool,
@@ -112,6 +117,7 @@ def lint(
     max_requests: int | None,
     concurrency: int,
     verbose: bool,
+    ci: CiArgs,
 ) -> None:
     """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs."""
     from catalint.bitbucket.commands import split_targets, start_remote
@@ -153,9 +159,9 @@ def lint(
         _die(str(err))
     if remote is not None:
         remote.finish()
-    reporter = JsonReporter() if fmt == "json" else TextReporter(colour=_colour())
-    click.echo(reporter.render(result), nl=False)
-    sys.exit(exit_code(result, fail_on))
+    sys.exit(
+        finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=_colour(), exit_code=lambda r: exit_code(r, fail_on))
+    )
 
 
 def _default_cache() -> Path:

@@ -14,7 +14,7 @@ from typing import Any
 
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
-from catalint.resolve.placeholders import Fetched, substitute
+from catalint.resolve.placeholders import Fetched, Substitution, substitute
 from catalint.rules import REGISTRY, RESOLUTION_RULES
 from catalint.rules.base import EntityDoc, Problem
 from catalint.rules.entity_ref_format import refs_of
@@ -145,8 +145,11 @@ def lint_source(source: Source, options: Options) -> FileResult:
                 result.findings.append(
                     Finding(f"yamllint/{rule}", severity, message, source.display, Span.point(line, column))
                 )
+    # Most files have no placeholder at all; skip walking every value looking for one.
+    placeholders = "$text" in text or "$json" in text or "$yaml" in text
     for ydoc in loaded.documents:
-        _lint_document(EntityDoc(ydoc, ydoc.data, source.display, options.settings), source, options, result)
+        doc = EntityDoc(ydoc, ydoc.data, source.display, options.settings)
+        _lint_document(doc, source, options, result, placeholders)
     return result
 
 
@@ -173,10 +176,12 @@ def _decode(raw: bytes, source: Source, result: FileResult) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def _lint_document(doc: EntityDoc, source: Source, options: Options, result: FileResult) -> None:
+def _lint_document(
+    doc: EntityDoc, source: Source, options: Options, result: FileResult, placeholders: bool = True
+) -> None:
     original = _normalise_annotations(doc.data)
     read = None if options.assume_placeholders else (lambda t: source.fetch(t, purpose="placeholder"))
-    sub = substitute(original, read)
+    sub = substitute(original, read) if placeholders else Substitution(original)
     doc.memo["raw"] = original
     doc.data = sub.data
     ref = doc.ref
@@ -230,8 +235,10 @@ def _normalise_annotations(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     meta = data.get("metadata")
-    empty = isinstance(meta, dict) and "annotations" in meta and not meta["annotations"]
-    if empty and meta["annotations"] != {} and not isinstance(meta["annotations"], list):
+    if not isinstance(meta, dict) or "annotations" not in meta:
+        return data
+    value = meta["annotations"]
+    if not value and value != {} and not isinstance(value, list):
         return {**data, "metadata": {**meta, "annotations": {}}}
     return data
 

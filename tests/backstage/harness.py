@@ -114,9 +114,7 @@ def _run_logged(cmd: list[str], cwd: Path, log: Path, env: dict[str, str]) -> No
         fh.write(f"\n$ {' '.join(cmd)}   (cwd={cwd})\n")
         fh.flush()
         try:
-            proc = subprocess.run(
-                cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT
-            )
+            proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
             raise RuntimeError(
                 f"`{' '.join(cmd)}` timed out after {INSTALL_TIMEOUT:.0f}s in {cwd}; log {log}:\n{_tail(log)}"
@@ -128,9 +126,7 @@ def _run_logged(cmd: list[str], cwd: Path, log: Path, env: dict[str, str]) -> No
 
 
 def _sqlite_loads(node: str, directory: Path) -> bool:
-    proc = subprocess.run(
-        [node, "-e", SQLITE_PROBE], cwd=directory, capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([node, "-e", SQLITE_PROBE], cwd=directory, capture_output=True, text=True, timeout=60)
     return proc.returncode == 0
 
 
@@ -201,6 +197,7 @@ def ensure_installed() -> Path:
                 else:
                     shutil.rmtree(target, ignore_errors=True)
                     staging = Path(tempfile.mkdtemp(prefix=f"{digest[:12]}.staging-", dir=root))
+                    staging.chmod(0o755)
                     log = staging / "install.log"
                     try:
                         shutil.copy2(PACKAGE_JSON, staging / "package.json")
@@ -264,6 +261,9 @@ class Backstage:
         self.install_dir = install_dir
         self.config = config
         self.token = token or f"catalint-{secrets.token_hex(16)}"
+        if len(self.token) < 8 or any(ch.isspace() for ch in self.token):
+            # Backstage refuses to start with such a static token.
+            raise ValueError("the static token must be at least 8 characters without whitespace")
         self._log_dir = log_dir
         self._proc: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
@@ -326,8 +326,7 @@ class Backstage:
                 # Lost the race for an ephemeral port: try another one.
                 if attempt == attempts - 1:
                     raise RuntimeError(
-                        f"Backstage could not listen on 127.0.0.1:{chosen}; log {self._log_path}:\n"
-                        + self.log_tail()
+                        f"Backstage could not listen on 127.0.0.1:{chosen}; log {self._log_path}:\n" + self.log_tail()
                     ) from None
         raise AssertionError("unreachable")
 
@@ -526,7 +525,9 @@ class FileServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="catalog-files", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="catalog-files", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -568,9 +569,7 @@ class FileServer:
 def main(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("install", help="install (or reuse) the cached backend and print its directory")
     serve = sub.add_parser("serve", help="run the backend in the foreground until Ctrl-C")
@@ -582,9 +581,7 @@ def main(argv: list[str]) -> int:
     print(f"installed in {directory} ({time.monotonic() - began:.2f}s)", flush=True)
     if args.cmd == "serve":
         bs = Backstage(directory).start(args.port)
-        print(
-            f"ready in {bs.startup_seconds:.2f}s: {bs.url}  token={bs.token}  log={bs.log_path}", flush=True
-        )
+        print(f"ready in {bs.startup_seconds:.2f}s: {bs.url}  token={bs.token}  log={bs.log_path}", flush=True)
         try:
             while bs.running:
                 time.sleep(1)

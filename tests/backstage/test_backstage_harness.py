@@ -47,9 +47,7 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def test_register_location_then_entity_is_served_and_removed(
-    backstage: Backstage, catalog_files: FileServer
-) -> None:
+def test_register_location_then_entity_is_served_and_removed(backstage: Backstage, catalog_files: FileServer) -> None:
     name = unique("smoke")
     target = catalog_files.write(f"{name}/catalog-info.yaml", VALID_COMPONENT.format(name=name))
 

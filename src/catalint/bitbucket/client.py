@@ -284,7 +284,9 @@ class BitbucketClient:
         reply = self.get(url, params)
         return reply, (reply.json() if reply.ok else None)
 
-    def pages(self, url: str, params: Mapping[str, Any] | None = None, *, limit: int = 10_000) -> Iterator[tuple[Reply, list[Any]]]:
+    def pages(
+        self, url: str, params: Mapping[str, Any] | None = None, *, limit: int = 10_000
+    ) -> Iterator[tuple[Reply, list[Any]]]:
         """Each page of a paginated endpoint, following `next` exactly as given."""
         next_url: str | None = url
         first = True
@@ -325,9 +327,7 @@ class BitbucketClient:
         reply = self._request("GET", url, extra)
         if reply.status == 304 and stored is not None:
             log.debug("GET %s: 304, cached body used", url)
-            return Reply(
-                OK, 200, base64.b64decode(stored["body"]), dict(stored.get("headers") or {}), url=url
-            )
+            return Reply(OK, 200, base64.b64decode(stored["body"]), dict(stored.get("headers") or {}), url=url)
         if reply.ok and path is not None:
             etag = next((v for k, v in reply.headers.items() if k.lower() == "etag"), None)
             if etag:
@@ -384,11 +384,15 @@ class BitbucketClient:
         creds = self.credentials
         if status == 401 and creds.method == "anonymous":
             return (
-                "Bitbucket requires authentication here (HTTP 401); set BITBUCKET_USERNAME + BITBUCKET_TOKEN, "
-                "BITBUCKET_TOKEN (access token) or BITBUCKET_CLIENT_ID + BITBUCKET_CLIENT_SECRET"
+                "Bitbucket requires authentication here (HTTP 401); set BITBUCKET_USERNAME + "
+                "BITBUCKET_TOKEN, BITBUCKET_TOKEN (access token) or "
+                "BITBUCKET_CLIENT_ID + BITBUCKET_CLIENT_SECRET"
             )
         if status == 401:
-            return f"Bitbucket rejected the credentials (HTTP 401, method: {creds.description}); they are wrong, expired or revoked"
+            return (
+                f"Bitbucket rejected the credentials (HTTP 401, method: {creds.description}); "
+                "they are wrong, expired or revoked"
+            )
         return (
             f"Bitbucket refused access (HTTP 403, method: {creds.description}); the credentials lack a "
             "permission or scope (read:repository:bitbucket is needed)"
@@ -410,7 +414,7 @@ class BitbucketClient:
             if wait is not None:
                 return None if wait > self.max_retry_after else wait
         base = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
-        return base * random.uniform(0.5, 1.0)
+        return float(base * random.uniform(0.5, 1.0))
 
     def _with_retries(
         self,
@@ -462,8 +466,12 @@ class BitbucketClient:
                 del hdrs["Authorization"]
             try:
                 response = self.session.request(
-                    method, current, headers=hdrs, data=data if data is not None else body,
-                    timeout=self.timeout, allow_redirects=False,
+                    method,
+                    current,
+                    headers=hdrs,
+                    data=data if data is not None else body,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
                 content = response.content
             except requests.Timeout:
@@ -500,11 +508,15 @@ def _parse_retry_after(value: str, now: float) -> float | None:
 
 def setup_debug_logging(stream: IO[str] | None = None) -> None:
     """`--verbose` / CATALINT_DEBUG=1: debug lines on stderr, secrets redacted."""
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    target = stream if stream is not None else sys.stderr
+    logger = logging.getLogger("catalint")
+    logger.setLevel(logging.DEBUG)
+    for existing in logger.handlers:
+        if getattr(existing, "_catalint", False) and isinstance(existing, logging.StreamHandler):
+            existing.setStream(target)
+            return
+    handler = logging.StreamHandler(target)
     handler.addFilter(REDACTOR)
     handler.setFormatter(logging.Formatter("catalint: debug: %(message)s"))
-    logger = logging.getLogger("catalint")
-    if not any(getattr(h, "_catalint", False) for h in logger.handlers):
-        handler._catalint = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    handler._catalint = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)

@@ -74,9 +74,7 @@ def _clean(value: Any) -> str | None:
 def load_credentials(env: Mapping[str, str], entries: Sequence[Mapping[str, Any]] = ()) -> Credentials:
     """Merge `entries` (app-config `integrations.bitbucketCloud`) with `env` and pick the method."""
     if len(entries) > 1:
-        raise CredentialsError(
-            f"integrations.bitbucketCloud has {len(entries)} entries; at most one is allowed"
-        )
+        raise CredentialsError(f"integrations.bitbucketCloud has {len(entries)} entries; at most one is allowed")
     entry = entries[0] if entries else {}
     values: dict[str, str | None] = {}
     sources: set[str] = set()
@@ -105,9 +103,7 @@ def load_credentials(env: Mapping[str, str], entries: Sequence[Mapping[str, Any]
     if token and app_password:
         raise CredentialsError(f"conflicting methods: both {where('token')} and {where('appPassword')}; choose one")
     if app_password and not username:
-        raise CredentialsError(
-            f"{where('appPassword')} is set without {where('username')}; it would never be sent"
-        )
+        raise CredentialsError(f"{where('appPassword')} is set without {where('username')}; it would never be sent")
     if username and not (token or app_password):
         raise CredentialsError(f"{where('username')} is set without {where('token')} or {where('appPassword')}")
     if client_id:

@@ -3,7 +3,6 @@ the default branch of a bare repository URL, and where a slash-containing branch
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -22,8 +21,6 @@ class RefResolver:
 
     def __init__(self, client: BitbucketClient) -> None:
         self.client = client
-        self._lock = threading.Lock()
-        self._branches: dict[tuple[str, str, str], str | None] = {}
 
     def default_branch(self, workspace: str, repo: str) -> tuple[str | None, Reply]:
         reply, body = self.client.get_json(self.client.hosts.repo_api(workspace, repo))
@@ -40,32 +37,49 @@ class RefResolver:
         commit = target.get("hash") if isinstance(target, dict) else None
         return (commit if isinstance(commit, str) else None), reply
 
+    def slash_branches(self, workspace: str, repo: str, first: str) -> tuple[dict[str, str], Reply | None]:
+        """Branches named `first/...` → head hash: one filtered listing per repository and prefix."""
+        url = f"{self.client.hosts.repo_api(workspace, repo)}/refs/branches"
+        params = {"q": f'name ~ "{first}/"', "pagelen": 100, "fields": "values.name,values.target.hash,next"}
+        found: dict[str, str] = {}
+        for reply, values in self.client.pages(url, params):
+            if not reply.ok:
+                return {}, reply
+            for value in values:
+                name = value.get("name") if isinstance(value, dict) else None
+                target = value.get("target") if isinstance(value, dict) else None
+                commit = target.get("hash") if isinstance(target, dict) else None
+                if isinstance(name, str) and isinstance(commit, str) and name.startswith(first + "/"):
+                    found[name] = commit
+        return found, None
+
     def locate(self, parsed: ParsedUrl) -> Located:
         ws, repo = parsed.workspace, parsed.repo
         if needs_ref_lookup(parsed):
-            last: Reply | None = None
-            for ref, path in candidate_refs(parsed):
-                if "/" not in ref:
-                    return Located(FileLoc(ws, repo, ref, path))
-                commit, reply = self.branch_hash(ws, repo, ref)
-                if commit is not None:
-                    return Located(FileLoc(ws, repo, commit, path, ref))
-                if reply.outcome != "not-found":
-                    return Located(None, reply)
-                last = reply
-            return Located(None, last)
+            names, failure = self.slash_branches(ws, repo, parsed.tail[0])
+            if failure is not None:
+                return Located(None, failure)
+            for name, rest in candidate_refs(parsed):
+                if "/" in name and name in names:
+                    return Located(FileLoc(ws, repo, names[name], rest, name))
+            return Located(FileLoc(ws, repo, parsed.tail[0], "/".join(parsed.tail[1:])))
         ref, path = simple_split(parsed)
         if ref is None:
-            name, reply = self.default_branch(ws, repo)
-            if name is None:
+            branch, reply = self.default_branch(ws, repo)
+            if branch is None:
                 return Located(None, reply)
-            ref = name
+            if "/" in branch:
+                return self._slash(ws, repo, branch, path)
+            return Located(FileLoc(ws, repo, branch, path))
         if "/" in ref:
-            commit, reply = self.branch_hash(ws, repo, ref)
-            if commit is None:
-                return Located(None, reply)
-            return Located(FileLoc(ws, repo, commit, path, ref))
+            return self._slash(ws, repo, ref, path)
         return Located(FileLoc(ws, repo, ref, path, parsed.at))
+
+    def _slash(self, ws: str, repo: str, ref: str, path: str) -> Located:
+        commit, reply = self.branch_hash(ws, repo, ref)
+        if commit is None:
+            return Located(None, reply)
+        return Located(FileLoc(ws, repo, commit, path, ref))
 
 
 __all__ = ["OK", "Located", "RefResolver"]

@@ -86,7 +86,8 @@ class FileLoc:
         return self.workspace.lower() == other.workspace.lower() and self.repo.lower() == other.repo.lower()
 
     def web_url(self, hosts: Hosts) -> str:
-        url = f"{hosts.web}/{quote(self.workspace)}/{quote(self.repo)}/src/{quote(self.ref, safe='')}/{quote(self.path)}"
+        repo = f"{hosts.web}/{quote(self.workspace)}/{quote(self.repo)}"
+        url = f"{repo}/src/{quote(self.ref, safe='')}/{quote(self.path)}"
         return url + (f"?at={quote(self.at, safe='')}" if self.at else "")
 
     def api_url(self, hosts: Hosts, *, folder: bool = False) -> str:

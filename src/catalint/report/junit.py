@@ -53,10 +53,12 @@ class JunitReporter:
             for finding in by_file.get(path, []):
                 findings_by_doc[finding.document].append(finding)
             docs = docs_by_file.get(path, {})
-            keys: list[int | None] = sorted(set(docs) | {k for k in findings_by_doc if k is not None})
+            numbered = sorted(set(docs) | {k for k in findings_by_doc if k is not None})
+            keys: list[int | None] = list(numbered)
             if None in findings_by_doc or not keys:
                 keys.insert(0, None)
             tests = failures = 0
+            seen: dict[str, int] = {}
             for key in keys:
                 label = _document_label(docs.get(key) if key is not None else None, key)
                 found = findings_by_doc.get(key, [])
@@ -66,7 +68,11 @@ class JunitReporter:
                     continue
                 for finding in found:
                     span = finding.span
-                    case = self._case(suite, rel, f"{label} [{finding.rule}] line {span.line}:{span.column}")
+                    name = f"{label} [{finding.rule}] line {span.line}:{span.column}"
+                    seen[name] = seen.get(name, 0) + 1
+                    if seen[name] > 1:
+                        name += f" #{seen[name]}"
+                    case = self._case(suite, rel, name)
                     failure = ET.SubElement(
                         case,
                         "failure",

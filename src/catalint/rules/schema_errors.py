@@ -9,7 +9,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from catalint.rules.base import EntityDoc, Problem, describe_type, dotted
-from catalint.schemas import validator
+from catalint.schemas import errors
 from catalint.yaml.loader import Pointer
 
 _REQUIRED = re.compile(r"^'(.*)' is a required property$")
@@ -26,7 +26,7 @@ _TYPE_WORDS = {
 
 def _expected(types: Any) -> str:
     if isinstance(types, list):
-        return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        return " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
     return _TYPE_WORDS.get(types, str(types))
 
 
@@ -64,6 +64,6 @@ def entity_errors(doc: EntityDoc) -> list[ValidationError]:
     """The envelope/metadata schema's errors for a document, computed once and shared by rules."""
     cached = doc.memo.get("entity_errors")
     if cached is None:
-        cached = list(validator("entity.json").iter_errors(doc.data))
+        cached = errors("entity.json", doc.data)
         doc.memo["entity_errors"] = cached
     return cached  # type: ignore[no-any-return]

@@ -2,7 +2,8 @@
 
 TechDocs and the "View source" link follow this annotation. When the descriptor is read from
 Bitbucket, the target folder or file is looked up there (a folder URL ending in `/` is fine);
-for local checkouts an absolute URL outside the checkout is not checked. A target Bitbucket
+a relative target resolves against the descriptor file; for local checkouts an absolute URL is
+not checked. A target Bitbucket
 could not be asked about is reported as `unverified`, never as missing.
 """
 
@@ -28,7 +29,7 @@ kind: Component
 metadata:
   name: svc
   annotations:
-    backstage.io/source-location: url:https://bitbucket.org/acme/svc/src/main/no-such-folder/
+    backstage.io/source-location: url:./no-such-folder/
 spec:
   type: service
   lifecycle: production

@@ -13,7 +13,7 @@ from catalint.model import Severity
 from catalint.rules.base import EntityDoc, Problem
 from catalint.rules.schema_errors import problems_from
 from catalint.rules.unknown_kind import recognised
-from catalint.schemas import KINDS, validator
+from catalint.schemas import KINDS, errors
 
 ID = "spec-schema"
 SEVERITY = Severity.ERROR
@@ -54,4 +54,4 @@ def check(doc: EntityDoc) -> Iterator[Problem]:
         return
     if not isinstance(spec, dict):
         return  # the envelope rule reports a spec that is not a mapping
-    yield from problems_from(validator(known[1]).iter_errors(spec), ("spec",))
+    yield from problems_from(errors(known[1], spec), ("spec",))

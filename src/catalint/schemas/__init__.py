@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError
+
+from catalint.schemas.fast import compile_schema
 
 # (apiVersion values, kind) pairs that a stock catalog backend recognises, and their spec schema.
 KINDS: dict[str, tuple[frozenset[str], str]] = {
@@ -17,8 +22,26 @@ KINDS["Template"] = (frozenset({"scaffolder.backstage.io/v1beta3"}), "spec-templ
 
 
 @cache
-def validator(name: str) -> Draft7Validator:
+def schema(name: str) -> dict[str, Any]:
     text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
-    schema = json.loads(text)
-    Draft7Validator.check_schema(schema)
-    return Draft7Validator(schema)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def quick(name: str) -> Callable[[Any], bool]:
+    """A fast "is this valid?" for one of our schemas; jsonschema explains the failures."""
+    return compile_schema(schema(name))
+
+
+def errors(name: str, value: Any) -> list[ValidationError]:
+    if quick(name)(value):
+        return []
+    return list(validator(name).iter_errors(value))
+
+
+@cache
+def validator(name: str) -> Draft7Validator:
+    loaded = schema(name)
+    Draft7Validator.check_schema(loaded)
+    return Draft7Validator(loaded)

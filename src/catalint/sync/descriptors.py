@@ -13,8 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
 from catalint.engine import Options, Source, apply_directives, lint_source
 from catalint.model import Severity
 from catalint.resolve.placeholders import Fetched
@@ -84,21 +82,6 @@ def raw_url(url: str) -> str:
     if len(segments) > 4 and segments[3] == "src":
         segments[3] = "raw"
     return urlunsplit((parts.scheme, parts.netloc, "/".join(segments), parts.query, ""))
-
-
-def http_fetcher(session: requests.Session | None = None, timeout: float = 30.0) -> Fetcher:
-    http = session or requests.Session()
-
-    def fetch(url: str) -> bytes:
-        try:
-            resp = http.get(raw_url(url), timeout=timeout)
-        except requests.RequestException as err:
-            raise FetchError(f"cannot fetch: {type(err).__name__}") from None
-        if resp.status_code != 200:
-            raise FetchError(f"cannot fetch: HTTP {resp.status_code}")
-        return resp.content
-
-    return fetch
 
 
 def inspect(urls: Iterable[str], fetch: Fetcher, *, lint: bool = True, workers: int = 8) -> Descriptors:

@@ -66,6 +66,7 @@ class SyncReport:
             "counts": self.counts(),
             "actions": [a.to_json() for a in self.actions],
             "notes": list(self.notes),
+            **({"diff": self.diff} if self.diff else {}),
         }
 
     def render_json(self) -> str:
@@ -96,7 +97,7 @@ class SyncReport:
         if not self.complete or self.discovery_errors:
             lines.append(
                 f"**Discovery incomplete or failing** ({len(self.discovery_errors)} error(s)); "
-                "nothing was removed."
+                "entries no longer discovered were kept."
             )
             lines.append("")
         if self.actions:

@@ -64,10 +64,11 @@ class YamlDocument:
     index: int
     root: Node
     data: Any
+    offset: int = 0  # lines before the part of the stream this document was parsed from
 
     @property
     def line(self) -> int:
-        return int(self.root.start_mark.line) + 1
+        return int(self.root.start_mark.line) + 1 + self.offset
 
     def locate(self, pointer: Pointer) -> tuple[Node | None, Node]:
         """The deepest (key node, value node) along `pointer`; stops where the data has no node."""
@@ -90,7 +91,7 @@ class YamlDocument:
     def span(self, pointer: Pointer, on: Literal["key", "value"] = "value") -> Span:
         key, value = self.locate(pointer)
         node = key if on == "key" and key is not None else value
-        return node_span(node)
+        return node_span(node, self.offset)
 
 
 @dataclass(slots=True)
@@ -103,15 +104,16 @@ def _key_text(node: ScalarNode) -> str:
     return js_key(construct_scalar(node.tag, node.value))
 
 
-def node_span(node: Node) -> Span:
+def node_span(node: Node, offset: int = 0) -> Span:
     start, end = node.start_mark, node.end_mark
+    first = start.line + 1 + offset
     if isinstance(node, MappingNode | SequenceNode) and end.line > start.line:
         # A block collection ends where the next one starts; point at its first line instead.
-        return Span(start.line + 1, start.column + 1, start.line + 1, start.column + 2)
+        return Span(first, start.column + 1, first, start.column + 2)
     end_col = end.column + 1
     if end.line == start.line and end_col <= start.column + 1:
         end_col = start.column + 2
-    return Span(start.line + 1, start.column + 1, end.line + 1, end_col)
+    return Span(first, start.column + 1, end.line + 1 + offset, end_col)
 
 
 class _AliasBudgetExceeded(Exception):
@@ -197,25 +199,6 @@ def _offset(mark: Any, lines: int) -> Span:
     return Span.point(int(mark.line) + lines + 1, int(mark.column) + 1)
 
 
-def _shift(node: Node, lines: int, done: set[int]) -> None:
-    """Move every mark of a composed chunk to its line in the whole file."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in done:
-            continue
-        done.add(id(current))
-        for attr in ("start_mark", "end_mark"):
-            mark = getattr(current, attr)
-            setattr(current, attr, yaml.Mark(mark.name, mark.index, mark.line + lines, mark.column, None, None))  # type: ignore[arg-type]
-        if isinstance(current, SequenceNode):
-            stack.extend(current.value)
-        elif isinstance(current, MappingNode):
-            for k, v in current.value:
-                stack.append(k)
-                stack.append(v)
-
-
 def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> LoadedFile:
     documents: list[YamlDocument] = []
     problems: list[YamlProblem] = []
@@ -228,13 +211,11 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                 node = composer.get_node()
                 if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
                     break
-                if first_line:
-                    _shift(node, first_line, set())
                 try:
                     data = _Constructor(max_alias_expansion).build(node)
                 except _DuplicateKey as dup:
-                    span = node_span(dup.second)
-                    first = node_span(dup.first)
+                    span = node_span(dup.second, first_line)
+                    first = node_span(dup.first, first_line)
                     problems.append(
                         YamlProblem(
                             "yaml-duplicate-key",
@@ -250,15 +231,15 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                             "yaml-aliases",
                             f"aliases expand to more than {max_alias_expansion} nodes; "
                             "refusing to expand what looks like an alias bomb",
-                            node_span(node),
+                            node_span(node, first_line),
                             index,
                         )
                     )
                 except RecursionError:
-                    problems.append(YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node), index))
+                    problems.append(YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node, first_line), index))
                 else:
                     if data is not None:
-                        documents.append(YamlDocument(index, node, data))
+                        documents.append(YamlDocument(index, node, data, first_line))
                 index += 1
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark

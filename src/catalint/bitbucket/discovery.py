@@ -1,0 +1,201 @@
+"""Find every catalog descriptor in a Bitbucket Cloud workspace.
+
+Code search (`"<name>" path:<catalog-path> project:KEY`) runs once per project; a slice whose
+results reach the API's 1,000-result cap is split again per repository. Content-only hits (empty
+`path_matches`) are dropped, as Backstage drops them. When search is unavailable or finds
+nothing, every repository is listed and the catalog path probed on its main branch.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from catalint.bitbucket.client import NOT_FOUND, OK, BitbucketClient, Reply
+
+SEARCH_CAP = 1000
+
+
+@dataclass(slots=True)
+class DiscoveryResult:
+    urls: list[str] = field(default_factory=list)
+    complete: bool = True
+    errors: list[str] = field(default_factory=list)
+    method: str = "search"
+
+
+@dataclass(frozen=True, slots=True)
+class _Repo:
+    slug: str
+    html: str
+    mainbranch: str
+    project: str
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _repo_of(value: Any) -> _Repo | None:
+    if not isinstance(value, dict):
+        return None
+    slug = value.get("slug")
+    html = _dict(_dict(value.get("links")).get("html")).get("href")
+    main = value.get("mainbranch")
+    branch = main.get("name") if isinstance(main, dict) and main.get("name") else "master"
+    project = value.get("project")
+    key = project.get("key") if isinstance(project, dict) else ""
+    if not isinstance(slug, str) or not isinstance(html, str):
+        return None
+    return _Repo(slug, html.rstrip("/"), str(branch), str(key or ""))
+
+
+class _Discovery:
+    def __init__(self, client: BitbucketClient, workspace: str, repo_regex: str | None, catalog_path: str) -> None:
+        self.client = client
+        self.workspace = workspace
+        self.ws_api = f"{client.hosts.api}/workspaces/{quote(workspace, safe='')}"
+        self.regex = re.compile(repo_regex) if repo_regex else None
+        self.catalog_path = "/" + catalog_path.strip("/")
+        self.name = posixpath.basename(self.catalog_path)
+        self.result = DiscoveryResult()
+        self.found: set[str] = set()
+
+    def error(self, what: str, reply: Reply) -> None:
+        self.result.complete = False
+        self.result.errors.append(f"{what}: {reply.detail or reply.outcome}")
+
+    def wanted(self, slug: str) -> bool:
+        return self.regex is None or self.regex.fullmatch(slug) is not None
+
+    def add(self, repo: _Repo, path: str) -> None:
+        if self.wanted(repo.slug):
+            self.found.add(f"{repo.html}/src/{repo.mainbranch}/{path.lstrip('/')}")
+
+    # ---------------------------------------------------------------- search
+    def search(self, qualifier: str, label: str) -> tuple[bool, int] | None:
+        """Run one search slice. (capped?, hits) or None when search is unavailable."""
+        query = f'"{self.name}" path:{self.catalog_path} {qualifier}'.strip()
+        params = {"search_query": query, "pagelen": 100}
+        url: str | None = f"{self.ws_api}/search/code"
+        first = True
+        seen = 0
+        size = 0
+        while url:
+            reply, body = self.client.get_json(url, params if first else None)
+            first = False
+            if reply.outcome == NOT_FOUND or (reply.status == 400 and seen == 0):
+                return None
+            if not isinstance(body, dict):
+                if reply.status == 400 and seen >= SEARCH_CAP - 100:
+                    return True, seen
+                self.error(f"code search {label}", reply)
+                return False, seen
+            size = int(body.get("size") or 0)
+            for hit in body.get("values") or []:
+                seen += 1
+                if not isinstance(hit, dict) or not hit.get("path_matches"):
+                    continue
+                file = _dict(hit.get("file"))
+                repo = _repo_of(_dict(file.get("commit")).get("repository"))
+                path = file.get("path")
+                if repo is not None and isinstance(path, str):
+                    self.add(repo, path)
+            nxt = body.get("next")
+            url = nxt if isinstance(nxt, str) and nxt else None
+        return (size > seen or seen >= SEARCH_CAP), seen
+
+    def projects(self) -> list[str] | None:
+        keys: list[str] = []
+        for reply, values in self.client.pages(f"{self.ws_api}/projects", {"pagelen": 100}):
+            if not reply.ok:
+                self.error("listing projects", reply)
+                return None
+            keys.extend(str(v["key"]) for v in values if isinstance(v, dict) and v.get("key"))
+        return keys
+
+    def repos(self, project: str | None) -> list[_Repo] | None:
+        url = f"{self.client.hosts.api}/repositories/{quote(self.workspace, safe='')}"
+        params: dict[str, Any] = {"pagelen": 100}
+        if project:
+            params["q"] = f'project.key="{project}"'
+        out: list[_Repo] = []
+        for reply, values in self.client.pages(url, params):
+            if not reply.ok:
+                self.error(f"listing repositories{' of project ' + project if project else ''}", reply)
+                return None
+            out.extend(r for r in map(_repo_of, values) if r is not None)
+        return out
+
+    def by_search(self, projects: Sequence[str]) -> bool:
+        """False when search is unavailable."""
+        for key in projects:
+            outcome = self.search(f"project:{key}", f"of project {key}")
+            if outcome is None:
+                return False
+            capped, _ = outcome
+            if not capped:
+                continue
+            repos = self.repos(key)
+            if repos is None:
+                continue
+            for repo in repos:
+                if not self.wanted(repo.slug):
+                    continue
+                again = self.search(f"repo:{repo.slug} project:{key}", f"of {self.workspace}/{repo.slug}")
+                if again is None:
+                    return False
+                if again[0]:
+                    self.result.complete = False
+                    self.result.errors.append(f"{self.workspace}/{repo.slug}: more than {SEARCH_CAP} hits")
+        return True
+
+    def by_listing(self, projects: Sequence[str]) -> None:
+        self.result.method = "listing"
+        repos: list[_Repo] = []
+        for key in projects or [None]:  # type: ignore[list-item]
+            listed = self.repos(key)
+            if listed is not None:
+                repos.extend(listed)
+        api = f"{self.client.hosts.api}/repositories/{quote(self.workspace, safe='')}"
+        candidates = [r for r in repos if self.wanted(r.slug)]
+
+        def probe(repo: _Repo) -> tuple[_Repo, Reply]:
+            path = quote(self.catalog_path.lstrip("/"))
+            url = f"{api}/{quote(repo.slug, safe='')}/src/{quote(repo.mainbranch, safe='')}/{path}"
+            return repo, self.client.get(url)
+
+        for repo, reply in self.client.map(probe, candidates):
+            if reply.outcome == OK:
+                self.add(repo, self.catalog_path)
+            elif reply.outcome != NOT_FOUND:
+                self.error(f"probing {self.workspace}/{repo.slug}", reply)
+
+
+def discover(
+    client: BitbucketClient,
+    workspace: str,
+    *,
+    projects: Sequence[str] = (),
+    repo_regex: str | None = None,
+    catalog_path: str = "/catalog-info.yaml",
+) -> DiscoveryResult:
+    run = _Discovery(client, workspace, repo_regex, catalog_path)
+    keys: list[str] | None = list(projects)
+    if not keys:
+        keys = run.projects()
+    searched = keys is not None and run.by_search(keys)
+    if not searched or not run.found:
+        # The listing supersedes whatever search managed (or failed) to do.
+        run.result.errors.clear()
+        run.result.complete = True
+        run.by_listing(list(projects))
+    run.result.urls = sorted(run.found)
+    if client.auth_error and client.auth_error not in run.result.errors:
+        run.result.errors.insert(0, client.auth_error)
+        run.result.complete = False
+    return run.result

@@ -1,0 +1,442 @@
+"""Everything `catalint lint` writes after a run: the stdout format, report files, GitHub's job
+summary, outputs and check run, and Bitbucket's Code Insights report.
+
+Each of these is independent: one that fails is a warning on stderr, the others are still
+written, and the exit code (decided by the findings alone) does not change.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from catalint.model import RunResult, Severity
+from catalint.report import Reporter
+from catalint.report.paths import PathMapper
+from catalint.sources.changes import (
+    FILTER_MODES,
+    ChangesError,
+    compute_changes,
+    detect_base,
+    filter_result,
+    select,
+)
+
+FILE_FORMATS = ("sarif", "junit", "codeclimate", "json", "text")
+
+
+def parse_output(spec: str) -> tuple[str, Path]:
+    """`FORMAT:PATH` → (format, path); raises ValueError with a readable message."""
+    fmt, sep, path = spec.partition(":")
+    fmt = fmt.strip().lower()
+    if not sep or not path:
+        raise ValueError(f"{spec!r}: expected FORMAT:PATH, e.g. sarif:catalint.sarif")
+    if fmt not in FILE_FORMATS:
+        raise ValueError(f"{spec!r}: unknown format {fmt!r}; choose from {', '.join(FILE_FORMATS)}")
+    return fmt, Path(path)
+
+
+def file_reporter(fmt: str, paths: PathMapper) -> Reporter:
+    if fmt == "sarif":
+        from catalint.report.sarif import SarifReporter
+
+        return SarifReporter(paths)
+    if fmt == "junit":
+        from catalint.report.junit import JunitReporter
+
+        return JunitReporter(paths)
+    if fmt == "codeclimate":
+        from catalint.report.codeclimate import CodeClimateReporter
+
+        return CodeClimateReporter(paths)
+    if fmt == "json":
+        from catalint.report.json import JsonReporter
+
+        return JsonReporter()
+    if fmt == "text":
+        from catalint.report.text import TextReporter
+
+        return TextReporter(colour=False)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def default_format(explicit: str | None, env: Mapping[str, str]) -> str:
+    if explicit:
+        return explicit
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+# ------------------------------------------------------------- pull requests
+@dataclass(slots=True)
+class Scope:
+    result: RunResult
+    notes: list[str] = field(default_factory=list)
+    mode: str = "nofilter"
+
+
+def scope(
+    result: RunResult, cwd: Path, env: Mapping[str, str], changed_since: str | None, filter_mode: str | None
+) -> Scope:
+    """Narrow the result to what a change touches; raises ChangesError (exit 2) when it cannot."""
+    if filter_mode == "nofilter":
+        return Scope(result, [], "nofilter")
+    origin = "--changed-since"
+    base = changed_since
+    if base is None:
+        detected = detect_base(env)
+        if detected is not None:
+            base, origin = detected
+    if base is None:
+        notes = [f"--filter-mode {filter_mode} needs a base revision (--changed-since); reporting every finding"]
+        return Scope(result, notes if filter_mode else [], "nofilter")
+    mode = filter_mode or "file"
+    changes = compute_changes(cwd, base)
+    selection = select(changes, result.deps, cwd)
+    narrowed = filter_result(result, selection, mode)
+    what = {
+        "file": "in descriptors the change touches",
+        "added": "on lines the change adds or modifies",
+        "diff_context": "within the change's diff hunks",
+    }[mode]
+    note = (
+        f"Pull-request mode: {len(selection.files)} of {result.files} files selected (changed since "
+        f"{base[:12] if len(base) == 40 else base}, {origin}); showing findings {what} (--filter-mode {mode}), "
+        f"{len(narrowed.findings)} of {len(result.findings)}."
+    )
+    return Scope(narrowed, [note], mode)
+
+
+# ------------------------------------------------------------------ publish
+@dataclass(slots=True)
+class CiOptions:
+    fmt: str = "text"
+    outputs: Sequence[tuple[str, Path]] = ()
+    bitbucket: bool = False
+    bitbucket_proxy: str | None = None
+    annotations: str = "commands"
+    github_token: str | None = None
+    summary: bool | None = None  # None: when GITHUB_STEP_SUMMARY is set
+    failed: bool = False
+    colour: bool = False
+    notes: Sequence[str] = ()
+
+
+class Publisher:
+    def __init__(
+        self,
+        options: CiOptions,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        out: Callable[[str], None],
+        err: Callable[[str], None],
+    ) -> None:
+        self.options = options
+        self.cwd = cwd
+        self.env = dict(os.environ if env is None else env)
+        self._out = out
+        self._err = err
+        self.paths = PathMapper.for_cwd(cwd, self.env)
+        self.warnings: list[str] = []
+        self._secrets = [s for s in (options.github_token,) if s]
+        try:
+            from catalint.bitbucket.credentials import load_credentials
+
+            self._secrets.extend(load_credentials(self.env).secrets())
+        except Exception:  # bad credentials are reported by the Bitbucket step itself
+            pass
+
+    def warn(self, message: str) -> None:
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        self.warnings.append(message)
+        self._err(f"catalint: warning: {message}")
+
+    def info(self, message: str) -> None:
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        self._err(f"catalint: {message}")
+
+    def publish(self, result: RunResult) -> None:
+        written: dict[str, str] = {}
+        for fmt, path in self.options.outputs:
+            try:
+                target = path if path.is_absolute() else self.cwd / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(file_reporter(fmt, self.paths).render(result), encoding="utf-8")
+                written[fmt] = str(path)
+            except Exception as exc:  # one report never loses the others
+                self.warn(f"the {fmt} report {path} could not be written: {exc}")
+        annotate = True
+        check_url: str | None = None
+        if self.options.annotations == "checks":
+            check_url = self._checks(result)
+            annotate = check_url is None
+        self._stdout(result, annotate, check_url)
+        self._summary(result)
+        self._outputs(result, written, check_url)
+        if self.options.bitbucket:
+            self._bitbucket(result)
+
+    # ------------------------------------------------------------- pieces
+    def _stdout(self, result: RunResult, annotate: bool, check_url: str | None) -> None:
+        fmt = self.options.fmt
+        try:
+            reporter: Reporter
+            if fmt == "github":
+                from catalint.report.github import GithubReporter
+
+                reporter = GithubReporter(self.paths, annotate=annotate)
+            elif fmt == "json":
+                from catalint.report.json import JsonReporter
+
+                reporter = JsonReporter()
+            else:
+                from catalint.report.text import TextReporter
+
+                reporter = TextReporter(colour=self.options.colour)
+            text = reporter.render(result)
+            if fmt != "json":
+                notes = list(self.options.notes)
+                if check_url:
+                    notes.append(f"annotations are on the check run {check_url}")
+                text += "".join(f"catalint: {n}\n" for n in notes)
+            self._out(text)
+        except Exception as exc:
+            self.warn(f"the {fmt} output failed: {exc}")
+
+    def _checks(self, result: RunResult) -> str | None:
+        from catalint.report.github import ChecksError, GithubEnv, publish_check_run, summary_markdown
+
+        token = self.options.github_token
+        if not token:
+            self.warn(
+                "--annotations checks needs a token (--github-token, GITHUB_TOKEN or the github-token input); "
+                "using workflow commands instead"
+            )
+            return None
+        gh = GithubEnv.from_env(self.env)
+        try:
+            summary = summary_markdown(result, gh, self.paths, limit=60000, notes=self.options.notes)
+            run = publish_check_run(result, gh, token, failed=self.options.failed, paths=self.paths, summary=summary)
+        except ChecksError as exc:
+            if exc.status == 403:
+                self.warn(
+                    f"the Checks API refused the check run ({exc}); the token needs `checks: write`, which "
+                    "pull requests from forks never get. Using workflow commands instead"
+                )
+            else:
+                self.warn(f"the check run could not be written ({exc}); using workflow commands instead")
+            return None
+        except Exception as exc:
+            self.warn(f"the check run could not be written ({exc}); using workflow commands instead")
+            return None
+        return run.html_url or f"check run {run.id}"
+
+    def _summary(self, result: RunResult) -> None:
+        wanted = self.options.summary
+        target = self.env.get("GITHUB_STEP_SUMMARY")
+        if wanted is False or (wanted is None and not target):
+            return
+        if not target:
+            self.warn("--summary: GITHUB_STEP_SUMMARY is not set, so there is no job summary to write")
+            return
+        from catalint.report.github import GithubEnv, append_summary
+
+        try:
+            append_summary(target, result, GithubEnv.from_env(self.env), self.paths, notes=self.options.notes)
+        except Exception as exc:
+            self.warn(f"the job summary could not be written: {exc}")
+
+    def _outputs(self, result: RunResult, written: Mapping[str, str], check_url: str | None) -> None:
+        target = self.env.get("GITHUB_OUTPUT")
+        if not target:
+            return
+        from catalint.report.github import write_outputs
+
+        values = {
+            "errors": str(result.count(Severity.ERROR)),
+            "warnings": str(result.count(Severity.WARNING)),
+            "infos": str(result.count(Severity.INFO)),
+            "files": str(result.files),
+        }
+        values.update({f"{fmt}-file": path for fmt, path in written.items()})
+        if check_url:
+            values["check-run"] = check_url
+        try:
+            write_outputs(target, values)
+        except Exception as exc:
+            self.warn(f"the step outputs could not be written: {exc}")
+
+    def _bitbucket(self, result: RunResult) -> None:
+        from catalint.report.bitbucket import BitbucketReportError, publish_report, resolve_target
+
+        try:
+            target = resolve_target(self.env, commit=_head_commit(self.cwd), proxy=self.options.bitbucket_proxy)
+            outcome = publish_report(result, target, failed=self.options.failed, paths=self.paths)
+        except BitbucketReportError as exc:
+            self.warn(f"the Bitbucket Code Insights report could not be written: {exc}")
+            return
+        except Exception as exc:
+            self.warn(f"the Bitbucket Code Insights report could not be written: {type(exc).__name__}: {exc}")
+            return
+        extra = f" ({outcome.left_out} more not annotated: Bitbucket's limit)" if outcome.left_out else ""
+        self.info(f"Code Insights report written with {outcome.annotations} annotations{extra}")
+
+
+def _head_commit(cwd: Path) -> str | None:
+    try:
+        import git
+
+        return str(git.Repo(cwd, search_parent_directories=True).head.commit.hexsha)
+    except Exception:  # not a repository: the caller says the commit is unknown
+        return None
+
+
+# ---------------------------------------------------------------------- CLI
+@dataclass(slots=True)
+class CiArgs:
+    """The CI-reporting options of `catalint lint`, gathered by `ci_options`."""
+
+    outputs: tuple[tuple[str, Path], ...] = ()
+    report: str | None = None
+    annotations: str = "commands"
+    github_token: str | None = None
+    summary: bool | None = None
+    changed_since: str | None = None
+    filter_mode: str | None = None
+    bitbucket_proxy: str | None = None
+
+
+def _output_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
+    try:
+        return tuple(parse_output(v) for v in value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+_CI_PARAMS = (
+    "outputs",
+    "report",
+    "annotations",
+    "github_token",
+    "summary",
+    "changed_since",
+    "filter_mode",
+    "bitbucket_proxy",
+)
+
+
+def ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds the CI options to a click command and hands them over as one `ci: CiArgs` argument."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ci = CiArgs(**{name: kwargs.pop(name) for name in _CI_PARAMS})
+        return func(*args, ci=ci, **kwargs)
+
+    options = [
+        click.option(
+            "--output",
+            "outputs",
+            multiple=True,
+            metavar="FORMAT:PATH",
+            callback=_output_option,
+            help=f"Also write a report file; repeatable. FORMAT: {', '.join(FILE_FORMATS)}.",
+        ),
+        click.option(
+            "--report",
+            type=click.Choice(["bitbucket", "none"]),
+            help="Post a Bitbucket Code Insights report (default: bitbucket inside Bitbucket Pipelines).",
+        ),
+        click.option(
+            "--annotations",
+            type=click.Choice(["commands", "checks"]),
+            default="commands",
+            show_default=True,
+            help="GitHub annotations: workflow commands (10 per type shown), or a check run (needs checks: write).",
+        ),
+        click.option(
+            "--github-token",
+            envvar=["GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"],
+            show_envvar=True,
+            help="Token for --annotations checks.",
+        ),
+        click.option(
+            "--summary/--no-summary",
+            default=None,
+            help="Append a table of findings to GITHUB_STEP_SUMMARY (default: when it is set).",
+        ),
+        click.option(
+            "--changed-since",
+            metavar="REF",
+            help="Report only descriptors changed since the merge base of REF and HEAD, and those whose "
+            "referenced files changed (default on pull requests: their base).",
+        ),
+        click.option(
+            "--filter-mode",
+            type=click.Choice(list(FILTER_MODES)),
+            help="Which findings of a change to report, as reviewdog: added lines, diff_context, file, "
+            "nofilter (everything) [default with a base: file].",
+        ),
+        click.option(
+            "--bitbucket-proxy",
+            envvar="CATALINT_BITBUCKET_PROXY",
+            metavar="URL",
+            help="HTTP proxy that signs Code Insights requests (default in Pipelines: http://localhost:29418, "
+            "http://host.docker.internal:29418 inside a pipe).",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def finish_lint(
+    result: RunResult,
+    ci: CiArgs,
+    *,
+    fmt: str | None,
+    cwd: Path,
+    colour: bool,
+    exit_code: Callable[[RunResult], int],
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Scope the result to a change, publish every report, and return the exit code."""
+    environ = dict(os.environ if env is None else env)
+    try:
+        scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode)
+    except ChangesError as err:
+        click.echo(f"catalint: {err}", err=True)
+        return 2
+    code = exit_code(scoped.result)
+    from catalint.report.bitbucket import in_pipelines
+
+    bitbucket = ci.report == "bitbucket" or (ci.report is None and in_pipelines(environ))
+    options = CiOptions(
+        fmt=default_format(fmt, environ),
+        outputs=ci.outputs,
+        bitbucket=bitbucket,
+        bitbucket_proxy=ci.bitbucket_proxy,
+        annotations=ci.annotations,
+        github_token=ci.github_token,
+        summary=ci.summary,
+        failed=code != 0,
+        colour=colour,
+        notes=scoped.notes,
+    )
+    publisher = Publisher(
+        options,
+        cwd,
+        environ,
+        out=lambda text: click.echo(text, nl=False),
+        err=lambda text: click.echo(text, err=True),
+    )
+    publisher.publish(scoped.result)
+    return code

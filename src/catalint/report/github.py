@@ -1,0 +1,431 @@
+"""GitHub Actions: workflow commands, the job summary, step outputs and the Checks API.
+
+GitHub shows only 10 error, 10 warning and 10 notice annotations per step, so annotations are a
+preview: every finding is printed to the log (a collapsible group per file) and to the job
+summary, and one notice says how many findings were not annotated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from catalint.model import Finding, RunResult, Severity
+from catalint.report.paths import PathMapper
+
+ANNOTATION_CAP = 10  # per type and step
+MESSAGE_LIMIT = 4096  # the runner truncates longer annotation messages
+SUMMARY_LIMIT = 1024 * 1024  # bytes per step summary file
+CHECKS_BATCH = 50
+CHECKS_SUMMARY_LIMIT = 65535
+CHECKS_TEXT_LIMIT = 64 * 1024 - 1
+CHECK_NAME = "catalint"
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+CHECK_LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
+TIMEOUT = 30.0
+
+
+# ------------------------------------------------------------------ escaping
+def escape_data(text: str) -> str:
+    """A workflow command's message: `%` first, then CR and LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as a message, plus `:` and `,`."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\\r").replace("\n", "\\n")
+
+
+# --------------------------------------------------------------- environment
+@dataclass(frozen=True, slots=True)
+class GithubEnv:
+    workspace: str | None = None
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    repository: str | None = None
+    sha: str | None = None
+    event_name: str | None = None
+    event: Mapping[str, Any] = field(default_factory=dict)
+    step_summary: str | None = None
+    output: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GithubEnv:
+        environ = os.environ if env is None else env
+        event: Mapping[str, Any] = {}
+        event_path = environ.get("GITHUB_EVENT_PATH")
+        if event_path:
+            try:
+                loaded = json.loads(Path(event_path).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                loaded = {}
+            event = loaded if isinstance(loaded, dict) else {}
+        return cls(
+            workspace=environ.get("GITHUB_WORKSPACE") or None,
+            server_url=(environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
+            api_url=(environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+            repository=environ.get("GITHUB_REPOSITORY") or None,
+            sha=environ.get("GITHUB_SHA") or None,
+            event_name=environ.get("GITHUB_EVENT_NAME") or None,
+            event=event,
+            step_summary=environ.get("GITHUB_STEP_SUMMARY") or None,
+            output=environ.get("GITHUB_OUTPUT") or None,
+        )
+
+    def _pull_request_field(self, *keys: str) -> str | None:
+        node: Any = self.event.get("pull_request")
+        for key in keys:
+            if not isinstance(node, dict):
+                return None
+            node = node.get(key)
+        return node if isinstance(node, str) and node else None
+
+    @property
+    def head_sha(self) -> str | None:
+        """The commit a check or a link should name: on pull requests the PR head, not the
+        synthetic merge commit in GITHUB_SHA."""
+        return self._pull_request_field("head", "sha") or self.sha
+
+    @property
+    def base_sha(self) -> str | None:
+        return self._pull_request_field("base", "sha")
+
+
+# ---------------------------------------------------------- workflow commands
+def _columns(finding: Finding) -> tuple[int, int] | None:
+    """(col, endColumn), inclusive, when the span is on one line; the runner drops columns otherwise."""
+    span = finding.span
+    if span.end_line != span.line:
+        return None
+    col = max(span.column, 1)
+    return col, max(span.end_column - 1, col)
+
+
+def annotation_command(finding: Finding, path: str) -> str:
+    span = finding.span
+    line = max(span.line, 1)
+    props = [f"file={escape_property(path)}", f"line={line}"]
+    columns = _columns(finding)
+    if columns is not None:
+        props.append(f"col={columns[0]}")
+    props.append(f"endLine={max(span.end_line, line)}")
+    if columns is not None:
+        props.append(f"endColumn={columns[1]}")
+    props.append(f"title={escape_property(f'catalint [{finding.rule}]')}")
+    message = finding.message[:MESSAGE_LIMIT]
+    return f"::{COMMANDS[finding.severity]} {','.join(props)}::{escape_data(message)}"
+
+
+def pick_annotations(findings: Sequence[Finding], cap: int = ANNOTATION_CAP) -> tuple[list[Finding], int]:
+    """Errors first, then warnings, then notices, each up to `cap`; a notice slot is kept for the
+    count of what was left out. Returns the chosen findings and how many were left out."""
+    by_level = {s: [f for f in findings if f.severity == s] for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+    overflow = any(len(items) > cap for items in by_level.values())
+    chosen: list[Finding] = []
+    for severity, items in by_level.items():
+        limit = cap - 1 if overflow and severity == Severity.INFO else cap
+        chosen.extend(items[:limit])
+    return chosen, len(findings) - len(chosen)
+
+
+@dataclass(slots=True)
+class GithubReporter:
+    """`--format github`: the log grouped per file, then the annotations GitHub will show."""
+
+    paths: PathMapper = field(default_factory=PathMapper.identity)
+    annotate: bool = True
+    cap: int = ANNOTATION_CAP
+    token: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+    name: str = "github"
+
+    def render(self, result: RunResult) -> str:
+        out: list[str] = []
+        by_file: dict[str, list[Finding]] = {}
+        for finding in result.findings:
+            by_file.setdefault(self.paths.relative(finding.path), []).append(finding)
+        for path, findings in by_file.items():
+            out.append(f"::group::{escape_data(_group_title(path, findings))}")
+            # Messages quote the YAML; never let its text be read as a command.
+            stop = self.token()
+            out.append(f"::stop-commands::{stop}")
+            for f in findings:
+                out.append(
+                    f"{path}:{f.span.line}:{f.span.column}: {f.severity.label} [{f.rule}] {_one_line(f.message)}"
+                )
+            out.append(f"::{stop}::")
+            out.append("::endgroup::")
+        errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+        out.append(
+            f"catalint: {result.files} file{'s' if result.files != 1 else ''}, {len(result.documents)} documents: "
+            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, {infos} info"
+        )
+        if self.annotate:
+            chosen, left_out = pick_annotations(result.findings, self.cap)
+            out.extend(annotation_command(f, self.paths.relative(f.path)) for f in chosen)
+            if left_out:
+                out.append(
+                    "::notice title=catalint::"
+                    + escape_data(
+                        f"{left_out} of {len(result.findings)} findings were not annotated: GitHub shows at most "
+                        f"{self.cap} errors, {self.cap} warnings and {self.cap} notices per step. "
+                        "Every finding is listed in the log above and in the job summary."
+                    )
+                )
+        return "\n".join(out) + "\n"
+
+
+def _group_title(path: str, findings: Sequence[Finding]) -> str:
+    counts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = sum(1 for f in findings if f.severity == severity)
+        if n:
+            label = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}[severity]
+            counts.append(f"{n} {label}{'s' if n != 1 and severity != Severity.INFO else ''}")
+    return f"{path} ({', '.join(counts)})"
+
+
+# ---------------------------------------------------------------- job summary
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _cell(text: str) -> str:
+    """A table cell: markup-safe, one line, no control characters."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def line_link(env: GithubEnv, path: str, finding: Finding) -> str:
+    span = finding.span
+    label = str(span.line)
+    sha = env.head_sha
+    if not (env.repository and sha) or path.startswith("/"):
+        return label
+    anchor = f"L{span.line}" + (f"-L{span.end_line}" if span.end_line > span.line else "")
+    return f"[{label}]({env.server_url}/{env.repository}/blob/{sha}/{quote(path)}#{anchor})"
+
+
+def summary_markdown(
+    result: RunResult,
+    env: GithubEnv,
+    paths: PathMapper,
+    *,
+    limit: int = SUMMARY_LIMIT,
+    notes: Iterable[str] = (),
+) -> str:
+    """The job summary, at most `limit` bytes (UTF-8); rows that do not fit are counted in a note."""
+    notes = list(notes)
+    errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+    head = ["## catalint", ""]
+    if result.findings:
+        head.append(
+            f"**{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, "
+            f"{infos} info** in {result.files} file{'s' if result.files != 1 else ''} "
+            f"({len(result.documents)} documents)."
+        )
+    else:
+        head.append(
+            f"No findings in {result.files} file{'s' if result.files != 1 else ''} ({len(result.documents)} documents)."
+        )
+    head.append("")
+    head.extend(f"> {_cell(note)}" for note in notes)
+    if notes:
+        head.append("")
+    text = "\n".join(head) + "\n"
+    size = len(text.encode("utf-8"))
+    by_file: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        by_file.setdefault(paths.relative(finding.path), []).append(finding)
+    shown = 0
+    reserve = 400  # room for the truncation note
+    parts = [text]
+    truncated = False
+    for path, findings in by_file.items():
+        block = [f"### `{_cell(path)}`", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|"]
+        block_text = "\n".join(block) + "\n"
+        if size + len(block_text.encode("utf-8")) + reserve > limit:
+            truncated = True
+            break
+        parts.append(block_text)
+        size += len(block_text.encode("utf-8"))
+        for f in findings:
+            row = f"| {line_link(env, path, f)} | {f.severity.label} | `{f.rule}` | {_cell(f.message)} |\n"
+            row_size = len(row.encode("utf-8"))
+            if size + row_size + reserve > limit:
+                truncated = True
+                break
+            parts.append(row)
+            size += row_size
+            shown += 1
+        parts.append("\n")
+        size += 1
+        if truncated:
+            break
+    if truncated:
+        parts.append(
+            f"> **Truncated:** {len(result.findings) - shown} more findings are not shown here "
+            "(GitHub limits a step summary to 1 MiB); every finding is in the log of this step.\n"
+        )
+    return "".join(parts)
+
+
+def append_summary(
+    path: str | Path,
+    result: RunResult,
+    env: GithubEnv,
+    paths: PathMapper,
+    *,
+    notes: Iterable[str] = (),
+    limit: int = SUMMARY_LIMIT,
+) -> None:
+    target = Path(path)
+    used = target.stat().st_size if target.exists() else 0
+    budget = limit - used
+    if budget < 1024:
+        raise OSError(f"the step summary already holds {used:,} bytes; no room left under GitHub's 1 MiB limit")
+    with target.open("a", encoding="utf-8", newline="\n") as handle:
+        handle.write(summary_markdown(result, env, paths, limit=budget, notes=list(notes)))
+
+
+# -------------------------------------------------------------------- outputs
+def output_block(name: str, value: str) -> str:
+    """`name<<delimiter` form; the delimiter is random and never part of the value."""
+    delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    while delimiter in value:  # pragma: no cover - a uuid inside the value
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+def write_outputs(path: str | Path, values: Mapping[str, str]) -> None:
+    with Path(path).open("a", encoding="utf-8", newline="\n") as handle:
+        for name, value in values.items():
+            handle.write(output_block(name, value))
+
+
+# ------------------------------------------------------------------ Checks API
+class ChecksError(Exception):
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _check_annotation(finding: Finding, path: str) -> dict[str, Any]:
+    span = finding.span
+    line = max(span.line, 1)
+    annotation: dict[str, Any] = {
+        "path": path,
+        "start_line": line,
+        "end_line": max(span.end_line, line),
+        "annotation_level": CHECK_LEVELS[finding.severity],
+        "message": finding.message[:CHECKS_TEXT_LIMIT] or finding.rule,
+        "title": f"catalint [{finding.rule}]"[:255],
+    }
+    columns = _columns(finding)
+    if columns is not None:
+        annotation["start_column"], annotation["end_column"] = columns
+    return annotation
+
+
+@dataclass(slots=True)
+class CheckRun:
+    id: int
+    html_url: str | None
+    annotations: int
+    requests: int
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        payload = response.json()
+    except ValueError:
+        return response.reason or ""
+    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        return str(payload["message"])
+    return response.reason or ""
+
+
+def publish_check_run(
+    result: RunResult,
+    env: GithubEnv,
+    token: str,
+    *,
+    failed: bool,
+    paths: PathMapper,
+    summary: str = "",
+    session: requests.Session | None = None,
+    name: str = CHECK_NAME,
+) -> CheckRun:
+    """Create a check run on the head commit and add every finding as an annotation (50 per PATCH)."""
+    if not env.repository:
+        raise ChecksError("GITHUB_REPOSITORY is not set; cannot tell which repository to post the check run to")
+    head_sha = env.head_sha
+    if not head_sha:
+        raise ChecksError("neither the pull_request event payload nor GITHUB_SHA names a commit")
+    http = session or requests.Session()
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "User-Agent": "catalint",
+    }
+    base = f"{env.api_url}/repos/{env.repository}/check-runs"
+    sent = 0
+
+    def call(method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        nonlocal sent
+        try:
+            response = http.request(method, url, json=body, headers=headers, timeout=TIMEOUT)
+        except requests.RequestException as err:
+            raise ChecksError(f"{method} {url} failed: {type(err).__name__}") from None
+        sent += 1
+        if response.status_code >= 400:
+            raise ChecksError(
+                f"{method} {url} answered {response.status_code}: {_error_text(response)}", response.status_code
+            )
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {}
+        return payload if isinstance(payload, dict) else {}
+
+    errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+    title = (
+        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, {infos} info"
+    )
+    text = summary or title
+    if len(text) > CHECKS_SUMMARY_LIMIT:
+        note = "\n\n… truncated; every finding is in the job log."
+        text = text[: CHECKS_SUMMARY_LIMIT - len(note)] + note
+    output = {"title": title, "summary": text}
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = call(
+        "POST", base, {"name": name, "head_sha": head_sha, "status": "in_progress", "started_at": now, "output": output}
+    )
+    run_id = created.get("id")
+    if not isinstance(run_id, int):
+        raise ChecksError(f"POST {base} answered without a check run id")
+    url = f"{base}/{run_id}"
+    annotations = [_check_annotation(f, paths.relative(f.path)) for f in result.findings]
+    batches = [annotations[i : i + CHECKS_BATCH] for i in range(0, len(annotations), CHECKS_BATCH)] or [[]]
+    for number, batch in enumerate(batches, start=1):
+        body: dict[str, Any] = {"output": {**output, "annotations": batch}}
+        if number == len(batches):
+            done = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            body.update(status="completed", conclusion="failure" if failed else "success", completed_at=done)
+        call("PATCH", url, body)
+    html_url = created.get("html_url")
+    return CheckRun(run_id, html_url if isinstance(html_url, str) else None, len(annotations), sent)

@@ -1,0 +1,372 @@
+"""Pull-request mode: which files and lines a change touches, from git.
+
+The change is the diff between the merge base of a base revision and HEAD, and the working
+tree (so local, uncommitted edits count, and untracked files count as wholly added). Everything
+is still linted, so references resolve against the whole catalog; only the findings of the
+touched descriptors, and of descriptors whose referenced files changed, are reported, and the
+filter mode (reviewdog's semantics) narrows that down to lines.
+
+CI checkouts are often shallow. When the base or the merge base is missing, history is fetched
+(`--depth=1` for the base only when the clone is already shallow, then `--deepen`); when that is
+impossible, `ChangesError` says which `fetch-depth` would have been enough.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalint.model import Finding, RunResult
+
+FILTER_MODES = ("added", "diff_context", "file", "nofilter")
+DEEPEN_STEPS = (50, 500)  # then --unshallow
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_USERINFO = re.compile(r"(\w[\w+.-]*://)[^/@\s]+@")
+
+
+class ChangesError(Exception):
+    """The change cannot be computed; the CLI exits 2 with this message."""
+
+
+@dataclass(slots=True)
+class FileDiff:
+    added: set[int] = field(default_factory=set)
+    hunks: set[int] = field(default_factory=set)  # added and context lines
+    whole: bool = False  # untracked: every line is new
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    root: Path
+    base: str  # the merge-base commit the diff starts from
+    files: dict[str, FileDiff] = field(default_factory=dict)  # new-side paths, relative to root
+    removed: set[str] = field(default_factory=set)
+
+    def changed_paths(self) -> set[str]:
+        return set(self.files) | self.removed
+
+
+# ------------------------------------------------------------------- git access
+def _redact(text: str) -> str:
+    return _USERINFO.sub(r"\1***@", text)
+
+
+def _git_error(err: Exception) -> str:
+    stderr = getattr(err, "stderr", "") or ""
+    text = " ".join(str(stderr).split()) or type(err).__name__
+    return _redact(text.removeprefix("stderr: ").strip("'"))
+
+
+def _open_repo(cwd: Path) -> Any:
+    import git
+
+    try:
+        return git.Repo(cwd, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise ChangesError(f"--changed-since needs a git repository, and {cwd} is not inside one") from None
+    except git.GitError as err:  # e.g. "detected dubious ownership"
+        raise ChangesError(f"git cannot open the repository: {_git_error(err)}") from None
+
+
+def _rev(repo: Any, ref: str) -> str | None:
+    import git
+
+    try:
+        out = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except git.GitCommandError:
+        return None
+    return str(out).strip() or None
+
+
+def _shallow(repo: Any) -> bool:
+    return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+
+
+def _has_origin(repo: Any) -> bool:
+    return any(r.name == "origin" for r in repo.remotes)
+
+
+def _fetch(repo: Any, *args: str) -> str | None:
+    """Runs `git fetch --no-tags origin …`; returns git's complaint, or None on success."""
+    import git
+
+    try:
+        repo.git.fetch("--no-tags", "--quiet", *args)
+    except git.GitCommandError as err:
+        return _git_error(err)
+    return None
+
+
+def _merge_base(repo: Any, a: str, b: str) -> str | None:
+    import git
+
+    try:
+        out = repo.git.merge_base(a, b)
+    except git.GitCommandError:
+        return None
+    return str(out).strip() or None
+
+
+def _raw_parents(repo: Any, sha: str) -> list[str]:
+    """Parents recorded in the commit object, even when a shallow clone cut them off."""
+    raw = str(repo.git.cat_file("-p", sha))
+    return [line.split()[1] for line in raw.splitlines() if line.startswith("parent ")]
+
+
+def _depth(repo: Any) -> int:
+    try:
+        return int(str(repo.git.rev_list("--count", "HEAD")).strip())
+    except Exception:  # pragma: no cover - unborn HEAD
+        return 0
+
+
+def _hint(repo: Any, head: str, base: str | None, ref: str) -> str:
+    depth = _depth(repo)
+    if base is not None and base in _raw_parents(repo, head):
+        need = "`fetch-depth: 2` on actions/checkout is enough (the base is a parent of HEAD)"
+    else:
+        need = "use `fetch-depth: 0` on actions/checkout (`clone: depth: full` in bitbucket-pipelines.yml)"
+    return (
+        f"the clone is shallow (HEAD has {depth} commit{'s' if depth != 1 else ''} of history) and the merge base "
+        f"of HEAD and {ref} is not in it; {need}, or fetch the history before running catalint"
+    )
+
+
+def resolve_base(repo: Any, ref: str) -> str:
+    """The merge base of `ref` and HEAD, fetching what a shallow or partial clone lacks."""
+    head = _rev(repo, "HEAD")
+    if head is None:
+        raise ChangesError("HEAD does not name a commit (empty repository?)")
+    problems: list[str] = []
+    base = _rev(repo, ref) or _rev(repo, f"origin/{ref}")
+    can_fetch = _has_origin(repo)
+    if base is None and can_fetch:
+        depth = ["--depth=1"] if _shallow(repo) else []
+        problem = _fetch(repo, *depth, "origin", ref)
+        if problem is None:
+            base = _rev(repo, "FETCH_HEAD")
+        else:
+            problems.append(problem)
+    if base is None:
+        detail = f" (git fetch: {problems[-1]})" if problems else ""
+        if _shallow(repo):
+            detail += (
+                "; the clone is shallow and may lack it: use `fetch-depth: 0` on actions/checkout "
+                "(`clone: depth: full` in bitbucket-pipelines.yml)"
+            )
+        raise ChangesError(f"--changed-since: {ref!r} is not a known revision{detail}")
+    found = _merge_base(repo, base, head)
+    if found is None and _shallow(repo) and can_fetch:
+        for step in [*DEEPEN_STEPS, 0]:
+            args = ["--unshallow"] if step == 0 else [f"--deepen={step}"]
+            problem = _fetch(repo, *args, "origin", head, base)
+            if problem is not None:
+                problems.append(problem)
+                break
+            found = _merge_base(repo, base, head)
+            if found is not None or not _shallow(repo):
+                break
+    if found is None:
+        if _shallow(repo):
+            detail = f" Fetching more history failed: {problems[-1]}." if problems else ""
+            raise ChangesError(_hint(repo, head, base, ref) + "." + detail)
+        raise ChangesError(f"HEAD and {ref} have no common history; cannot tell what changed")
+    return found
+
+
+# ---------------------------------------------------------------- diff parsing
+def unquote_c(path: str) -> str:
+    """Git's quoting of unusual paths: `"a/caf\\303\\251.yaml"` → `a/café.yaml`."""
+    if not (len(path) >= 2 and path[0] == path[-1] == '"'):
+        return path
+    body = path[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {"n": 10, "t": 9, "r": 13, '"': 34, "\\": 92, "a": 7, "b": 8, "f": 12, "v": 11}
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in "01234567" and i + 4 <= len(body):
+                out.append(int(body[i + 1 : i + 4], 8))
+                i += 4
+                continue
+            out.append(simple.get(nxt, ord(nxt)))
+            i += 2
+            continue
+        out.extend(ch.encode("utf-8"))
+        i += 1
+    return out.decode("utf-8", errors="surrogateescape")
+
+
+def parse_diff(text: str) -> dict[str, FileDiff]:
+    """Line numbers (new side) per file of a unified diff made with `a/` and `b/` prefixes."""
+    files: dict[str, FileDiff] = {}
+    current: FileDiff | None = None
+    old_left = new_left = 0
+    line_no = 0
+    for line in text.split("\n"):
+        if old_left > 0 or new_left > 0:
+            if current is None:  # pragma: no cover - a hunk always follows +++
+                old_left = new_left = 0
+                continue
+            tag = line[:1]
+            if tag == "+":
+                current.added.add(line_no)
+                current.hunks.add(line_no)
+                line_no += 1
+                new_left -= 1
+            elif tag == "-":
+                old_left -= 1
+            elif tag == "\\":  # "\ No newline at end of file"
+                pass
+            else:  # context (a blank line is context too)
+                current.hunks.add(line_no)
+                line_no += 1
+                old_left -= 1
+                new_left -= 1
+            continue
+        if line.startswith("diff --git "):
+            current = None
+        elif line.startswith("+++ "):
+            name = unquote_c(line[4:].rstrip("\t"))
+            current = None if name == "/dev/null" else files.setdefault(name.removeprefix("b/"), FileDiff())
+        elif line.startswith("@@") and current is not None:
+            match = _HUNK.match(line)
+            if match:
+                old_left = int(match.group(2)) if match.group(2) is not None else 1
+                new_left = int(match.group(4)) if match.group(4) is not None else 1
+                line_no = int(match.group(3))
+    return files
+
+
+def compute_changes(cwd: Path, ref: str) -> ChangeSet:
+    """The files and lines changed between the merge base of `ref` and HEAD, and the working tree."""
+    import git
+
+    repo = _open_repo(cwd)
+    base = resolve_base(repo, ref)
+    root = Path(repo.working_tree_dir).resolve()
+    common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
+    try:
+        status = str(repo.git.diff(*common, "--name-status", "-z", base, "--"))
+        patch = str(
+            repo.git.diff(
+                *common, "-U3", "--src-prefix=a/", "--dst-prefix=b/", base, "--", strip_newline_in_stdout=False
+            )
+        )
+        untracked = list(repo.untracked_files)
+    except git.GitCommandError as err:
+        raise ChangesError(f"git diff failed: {_git_error(err)}") from None
+    lines = parse_diff(patch)
+    changes = ChangeSet(root, base)
+    fields = status.split("\0")
+    for i in range(0, len(fields) - 1, 2):
+        kind, path = fields[i], fields[i + 1]
+        if not kind:
+            continue
+        if kind.startswith("D"):
+            changes.removed.add(path)
+        else:
+            changes.files[path] = lines.get(path, FileDiff())
+    for path in untracked:
+        changes.files[path] = FileDiff(whole=True)
+    return changes
+
+
+# ------------------------------------------------------------------ selection
+def _abs(path: Path) -> str:
+    return os.path.normpath(os.path.realpath(path))
+
+
+@dataclass(slots=True)
+class Selection:
+    """What a change selects: per linted file (display path), how it is touched."""
+
+    changed: dict[str, FileDiff]  # the descriptor itself changed
+    dependent: set[str]  # a file it reads changed
+
+    @property
+    def files(self) -> set[str]:
+        return set(self.changed) | self.dependent
+
+
+def select(changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path) -> Selection:
+    """`linted`: display path → the absolute paths (or `glob:` patterns) the file read."""
+    by_abs = {_abs(changes.root / rel): diff for rel, diff in changes.files.items()}
+    touched = set(by_abs) | {_abs(changes.root / rel) for rel in changes.removed}
+    changed: dict[str, FileDiff] = {}
+    dependent: set[str] = set()
+    for display, deps in linted.items():
+        absolute = _abs(Path(display) if Path(display).is_absolute() else cwd / display)
+        if absolute in by_abs:
+            changed[display] = by_abs[absolute]
+            continue
+        for dep in deps:
+            if dep.startswith("glob:"):
+                pattern = dep[5:]
+                if any(fnmatch.fnmatchcase(t, pattern) for t in touched):
+                    dependent.add(display)
+                    break
+            elif _abs(Path(dep)) in touched:
+                dependent.add(display)
+                break
+    return Selection(changed, dependent)
+
+
+def keep(finding: Finding, selection: Selection, mode: str) -> bool:
+    """reviewdog's filter modes; a descriptor selected through a changed dependency counts as
+    wholly changed, since the change can affect any of its lines."""
+    if mode == "nofilter":
+        return True
+    if finding.path in selection.dependent:
+        return True
+    diff = selection.changed.get(finding.path)
+    if diff is None:
+        return False
+    if mode == "file" or diff.whole:
+        return True
+    span = range(max(finding.span.line, 1), max(finding.span.end_line, finding.span.line, 1) + 1)
+    if mode == "added":
+        return any(n in diff.added for n in span)
+    if mode == "diff_context":
+        return all(n in diff.hunks for n in span)
+    raise ValueError(f"unknown filter mode {mode!r}")
+
+
+def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResult:
+    if mode == "nofilter":
+        return result
+    files = selection.files
+    filtered = RunResult(files=len(files))
+    filtered.documents = [d for d in result.documents if d.path in files]
+    filtered.findings = [f for f in result.findings if keep(f, selection, mode)]
+    filtered.deps = {p: d for p, d in result.deps.items() if p in files}
+    return filtered
+
+
+# ------------------------------------------------------------- CI detection
+def detect_base(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """(base revision, where it came from) on a GitHub pull_request event or a Bitbucket PR pipeline."""
+    event_name = env.get("GITHUB_EVENT_NAME", "")
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if event_name in ("pull_request", "pull_request_target") and event_path:
+        try:
+            payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            payload = None
+        pr = payload.get("pull_request") if isinstance(payload, dict) else None
+        base = pr.get("base") if isinstance(pr, dict) else None
+        sha = base.get("sha") if isinstance(base, dict) else None
+        if isinstance(sha, str) and sha:
+            return sha, "the pull request's base commit (GITHUB_EVENT_PATH)"
+    branch = env.get("BITBUCKET_PR_DESTINATION_BRANCH")
+    if branch:
+        return branch, "the pull request's destination branch (BITBUCKET_PR_DESTINATION_BRANCH)"
+    return None

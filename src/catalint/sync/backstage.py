@@ -1,0 +1,363 @@
+"""A small Backstage catalog API client, and the plan/apply that keeps registered locations in
+step with discovery.
+
+Every run plans from the catalog's current state (``GET /locations``), so a run interrupted
+midway is completed by the next one, and a run with nothing new does nothing. Removals need
+``prune``, a complete error-free discovery, stay within ``max_delete`` and only touch
+locations under the managed prefix (the workspace's Bitbucket web URL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from catalint.sync.discovery import DiscoveryLike, trustworthy
+from catalint.sync.report import SyncReport
+
+API_PATH = "/api/catalog"
+STATE_VERSION = 1
+
+
+class BackstageError(Exception):
+    """Backstage unreachable, token rejected or failing: the run stops, nothing is removed."""
+
+
+@dataclass(frozen=True)
+class Location:
+    id: str
+    type: str
+    target: str
+    entity_ref: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Location:
+        ref = data.get("entityRef")
+        return cls(str(data["id"]), str(data.get("type", "")), str(data.get("target", "")), ref and str(ref))
+
+
+@dataclass(frozen=True)
+class DryRun:
+    ok: bool
+    error: str = ""  # Backstage's own message when not ok
+    exists: bool = False
+    entity_ref: str | None = None
+    entities: tuple[str, ...] = ()
+
+
+def _error_message(resp: requests.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip()[:300] or resp.reason or ""
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            name, message = error.get("name"), error.get("message")
+            return (
+                f"{name}: {message}"
+                if name and message and not str(message).startswith(name)
+                else str(message)
+            )
+        if isinstance(body.get("errors"), list):
+            return "; ".join(str(e.get("message", e)) for e in body["errors"] if isinstance(e, dict))
+    return json.dumps(body)[:300]
+
+
+class CatalogClient:
+    """``base_url`` is the backend (``http://host:7007``) or its catalog (``.../api/catalog``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        session: requests.Session | None = None,
+    ) -> None:
+        base = base_url.rstrip("/")
+        self.base_url = base.removesuffix(API_PATH)
+        self.catalog_url = self.base_url + API_PATH
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def __repr__(self) -> str:  # never show the token
+        return f"CatalogClient({self.base_url!r})"
+
+    def _request(self, method: str, path: str, *, ok: tuple[int, ...], **kwargs: Any) -> requests.Response:
+        url = self.catalog_url + path
+        try:
+            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.ConnectionError:
+            raise BackstageError(
+                f"Backstage at {self.base_url} is not reachable (connection failed)"
+            ) from None
+        except requests.Timeout:
+            raise BackstageError(
+                f"Backstage at {self.base_url} did not answer {method} {path} within {self.timeout[1]:.0f}s"
+            ) from None
+        except requests.RequestException as err:
+            raise BackstageError(f"Backstage at {self.base_url}: {type(err).__name__}") from None
+        if resp.status_code in ok:
+            return resp
+        if resp.status_code == 401:
+            raise BackstageError(
+                f"Backstage at {self.base_url} rejected the token (401 {_error_message(resp)}); "
+                "check --backstage-token / BACKSTAGE_TOKEN"
+            )
+        if resp.status_code == 403:
+            raise BackstageError(
+                f"Backstage at {self.base_url} refused {method} {path} (403 {_error_message(resp)})"
+            )
+        if resp.status_code >= 500:
+            raise BackstageError(
+                f"Backstage failed: {method} {path} -> {resp.status_code} {_error_message(resp)}"
+            )
+        raise BackstageError(
+            f"Backstage at {self.base_url}: unexpected {resp.status_code} for {method} {path}: "
+            + _error_message(resp)
+        )
+
+    def locations(self) -> list[Location]:
+        resp = self._request("GET", "/locations", ok=(200,))
+        try:
+            items = resp.json()
+            # The list wraps each location in "data"; tolerate bare items too.
+            return [Location.from_json(i.get("data", i)) for i in items]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise BackstageError(
+                f"Backstage at {self.base_url}: GET /locations returned an unexpected body"
+            ) from None
+
+    def dry_run(self, target: str) -> DryRun:
+        body = {"type": "url", "target": target}
+        resp = self._request("POST", "/locations", ok=(200, 201, 400), params={"dryRun": "true"}, json=body)
+        if resp.status_code == 400:
+            return DryRun(False, _error_message(resp))
+        data = resp.json()
+        location = data.get("location") or {}
+        refs = []
+        for entity in data.get("entities") or []:
+            meta = entity.get("metadata") or {}
+            refs.append(
+                f"{str(entity.get('kind', '')).lower()}:{meta.get('namespace', 'default')}/{meta.get('name')}"
+            )
+        return DryRun(
+            True, exists=bool(data.get("exists")), entity_ref=location.get("entityRef"), entities=tuple(refs)
+        )
+
+    def register(self, target: str) -> Location | None:
+        """Register a url location; None when it already exists (409)."""
+        body = {"type": "url", "target": target}
+        resp = self._request("POST", "/locations", ok=(200, 201, 409), json=body)
+        if resp.status_code == 409:
+            return None
+        return Location.from_json(resp.json()["location"])
+
+    def refresh(self, entity_ref: str) -> bool:
+        """Ask the catalog to re-process an entity now; False when it does not exist (404)."""
+        resp = self._request("POST", "/refresh", ok=(200, 204, 404), json={"entityRef": entity_ref})
+        return resp.status_code != 404
+
+    def delete_location(self, location_id: str) -> bool:
+        """False when it was already gone (404)."""
+        resp = self._request("DELETE", f"/locations/{quote(location_id, safe='')}", ok=(200, 204, 404))
+        return resp.status_code != 404
+
+
+# ------------------------------------------------------------------ state
+
+
+@dataclass
+class SyncState:
+    """url -> content digest seen at the last run, to refresh only what changed."""
+
+    path: Path | None
+    digests: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None) -> SyncState:
+        if path is None:
+            return cls(None)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(path)
+        except (OSError, ValueError) as err:
+            raise BackstageError(f"cannot read state file {path}: {err}") from None
+        digests = data.get("digests") if isinstance(data, dict) else None
+        if not isinstance(digests, dict):
+            raise BackstageError(f"state file {path} is not a catalint sync state file")
+        return cls(path, {str(k): str(v) for k, v in digests.items()})
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        text = json.dumps({"version": STATE_VERSION, "digests": dict(sorted(self.digests.items()))}, indent=1)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+# ------------------------------------------------------------------ plan/apply
+
+
+def sync_backstage(
+    client: CatalogClient,
+    discovery: DiscoveryLike,
+    report: SyncReport,
+    *,
+    managed_prefix: str,
+    digests: Mapping[str, str | None] | None = None,
+    invalid: Mapping[str, str] | None = None,
+    include_invalid: bool = False,
+    state: SyncState | None = None,
+    prune: bool = False,
+    max_delete: int = 5,
+    dry_run: bool = False,
+) -> SyncReport:
+    """Bring the catalog's url locations in step with ``discovery``; actions go to ``report``.
+
+    ``digests`` maps a discovered URL to its content digest (None: could not be fetched); with a
+    ``state`` they decide which registered locations get refreshed. Raises ``BackstageError``
+    when the catalog cannot be read or a write fails; whatever was done before stays done.
+    """
+    state = state or SyncState(None)
+    digests = digests or {}
+    bad = dict(invalid or {})
+    registered = client.locations()
+    by_target: dict[str, Location] = {}
+    for loc in registered:
+        if loc.type == "url":
+            by_target.setdefault(loc.target, loc)
+    discovered = sorted(set(discovery.urls))
+
+    try:
+        for url in discovered:
+            digest = digests.get(url)
+            current = by_target.get(url)
+            if current is not None:
+                _maybe_refresh(client, report, state, url, current.entity_ref, digest, dry_run)
+                continue
+            if url in bad and not include_invalid:
+                report.add("skipped", url, f"fails lint: {bad[url]}")
+                continue
+            checked = client.dry_run(url)
+            if not checked.ok:
+                report.add("rejected", url, f"Backstage rejects it: {checked.error}")
+                continue
+            if dry_run:
+                report.add("added", url, "would register", checked.entity_ref)
+                continue
+            created = client.register(url)
+            ref = created.entity_ref if created is not None else checked.entity_ref
+            report.add("added", url, "" if created is not None else "already registered", ref)
+            if digest:
+                state.digests[url] = digest
+        _prune(client, discovery, report, registered, discovered, managed_prefix, prune, max_delete, dry_run)
+    finally:
+        if not dry_run:
+            known = set(discovered)
+            for url in list(state.digests):
+                if url not in known:
+                    del state.digests[url]
+            state.save()
+    return report
+
+
+def _maybe_refresh(
+    client: CatalogClient,
+    report: SyncReport,
+    state: SyncState,
+    url: str,
+    entity_ref: str | None,
+    digest: str | None,
+    dry_run: bool,
+) -> None:
+    if digest is None:
+        return  # content unknown this run: keep the old digest, refresh nothing
+    previous = state.digests.get(url)
+    if previous == digest:
+        return
+    if previous is None or state.path is None:
+        # First sighting (or no state kept): nothing to compare with; remember it.
+        state.digests[url] = digest
+        return
+    if entity_ref is None:
+        report.add("skipped", url, "changed, but its location has no entityRef to refresh")
+        return
+    if dry_run:
+        report.add("refreshed", url, "content changed (would refresh)", entity_ref)
+        return
+    if client.refresh(entity_ref):
+        report.add("refreshed", url, "content changed", entity_ref)
+    else:
+        report.add("skipped", url, f"content changed, but {entity_ref} is not in the catalog (yet)")
+    state.digests[url] = digest
+
+
+def _prune(
+    client: CatalogClient,
+    discovery: DiscoveryLike,
+    report: SyncReport,
+    registered: list[Location],
+    discovered: list[str],
+    managed_prefix: str,
+    prune: bool,
+    max_delete: int,
+    dry_run: bool,
+) -> None:
+    known = set(discovered)
+    stale = sorted(
+        (
+            loc
+            for loc in registered
+            if loc.type == "url" and loc.target.startswith(managed_prefix) and loc.target not in known
+        ),
+        key=lambda loc: (loc.target, loc.id),
+    )
+    if not stale:
+        return
+    ok, why = trustworthy(discovery)
+    reason = ""
+    if not prune:
+        reason = "no longer discovered; pass --prune to remove"
+    elif not ok:
+        reason = f"not removed: {why}"
+        report.notes.append(f"prune withheld for {len(stale)} location(s): {why}")
+    elif len(stale) > max_delete:
+        reason = f"not removed: {len(stale)} stale locations exceed --max-delete {max_delete}"
+        report.notes.append(
+            f"{len(stale)} locations would be removed, more than --max-delete {max_delete}; removed none"
+        )
+    if reason:
+        for loc in stale:
+            report.add("skipped", loc.target, reason, loc.entity_ref)
+        return
+    for loc in stale:
+        if dry_run:
+            report.add("removed", loc.target, "no longer discovered (would remove)", loc.entity_ref)
+        elif client.delete_location(loc.id):
+            report.add("removed", loc.target, "no longer discovered", loc.entity_ref)
+        else:
+            report.add("removed", loc.target, "no longer discovered (already gone)", loc.entity_ref)
+
+
+def managed_prefix_for(web_url: str, workspace: str) -> str:
+    return f"{web_url.rstrip('/')}/{workspace}/"

@@ -1,0 +1,306 @@
+"""``catalint sync``: the click command (registered on the main group in catalint.cli)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, cast
+
+import click
+
+from catalint.bitbucket.client import REDACTOR, BitbucketClient
+from catalint.bitbucket.credentials import CredentialsError, load_credentials
+from catalint.bitbucket.urls import Hosts
+from catalint.sync import backstage as bs
+from catalint.sync import git as gitops
+from catalint.sync import location_file
+from catalint.sync.descriptors import Descriptors, Fetcher, FetchError, inspect, raw_url
+from catalint.sync.discovery import Discovered, DiscoveryLike, real_discover
+from catalint.sync.report import SyncReport, append_step_summary
+
+DEFAULT_WEB_URL = "https://bitbucket.org"
+
+
+class SyncFailure(Exception):
+    """Stops the run with exit 2 after the report so far is printed."""
+
+
+def _die(message: str) -> NoReturn:
+    click.echo(f"catalint: {message}", err=True)
+    sys.exit(2)
+
+
+def load_discovery_file(path: Path) -> Discovered:
+    """``{"urls": [...], "complete": bool, "errors": [...]}`` (e.g. saved from an earlier step)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise SyncFailure(f"cannot read discovery file {path}: {err}") from None
+    urls = data.get("urls") if isinstance(data, dict) else None
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise SyncFailure(f"discovery file {path} needs a list of strings under 'urls'")
+    errors = data.get("errors") or []
+    return Discovered(list(urls), bool(data.get("complete", False)), [str(e) for e in errors])
+
+
+def bitbucket_client(web_url: str) -> BitbucketClient:
+    """The shared Bitbucket client, credentials from the environment (never printed)."""
+    env = dict(os.environ)
+    try:
+        credentials = load_credentials(env)
+    except CredentialsError as err:
+        raise SyncFailure(f"Bitbucket credentials: {err}") from None
+    hosts = Hosts.from_env(env)
+    return BitbucketClient(credentials, Hosts(web_url.rstrip("/"), hosts.api))
+
+
+def client_fetcher(client: BitbucketClient) -> Fetcher:
+    """Read a descriptor's raw bytes through the client (auth, retries, rate limits)."""
+
+    def fetch(url: str) -> bytes:
+        reply = client.get(raw_url(url))
+        if not reply.ok:
+            raise FetchError(f"cannot fetch: {reply.detail or reply.status or reply.outcome}")
+        return reply.body
+
+    return fetch
+
+
+def run_discovery(
+    client: BitbucketClient,
+    workspace: str,
+    projects: Sequence[str],
+    repo_regex: str | None,
+    catalog_path: str,
+) -> DiscoveryLike:
+    discover = real_discover()
+    if discover is None:
+        raise SyncFailure(
+            "Bitbucket discovery is not available in this installation; pass --discovery-file FILE"
+        )
+    try:
+        result = discover(
+            client, workspace, projects=tuple(projects), repo_regex=repo_regex, catalog_path=catalog_path
+        )
+    except Exception as err:  # discovery failing outright must not look like "nothing exists"
+        raise SyncFailure(
+            f"Bitbucket discovery failed: {type(err).__name__}: {REDACTOR.redact(gitops.redact(str(err)))}"
+        ) from None
+    return cast(DiscoveryLike, result)
+
+
+def _invalid_reasons(found: Descriptors) -> dict[str, str]:
+    return {url: d.problems[0] for url, d in found.by_url.items() if d.invalid}
+
+
+@click.command("sync")
+@click.option("--workspace", "-w", required=True, help="Bitbucket workspace to mirror.")
+@click.option("--to", "dest", type=click.Choice(["file", "backstage"]), required=True, help="Where to sync.")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--style",
+    type=click.Choice(location_file.STYLES),
+    default="location",
+    show_default=True,
+    help="--to file: a Location entity or an app-config catalog.locations fragment.",
+)
+@click.option("--name", default=location_file.DEFAULT_NAME, show_default=True, help="Location metadata.name.")
+@click.option("--include-invalid", is_flag=True, help="Also list/register descriptors that fail lint.")
+@click.option("--commit", is_flag=True, help="--to file: commit the file when it changes.")
+@click.option("--push", is_flag=True, help="--to file: push the commit (implies --commit).")
+@click.option("--branch", help="Push to this (new) branch instead of the current one, e.g. for a PR.")
+@click.option(
+    "--author", default=gitops.DEFAULT_AUTHOR, show_default=True, help="Commit author 'Name <email>'."
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change (a diff for files); change nothing.")
+@click.option("--prune", is_flag=True, help="--to backstage: delete locations no longer discovered.")
+@click.option(
+    "--max-delete",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Never remove more than this many entries in one run (more: remove none).",
+)
+@click.option(
+    "--managed-prefix",
+    help="Only locations whose target starts with this are ever removed (default: {web-url}/{workspace}/).",
+)
+@click.option("--backstage-url", envvar="BACKSTAGE_URL", help="Backstage backend URL [env BACKSTAGE_URL].")
+@click.option(
+    "--backstage-token", envvar="BACKSTAGE_TOKEN", help="Static external-access token [env BACKSTAGE_TOKEN]."
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="--to backstage: file remembering content digests, to refresh only changed descriptors.",
+)
+@click.option(
+    "--web-url",
+    envvar="CATALINT_BITBUCKET_URL",
+    default=DEFAULT_WEB_URL,
+    show_default=True,
+    help="Bitbucket web URL (descriptor URLs start with it) [env CATALINT_BITBUCKET_URL].",
+)
+@click.option("--project", "projects", multiple=True, help="Only these project keys (repeatable).")
+@click.option("--repo-regex", help="Only repositories whose slug matches (anchored).")
+@click.option("--catalog-path", default="/catalog-info.yaml", show_default=True)
+@click.option(
+    "--discovery-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Use a saved discovery result {"urls": [...], "complete": true, "errors": []} instead of Bitbucket.',
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def sync_command(
+    workspace: str,
+    dest: str,
+    path: Path | None,
+    style: str,
+    name: str,
+    include_invalid: bool,
+    commit: bool,
+    push: bool,
+    branch: str | None,
+    author: str,
+    dry_run: bool,
+    prune: bool,
+    max_delete: int,
+    managed_prefix: str | None,
+    backstage_url: str | None,
+    backstage_token: str | None,
+    state_path: Path | None,
+    web_url: str,
+    projects: tuple[str, ...],
+    repo_regex: str | None,
+    catalog_path: str,
+    discovery_file: Path | None,
+    fmt: str,
+) -> None:
+    """Sync descriptors found on Bitbucket into a Location file (--to file PATH) or a live Backstage.
+
+    Entries no longer on Bitbucket are removed only after a complete, error-free discovery and
+    never more than --max-delete at once. Exit 2: Backstage unreachable/401/5xx, git or file errors.
+    """
+    if dest == "file" and path is None:
+        _die("--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`")
+    if dest == "backstage":
+        if path is not None:
+            _die("--to backstage takes no PATH")
+        if not backstage_url:
+            _die("--to backstage needs --backstage-url or BACKSTAGE_URL")
+        if commit or push or branch:
+            _die("--commit/--push/--branch only apply to --to file")
+    if dest == "file" and state_path is not None:
+        _die("--state only applies to --to backstage")
+    if branch and not push:
+        _die("--branch needs --push")
+    if repo_regex is not None:
+        try:
+            re.compile(repo_regex)
+        except re.error as err:
+            _die(f"--repo-regex is not a valid regular expression: {err}")
+    try:
+        author_parsed = gitops.parse_author(author)
+    except gitops.GitError as err:
+        _die(str(err))
+    prefix = managed_prefix or bs.managed_prefix_for(web_url, workspace)
+    destination = str(path) if path is not None else str(backstage_url)
+    report = SyncReport(dest, destination, dry_run=dry_run)
+    failure: str | None = None
+    try:
+        client = bitbucket_client(web_url)
+        if discovery_file is not None:
+            discovery: DiscoveryLike = load_discovery_file(discovery_file)
+        else:
+            discovery = run_discovery(client, workspace, projects, repo_regex, catalog_path)
+        report.discovered = len(set(discovery.urls))
+        report.complete = bool(discovery.complete)
+        report.discovery_errors = [gitops.redact(str(e)) for e in discovery.errors]
+        fetcher = client_fetcher(client)
+        need_content = not include_invalid or (dest == "backstage" and state_path is not None)
+        found = inspect(discovery.urls, fetcher, lint=not include_invalid) if need_content else Descriptors()
+        invalid = _invalid_reasons(found)
+        if dest == "file":
+            assert path is not None
+            _sync_file(
+                path,
+                discovery,
+                report,
+                style,
+                name,
+                invalid,
+                include_invalid,
+                max_delete,
+                dry_run,
+                commit or push,
+                push,
+                branch,
+                author_parsed,
+            )
+        else:
+            assert backstage_url is not None
+            catalog = bs.CatalogClient(backstage_url, backstage_token)
+            state = bs.SyncState.load(state_path)
+            bs.sync_backstage(
+                catalog,
+                discovery,
+                report,
+                managed_prefix=prefix,
+                digests={u: d.digest for u, d in found.by_url.items()},
+                invalid=invalid,
+                include_invalid=include_invalid,
+                state=state,
+                prune=prune,
+                max_delete=max_delete,
+                dry_run=dry_run,
+            )
+    except (SyncFailure, bs.BackstageError, gitops.GitError, location_file.LocationFileError) as err:
+        failure = str(err)
+    if failure:
+        report.notes.append(f"stopped: {failure}")
+    click.echo(report.render_json() if fmt == "json" else report.render_text(), nl=False)
+    append_step_summary(report)
+    if failure:
+        _die(failure)
+
+
+def _sync_file(
+    path: Path,
+    discovery: DiscoveryLike,
+    report: SyncReport,
+    style: str,
+    name: str,
+    invalid: dict[str, str],
+    include_invalid: bool,
+    max_delete: int,
+    dry_run: bool,
+    commit: bool,
+    push: bool,
+    branch: str | None,
+    author: gitops.Author,
+) -> None:
+    plan = location_file.plan(
+        path,
+        discovery,
+        report,
+        style=style,
+        name=name,
+        invalid=invalid,
+        include_invalid=include_invalid,
+        max_delete=max_delete,
+    )
+    if dry_run:
+        report.diff = plan.diff()
+        return
+    location_file.apply(plan)
+    sha: str | None = None
+    if commit:
+        sha = gitops.commit_file(path, message=gitops.commit_message(plan.added, plan.removed), author=author)
+        report.notes.append(f"committed {sha[:12]}" if sha else "nothing to commit")
+    if push and (sha or branch is None):  # a PR branch only when there is something new to propose
+        pushed = gitops.push(path, branch=branch)
+        report.notes.append(f"pushed {pushed.commit[:12]} to {pushed.remote}/{pushed.branch}")

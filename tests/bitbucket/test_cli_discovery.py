@@ -1,0 +1,164 @@
+"""`catalint auth`, `lint <url>` and `discover` end to end, discovery past the 1,000 cap, and the
+secret canary: no secret value may appear in any output or file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from catalint.bitbucket.client import BitbucketClient
+from catalint.bitbucket.credentials import Credentials
+from catalint.bitbucket.discovery import discover
+from catalint.bitbucket.urls import Hosts
+from catalint.cli import main
+from tests.fakes import FakeBitbucket
+
+CATALOG = (
+    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
+    "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+)
+CANARY = {
+    "BITBUCKET_USERNAME": "canary-user@acme.test",
+    "BITBUCKET_TOKEN": "CANARY-TOKEN-7f3a9c",
+    "BITBUCKET_APP_PASSWORD": "CANARY-APPPW-51be02",
+    "BITBUCKET_CLIENT_ID": "CANARY-CLIENTID-c0ffee",
+    "BITBUCKET_CLIENT_SECRET": "CANARY-SECRET-d00d42",
+}
+SECRETS = [v for k, v in CANARY.items() if k != "BITBUCKET_USERNAME"]
+
+
+def env_for(fake: FakeBitbucket, **creds: str) -> dict[str, str]:
+    return {"CATALINT_BITBUCKET_URL": fake.web_url, "CATALINT_BITBUCKET_API_URL": fake.api_url, **creds}
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    blank = {k: None for k in CANARY}
+    result = CliRunner().invoke(main, args, env={**blank, **env}, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
+    fake_bitbucket.add_repo(
+        "acme", "svc", project="PLAT", branches={"main": {"catalog-info.yaml": CATALOG.format(name="svc")}}
+    )
+    fake_bitbucket.add_repo(
+        "acme",
+        "priv",
+        project="SEC",
+        private=True,
+        branches={"main": {"catalog-info.yaml": CATALOG.format(name="priv")}},
+    )
+    fake_bitbucket.add_repo("acme", "empty", project="PLAT")
+    fake_bitbucket.add_user("dev@acme.test", "good-token", workspaces=["acme"])
+    fake_bitbucket.add_oauth_consumer("cid", "csecret", workspaces=["acme"])
+    return fake_bitbucket
+
+
+def test_auth_command_modes(fake: FakeBitbucket) -> None:
+    code, out, _ = run(["auth"], env_for(fake, BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="good-token"))
+    assert code == 0 and "API token" in out and "Dev" in out and "good-token" not in out
+    code, out, _ = run(["auth"], env_for(fake, BITBUCKET_CLIENT_ID="cid", BITBUCKET_CLIENT_SECRET="csecret"))
+    assert code == 0 and "OAuth" in out and "csecret" not in out
+    code, _, err = run(["auth"], env_for(fake, BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="bad"))
+    assert code == 2 and "HTTP 401" in err
+    code, _, err = run(["auth"], env_for(fake, BITBUCKET_USERNAME="x"))
+    assert code == 2 and "username" in err
+
+
+def test_lint_url_and_private(fake: FakeBitbucket) -> None:
+    good = f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"
+    priv = f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml"
+    code, out, _ = run(["lint", "--no-cache", "--format", "json", good], env_for(fake))
+    assert code == 0, out
+    code, out, _ = run(["lint", "--no-cache", priv], env_for(fake))
+    assert code == 1 and "private repository these credentials cannot see" in out
+    creds = {"BITBUCKET_USERNAME": "dev@acme.test", "BITBUCKET_TOKEN": "good-token"}
+    code, out, _ = run(["lint", "--no-cache", priv], env_for(fake, **creds))
+    assert code == 0, out
+    code, out, err = run(["lint", "--no-cache", priv, good], env_for(fake, BITBUCKET_TOKEN="wrong"))
+    assert code == 2 and err.count("HTTP 401") == 1
+
+
+def test_workspace_lint_and_discover_command(fake: FakeBitbucket) -> None:
+    creds = {"BITBUCKET_USERNAME": "dev@acme.test", "BITBUCKET_TOKEN": "good-token"}
+    code, out, _ = run(["discover", "--workspace", "acme", "--format", "json"], env_for(fake, **creds))
+    assert code == 0
+    assert json.loads(out)["urls"] == [
+        f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml",
+        f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml",
+    ]
+    code, out, _ = run(["lint", "--no-cache", "--workspace", "acme", "--format", "json"], env_for(fake, **creds))
+    assert code == 0 and json.loads(out)
+
+
+def test_canary_no_secret_anywhere(fake: FakeBitbucket, tmp_path: Path) -> None:
+    fake.add_user(CANARY["BITBUCKET_USERNAME"], CANARY["BITBUCKET_TOKEN"], workspaces=["acme"])
+    fake.add_oauth_consumer(CANARY["BITBUCKET_CLIENT_ID"], CANARY["BITBUCKET_CLIENT_SECRET"])
+    cache = tmp_path / "cache"
+    url = f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml"
+    outputs: list[str] = []
+    combos = [
+        {k: CANARY[k] for k in ("BITBUCKET_USERNAME", "BITBUCKET_TOKEN")},
+        {k: CANARY[k] for k in ("BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET")},
+        {"BITBUCKET_TOKEN": CANARY["BITBUCKET_TOKEN"]},  # bearer: rejected by the fake, failure path
+        {k: CANARY[k] for k in ("BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD")},  # rejected: failure path
+        dict(CANARY),  # conflicting: exit 2
+    ]
+    for creds in combos:
+        env = {**env_for(fake, **creds), "CATALINT_DEBUG": "1"}
+        for args in (
+            ["auth", "--verbose"],
+            ["lint", "--cache-dir", str(cache), "--verbose", url],
+            ["discover", "--workspace", "acme", "--verbose"],
+        ):
+            _, out, err = run(args, env)
+            outputs += [out, err]
+    fake.fail_next(r".*", 500, count=3)
+    _, out, err = run(
+        ["lint", "--cache-dir", str(cache), url], {**env_for(fake, **combos[0]), "CATALINT_DEBUG": "1"}
+    )
+    outputs += [out, err]
+    assert any("debug:" in o for o in outputs)  # debug logging really ran
+    files = [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
+    assert files  # the cache was written
+    for secret in SECRETS:
+        for text in outputs + files:
+            assert secret not in text
+    logging.getLogger("catalint").handlers.clear()
+
+
+def _client(fake: FakeBitbucket) -> BitbucketClient:
+    return BitbucketClient(Credentials(), Hosts(fake.web_url, fake.api_url), backoff_base=0.01, concurrency=16)
+
+
+def test_discovery_past_the_cap_split_by_project_and_repo() -> None:
+    with FakeBitbucket() as fake:
+        for i in range(1200):
+            fake.add_repo("big", f"r{i:04d}", project=f"P{i % 3}", branches={"main": {"catalog-info.yaml": "x"}})
+        result = discover(_client(fake), "big")
+        assert result.complete and not result.errors and len(result.urls) == 1200
+        assert result.urls == sorted(result.urls)
+    with FakeBitbucket() as fake:
+        for i in range(1100):
+            files = {"catalog-info.yaml": "x"} if i % 50 else {"README.md": "catalog-info.yaml"}
+            fake.add_repo("one", f"r{i:04d}", project="ONE", branches={"main": files})
+        result = discover(_client(fake), "one", projects=["ONE"])
+        assert result.complete and len(result.urls) == 1100 - 22
+        assert fake.requests_matching(r"/search/code")
+        only = discover(_client(fake), "one", projects=["ONE"], repo_regex=r"r000[1-3]")
+        assert len(only.urls) == 3
+
+
+def test_discovery_fallback_when_search_unavailable(fake: FakeBitbucket) -> None:
+    fake.set_search_enabled("acme", False)
+    result = discover(_client(fake), "acme")
+    assert result.method == "listing" and result.complete
+    assert result.urls == [f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"]
+    fake.fail_next(r"/src/main/catalog-info.yaml$", 503, count=None)
+    broken = discover(_client(fake), "acme")
+    assert not broken.complete and broken.errors

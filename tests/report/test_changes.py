@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from catalint.cli import main
+from catalint.sources.changes import ChangesError, compute_changes, parse_diff, unquote_c
+from tests.report.gitrepo import commit_all, git, write
+
+COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: {name}
+spec:
+  type: service
+  lifecycle: production{trailing}
+  owner: {owner}
+"""
+API = """\
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: pets
+spec:
+  type: openapi
+  lifecycle: production
+  owner: team-a
+  definition:
+    $text: ./openapi.yaml
+"""
+GROUP = """\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-a
+spec:
+  type: team
+  children: []
+"""
+
+
+def test_parse_diff_tracks_new_side_lines() -> None:
+    diff = "\n".join(
+        [
+            "diff --git a/x.yaml b/x.yaml",
+            "--- a/x.yaml",
+            "+++ b/x.yaml",
+            "@@ -1,5 +1,6 @@",
+            " a",
+            "--- removed line that looks like a header",
+            "+++ added line that looks like a header",
+            "+b",
+            " c",
+            "",  # a blank context line
+            " d",
+            "\\ No newline at end of file",
+            "@@ -20 +21,2 @@",
+            "-old",
+            "+new1",
+            "+new2",
+            "diff --git a/gone.yaml b/gone.yaml",
+            "--- a/gone.yaml",
+            "+++ /dev/null",
+            "@@ -1 +0,0 @@",
+            "-x",
+            'diff --git "a/caf\\303\\251.yaml" "b/caf\\303\\251.yaml"',
+            '--- "a/caf\\303\\251.yaml"',
+            '+++ "b/caf\\303\\251.yaml"',
+            "@@ -0,0 +1 @@",
+            "+new",
+        ]
+    )
+    files = parse_diff(diff)
+    assert set(files) == {"x.yaml", "café.yaml"}
+    assert files["x.yaml"].added == {2, 3, 21, 22}
+    assert files["x.yaml"].hunks == {1, 2, 3, 4, 5, 6, 21, 22}
+    assert files["café.yaml"].added == {1}
+
+
+def test_unquote_c() -> None:
+    assert unquote_c("plain/path.yaml") == "plain/path.yaml"
+    assert unquote_c('"a\\tb\\"c\\\\d"') == 'a\tb"c\\d'
+    assert unquote_c('"caf\\303\\251"') == "café"
+
+
+# ------------------------------------------------------------------- repositories
+def _base_repo(root: Path) -> str:
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    write(
+        root,
+        {
+            "catalog-info.yaml": GROUP,
+            "svc/catalog-info.yaml": COMPONENT.format(name="-svc", trailing="   ", owner="team-a"),
+            "legacy/catalog-info.yaml": COMPONENT.format(name="-legacy", trailing="", owner="team-a"),
+            "api/catalog-info.yaml": API,
+            "api/openapi.yaml": "openapi: 3.0.0\n",
+        },
+    )
+    return commit_all(root, "base")
+
+
+def _feature(root: Path) -> str:
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root, {"svc/catalog-info.yaml": COMPONENT.format(name="-svc", trailing="   ", owner="team-b")})
+    (root / "api" / "openapi.yaml").unlink()
+    return commit_all(root, "feature")
+
+
+def _lint(
+    root: Path, monkeypatch: pytest.MonkeyPatch, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, list[tuple[str, int, str]], str]:
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "json", *args], env=env)
+    findings = []
+    if result.exit_code in (0, 1):
+        payload = json.loads(result.stdout)
+        findings = [(f["path"], f["line"], f["rule"]) for f in payload["findings"]]
+    return result.exit_code, findings, result.stderr
+
+
+PRE_EXISTING = ("svc/catalog-info.yaml", 4, "field-format")
+TRAILING = ("svc/catalog-info.yaml", 7, "yamllint/trailing-spaces")
+CHANGED = ("svc/catalog-info.yaml", 8, "unresolved-ref")
+DEPENDENT = ("api/catalog-info.yaml", 10, "placeholder")
+LEGACY = ("legacy/catalog-info.yaml", 4, "field-format")
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("file", [DEPENDENT, PRE_EXISTING, TRAILING, CHANGED]),
+        ("added", [DEPENDENT, CHANGED]),
+        ("diff_context", [DEPENDENT, TRAILING, CHANGED]),
+        ("nofilter", [DEPENDENT, LEGACY, PRE_EXISTING, TRAILING, CHANGED]),
+    ],
+)
+def test_filter_modes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, expected: list[tuple[str, int, str]]
+) -> None:
+    root = tmp_path / "repo"
+    _base_repo(root)
+    _feature(root)
+    code, findings, _ = _lint(root, monkeypatch, "--changed-since", "main", "--filter-mode", mode)
+    assert findings == expected
+    assert code == 1  # the placeholder error of the API whose definition was deleted
+
+
+def test_default_mode_is_file_and_summary_counts_selected_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    _base_repo(root)
+    _feature(root)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "text", "--changed-since", "main"])
+    assert "legacy/" not in result.stdout and "svc/catalog-info.yaml:4:9" in result.stdout
+    assert "Pull-request mode: 2 of 4 files selected" in result.stdout
+    assert "(--filter-mode file)" in result.stdout
+
+
+def test_uncommitted_and_untracked_files_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    _base_repo(root)
+    write(root, {"new/catalog-info.yaml": COMPONENT.format(name="-new", trailing="", owner="team-a")})
+    code, findings, _ = _lint(root, monkeypatch, "--changed-since", "HEAD", "--filter-mode", "added")
+    assert findings == [("new/catalog-info.yaml", 4, "field-format")] and code == 1
+    changes = compute_changes(root, "HEAD")
+    assert changes.files["new/catalog-info.yaml"].whole
+
+
+def test_base_from_the_github_pull_request_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    base = _base_repo(root)
+    _feature(root)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"base": {"sha": base}, "head": {"sha": "0" * 40}}}))
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    _, findings, _ = _lint(root, monkeypatch, "--filter-mode", "added", env=env)
+    assert findings == [DEPENDENT, CHANGED]
+    # on a push there is no base: everything is reported
+    _, findings, _ = _lint(root, monkeypatch, env={**env, "GITHUB_EVENT_NAME": "push"})
+    assert LEGACY in findings
+
+
+def test_base_from_the_bitbucket_destination_branch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = tmp_path / "origin"
+    _base_repo(origin)
+    _feature(origin)
+    clone = tmp_path / "clone"
+    # Pipelines clones only the PR branch: `main` exists only on the remote
+    git(tmp_path, "clone", "-q", "--single-branch", "--branch", "feature", origin.as_uri(), str(clone))
+    env = {"BITBUCKET_PR_DESTINATION_BRANCH": "main"}
+    _, findings, stderr = _lint(clone, monkeypatch, "--filter-mode", "added", env=env)
+    assert findings == [DEPENDENT, CHANGED], stderr
+
+
+# ------------------------------------------------------------------ shallow clones
+def _shallow_clone(tmp_path: Path, branch: str) -> Path:
+    clone = tmp_path / "clone"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--no-single-branch",
+        "--branch",
+        branch,
+        (tmp_path / "origin").as_uri(),
+        str(clone),
+    )
+    assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
+    return clone
+
+
+def test_shallow_clone_is_deepened_from_origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = tmp_path / "origin"
+    _base_repo(origin)
+    _feature(origin)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", origin.as_uri(), str(clone))
+    base = git(origin, "rev-parse", "main")
+    code, findings, stderr = _lint(clone, monkeypatch, "--changed-since", base, "--filter-mode", "added")
+    assert (code, findings) == (1, [DEPENDENT, CHANGED]), stderr
+    # the full clone was never made shallow by our fetches, and the shallow one got deeper
+    assert git(origin, "rev-parse", "--is-shallow-repository") == "false"
+    assert int(git(clone, "rev-list", "--count", "HEAD")) >= 2
+
+
+def test_too_shallow_without_a_remote_needs_full_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = tmp_path / "origin"
+    _base_repo(origin)
+    _feature(origin)
+    write(origin, {"svc/catalog-info.yaml": COMPONENT.format(name="svc", trailing="", owner="team-c")})
+    commit_all(origin, "second feature commit")
+    clone = _shallow_clone(tmp_path, "feature")
+    base = git(origin, "rev-parse", "main")
+    git(clone, "remote", "remove", "origin")
+    code, findings, stderr = _lint(clone, monkeypatch, "--changed-since", base)
+    assert code == 2 and findings == []
+    assert "fetch-depth: 0" in stderr and "shallow" in stderr
+
+
+def test_too_shallow_merge_commit_needs_depth_2(tmp_path: Path) -> None:
+    origin = tmp_path / "origin"
+    _base_repo(origin)
+    _feature(origin)
+    git(origin, "checkout", "-q", "-b", "pr-merge", "main")
+    git(origin, "merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature")
+    clone = _shallow_clone(tmp_path, "pr-merge")
+    base = git(origin, "rev-parse", "main")
+    git(clone, "remote", "remove", "origin")
+    with pytest.raises(ChangesError) as caught:
+        compute_changes(clone, base)
+    assert "fetch-depth: 2" in str(caught.value)
+
+
+def test_unknown_base_and_no_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    _base_repo(root)
+    code, _, stderr = _lint(root, monkeypatch, "--changed-since", "no-such-branch")
+    assert code == 2 and "'no-such-branch' is not a known revision" in stderr
+    plain = tmp_path / "plain"
+    write(plain, {"catalog-info.yaml": GROUP})
+    code, _, stderr = _lint(plain, monkeypatch, "--changed-since", "main")
+    assert code == 2 and "needs a git repository" in stderr

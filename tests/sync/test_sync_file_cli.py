@@ -1,0 +1,118 @@
+"""`catalint sync --to file`: fake Bitbucket serves the descriptors (linted), a real git repo receives them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import git
+import pytest
+from click.testing import CliRunner
+
+from catalint.cli import main
+from catalint.sync.location_file import parse_targets
+from tests.fakes.bitbucket import FakeBitbucket
+
+GOOD = b"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: %s\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+ENV = {
+    "GIT_AUTHOR_NAME": "s",
+    "GIT_AUTHOR_EMAIL": "s@x",
+    "GIT_COMMITTER_NAME": "s",
+    "GIT_COMMITTER_EMAIL": "s@x",
+}
+
+
+@pytest.fixture
+def setup(
+    fake_bitbucket: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[FakeBitbucket, Path]:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    fake_bitbucket.add_repo("acme", "a", branches={"main": {"catalog-info.yaml": GOOD % b"a"}})
+    fake_bitbucket.add_repo("acme", "bad", branches={"main": {"catalog-info.yaml": GOOD % b"Bad Name!"}})
+    bare = tmp_path / "remote.git"
+    git.Repo.init(bare, bare=True, initial_branch="main")
+    work = git.Repo.init(tmp_path / "work", initial_branch="main")
+    (tmp_path / "work" / "README").write_text("x\n")
+    work.git.add("README")
+    work.git.commit("-m", "init", env=ENV)
+    work.create_remote("origin", str(bare)).push("main:main")
+    return fake_bitbucket, tmp_path
+
+
+def _run(fake: FakeBitbucket, tmp: Path, urls: list[str], *extra: str) -> tuple[int, str, str]:
+    found = tmp / "discovery.json"
+    found.write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
+    args = [
+        "sync",
+        "-w",
+        "acme",
+        "--to",
+        "file",
+        str(tmp / "work" / "catalog" / "bitbucket.yaml"),
+        "--web-url",
+        fake.web_url,
+        "--discovery-file",
+        str(found),
+        *extra,
+    ]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_file_sync_lints_commits_pushes_and_is_idempotent(setup: tuple[FakeBitbucket, Path]) -> None:
+    fake, tmp = setup
+    a = f"{fake.web_url}/acme/a/src/main/catalog-info.yaml"
+    bad = f"{fake.web_url}/acme/bad/src/main/catalog-info.yaml"
+    target = tmp / "work" / "catalog" / "bitbucket.yaml"
+    summary = tmp / "summary.md"
+
+    code, out, _ = _run(fake, tmp, [a, bad], "--dry-run")
+    assert code == 0 and "+    - " + a in out and not target.exists()
+
+    runner_env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    found = tmp / "discovery.json"
+    result = CliRunner().invoke(
+        main,
+        [
+            "sync",
+            "-w",
+            "acme",
+            "--to",
+            "file",
+            str(target),
+            "--web-url",
+            fake.web_url,
+            "--discovery-file",
+            str(found),
+            "--push",
+            "--author",
+            "Bot <bot@acme.test>",
+            "--format",
+            "json",
+        ],
+        env=runner_env,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [x["target"] for x in report["actions"] if x["action"] == "added"] == [a]
+    assert [x["target"] for x in report["actions"] if x["action"] == "skipped"] == [bad]
+    assert parse_targets(target.read_text(), "location") == [a]
+    remote_head = git.Repo(tmp / "remote.git").commit("main")
+    assert remote_head.author.email == "bot@acme.test" and a in remote_head.message
+    assert "| added |" in summary.read_text()
+
+    code, out, _ = _run(fake, tmp, [a, bad], "--commit")
+    assert code == 0 and "nothing to commit" in out and "0 added" in out
+    assert git.Repo(tmp / "work").head.commit.hexsha == remote_head.hexsha
+
+    code, out, _ = _run(fake, tmp, [a, bad], "--include-invalid", "--style", "location")
+    assert code == 0 and parse_targets(target.read_text(), "location") == [a, bad]
+
+
+def test_usage_errors_exit_2(setup: tuple[FakeBitbucket, Path]) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["sync", "-w", "acme", "--to", "file"])
+    assert result.exit_code == 2 and "needs a PATH" in result.stderr
+    result = runner.invoke(main, ["sync", "-w", "acme", "--to", "backstage"], env={"BACKSTAGE_URL": ""})
+    assert result.exit_code == 2 and "--backstage-url" in result.stderr
