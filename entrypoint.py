@@ -195,6 +195,13 @@ def sync_target(value: str) -> list[str]:
     raise EntrypointError(f"sync-target must be 'backstage' or 'file:PATH', found {value!r}")
 
 
+def debugging(src: Source) -> bool:
+    """Step debug logging on GitHub (RUNNER_DEBUG=1), the DEBUG variable elsewhere."""
+    if src.platform == GITHUB:
+        return src.environ.get("RUNNER_DEBUG") == "1"
+    return src.flag("debug")
+
+
 def build_argv(src: Source) -> list[str]:
     """catalint's arguments (without the program name) from the platform settings."""
     command = src.get("command") or "lint"
@@ -209,10 +216,14 @@ def build_argv(src: Source) -> list[str]:
     workspace = src.get("workspace")
     if not workspace and src.platform == BITBUCKET and command != "lint":
         workspace = src.environ.get("BITBUCKET_WORKSPACE", "")
-    if command == "lint":
-        option("--config", src.get("config"))
+    option("--workspace", workspace)
+    if command in ("lint", "discover"):
         for app_config in src.get_list("app-config"):
             option("--app-config", app_config)
+        if debugging(src):
+            argv.append("--verbose")
+    if command == "lint":
+        option("--config", src.get("config"))
         option("--format", src.get("format") or ("github" if src.platform == GITHUB else ""))
         option("--fail-on", src.get("fail-on"))
         option("--filter-mode", src.get("filter-mode"))
@@ -222,15 +233,11 @@ def build_argv(src: Source) -> list[str]:
             option("--output", f"{fmt}:{path}" if path else "")
         if src.platform == GITHUB:
             option("--annotations", src.get("annotations"))
-        if src.platform != GITHUB:
-            report = src.get("report") or ("bitbucket" if src.platform == BITBUCKET else "")
-            option("--report", "" if report.lower() in {"none", "false", "no", "off"} else report)
-        option("--workspace", workspace)
-    elif command == "discover":
-        option("--workspace", workspace)
-        option("--format", src.get("format"))
+        else:
+            option("--report", src.get("report"))  # the CLI defaults to bitbucket inside Pipelines
     else:
-        option("--workspace", workspace)
+        option("--format", src.get("format"))
+    if command == "sync":
         argv.extend(("--to", *sync_target(src.get("sync-target") or "backstage")))
     argv.extend(src.get_list("extra-args"))
     paths = src.get_list("paths") if command == "lint" else []
@@ -317,7 +324,7 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     shown = shlex.join(["catalint", *argv])
     if platform == GITHUB:
         print(f"::debug::{escape_data(shown)}", flush=True)
-    elif src.flag("debug"):
+    elif debugging(src):
         print(f"+ {shown}", file=sys.stderr, flush=True)
 
     code = run([cli, *argv], child_environment(environ, platform), cwd)

@@ -101,6 +101,12 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
 @click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
+@click.option(
+    "--backstage-url",
+    envvar="BACKSTAGE_URL",
+    help="Look references no linted file declares up in this Backstage catalog [env BACKSTAGE_URL].",
+)
+@click.option("--backstage-token", envvar="BACKSTAGE_TOKEN", help="Backstage access token [env BACKSTAGE_TOKEN].")
 @ci_options
 def lint(
     paths: tuple[str, ...],
@@ -117,10 +123,13 @@ def lint(
     max_requests: int | None,
     concurrency: int,
     verbose: bool,
+    backstage_url: str | None,
+    backstage_token: str | None,
     ci: CiArgs,
 ) -> None:
     """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs."""
-    from catalint.bitbucket.commands import split_targets, start_remote
+    from catalint.bitbucket.commands import checkout_detector, split_targets, start_remote
+    from catalint.catalog_lookup import lookup_for
 
     cwd = Path.cwd()
     settings = _settings(config, app_configs, cwd)
@@ -152,6 +161,9 @@ def lint(
         app_locations=app_roots,
         extra_sources=remote.sources if remote else [],
         source_lint=remote.lint if remote else None,
+        checkout_for=checkout_detector(),
+        remote_exists=remote.checker() if remote else None,
+        known_lookup=lookup_for(backstage_url, backstage_token),
     )
     try:
         result = run(request)

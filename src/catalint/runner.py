@@ -3,22 +3,25 @@ Location targets, then run the checks that need every file at once."""
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from catalint import cache as cachemod
+from catalint.bitbucket.checkout import Checkout
 from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.engine import FileResult, Options, Source, StyleProblem, apply_directives, lint_source
 from catalint.model import Finding, RunResult, Severity
 from catalint.resolve.local import LocalResolver, find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
-from catalint.sources.local import LocalSource, display_path, walk
+from catalint.sources.local import REMOTE_DEP, LocalSource, RemoteExists, display_path, walk
 
 PARALLEL_THRESHOLD = 24
 
@@ -57,6 +60,13 @@ class LintRequest:
     known_entities: frozenset[str] = frozenset()
     extra_sources: list[Source] = field(default_factory=list)
     source_lint: Callable[[list[Source]], list[FileResult]] | None = None
+    # The Bitbucket repository a checkout root is, if any: URLs into it are read from the tree.
+    checkout_for: Callable[[Path], Checkout | None] | None = None
+    # Checks absolute URLs into other repositories; files are then linted in threads, uncached.
+    remote_exists: RemoteExists | None = None
+    # Given the reference targets no linted file declares, returns those that exist elsewhere
+    # (a running catalog); called once, after linting, before unresolved references are reported.
+    known_lookup: Callable[[set[str]], set[str]] | None = None
 
 
 # Per-worker state, built once per process rather than once per file.
@@ -84,8 +94,16 @@ def _options(payload: tuple[str | None, int, dict[str, list[str]], bool]) -> Opt
 
 
 class _Preloaded(LocalSource):
-    def __init__(self, path: Path, display: str, resolver: LocalResolver, content: bytes | None) -> None:
-        super().__init__(path, display, resolver)
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        resolver: LocalResolver,
+        content: bytes | None,
+        checkout: Checkout | None = None,
+        remote: RemoteExists | None = None,
+    ) -> None:
+        super().__init__(path, display, resolver, checkout, remote)
         self._content = content
 
     def read_bytes(self) -> bytes:
@@ -94,13 +112,15 @@ class _Preloaded(LocalSource):
         return self._content
 
 
-def _lint_one(
-    args: tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool]],
-) -> dict[str, Any]:
-    path, display, root, content, location_type, payload = args
-    options = _options(payload)
-    options.location_type = location_type
-    source = _Preloaded(Path(path), display, LocalResolver(Path(root)), content)
+_Args = tuple[
+    str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool], Checkout | None
+]
+
+
+def _lint_one(args: _Args, remote: RemoteExists | None = None) -> dict[str, Any]:
+    path, display, root, content, location_type, payload, checkout = args
+    options = dataclasses.replace(_options(payload), location_type=location_type)
+    source = _Preloaded(Path(path), display, LocalResolver(Path(root)), content, checkout, remote)
     result = lint_source(source, options)
     result.deps = source.deps
     return cachemod.dump(result)
@@ -147,8 +167,18 @@ def run(request: LintRequest) -> RunResult:
         settings.fingerprint()
         + ("-assume" if request.assume_placeholders else "")
         + ("" if request.style else "-nostyle")
+        + ("-remote" if request.remote_exists is not None else "")
     )
     pending = collect(request)
+    checkouts: dict[Path, Checkout | None] = {}
+
+    def checkout_of(root: Path) -> Checkout | None:
+        if request.checkout_for is None:
+            return None
+        if root not in checkouts:
+            checkouts[root] = request.checkout_for(root)
+        return checkouts[root]
+
     wave_start = 0
     seen = {os.path.realpath(job.path) for job in pending}
     results: list[tuple[Job, FileResult]] = []
@@ -168,17 +198,34 @@ def run(request: LintRequest) -> RunResult:
                     except OSError:
                         content = None
                     if content is not None:
-                        key = cachemod.key_for(content, display + "\0" + job.location_type, fingerprint)
+                        identity = checkout_of(job.root)
+                        where = display + "\0" + job.location_type + ("\0" + identity.key if identity else "")
+                        key = cachemod.key_for(content, where, fingerprint)
                         hit = store.get(key)
                         if hit is not None:
                             results.append((job, hit))
                             continue
                 work.append((job, key, content))
-            args = [
-                (str(job.path), display_path(job.path, request.cwd), str(job.root), content, job.location_type, payload)
+            args: list[_Args] = [
+                (
+                    str(job.path),
+                    display_path(job.path, request.cwd),
+                    str(job.root),
+                    content,
+                    job.location_type,
+                    payload,
+                    checkout_of(job.root),
+                )
                 for job, _, content in work
             ]
-            if len(args) >= PARALLEL_THRESHOLD and workers > 1:
+            remote = request.remote_exists
+            if remote is not None and len(args) > 1:
+                # The network checker cannot cross into worker processes; threads wait on it instead.
+                with ThreadPoolExecutor(max_workers=min(8, len(args))) as threads:
+                    outputs = list(threads.map(functools.partial(_lint_one, remote=remote), args))
+            elif remote is not None:
+                outputs = [_lint_one(a, remote) for a in args]
+            elif len(args) >= PARALLEL_THRESHOLD and workers > 1:
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=workers)
                 chunk = max(1, len(args) // (workers * 8))
@@ -187,7 +234,7 @@ def run(request: LintRequest) -> RunResult:
                 outputs = [_lint_one(a) for a in args]
             for (job, key, _), output in zip(work, outputs, strict=True):
                 result = cachemod.load(output)
-                if store is not None and key:
+                if store is not None and key and not any(d.startswith(REMOTE_DEP) for d in result.deps):
                     store.put(key, result)
                 results.append((job, result))
             pending = []
@@ -204,11 +251,20 @@ def run(request: LintRequest) -> RunResult:
     file_results = [r for _, r in results]
     if request.source_lint is not None and request.extra_sources:
         file_results.extend(request.source_lint(request.extra_sources))
-    return finish(file_results, [j.origin for j, _ in results], settings, request.known_entities)
+    known = request.known_entities
+    if request.known_lookup is not None:
+        declared = {entity.key for result in file_results for entity in result.declared} | known
+        missing = {ref.target for result in file_results for ref in result.references} - declared
+        if missing:
+            known = known | frozenset(request.known_lookup(missing) & missing)
+    return finish(file_results, [j.origin for j, _ in results], settings, known)
 
 
 def finish(
-    files: Sequence[FileResult], origins: Sequence[Origin], settings: Settings, known: frozenset[str] = frozenset()
+    files: Sequence[FileResult],
+    origins: Sequence[Origin],
+    settings: Settings,
+    known: frozenset[str] = frozenset(),
 ) -> RunResult:
     cross: list[Finding] = []
     cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ENTRYPOINT, ROOT, image_venv, load_yaml
+from .support import ENTRYPOINT, ROOT, image_venv, load_entrypoint, load_yaml
 
 SECRET = "bbtok-0f4e8a7c-container-secret"
 GH_TOKEN = "ghs_ContainerTestToken0123456789"
@@ -93,14 +93,14 @@ def parse_github_output(text: str) -> dict[str, str]:
     for line in lines:
         if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
             name, delimiter = line.split("<<", 1)
-            value = []
+            body: list[str] = []
             for inner in lines:
                 if inner == delimiter:
                     break
-                value.append(inner)
+                body.append(inner)
             else:
                 raise AssertionError(f"GITHUB_OUTPUT: no closing delimiter for {name}")
-            outputs[name] = "\n".join(value)
+            outputs[name] = "\n".join(body)
         elif line:
             name, sep, value = line.partition("=")
             assert sep, f"GITHUB_OUTPUT: malformed line {line!r}"
@@ -360,3 +360,29 @@ def test_report_file_outputs(venv: Path, pull_request: PullRequest, tmp_path: Pa
         assert parse_github_output(run.output).get("sarif-file") == sarif
     finally:
         (pull_request.workspace / sarif).unlink(missing_ok=True)
+
+
+def test_outputs_written_are_declared_in_action_yml(github_run: Run) -> None:
+    declared = set(load_yaml(ROOT / "action.yml")["outputs"])
+    written = set(parse_github_output(github_run.output))
+    assert {"errors", "warnings", "files"} <= written, github_run.explain()
+    assert written <= declared, written - declared
+
+
+@pytest.mark.parametrize("platform", ["github", "bitbucket"])
+@pytest.mark.parametrize("command", ["lint", "discover", "sync"])
+def test_every_flag_the_entrypoint_emits_exists_in_the_cli(venv: Path, platform: str, command: str) -> None:
+    ep = load_entrypoint()
+    values = {s.id: "x" for s in ep.SETTINGS}
+    values.update(command=command, debug="true", **{"sync-target": "file:out.yaml", "extra-args": ""})
+    if platform == "github":
+        environ = {"INPUT_" + k.upper(): v for k, v in values.items()} | {"RUNNER_DEBUG": "1"}
+    else:
+        environ = {ep.BY_ID[k].variable: v for k, v in values.items()}
+    argv = ep.build_argv(ep.Source(environ, platform))
+    flags = {a for a in argv if a.startswith("--") and a != "--"}
+    assert flags
+    help_text = subprocess.run(
+        [str(venv / "bin" / "catalint"), command, "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert {f for f in flags if not re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", help_text)} == set()

@@ -180,7 +180,7 @@ def test_github_credentials_go_through_the_environment_only(harness: Harness) ->
     assert not [k for k in result.env if k.startswith("INPUT_")]
     for value in (SECRET, "bs-token-789", GH_TOKEN):
         assert not [a for a in result.argv if value in a]
-    assert result.argv[-2:] == ["--workspace", "acme"]
+    assert result.argv[:3] == ["lint", "--workspace", "acme"]
 
 
 def test_github_step_env_credentials_survive_empty_inputs(harness: Harness) -> None:
@@ -209,9 +209,9 @@ def test_github_all_lint_inputs(harness: Harness) -> None:
     )
     assert harness.run(env).argv == [
         "lint",
-        "--config", ".catalint.yaml",
         "--app-config", "app-config.yaml",
         "--app-config", "app-config.production.yaml",
+        "--config", ".catalint.yaml",
         "--format", "json",
         "--fail-on", "warning",
         "--filter-mode", "added",
@@ -227,8 +227,10 @@ def test_github_all_lint_inputs(harness: Harness) -> None:
 
 
 def test_github_discover_and_sync(harness: Harness) -> None:
-    discover = harness.run(harness.github_env(command="discover", workspace="acme", format="json"))
-    assert discover.argv == ["discover", "--workspace", "acme", "--format", "json"]
+    discover = harness.run(
+        harness.github_env(command="discover", workspace="acme", format="json", app_config="app-config.yaml")
+    )
+    assert discover.argv == ["discover", "--workspace", "acme", "--app-config", "app-config.yaml", "--format", "json"]
     sync = harness.run(harness.github_env(command="sync", workspace="acme", extra_args="--prune"))
     assert sync.argv == ["sync", "--workspace", "acme", "--to", "backstage", "--prune"]
     to_file = harness.run(harness.github_env(command="sync", workspace="acme", sync_target="file:out/all.yaml"))
@@ -324,10 +326,10 @@ def test_arguments_pass_through(harness: Harness) -> None:
 # --------------------------------------------------------------------------- Bitbucket Pipe / plain Docker
 
 
-def test_pipe_defaults_post_a_code_insights_report(harness: Harness) -> None:
+def test_pipe_defaults(harness: Harness) -> None:
     result = harness.run(harness.pipe_env())
     assert result.code == 0
-    assert result.argv == ["lint", "--report", "bitbucket"]
+    assert result.argv == ["lint"]  # the CLI posts a Code Insights report by default inside Pipelines
     assert result.record is not None and result.record["cwd"] == str(harness.workspace)
     assert "::" not in result.stdout  # no workflow commands outside GitHub
 
@@ -355,6 +357,7 @@ def test_pipe_variables_and_list_variables(harness: Harness) -> None:
         "--filter-mode", "added",
         "--changed-since", "origin/main",
         "--output", "junit:test-results/catalint.xml",
+        "--report", "none",
         "--no-style",
         "--", "catalog/", "team a/catalog-info.yaml",
     ]  # fmt: skip
@@ -376,9 +379,18 @@ def test_pipe_discover_defaults_to_the_pipeline_workspace(harness: Harness) -> N
 
 def test_pipe_debug_prints_the_command(harness: Harness) -> None:
     quiet = harness.run(harness.pipe_env(PATHS="x.yaml"))
-    assert "catalint lint" not in quiet.stderr
+    assert "catalint lint" not in quiet.stderr and "--verbose" not in quiet.argv
     loud = harness.run(harness.pipe_env(PATHS="x.yaml", DEBUG="true"))
-    assert "+ catalint lint --report bitbucket -- x.yaml" in loud.stderr
+    assert "+ catalint lint --verbose -- x.yaml" in loud.stderr
+    assert loud.argv == ["lint", "--verbose", "--", "x.yaml"]
+    sync = harness.run(harness.pipe_env(COMMAND="sync", DEBUG="true"))
+    assert "--verbose" not in sync.argv  # sync has no --verbose
+
+
+def test_github_step_debug_turns_on_verbose(harness: Harness) -> None:
+    env = harness.github_env()
+    env["RUNNER_DEBUG"] = "1"
+    assert "--verbose" in harness.run(env).argv
 
 
 def test_pipe_bad_list_count(harness: Harness) -> None:

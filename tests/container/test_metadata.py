@@ -105,7 +105,7 @@ def test_action_secret_inputs_have_no_default_but_the_github_token() -> None:
 
 
 def test_action_outputs() -> None:
-    assert set(action()["outputs"]) == {"errors", "warnings", "files", *ep.REPORT_FILES}
+    assert set(action()["outputs"]) == {"errors", "warnings", "infos", "files", *ep.REPORT_FILES}
 
 
 def test_action_defaults_are_valid_choices() -> None:
@@ -389,4 +389,3 @@ def test_actionlint_checks_example_inputs_against_action_yml(tmp_path: Path) -> 
     proc = actionlint(repo)
     assert proc.returncode == 1
     assert 'input "fail-onn" is not defined in action "catalint"' in proc.stdout
-

@@ -3,10 +3,11 @@ among `catalint lint`'s PATHS. Registered on the main group by `catalint.cli`.""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 import click
 
+from catalint.bitbucket.checkout import Checkout, detect
 from catalint.bitbucket.client import BitbucketClient, Progress, setup_debug_logging
 from catalint.bitbucket.credentials import CredentialsError, load_credentials
 from catalint.bitbucket.discovery import discover
@@ -21,6 +23,7 @@ from catalint.bitbucket.urls import Hosts, is_absolute
 from catalint.config import ConfigError, Settings, load_app_config
 from catalint.engine import FileResult, Source
 from catalint.resolve.placeholders import Fetched
+from catalint.sources.local import RemoteExists
 
 
 def _die(message: str) -> NoReturn:
@@ -111,6 +114,12 @@ class RemoteRun:
         finally:
             progress.close()
 
+    def checker(self) -> RemoteExists:
+        """For local descriptors: Bitbucket URLs into other repositories are checked with this client."""
+        from catalint.sources.bitbucket import remote_checker
+
+        return remote_checker(self.client, self.settings)
+
     def finish(self) -> None:
         """One run-level message for an authentication failure (exit 2), or a budget note."""
         if self.client.auth_error:
@@ -121,6 +130,11 @@ class RemoteRun:
                 "remaining checks are reported as unverified",
                 err=True,
             )
+
+
+def checkout_detector() -> Callable[[Path], Checkout | None]:
+    """Recognises a checkout root as a Bitbucket repository (git `origin`, BITBUCKET_REPO_FULL_NAME)."""
+    return functools.partial(detect, hosts=Hosts.from_env(os.environ), env=dict(os.environ))
 
 
 def start_remote(

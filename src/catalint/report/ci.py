@@ -211,6 +211,12 @@ class Publisher:
         except Exception as exc:
             self.warn(f"the {fmt} output failed: {exc}")
 
+    @property
+    def _fallback(self) -> str:
+        if self.options.fmt == "github":
+            return "using workflow commands instead"
+        return f"no annotations (--format {self.options.fmt} prints none)"
+
     def _checks(self, result: RunResult) -> str | None:
         from catalint.report.github import ChecksError, GithubEnv, publish_check_run, summary_markdown
 
@@ -218,7 +224,7 @@ class Publisher:
         if not token:
             self.warn(
                 "--annotations checks needs a token (--github-token, GITHUB_TOKEN or the github-token input); "
-                "using workflow commands instead"
+                + self._fallback
             )
             return None
         gh = GithubEnv.from_env(self.env)
@@ -229,13 +235,13 @@ class Publisher:
             if exc.status == 403:
                 self.warn(
                     f"the Checks API refused the check run ({exc}); the token needs `checks: write`, which "
-                    "pull requests from forks never get. Using workflow commands instead"
+                    "pull requests from forks never get; " + self._fallback
                 )
             else:
-                self.warn(f"the check run could not be written ({exc}); using workflow commands instead")
+                self.warn(f"the check run could not be written ({exc}); {self._fallback}")
             return None
         except Exception as exc:
-            self.warn(f"the check run could not be written ({exc}); using workflow commands instead")
+            self.warn(f"the check run could not be written ({exc}); {self._fallback}")
             return None
         return run.html_url or f"check run {run.id}"
 

@@ -21,8 +21,8 @@ from catalint.engine import FileResult, Options, Source, StyleProblem, lint_sour
 from catalint.model import Finding, Span
 from catalint.resolve.placeholders import Fetched
 from catalint.rules import REGISTRY
+from catalint.sources.local import FOREIGN_PLACEHOLDER, RemoteExists
 
-FOREIGN_PLACEHOLDER = "Placeholder may only reference files from the same repository as the entity"
 MAX_DEPTH = 10
 GLOB_CHARS = "*?["
 
@@ -283,3 +283,18 @@ def _failed(url: str, reply: Reply | None) -> FileResult:
     elif reply.outcome != AUTH_FAILED:  # auth failures are one run-level message, not one per file
         result.findings.append(_file_finding("unverified", f"{reply.detail or 'could not verify'} (the file)", url))
     return result
+
+
+def remote_checker(client: BitbucketClient, settings: Settings) -> RemoteExists:
+    """A `LocalSource` fallback: checks Bitbucket URLs in other repositories through `client`
+    (Location targets, globs included, TechDocs folders, source locations); other URLs: None."""
+    ctx = RemoteContext(client, settings)
+    # Anchored nowhere, so every URL counts as another repository's (messages show the full URL).
+    anchor = RemoteSource(FileLoc("", "", "", ""), ctx, "")
+
+    def check(url: str, glob_ok: bool) -> tuple[Fetched, list[str]] | None:
+        if parse(url, ctx.hosts) is None:
+            return None
+        return anchor.exists(url, glob_ok=glob_ok)
+
+    return check

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
+from catalint.bitbucket.checkout import Checkout
+from catalint.bitbucket.urls import parse
 from catalint.engine import Source
-from catalint.resolve.local import LocalResolver, digest
+from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.resolve.placeholders import Fetched
 
+REMOTE_DEP = "remote:"  # a deps key: the result depends on the network, so it is never cached
 DEFAULT_NAMES = ("catalog-info.yaml", "catalog-info.yml", "catalog-info.json")
 SKIP_DIRS = frozenset(
     {
@@ -110,23 +113,60 @@ def _inside(path: Path, real_root: Path) -> bool:
     return real == real_root or real_root in real.parents
 
 
+# Asked about an absolute URL a local descriptor names (a Location target, a TechDocs folder, a
+# source location): (what was found, matches) or None when the URL is none of its business.
+RemoteExists = Callable[[str, bool], "tuple[Fetched, list[str]] | None"]
+
+FOREIGN_PLACEHOLDER = "Placeholder may only reference files from the same repository as the entity"
+
+
 class LocalSource(Source):
-    def __init__(self, path: Path, display: str, resolver: LocalResolver) -> None:
+    """A descriptor in a checkout. With `checkout` (the checkout is a Bitbucket repository),
+    absolute URLs into that same repository are read from the working tree; with `remote`,
+    other absolute URLs are checked through it; otherwise they are skipped."""
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        resolver: LocalResolver,
+        checkout: Checkout | None = None,
+        remote: RemoteExists | None = None,
+    ) -> None:
         self.path = path
         self.location = str(path)
         self.display = display
         self.resolver = resolver
+        self.checkout = checkout
+        self.remote = remote
         self.deps: dict[str, str | None] = {}
 
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
 
+    def _into_checkout(self, url: str) -> tuple[Target, bool] | None:
+        """The working-tree path an absolute URL into this very repository names."""
+        if self.checkout is None:
+            return None
+        inside = self.checkout.path_in(url)
+        if inside is None:
+            return None
+        relative, certain = inside
+        return self.resolver.resolve(self.path, "/" + relative), certain
+
     def fetch(self, target: str, *, purpose: str) -> Fetched:
         resolved = self.resolver.resolve(self.path, target)
+        if resolved.remote is not None:
+            inside = self._into_checkout(resolved.remote)
+            if inside is None:
+                if self.checkout is not None and purpose == "placeholder" and self._is_bitbucket(target):
+                    return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
+                return Fetched(status="skipped", detail="")
+            resolved, certain = inside
+            if not certain and resolved.path is not None and not resolved.path.is_file():
+                return Fetched(status="skipped", detail="")
         if resolved.escapes:
             return Fetched(status="escapes")
-        if resolved.remote is not None:
-            return Fetched(status="skipped", detail="")
         assert resolved.path is not None
         self.deps[str(resolved.path)] = digest(resolved.path)
         where = self._rel(resolved.path)
@@ -141,12 +181,28 @@ class LocalSource(Source):
         except UnicodeDecodeError:
             return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
 
+    def _is_bitbucket(self, url: str) -> bool:
+        return self.checkout is not None and parse(url, self.checkout.hosts) is not None
+
+    def _remote_exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
+        answer = self.remote(url, glob_ok) if self.remote is not None else None
+        if answer is None:
+            return Fetched(status="skipped"), []
+        self.deps[REMOTE_DEP + url] = None
+        return answer
+
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
         resolved = self.resolver.resolve(self.path, target)
+        if resolved.remote is not None:
+            inside = self._into_checkout(resolved.remote)
+            if inside is None:
+                return self._remote_exists(resolved.remote, glob_ok)
+            resolved, certain = inside
+            if not certain and resolved.path is not None and not resolved.path.exists():
+                # Perhaps a slash branch git does not know here: the network can tell, not the disk.
+                return self._remote_exists(target, glob_ok)
         if resolved.escapes:
             return Fetched(status="escapes"), []
-        if resolved.remote is not None:
-            return Fetched(status="skipped"), []
         assert resolved.path is not None
         where = self._rel(resolved.path)
         if glob_ok and any(ch in str(resolved.path) for ch in "*?["):

@@ -1,0 +1,119 @@
+"""Ask a running Backstage catalog which entity references exist (`lint --backstage-url`).
+
+After linting, the references no linted file declares are sent to
+`POST {backend}/api/catalog/entities/by-refs` in batches; its `items` are aligned with the request
+(`null` for a ref the catalog does not hold). Whatever the catalog confirms stops being an
+unresolved reference. When the catalog cannot be asked (unreachable, token refused, 5xx, a body
+of the wrong shape) a warning says so and the references stay unresolved *warnings*: catalint
+never claims an entity is missing from a catalog it could not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+API_PATH = "/api/catalog"
+BATCH = 500
+FIELDS = ("kind", "metadata.name", "metadata.namespace")
+
+
+def _public(url: str) -> str:
+    """The URL without any user:password part, for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _batches(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class CatalogLookup:
+    """Callable as `LintRequest.known_lookup`: the subset of `refs` the catalog holds."""
+
+    base_url: str
+    token: str | None = field(default=None, repr=False)
+    warn: Callable[[str], None] = lambda message: None
+    batch: int = BATCH
+    timeout: float = 30.0
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+    requests_made: int = 0
+    failed: bool = False
+
+    def __post_init__(self) -> None:
+        base = self.base_url.rstrip("/")
+        self.base_url = base.removesuffix(API_PATH)
+        if self.token:
+            from catalint.bitbucket.client import REDACTOR
+
+            REDACTOR.add(self.token)
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url + API_PATH + "/entities/by-refs"
+
+    def __call__(self, refs: set[str]) -> set[str]:
+        wanted = sorted(refs)
+        known: set[str] = set()
+        for chunk in _batches(wanted, max(1, self.batch)):
+            items, problem = self._ask(chunk)
+            if items is None:
+                self.failed = True
+                self.warn(
+                    f"could not ask the Backstage catalog at {_public(self.base_url)} ({problem}); "
+                    f"{len(wanted) - len(known)} reference(s) not declared in the linted files stay "
+                    "unresolved warnings, unconfirmed"
+                )
+                break
+            known.update(ref for ref, item in zip(chunk, items, strict=True) if isinstance(item, dict))
+        return known
+
+    def _ask(self, chunk: list[str]) -> tuple[list[Any] | None, str]:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        self.requests_made += 1
+        try:
+            response = self.session.post(
+                self.endpoint,
+                json={"entityRefs": chunk, "fields": list(FIELDS)},
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            return None, f"no answer within {self.timeout:.0f} s"
+        except requests.RequestException as err:
+            return None, f"connection failed: {type(err).__name__}"
+        status = response.status_code
+        if status == 401:
+            hint = "set --backstage-token / BACKSTAGE_TOKEN" if not self.token else "check BACKSTAGE_TOKEN"
+            return None, f"HTTP 401, the token was refused; {hint}"
+        if status != 200:
+            return None, f"HTTP {status}"
+        try:
+            body = response.json()
+        except ValueError:
+            return None, "the answer is not JSON"
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list) or len(items) != len(chunk):
+            return None, "the answer does not have one item per reference"
+        return items, ""
+
+
+def lookup_for(url: str | None, token: str | None) -> CatalogLookup | None:
+    """`lint --backstage-url/--backstage-token`: warnings go to stderr."""
+    if not url:
+        return None
+    import click
+
+    return CatalogLookup(url, token, warn=lambda message: click.echo(f"catalint: warning: {message}", err=True))
