@@ -24,7 +24,30 @@ def _die(message: str) -> NoReturn:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """Commands that live elsewhere are imported only when used, so `catalint lint` starts fast."""
+
+    LAZY = {
+        "auth": ("catalint.bitbucket.commands", "auth_command"),
+        "discover": ("catalint.bitbucket.commands", "discover_command"),
+        "sync": ("catalint.sync.command", "sync_command"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            import importlib
+
+            module, attr = self.LAZY[cmd_name]
+            command = getattr(importlib.import_module(module), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="catalint")
 def main() -> None:
     """Lint, resolve and sync Backstage catalog descriptors on Bitbucket Cloud."""
@@ -220,24 +243,3 @@ def explain(rule_id: str) -> None:
             for line in example.rstrip("\n").splitlines():
                 click.echo(f"    {line}")
             click.echo()
-
-
-def _register_sync() -> None:
-    # The command lives in catalint.sync.command; this is its only hook into the CLI.
-    from catalint.sync.command import sync_command
-
-    main.add_command(sync_command)
-
-
-_register_sync()
-
-
-def _register_bitbucket() -> None:
-    # `catalint auth` and `catalint discover` live in catalint.bitbucket.commands.
-    from catalint.bitbucket.commands import auth_command, discover_command
-
-    main.add_command(auth_command)
-    main.add_command(discover_command)
-
-
-_register_bitbucket()

@@ -5,15 +5,18 @@ checker is given. Real git repositories in tmp_path, with an `origin` on the fak
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import git
 import pytest
+from click.testing import CliRunner
 
 from catalint.bitbucket.checkout import Checkout, detect, repo_from_remote
 from catalint.bitbucket.client import BitbucketClient
 from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
+from catalint.cli import main
 from catalint.config import Settings
 from catalint.model import RunResult
 from catalint.runner import LintRequest, run
@@ -98,7 +101,12 @@ def test_remote_url_forms() -> None:
         "git@127.0.0.1:acme/svc.git",
     ):
         assert repo_from_remote(url, hosts) == ("acme", "svc"), url
-    for url in ("https://github.com/acme/svc.git", "git@gitlab.com:acme/svc.git", "https://bitbucket.org/acme", "/srv/x"):
+    for url in (
+        "https://github.com/acme/svc.git",
+        "git@gitlab.com:acme/svc.git",
+        "https://bitbucket.org/acme",
+        "/srv/x",
+    ):
         assert repo_from_remote(url, hosts) is None, url
 
 
@@ -117,13 +125,14 @@ def test_slash_branches_known_to_git_split_the_url() -> None:
     assert checkout.path_in("https://example.com/acme/svc/src/main/x") is None
 
 
-def test_same_repo_urls_read_from_the_working_tree(
-    tmp_path: Path, fake_bitbucket: FakeBitbucket, hosts: Hosts
-) -> None:
+def test_same_repo_urls_read_from_the_working_tree(tmp_path: Path, fake_bitbucket: FakeBitbucket, hosts: Hosts) -> None:
     web = f"{fake_bitbucket.web_url}/acme/svc"
     files = {
         "catalog-info.yaml": COMPONENT.format(
-            name="svc", text=f"{web}/src/main/README.md", source=f"{web}/src/main/docs/", spec=f"{web}/src/main/spec.yaml"
+            name="svc",
+            text=f"{web}/src/main/README.md",
+            source=f"{web}/src/main/docs/",
+            spec=f"{web}/src/main/spec.yaml",
         ),
         "bad/catalog-info.yaml": COMPONENT.format(
             name="bad", text=f"{web}/src/main/NOPE.md", source=f"{web}/src/main/nowhere/", spec="../spec.yaml"
@@ -132,7 +141,7 @@ def test_same_repo_urls_read_from_the_working_tree(
             targets=f"    - {web}/src/main/teams/*.yaml\n    - {web}/src/main/missing.yaml\n"
             f"    - {web}/src/feature/x/teams/a.yaml\n    - {web}/src/release/2/teams/a.yaml\n"
         ),
-        "catalog-info.yml": LOCATION.format(targets="    - ./all.yaml\n"),
+        "catalog-info.yml": LOCATION.format(targets="    - ./all.yaml\n").replace("name: all", "name: root"),
         "teams/a.yaml": COMPONENT.format(name="a", text="/README.md", source="../docs/", spec="/spec.yaml"),
         "README.md": "hello",
         "spec.yaml": SPEC_OK,
@@ -146,16 +155,30 @@ def test_same_repo_urls_read_from_the_working_tree(
     assert fake_bitbucket.request_log == []
     problems = found(result)
     assert sorted(problems) == ["location-target", "placeholder", "source-location", "spec-schema"]
-    assert problems["placeholder"] == ["bad/catalog-info.yaml: $text could not read " + repr(f"{web}/src/main/NOPE.md")
-                                       + ": NOPE.md does not exist"]
+    assert problems["placeholder"] == [
+        "bad/catalog-info.yaml: $text could not read " + repr(f"{web}/src/main/NOPE.md") + ": NOPE.md does not exist"
+    ]
     assert problems["source-location"] == [
         f'bad/catalog-info.yaml: backstage.io/source-location "{web}/src/main/nowhere/" not found: nowhere does not exist'
     ]
-    assert problems["location-target"] == [f'all.yaml: target "{web}/src/main/missing.yaml" not found: missing.yaml does not exist']
+    assert problems["location-target"] == [
+        f'all.yaml: target "{web}/src/main/missing.yaml" not found: missing.yaml does not exist'
+    ]
     assert all("lifecycle" in m for m in problems["spec-schema"]) and len(problems["spec-schema"]) == 3
     linted = {d.path for d in result.documents}
     assert linted == {"catalog-info.yaml", "catalog-info.yml", "bad/catalog-info.yaml", "all.yaml", "teams/a.yaml"}
     assert str(tmp_path / "svc" / "spec.yaml") in result.deps["catalog-info.yaml"]
+    # With a network checker, same-repository URLs still never leave the disk; only the URL whose
+    # branch git does not know (release/2) is asked about.
+    release = fake_bitbucket.add_repo("acme", "svc", branches={"main": {}, "release/2": {"teams/a.yaml": "x"}})
+    client = BitbucketClient(Credentials(), hosts, backoff_base=0.01)
+    again = lint(tmp_path / "svc", hosts, remote=remote_checker(client, Settings()))
+    assert found(again) == problems
+    head = release.branches["release/2"]
+    assert sorted(r.path.split("/acme/svc/", 1)[1] for r in fake_bitbucket.request_log) == [
+        "refs/branches",
+        f"src/{head}/teams/a.yaml",
+    ]
 
 
 def test_other_repositories(tmp_path: Path, fake_bitbucket: FakeBitbucket, hosts: Hosts) -> None:
@@ -166,23 +189,26 @@ def test_other_repositories(tmp_path: Path, fake_bitbucket: FakeBitbucket, hosts
             targets=f"    - {web}/acme/other/src/main/x.yaml\n    - {web}/acme/other/src/main/gone.yaml\n"
         ),
         "c/catalog-info.yaml": COMPONENT.format(
-            name="c", text=f"{web}/acme/other/src/main/x.yaml", source=f"{web}/acme/other/src/main/docs/", spec="/s.yaml"
+            name="c",
+            text=f"{web}/acme/other/src/main/x.yaml",
+            source=f"{web}/acme/other/src/main/docs/",
+            spec="/s.yaml",
         ),
         "s.yaml": SPEC_OK,
     }
-    make_repo(tmp_path / "svc", files, f"git@127.0.0.1:acme/svc.git")
+    make_repo(tmp_path / "svc", files, "git@127.0.0.1:acme/svc.git")
     offline = found(lint(tmp_path / "svc", hosts))
     # A placeholder into another repository is refused as Backstage refuses it; nothing else is checked.
     assert list(offline) == ["placeholder"] and "same repository" in offline["placeholder"][0]
     client = BitbucketClient(Credentials(), hosts, backoff_base=0.01)
-    problems = found(lint(tmp_path / "svc", hosts, remote=remote_checker(client, Settings()), paths=[]))
+    problems = found(lint(tmp_path / "svc", hosts, remote=remote_checker(client, Settings())))
     assert problems["location-target"] == [
         f'catalog-info.yaml: target "{web}/acme/other/src/main/gone.yaml" not found: '
         f"{web}/acme/other/src/main/gone.yaml: not found, or a private repository these credentials cannot see"
     ]
     assert "source-location" not in problems  # the folder exists over there
-    assert {r.path.split("/")[2] for r in fake_bitbucket.request_log} == {"other"}
-    assert not fake_bitbucket.requests_matching(r"/acme/svc")
+    log = fake_bitbucket.request_log
+    assert log and all("/acme/other/" in r.path for r in log)  # nothing asked about acme/svc itself
 
 
 def test_pipelines_identity_and_non_bitbucket_checkouts(tmp_path: Path, hosts: Hosts) -> None:
@@ -204,7 +230,10 @@ def test_cache_and_worker_processes(tmp_path: Path, fake_bitbucket: FakeBitbucke
     web = f"{fake_bitbucket.web_url}/acme/svc"
     files = {
         f"s{i:02d}/catalog-info.yaml": COMPONENT.format(
-            name=f"s{i}", text=f"{web}/src/main/notes/{i}.md", source=f"{web}/src/main/", spec=f"{web}/src/main/spec.yaml"
+            name=f"s{i}",
+            text=f"{web}/src/main/notes/{i}.md",
+            source=f"{web}/src/main/",
+            spec=f"{web}/src/main/spec.yaml",
         )
         for i in range(30)
     }
@@ -218,3 +247,28 @@ def test_cache_and_worker_processes(tmp_path: Path, fake_bitbucket: FakeBitbucke
     second = found(lint(tmp_path / "svc", hosts, jobs=2, cache_dir=cache))
     assert len(second["placeholder"]) == 28 and not any("notes/7.md" in m for m in second["placeholder"])
     assert fake_bitbucket.request_log == []
+
+
+def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, monkeypatch: pytest.MonkeyPatch) -> None:
+    web = fake_bitbucket.web_url
+    fake_bitbucket.add_repo("acme", "other", branches={"main": {"catalog-info.yaml": LOCATION.format(targets="")}})
+    files = {
+        "catalog-info.yaml": LOCATION.format(
+            targets=f"    - {web}/acme/svc/src/main/gone.yaml\n    - {web}/acme/other/src/main/gone.yaml\n"
+        )
+    }
+    make_repo(tmp_path / "svc", files, f"{web}/acme/svc.git")
+    monkeypatch.chdir(tmp_path / "svc")
+    env = {"CATALINT_BITBUCKET_URL": web, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "--no-style", "--format", "json"], env=env)
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
+    assert result.exit_code == 1 and messages == [
+        f'target "{web}/acme/svc/src/main/gone.yaml" not found: gone.yaml does not exist'
+    ]
+    assert fake_bitbucket.request_log == []
+    # With a remote URL on the command line there is a client: other repositories are checked too.
+    other = f"{web}/acme/other/src/main/catalog-info.yaml"
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "--no-style", "--format", "json", ".", other], env=env)
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
+    assert len(messages) == 2 and any("acme/other/src/main/gone.yaml: not found" in m for m in messages)
+    assert not fake_bitbucket.requests_matching(r"/acme/svc")

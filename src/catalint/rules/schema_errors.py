@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from catalint.rules.base import EntityDoc, Problem, describe_type, dotted
 from catalint.schemas import errors
 from catalint.yaml.loader import Pointer
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _REQUIRED = re.compile(r"^'(.*)' is a required property$")
 _TYPE_WORDS = {

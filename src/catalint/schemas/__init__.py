@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from catalint.schemas.fast import compile_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 # (apiVersion values, kind) pairs that a stock catalog backend recognises, and their spec schema.
 KINDS: dict[str, tuple[frozenset[str], str]] = {
@@ -42,6 +43,9 @@ def errors(name: str, value: Any) -> list[ValidationError]:
 
 @cache
 def validator(name: str) -> Draft7Validator:
+    # Imported here: most runs meet only valid documents and never need jsonschema at all.
+    from jsonschema import Draft7Validator
+
     loaded = schema(name)
     Draft7Validator.check_schema(loaded)
     return Draft7Validator(loaded)
