@@ -36,3 +36,43 @@ def test_every_rule_documents_itself() -> None:
         assert rule.summary and len(rule.doc) > 40, rule.id
         assert rule.module.__name__.endswith(rule.id.replace("-", "_")), "a finding's rule id names its module"
         assert getattr(rule.module, "PASSES", ""), f"{rule.id} has no passing example"
+
+
+# Where the first finding of each rule's failing example must land (file, line, column).
+EXPECTED_POSITIONS = {
+    "yaml-syntax": ("catalog-info.yaml", 4, 9),
+    "yaml-duplicate-key": ("catalog-info.yaml", 7, 3),
+    "yaml-aliases": ("catalog-info.yaml", 1, 1),
+    "not-an-object": ("catalog-info.yaml", 1, 1),
+    "envelope": ("catalog-info.yaml", 1, 1),
+    "root-fields": ("catalog-info.yaml", 5, 1),
+    "metadata-fields": ("catalog-info.yaml", 5, 10),
+    "field-format": ("catalog-info.yaml", 4, 9),
+    "link-format": ("catalog-info.yaml", 6, 12),
+    "unknown-kind": ("catalog-info.yaml", 1, 13),
+    "spec-schema": ("catalog-info.yaml", 5, 1),
+    "entity-ref-format": ("catalog-info.yaml", 9, 15),
+    "placeholder": ("catalog-info.yaml", 10, 12),
+    "location-target": ("catalog-info.yaml", 7, 7),
+    "techdocs-ref": ("catalog-info.yaml", 6, 32),
+    "source-location": ("catalog-info.yaml", 6, 35),
+    "path-escape": ("catalog-info.yaml", 10, 12),
+    "duplicate-entity": ("other/catalog-info.yaml", 4, 9),
+    "unresolved-ref": ("catalog-info.yaml", 6, 10),
+    "ref-target-format": ("catalog-info.yaml", 6, 10),
+    "owner-kind": ("catalog-info.yaml", 6, 10),
+    "catalog-rules": ("catalog-info.yaml", 5, 9),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(EXPECTED_POSITIONS))
+def test_failing_example_points_at_the_right_place(rule_id: str, tmp_path: Path) -> None:
+    rule = REGISTRY[rule_id]
+    app = write_example(tmp_path, rule.module.FAILS)
+    result = lint_tree(tmp_path, app_config=app)
+    first = next(f for f in result.findings if f.rule == rule_id)
+    assert (first.path, first.span.line, first.span.column) == EXPECTED_POSITIONS[rule_id]
+
+
+def test_every_rule_with_a_failing_example_has_an_expected_position() -> None:
+    assert {r.id for r in WITH_EXAMPLES} == set(EXPECTED_POSITIONS)

@@ -251,7 +251,10 @@ def test_cache_and_worker_processes(tmp_path: Path, fake_bitbucket: FakeBitbucke
 
 def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, monkeypatch: pytest.MonkeyPatch) -> None:
     web = fake_bitbucket.web_url
-    fake_bitbucket.add_repo("acme", "other", branches={"main": {"catalog-info.yaml": LOCATION.format(targets="")}})
+    group = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g\nspec:\n  type: team\n  children: []\n"
+    )
+    fake_bitbucket.add_repo("acme", "other", branches={"main": {"catalog-info.yaml": group}})
     files = {
         "catalog-info.yaml": LOCATION.format(
             targets=f"    - {web}/acme/svc/src/main/gone.yaml\n    - {web}/acme/other/src/main/gone.yaml\n"

@@ -243,6 +243,10 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                 index += 1
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
+            if err.context_mark is not None and mark is not None and not chunk[mark.index :].strip():
+                # "did not find the closing ]" is reported at the end of the stream; the construct
+                # that was left open is where the reader has to look.
+                mark = err.context_mark
             span = _offset(mark, first_line) if mark is not None else Span.point(first_line + 1)
             problems.append(YamlProblem("yaml-syntax", _describe(err), span, index))
             index += 1
