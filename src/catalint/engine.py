@@ -8,7 +8,7 @@ file at once (duplicates, unresolved references, catalog rules) runs later on th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,10 @@ class Source:
 
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:  # pragma: no cover
         raise NotImplementedError
+
+    def prefetch(self, targets: Sequence[str]) -> None:
+        """A hint that `exists` will be asked about each of `targets` next (remote sources start
+        them in parallel); the default does nothing."""
 
 
 @dataclass(slots=True)

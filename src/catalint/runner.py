@@ -112,9 +112,7 @@ class _Preloaded(LocalSource):
         return self._content
 
 
-_Args = tuple[
-    str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool], Checkout | None
-]
+_Args = tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool], Checkout | None]
 
 
 def _lint_one(args: _Args, remote: RemoteExists | None = None) -> dict[str, Any]:

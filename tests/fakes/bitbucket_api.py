@@ -113,6 +113,18 @@ def etag_of(data: bytes) -> str:
     return '"' + hashlib.sha1(data, usedforsecurity=False).hexdigest() + '"'
 
 
+def _conditional_json(req: Request, response: Response) -> Response:
+    """Bitbucket's API answers JSON GETs with an ETag and honours If-None-Match on them too."""
+    if req.method != "GET" or response.status != 200 or "ETag" in response.headers:
+        return response
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return response
+    etag = etag_of(response.body)
+    if _etag_matches(req.header("If-None-Match"), etag):
+        return Response(304, b"", {"ETag": etag})
+    return dataclasses.replace(response, headers={**response.headers, "ETag": etag})
+
+
 def _etag_matches(header: str | None, etag: str) -> bool:
     if header is None:
         return False
@@ -131,9 +143,10 @@ class BitbucketApp:
         if req.method == "HEAD":  # answered like GET; the server leaves the body out
             req = dataclasses.replace(req, method="GET")
         try:
-            return self._dispatch(req)
+            response = self._dispatch(req)
         except HttpError as error:
             return error_response(error)
+        return _conditional_json(req, response)
 
     # --------------------------------------------------------------- routing
     def _dispatch(self, req: Request) -> Response:

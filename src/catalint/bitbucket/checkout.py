@@ -111,7 +111,9 @@ def _local_refs(repo: object) -> frozenset[str]:
 
 def detect(root: Path, hosts: Hosts, env: Mapping[str, str]) -> Checkout | None:
     """The Bitbucket repository checked out at `root` (a git working tree's top), if any."""
-    import git
+    if not _worth_asking(root, hosts, env):
+        return None
+    import git  # only now: it takes ~0.1 s to import, and most runs need no git at all
 
     try:
         repo = git.Repo(root)
@@ -137,6 +139,22 @@ def detect(root: Path, hosts: Hosts, env: Mapping[str, str]) -> Checkout | None:
         return Checkout(found[0], found[1], str(top), hosts, _local_refs(repo))
     finally:
         repo.close()
+
+
+def _worth_asking(root: Path, hosts: Hosts, env: Mapping[str, str]) -> bool:
+    """Cheap pre-check: a plain `.git/config` naming no Bitbucket host, outside Pipelines, is no
+    Bitbucket checkout (a `.git` file, as in worktrees and submodules, is left to gitpython)."""
+    dot_git = root / ".git"
+    if not dot_git.exists():
+        return False
+    if env.get("BITBUCKET_REPO_FULL_NAME") or not dot_git.is_dir():
+        return True
+    try:
+        config = (dot_git / "config").read_text("utf-8", errors="replace").lower()
+    except OSError:
+        return True
+    hosts_named = {PUBLIC_HOST, (urlsplit(hosts.web).hostname or "").lower()}
+    return any(host and host in config for host in hosts_named)
 
 
 def _pipelines_repo(top: Path, env: Mapping[str, str]) -> tuple[str, str] | None:

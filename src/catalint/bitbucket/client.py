@@ -182,6 +182,7 @@ class BitbucketClient:
         self.auth_error: str | None = None
         self.progress: Progress | None = None
         self._count_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self.concurrency)  # requests in flight, all threads
         self._memo: dict[str, Reply] = {}
         self._inflight: dict[str, threading.Event] = {}
         self._memo_lock = threading.Lock()
@@ -465,15 +466,16 @@ class BitbucketClient:
             if "Authorization" in hdrs and not self.hosts.trusted(current):
                 del hdrs["Authorization"]
             try:
-                response = self.session.request(
-                    method,
-                    current,
-                    headers=hdrs,
-                    data=data if data is not None else body,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-                content = response.content
+                with self._slots:
+                    response = self.session.request(
+                        method,
+                        current,
+                        headers=hdrs,
+                        data=data if data is not None else body,
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                    )
+                    content = response.content
             except requests.Timeout:
                 log.debug("%s %s: timed out", method, current)
                 return Reply(UNVERIFIED, None, detail="timed out", url=url)

@@ -143,10 +143,12 @@ class _Discovery:
             repos = self.repos(key)
             if repos is None:
                 continue
-            for repo in repos:
-                if not self.wanted(repo.slug):
-                    continue
-                again = self.search(f"repo:{repo.slug} project:{key}", f"of {self.workspace}/{repo.slug}")
+
+            def by_repo(repo: _Repo, key: str = key) -> tuple[_Repo, tuple[bool, int] | None]:
+                return repo, self.search(f"repo:{repo.slug} project:{key}", f"of {self.workspace}/{repo.slug}")
+
+            # One search per repository of a capped project: in parallel, within the client's limit.
+            for repo, again in self.client.map(by_repo, [r for r in repos if self.wanted(r.slug)]):
                 if again is None:
                     return False
                 if again[0]:

@@ -86,6 +86,8 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
         return
     if loc_type not in ("url", "file"):
         return  # read by other processors (discovery providers and the like)
+    if loc_type == "url":
+        source.prefetch([target for _, target in targets(spec)])
     for pointer, target in targets(spec):
         if loc_type == "file" and not target.startswith((".", "/")):
             yield (

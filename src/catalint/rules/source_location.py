@@ -2,8 +2,10 @@
 
 TechDocs and the "View source" link follow this annotation. When the descriptor is read from
 Bitbucket, the target folder or file is looked up there (a folder URL ending in `/` is fine);
-a relative target resolves against the descriptor file; for local checkouts an absolute URL is
-not checked. A target Bitbucket
+a relative target resolves against the descriptor file. In a local checkout of a Bitbucket
+repository, a URL into that same repository is looked up in the working tree (uncommitted edits
+included); URLs into other repositories are checked only when the run has a Bitbucket client
+(remote URLs or --workspace given), else skipped. A target Bitbucket
 could not be asked about is reported as `unverified`, never as missing.
 """
 

@@ -9,6 +9,7 @@ import fnmatch
 import posixpath
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +46,22 @@ class RemoteContext:
         self.hosts = client.hosts
         self.refs = RefResolver(client)
         self.settings = settings
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def background(self) -> ThreadPoolExecutor:
+        """Threads that warm the client's memo ahead of sequential checks (see `prefetch`); the
+        client's own limit still bounds the requests in flight."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.client.concurrency, thread_name_prefix="prefetch")
+            return self._pool
+
+    def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def read(self, loc: FileLoc) -> Reply:
         return self.client.get(loc.api_url(self.hosts))
@@ -131,6 +148,21 @@ class RemoteSource(Source):
             return Fetched(text=reply.body.decode("utf-8"), where=where)
         except UnicodeDecodeError:
             return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
+
+    def prefetch(self, targets: Sequence[str]) -> None:
+        """Start reading a Location's targets in parallel; the checks that follow one by one then
+        find them in the client's memo (or in flight) instead of waiting for each in turn."""
+        wanted = [t for t in dict.fromkeys(targets) if not any(ch in t for ch in GLOB_CHARS)]
+        if len(wanted) < 2 or self.ctx.client.concurrency < 2:
+            return
+        pool = self.ctx.background()
+        for target in wanted[1:]:  # the first is checked right away by the caller
+            pool.submit(self._warm, target)
+
+    def _warm(self, target: str) -> None:
+        resolved = self._resolve(target, placeholder=False)
+        if isinstance(resolved, FileLoc):
+            self.ctx.read(resolved.with_path(resolved.path.rstrip("/")))
 
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
         resolved = self._resolve(target, placeholder=False)
@@ -249,28 +281,42 @@ def lint_remote(
         options = dataclasses.replace(base, location_type=item.location_type)
         return lint_source(source, options)
 
-    wave = [_Item(url, 0, "url") for url in dict.fromkeys(urls)]
-    while wave:
-        if progress is not None:
-            progress.add_total(len(wave))
-        outputs = client.map(lint_one, wave)
-        next_wave: list[_Item] = []
-        for item, result in zip(wave, outputs, strict=True):
-            if result is None:
-                continue
-            results.append(result)
-            for child in result.children:
-                if item.depth + 1 > MAX_DEPTH:
-                    result.findings.append(
-                        _file_finding(
-                            "unverified",
-                            f"Location nesting is deeper than {MAX_DEPTH} levels; {child.location} not followed",
-                            result.path,
-                        )
-                    )
+    # A work queue, not waves: a file's Location targets start as soon as it is linted, so one slow
+    # Location does not hold back the rest. Results come back in breadth-first order all the same.
+    Key = tuple[int, tuple[int, ...]]
+    collected: list[tuple[Key, FileResult]] = []
+    with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
+        running: dict[Future[FileResult | None], tuple[_Item, tuple[int, ...]]] = {}
+
+        def submit(item: _Item, path: tuple[int, ...]) -> None:
+            if progress is not None:
+                progress.add_total(1)
+            running[pool.submit(lint_one, item)] = (item, path)
+
+        for number, url in enumerate(dict.fromkeys(urls)):
+            submit(_Item(url, 0, "url"), (number,))
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                item, path = running.pop(future)
+                result = future.result()
+                if result is None:
                     continue
-                next_wave.append(_Item(child.location, item.depth + 1, child.type, result))
-        wave = next_wave
+                collected.append(((item.depth, path), result))
+                for number, child in enumerate(result.children):
+                    if item.depth + 1 > MAX_DEPTH:
+                        result.findings.append(
+                            _file_finding(
+                                "unverified",
+                                f"Location nesting is deeper than {MAX_DEPTH} levels; {child.location} not followed",
+                                result.path,
+                            )
+                        )
+                        continue
+                    submit(_Item(child.location, item.depth + 1, child.type, result), (*path, number))
+    ctx.close()
+    collected.sort(key=lambda pair: pair[0])
+    results.extend(result for _, result in collected)
     return results
 
 
