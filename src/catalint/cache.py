@@ -87,25 +87,54 @@ def _deps_unchanged(deps: dict[str, str | None]) -> bool:
 
 
 class ResultCache:
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    """Results of one kind of run (same roots, same settings) kept together in one pack file.
 
-    def _file(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    One file read and one JSON parse answer a whole warm run, where a file per result would
+    cost an open and a parse each. The pack is rewritten at the end of a run with exactly the
+    entries that run used, so it never grows beyond the catalog it describes.
+    """
+
+    def __init__(self, directory: Path, name: str = "default") -> None:
+        self.directory = directory
+        self.path = directory / "packs" / f"{name}.json"
+        self._old: dict[str, Any] | None = None
+        self._new: dict[str, Any] = {}
+
+    def _entries(self) -> dict[str, Any]:
+        if self._old is None:
+            try:
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                self._old = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                self._old = {}
+        return self._old
 
     def get(self, key: str) -> FileResult | None:
-        try:
-            data = json.loads(self._file(key).read_text(encoding="utf-8"))
-            result = load(data)
-        except (OSError, ValueError, KeyError, TypeError):
+        data = self._entries().get(key)
+        if data is None:
             return None
-        return result if _deps_unchanged(result.deps) else None
+        try:
+            result = load(data)
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+        if not _deps_unchanged(result.deps):
+            return None
+        self._new[key] = data
+        return result
 
     def put(self, key: str, result: FileResult) -> None:
-        target = self._file(key)
+        self._new[key] = dump(result)
+
+    def save(self) -> None:
+        if self._old is not None and self._old.keys() == self._new.keys():
+            return  # a fully warm run: nothing new to write
         with contextlib.suppress(OSError):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(dump(result), handle, separators=(",", ":"))
-            os.replace(tmp, target)
+                json.dump(self._new, handle, separators=(",", ":"))
+            os.replace(tmp, self.path)
+
+
+def pack_name(fingerprint: str, roots: list[str]) -> str:
+    return hashlib.sha256("\0".join([fingerprint, *sorted(roots)]).encode()).hexdigest()[:24]

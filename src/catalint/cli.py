@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -152,7 +153,6 @@ def lint(
 ) -> None:
     """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs."""
     from catalint.bitbucket.commands import checkout_detector, split_targets, start_remote
-    from catalint.catalog_lookup import lookup_for
 
     cwd = Path.cwd()
     settings = _settings(config, app_configs, cwd)
@@ -186,7 +186,7 @@ def lint(
         source_lint=remote.lint if remote else None,
         checkout_for=checkout_detector(),
         remote_exists=remote.checker() if remote else None,
-        known_lookup=lookup_for(backstage_url, backstage_token),
+        known_lookup=_catalog_lookup(backstage_url, backstage_token),
     )
     try:
         result = run(request)
@@ -197,6 +197,14 @@ def lint(
     sys.exit(
         finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=_colour(), exit_code=lambda r: exit_code(r, fail_on))
     )
+
+
+def _catalog_lookup(url: str | None, token: str | None) -> Callable[[set[str]], set[str]] | None:
+    if not url:
+        return None
+    from catalint.catalog_lookup import lookup_for
+
+    return lookup_for(url, token)
 
 
 def _default_cache() -> Path:

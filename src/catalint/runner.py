@@ -45,6 +45,7 @@ class Job:
     root: Path
     origin: Origin
     location_type: str = "url"
+    real: str = ""  # the resolved path, which identifies the file across roots and Location targets
 
 
 @dataclass(slots=True)
@@ -143,12 +144,15 @@ def collect(request: LintRequest) -> list[Job]:
         root = find_root(path if path.is_dir() else path.parent)
         if not (root / ".git").exists():
             root = (path if path.is_dir() else path.parent).resolve()
-        candidates = [path] if is_file else walk(path, request.settings.include, request.settings.exclude)
-        for candidate in candidates:
-            key = os.path.realpath(candidate)
+        candidates = (
+            [(path, os.path.realpath(path))]
+            if is_file
+            else walk(path, request.settings.include, request.settings.exclude)
+        )
+        for candidate, key in candidates:
             if key not in seen:
                 seen.add(key)
-                jobs.append(Job(candidate, root, origin, origin.type if origin.target else "url"))
+                jobs.append(Job(candidate, root, origin, origin.type if origin.target else "url", key))
     return jobs
 
 
@@ -160,7 +164,6 @@ def run(request: LintRequest) -> RunResult:
         settings.kinds,
         request.assume_placeholders,
     )
-    store = cachemod.ResultCache(request.cache_dir) if request.cache_dir else None
     fingerprint = (
         settings.fingerprint()
         + ("-assume" if request.assume_placeholders else "")
@@ -168,6 +171,10 @@ def run(request: LintRequest) -> RunResult:
         + ("-remote" if request.remote_exists is not None else "")
     )
     pending = collect(request)
+    roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
+    store = (
+        cachemod.ResultCache(request.cache_dir, cachemod.pack_name(fingerprint, roots)) if request.cache_dir else None
+    )
     checkouts: dict[Path, Checkout | None] = {}
 
     def checkout_of(root: Path) -> Checkout | None:
@@ -178,7 +185,7 @@ def run(request: LintRequest) -> RunResult:
         return checkouts[root]
 
     wave_start = 0
-    seen = {os.path.realpath(job.path) for job in pending}
+    seen = {job.real for job in pending}
     results: list[tuple[Job, FileResult]] = []
     workers = request.jobs or (os.cpu_count() or 1)
     pool: ProcessPoolExecutor | None = None
@@ -242,10 +249,12 @@ def run(request: LintRequest) -> RunResult:
                     if real in seen or not Path(child.location).is_file():
                         continue
                     seen.add(real)
-                    pending.append(Job(Path(child.location), job.root, job.origin, child.type))
+                    pending.append(Job(Path(child.location), job.root, job.origin, child.type, real))
     finally:
         if pool is not None:
             pool.shutdown()
+    if store is not None:
+        store.save()
     file_results = [r for _, r in results]
     if request.source_lint is not None and request.extra_sources:
         file_results.extend(request.source_lint(request.extra_sources))

@@ -10,20 +10,21 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import quote
 
 import click
 
 from catalint.bitbucket.checkout import Checkout, detect
-from catalint.bitbucket.client import BitbucketClient, Progress, setup_debug_logging
 from catalint.bitbucket.credentials import CredentialsError, load_credentials
-from catalint.bitbucket.discovery import discover
 from catalint.bitbucket.urls import Hosts, is_absolute
 from catalint.config import ConfigError, Settings, load_app_config
 from catalint.engine import FileResult, Source
 from catalint.resolve.placeholders import Fetched
 from catalint.sources.local import RemoteExists
+
+if TYPE_CHECKING:
+    from catalint.bitbucket.client import BitbucketClient
 
 
 def _die(message: str) -> NoReturn:
@@ -44,6 +45,9 @@ def make_client(
     verbose: bool = False,
 ) -> BitbucketClient:
     """Credentials from env + app-config; a CredentialsError ends the run with exit 2."""
+    # requests is imported only by runs that talk to Bitbucket, keeping local lints quick to start.
+    from catalint.bitbucket.client import BitbucketClient, setup_debug_logging
+
     if debug_wanted(verbose):
         setup_debug_logging()
     try:
@@ -99,6 +103,7 @@ class RemoteRun:
         return [_UrlStub(u) for u in self.urls]
 
     def lint(self, sources: list[Source]) -> list[FileResult]:
+        from catalint.bitbucket.client import Progress
         from catalint.sources.bitbucket import lint_remote
 
         progress = Progress("catalint: remote files")
@@ -158,6 +163,8 @@ def start_remote(
     )
     all_urls = list(urls)
     if workspace:
+        from catalint.bitbucket.discovery import discover
+
         found = discover(client, workspace)
         if client.auth_error:
             _die(client.auth_error)
@@ -237,6 +244,8 @@ def discover_command(
 ) -> None:
     """List every catalog descriptor URL in a Bitbucket workspace."""
     client = make_client(_app_entries(app_configs), concurrency=concurrency, max_requests=max_requests, verbose=verbose)
+    from catalint.bitbucket.discovery import discover
+
     result = discover(client, workspace, projects=projects, repo_regex=repo_regex, catalog_path=catalog_path)
     if client.auth_error:
         _die(client.auth_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from catalint.model import RunResult
@@ -11,3 +12,8 @@ class Reporter(Protocol):
     name: str
 
     def render(self, result: RunResult) -> str: ...
+
+
+def in_pipelines(env: Mapping[str, str]) -> bool:
+    """Whether this runs in a Bitbucket Pipelines step, where Code Insights reports belong."""
+    return bool(env.get("BITBUCKET_COMMIT") and env.get("BITBUCKET_REPO_FULL_NAME"))

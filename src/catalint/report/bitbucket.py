@@ -23,6 +23,7 @@ import requests
 
 from catalint.bitbucket.credentials import Credentials, CredentialsError, load_credentials
 from catalint.model import Finding, RunResult, Severity
+from catalint.report import in_pipelines
 from catalint.report.paths import PathMapper
 
 REPORT_ID = "catalint"
@@ -40,10 +41,6 @@ SEVERITIES = {Severity.ERROR: "HIGH", Severity.WARNING: "MEDIUM", Severity.INFO:
 
 class BitbucketReportError(Exception):
     """The report could not be written; the message never holds a secret."""
-
-
-def in_pipelines(env: Mapping[str, str]) -> bool:
-    return bool(env.get("BITBUCKET_COMMIT") and env.get("BITBUCKET_REPO_FULL_NAME"))
 
 
 @dataclass(frozen=True, slots=True)

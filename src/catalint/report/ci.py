@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from catalint.model import RunResult, Severity
-from catalint.report import Reporter
+from catalint.report import Reporter, in_pipelines
 from catalint.report.paths import PathMapper
 from catalint.sources.changes import (
     FILTER_MODES,
@@ -422,8 +422,6 @@ def finish_lint(
         click.echo(f"catalint: {err}", err=True)
         return 2
     code = exit_code(scoped.result)
-    from catalint.report.bitbucket import in_pipelines
-
     bitbucket = ci.report == "bitbucket" or (ci.report is None and in_pipelines(environ))
     options = CiOptions(
         fmt=default_format(fmt, environ),

@@ -77,34 +77,40 @@ def glob_match(relative: str, pattern: str) -> bool:
     return bool(_glob_regex(pattern.lstrip("/")).match(relative))
 
 
-def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[Path]:
+def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[tuple[Path, str]]:
     """Descriptor files under `root` in a stable order (files of a folder, then its subfolders),
-    skipping VCS and dependency folders and never leaving `root` through a symlink."""
+    skipping VCS and dependency folders and never leaving `root` through a symlink.
+
+    Yields each path with its real path, worked out along the way: resolving every file again
+    would stat each component of its path, which costs more than the walk itself.
+    """
     includes = tuple(include)
     excludes = tuple(exclude)
     real_root = Path(os.path.realpath(root))
-    stack = [root]
+    stack: list[tuple[Path, str]] = [(root, str(real_root))]
     while stack:
-        folder = stack.pop()
+        folder, real_folder = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             continue
-        subfolders: list[Path] = []
+        subfolders: list[tuple[Path, str]] = []
         for entry in entries:
             path = Path(entry.path)
             relative = path.relative_to(root).as_posix()
-            if entry.is_symlink() and not _inside(path, real_root):
+            link = entry.is_symlink()
+            if link and not _inside(path, real_root):
                 continue
+            real = os.path.realpath(path) if link else os.path.join(real_folder, entry.name)
             if entry.is_dir(follow_symlinks=True):
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
-                    subfolders.append(path)
+                    subfolders.append((path, real))
                 continue
             if not entry.is_file(follow_symlinks=True):
                 continue
             wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
             if wanted and not any(glob_match(relative, p) for p in excludes):
-                yield path
+                yield path, real
         stack.extend(reversed(subfolders))
 
 
