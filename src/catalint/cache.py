@@ -99,6 +99,7 @@ class ResultCache:
         self.path = directory / "packs" / f"{name}.json"
         self._old: dict[str, Any] | None = None
         self._new: dict[str, Any] = {}
+        self._stats: dict[str, list[Any]] = {}
 
     def _entries(self) -> dict[str, Any]:
         if self._old is None:
@@ -108,6 +109,17 @@ class ResultCache:
             except (OSError, ValueError):
                 self._old = {}
         return self._old
+
+    def key_by_stat(self, real: str, signature: list[int]) -> str | None:
+        """The content key a file had when it last had this size, mtime and inode, as git's
+        index does: an unchanged stat saves reading and hashing the file."""
+        known = self._entries().get(_STATS, {}).get(real)
+        if isinstance(known, list) and known[:-1] == signature:
+            return str(known[-1])
+        return None
+
+    def remember_stat(self, real: str, signature: list[int], key: str) -> None:
+        self._stats[real] = [*signature, key]
 
     def get(self, key: str) -> FileResult | None:
         data = self._entries().get(key)
@@ -126,14 +138,27 @@ class ResultCache:
         self._new[key] = dump(result)
 
     def save(self) -> None:
-        if self._old is not None and self._old.keys() == self._new.keys():
+        old = self._old or {}
+        if old.keys() - {_STATS} == self._new.keys() and old.get(_STATS) == self._stats:
             return  # a fully warm run: nothing new to write
+        self._new[_STATS] = self._stats
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(self._new, handle, separators=(",", ":"))
             os.replace(tmp, self.path)
+
+
+_STATS = "_stats"
+
+
+def stat_signature(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
 
 def pack_name(fingerprint: str, roots: list[str]) -> str:

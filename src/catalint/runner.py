@@ -8,10 +8,9 @@ import fnmatch
 import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalint import cache as cachemod
 from catalint.bitbucket.checkout import Checkout
@@ -22,6 +21,9 @@ from catalint.resolve.local import LocalResolver, find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
 from catalint.sources.local import REMOTE_DEP, LocalSource, RemoteExists, display_path, walk
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 PARALLEL_THRESHOLD = 24
 
@@ -188,7 +190,7 @@ def run(request: LintRequest) -> RunResult:
     seen = {job.real for job in pending}
     results: list[tuple[Job, FileResult]] = []
     workers = request.jobs or (os.cpu_count() or 1)
-    pool: ProcessPoolExecutor | None = None
+    pool: Executor | None = None
     try:
         while pending:
             wave_start = len(results)
@@ -198,6 +200,15 @@ def run(request: LintRequest) -> RunResult:
                 content: bytes | None = None
                 key = ""
                 if store is not None:
+                    signature = cachemod.stat_signature(job.path)
+                    stat_id = "\0".join((job.real, display, job.location_type))
+                    cached_key = store.key_by_stat(stat_id, signature) if signature else None
+                    if cached_key is not None and signature:
+                        hit = store.get(cached_key)
+                        if hit is not None:
+                            store.remember_stat(stat_id, signature, cached_key)
+                            results.append((job, hit))
+                            continue
                     try:
                         content = job.path.read_bytes()
                     except OSError:
@@ -206,6 +217,8 @@ def run(request: LintRequest) -> RunResult:
                         identity = checkout_of(job.root)
                         where = display + "\0" + job.location_type + ("\0" + identity.key if identity else "")
                         key = cachemod.key_for(content, where, fingerprint)
+                        if signature:
+                            store.remember_stat(stat_id, signature, key)
                         hit = store.get(key)
                         if hit is not None:
                             results.append((job, hit))
@@ -226,12 +239,18 @@ def run(request: LintRequest) -> RunResult:
             remote = request.remote_exists
             if remote is not None and len(args) > 1:
                 # The network checker cannot cross into worker processes; threads wait on it instead.
+                from concurrent.futures import ThreadPoolExecutor
+
                 with ThreadPoolExecutor(max_workers=min(8, len(args))) as threads:
                     outputs = list(threads.map(functools.partial(_lint_one, remote=remote), args))
             elif remote is not None:
                 outputs = [_lint_one(a, remote) for a in args]
             elif len(args) >= PARALLEL_THRESHOLD and workers > 1:
                 if pool is None:
+                    # Imported here: multiprocessing is a noticeable part of start-up, and small
+                    # or fully cached runs never need it.
+                    from concurrent.futures import ProcessPoolExecutor
+
                     pool = ProcessPoolExecutor(max_workers=workers)
                 chunk = max(1, len(args) // (workers * 8))
                 outputs = list(pool.map(_lint_one, args, chunksize=chunk))

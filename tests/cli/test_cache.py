@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from catalint.config import Settings
@@ -37,3 +38,30 @@ def test_corrupt_cache_entries_are_ignored(tmp_path: Path) -> None:
     for entry in cache.rglob("*.json"):
         entry.write_text("{garbage")
     assert _lint(root, cache) == first
+
+
+def test_an_edit_that_keeps_the_size_is_still_seen(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    target = root / "catalog-info.yaml"
+    target.write_text("apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: aaaa\nspec:\n  owner: x\n")
+    cache = tmp_path / "cache"
+    first = _lint(root, cache)
+    assert not any(rule == "field-format" for rule, _, _ in first)
+    stat = target.stat()
+    target.write_text("apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: A A_\nspec:\n  owner: x\n")
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert target.stat().st_size == stat.st_size
+    assert any(rule == "field-format" for rule, _, _ in _lint(root, cache))
+
+
+def test_warm_runs_reuse_the_pack(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "catalog-info.yaml").write_text("kind: X\n")
+    cache = tmp_path / "cache"
+    _lint(root, cache)
+    (pack,) = list((cache / "packs").iterdir())
+    before = pack.stat().st_mtime_ns
+    _lint(root, cache)
+    assert pack.stat().st_mtime_ns == before, "a fully warm run rewrites nothing"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from catalint.schemas.fast import compile_schema
@@ -24,7 +24,7 @@ KINDS["Template"] = (frozenset({"scaffolder.backstage.io/v1beta3"}), "spec-templ
 
 @cache
 def schema(name: str) -> dict[str, Any]:
-    text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+    text = (Path(__file__).parent / name).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -41,13 +41,10 @@ SKIP_DIRS = frozenset(
 
 def display_path(path: Path, cwd: Path) -> str:
     """POSIX path relative to the working directory when under it, else absolute."""
-    try:
-        return path.relative_to(cwd).as_posix()
-    except ValueError:
-        try:
-            return Path(os.path.relpath(path, cwd)).as_posix() if path.is_relative_to(cwd) else path.as_posix()
-        except ValueError:  # pragma: no cover - other drive on Windows
-            return path.as_posix()
+    text, base = str(path), str(cwd).rstrip(os.sep) + os.sep
+    if text.startswith(base):
+        return text[len(base) :].replace(os.sep, "/")
+    return path.as_posix()
 
 
 @cache
@@ -82,35 +79,38 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
     skipping VCS and dependency folders and never leaving `root` through a symlink.
 
     Yields each path with its real path, worked out along the way: resolving every file again
-    would stat each component of its path, which costs more than the walk itself.
+    would stat each component of its path. Paths stay strings until yielded, because pathlib's
+    parsing costs more than the walk itself on a large checkout.
     """
     includes = tuple(include)
     excludes = tuple(exclude)
     real_root = Path(os.path.realpath(root))
-    stack: list[tuple[Path, str]] = [(root, str(real_root))]
+    base = str(root)
+    prefix = len(base.rstrip(os.sep)) + 1
+    stack: list[tuple[str, str]] = [(base, str(real_root))]
     while stack:
         folder, real_folder = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
         except OSError:
             continue
-        subfolders: list[tuple[Path, str]] = []
+        subfolders: list[tuple[str, str]] = []
         for entry in entries:
-            path = Path(entry.path)
-            relative = path.relative_to(root).as_posix()
+            relative = entry.path[prefix:].replace(os.sep, "/")
             link = entry.is_symlink()
-            if link and not _inside(path, real_root):
+            if link and not _inside(Path(entry.path), real_root):
                 continue
-            real = os.path.realpath(path) if link else os.path.join(real_folder, entry.name)
+            real = os.path.realpath(entry.path) if link else os.path.join(real_folder, entry.name)
             if entry.is_dir(follow_symlinks=True):
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
-                    subfolders.append((path, real))
-                continue
-            if not entry.is_file(follow_symlinks=True):
+                    subfolders.append((entry.path, real))
                 continue
             wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
-            if wanted and not any(glob_match(relative, p) for p in excludes):
-                yield path, real
+            if not wanted or any(glob_match(relative, p) for p in excludes):
+                continue
+            if entry.is_file(follow_symlinks=True):
+                yield Path(entry.path), real
         stack.extend(reversed(subfolders))
 
 
