@@ -23,13 +23,20 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
+REPEAT = 3
 
-def timed(label: str, command: list[str], env: dict[str, str] | None = None) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
-    elapsed = time.perf_counter() - start
-    print(f"  {label:<44} {elapsed:7.2f} s", flush=True)
-    return elapsed
+
+def timed(label: str, command: list[str], env: dict[str, str] | None = None, before: object = None) -> float:
+    """Best of REPEAT runs: the machine is shared, and the minimum is the least disturbed run."""
+    best = float("inf")
+    for _ in range(REPEAT):
+        if callable(before):
+            before()
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+        best = min(best, time.perf_counter() - start)
+    print(f"  {label:<44} {best:7.2f} s", flush=True)
+    return best
 
 
 FLOOR = """
@@ -51,19 +58,29 @@ for path in Path(sys.argv[1]).rglob("catalog-info.yaml"):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per tool")
     args = parser.parse_args()
+    global REPEAT
+    REPEAT = args.repeat
     work = Path(tempfile.mkdtemp(prefix="catalint-bench-"))
     corpus = work / "corpus"
     docs = generate(corpus, args.files)
     files = sorted(str(p) for p in corpus.rglob("catalog-info.yaml"))
     print(f"{len(files)} files, {docs} documents, {sum(os.path.getsize(f) for f in files) / 1e6:.1f} MB")
     python = sys.executable
-    catalint = [python, "-m", "catalint.cli"] if False else [str(Path(python).parent / "catalint")]
+    # An installed package ships bytecode; an editable checkout under PYTHONDONTWRITEBYTECODE
+    # would otherwise recompile every module on every run and time the compiler, not catalint.
+    subprocess.run([python, "-m", "compileall", "-q", str(REPO / "src")], check=False, stdout=subprocess.DEVNULL)
+    catalint = [str(Path(python).parent / "catalint")]
     cache = work / "cache"
     results: dict[str, float] = {}
     results["floor"] = timed("parse + jsonschema floor (C parser)", [python, "-c", FLOOR, str(corpus)])
     results["nostyle"] = timed("catalint lint --no-style (cold)", [*catalint, "lint", "--no-cache", "--no-style", "--fail-on", "never", str(corpus)])
-    results["default"] = timed("catalint lint (default profile, cold)", [*catalint, "lint", "--cache-dir", str(cache), "--fail-on", "never", str(corpus)])
+    results["default"] = timed(
+        "catalint lint (default profile, cold)",
+        [*catalint, "lint", "--cache-dir", str(cache), "--fail-on", "never", str(corpus)],
+        before=lambda: shutil.rmtree(cache, ignore_errors=True),
+    )
     results["warm"] = timed("catalint lint (default, warm cache)", [*catalint, "lint", "--cache-dir", str(cache), "--fail-on", "never", str(corpus)])
     yamllint = Path(python).parent / "yamllint"
     results["yamllint"] = timed("yamllint alone (default config)", [str(yamllint), "-f", "parsable", *files])
@@ -75,10 +92,14 @@ def main() -> None:
         env = dict(os.environ, NODE_PATH=str(modules))
         listing = work / "oracle-input.json"
         listing.write_text(json.dumps({"files": files, "placeholders": "assume"}))
-        start = time.perf_counter()
-        with listing.open() as handle:
-            subprocess.run(["node", str(ORACLE_DIR / "validate.js")], stdin=handle, stdout=subprocess.DEVNULL, env=env, check=True)
-        oracle = time.perf_counter() - start
+        oracle = float("inf")
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            with listing.open() as handle:
+                subprocess.run(
+                    ["node", str(ORACLE_DIR / "validate.js")], stdin=handle, stdout=subprocess.DEVNULL, env=env, check=True
+                )
+            oracle = min(oracle, time.perf_counter() - start)
         print(f"  {'Backstage validator (catalog-model, Node)':<44} {oracle:7.2f} s")
     except Exception as err:  # the benchmark still reports the rest
         print(f"  Backstage validator unavailable: {err}")

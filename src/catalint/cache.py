@@ -11,12 +11,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from catalint import __version__
-from catalint.engine import Child, Declared, FileResult, Reference
+from catalint.facts import Child, Declared, FileResult, Reference
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.resolve.local import digest
 
@@ -142,6 +141,8 @@ class ResultCache:
         if old.keys() - {_STATS} == self._new.keys() and old.get(_STATS) == self._stats:
             return  # a fully warm run: nothing new to write
         self._new[_STATS] = self._stats
+        import tempfile
+
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")

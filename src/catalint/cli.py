@@ -14,7 +14,6 @@ from catalint import __version__
 from catalint.config import ConfigError, Settings, load_app_config, load_settings
 from catalint.model import RunResult, Severity
 from catalint.report.ci import CiArgs, ci_options, finish_lint
-from catalint.rules import REGISTRY
 from catalint.runner import LintRequest, Origin, UsageError, run
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
@@ -224,6 +223,8 @@ def _colour() -> bool:
 @main.command("rules")
 def list_rules() -> None:
     """List every rule with its id, default severity and summary."""
+    from catalint.rules import REGISTRY
+
     width = max(len(r) for r in REGISTRY)
     for rule in REGISTRY.values():
         marker = "B" if rule.backstage else " "
@@ -235,6 +236,8 @@ def list_rules() -> None:
 @click.argument("rule_id")
 def explain(rule_id: str) -> None:
     """Explain one rule, with failing and passing examples."""
+    from catalint.rules import REGISTRY
+
     rule = REGISTRY.get(rule_id)
     if rule is None:
         if rule_id.startswith("yamllint/"):

@@ -10,11 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from catalint.engine import DEFAULT_MAX_BYTES
+from catalint.facts import DEFAULT_MAX_BYTES
 from catalint.model import Severity
-from catalint.rules import REGISTRY
 
 CONFIG_NAMES = (".catalint.yaml", ".catalint.yml")
 YAMLLINT_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
@@ -115,6 +112,12 @@ class Settings:
         return Severity.parse(setting)
 
 
+def rules_registry() -> dict[str, Any]:
+    from catalint.rules import REGISTRY
+
+    return REGISTRY
+
+
 def _fail(path: Path, key: str, problem: str) -> ConfigError:
     return ConfigError(f"{path}: {key}: {problem}")
 
@@ -126,6 +129,8 @@ def _load_yaml_file(path: Path) -> Any:
         raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+    import yaml  # only when there is a config file to read
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
@@ -181,7 +186,7 @@ def _apply_file(settings: Settings, path: Path) -> None:
     if not isinstance(rules, dict):
         raise _fail(path, "rules", "expected a mapping of rule id to error, warning, info or off")
     for rule_id, level in rules.items():
-        if rule_id not in REGISTRY and not str(rule_id).startswith("yamllint"):
+        if rule_id not in rules_registry() and not str(rule_id).startswith("yamllint"):
             raise _fail(path, f"rules.{rule_id}", "unknown rule; `catalint rules` lists them")
         text = "off" if level is False else str(level).lower()
         if text not in ("error", "warning", "info", "off"):
@@ -210,6 +215,8 @@ def _apply_file(settings: Settings, path: Path) -> None:
         if value is False or value == "off":
             settings.yamllint = None
         elif isinstance(value, dict):
+            import yaml
+
             settings.yamllint = yaml.safe_dump(value)
         elif isinstance(value, str):
             target = (path.parent / value).resolve()

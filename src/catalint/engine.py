@@ -8,63 +8,40 @@ file at once (duplicates, unresolved references, catalog rules) runs later on th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalint import rules
+from catalint.facts import (
+    DEFAULT_MAX_BYTES,
+    Child,
+    Declared,
+    FileResult,
+    Reference,
+    StyleProblem,
+    apply_directives,
+)
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
 from catalint.resolve.placeholders import Fetched, Substitution, substitute
-from catalint.rules import REGISTRY, RESOLUTION_RULES
 from catalint.rules.base import EntityDoc, Problem
 from catalint.rules.entity_ref_format import refs_of
 from catalint.rules.unknown_kind import recognised
 from catalint.yaml.loader import load_text
 
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
-
-# (yamllint rule, level, message, line, column), as the style hook reports them
-StyleProblem = tuple[str, str, str, int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Declared:
-    key: str
-    kind: str
-    spec_type: str | None
-    document: int
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    target: str
-    field: str
-    document: int
-    entity: str | None
-    span: Span
-
-
-@dataclass(frozen=True, slots=True)
-class Child:
-    """A file a Location entity in this file points at, to be linted as well."""
-
-    location: str
-    type: str
-
-
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    documents: list[DocumentSummary] = field(default_factory=list)
-    declared: list[Declared] = field(default_factory=list)
-    references: list[Reference] = field(default_factory=list)
-    children: list[Child] = field(default_factory=list)
-    deps: dict[str, str | None] = field(default_factory=dict)
-    disabled: dict[int, frozenset[str]] = field(default_factory=dict)
-    disabled_file: frozenset[str] = frozenset()
-
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "Child",
+    "Declared",
+    "FileResult",
+    "Options",
+    "Reference",
+    "Source",
+    "StyleProblem",
+    "apply_directives",
+    "lint_source",
+]
 
 class Source:
     """Where a file's bytes come from and how targets relative to it resolve (local or remote)."""
@@ -170,7 +147,7 @@ def _decode(raw: bytes, source: Source, result: FileResult) -> str | None:
         result.findings.append(
             Finding(
                 "file-encoding",
-                REGISTRY["file-encoding"].severity,
+                rules.REGISTRY["file-encoding"].severity,
                 f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); not parsed",
                 source.display,
                 Span.point(line),
@@ -191,16 +168,16 @@ def _lint_document(
     ref = doc.ref
     entity = ref.key if ref else None
     problems: list[tuple[str, Problem]] = list(sub.problems)
-    for rule in REGISTRY.values():
+    for rule in rules.REGISTRY.values():
         if rule.check is not None:
             problems.extend((rule.id, p) for p in rule.check(doc))
-    backstage_broken = any(REGISTRY[rule_id].backstage for rule_id, _ in problems if rule_id in REGISTRY)
+    backstage_broken = any(rules.REGISTRY[rule_id].backstage for rule_id, _ in problems if rule_id in rules.REGISTRY)
     if recognised(doc) and isinstance(doc.data, dict):
-        for resolution in RESOLUTION_RULES:
+        for resolution in rules.RESOLUTION_RULES:
             for rule_id, problem in resolution(doc, source, result, options):
                 problems.append((rule_id, problem))
     for rule_id, problem in problems:
-        rule = REGISTRY[rule_id]
+        rule = rules.REGISTRY[rule_id]
         result.findings.append(
             _finding(
                 rule_id,
@@ -256,19 +233,8 @@ def _finding(
     entity: str | None,
     severity: Severity | None = None,
 ) -> Finding:
-    return Finding(rule, severity or REGISTRY[rule].severity, message, source.display, span, document, entity)
+    return Finding(rule, severity or rules.REGISTRY[rule].severity, message, source.display, span, document, entity)
 
 
 def _file_finding(rule: str, message: str, source: Source) -> Finding:
-    return Finding(rule, REGISTRY[rule].severity, message, source.display, Span(1, 1, 1, 1))
-
-
-def apply_directives(result: FileResult) -> Iterator[Finding]:
-    """Drop findings silenced by `# catalint: disable=…` comments."""
-    for finding in result.findings:
-        if "all" in result.disabled_file or finding.rule in result.disabled_file:
-            continue
-        silenced = result.disabled.get(finding.span.line, frozenset())
-        if "all" in silenced or finding.rule in silenced:
-            continue
-        yield finding
+    return Finding(rule, rules.REGISTRY[rule].severity, message, source.display, Span(1, 1, 1, 1))

@@ -13,17 +13,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from catalint import cache as cachemod
-from catalint.bitbucket.checkout import Checkout
 from catalint.config import AppConfig, CatalogRule, Settings
-from catalint.engine import FileResult, Options, Source, StyleProblem, apply_directives, lint_source
+from catalint.facts import FileResult, StyleProblem, apply_directives
 from catalint.model import Finding, RunResult, Severity
-from catalint.resolve.local import LocalResolver, find_root
+from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
-from catalint.sources.local import REMOTE_DEP, LocalSource, RemoteExists, display_path, walk
+from catalint.sources.files import REMOTE_DEP, display_path, walk
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
+
+    from catalint.bitbucket.checkout import Checkout
+    from catalint.engine import Options, Source
+    from catalint.sources.local import RemoteExists
 
 PARALLEL_THRESHOLD = 24
 
@@ -77,6 +80,8 @@ _WORKER: dict[str, Any] = {}
 
 
 def _options(payload: tuple[str | None, int, dict[str, list[str]], bool]) -> Options:
+    from catalint.engine import Options
+
     cached = _WORKER.get("options")
     if cached is not None and _WORKER.get("payload") == payload:
         return cached  # type: ignore[no-any-return]
@@ -96,32 +101,17 @@ def _options(payload: tuple[str | None, int, dict[str, list[str]], bool]) -> Opt
     return options
 
 
-class _Preloaded(LocalSource):
-    def __init__(
-        self,
-        path: Path,
-        display: str,
-        resolver: LocalResolver,
-        content: bytes | None,
-        checkout: Checkout | None = None,
-        remote: RemoteExists | None = None,
-    ) -> None:
-        super().__init__(path, display, resolver, checkout, remote)
-        self._content = content
-
-    def read_bytes(self) -> bytes:
-        if self._content is None:
-            return super().read_bytes()
-        return self._content
-
-
-_Args = tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool], Checkout | None]
+_Args = tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool], "Checkout | None"]
 
 
 def _lint_one(args: _Args, remote: RemoteExists | None = None) -> dict[str, Any]:
     path, display, root, content, location_type, payload, checkout = args
     options = dataclasses.replace(_options(payload), location_type=location_type)
-    source = _Preloaded(Path(path), display, LocalResolver(Path(root)), content, checkout, remote)
+    from catalint.engine import lint_source
+    from catalint.resolve.local import LocalResolver
+    from catalint.sources.local import PreloadedSource
+
+    source = PreloadedSource(Path(path), display, LocalResolver(Path(root)), content, checkout, remote)
     result = lint_source(source, options)
     result.deps = source.deps
     return cachemod.dump(result)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING
-
-from catalint.rules.base import Problem, Rule
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from catalint.engine import FileResult, Options, Source
-    from catalint.rules.base import EntityDoc
+    from catalint.rules.base import EntityDoc, Problem, Rule
+
+    Resolution = Callable[[EntityDoc, Source, FileResult, Options], Iterator[tuple[str, Problem]]]
+    REGISTRY: dict[str, Rule]
+    RESOLUTION_RULES: tuple[Resolution, ...]
 
 # Order matters only for readability of `catalint rules`: Backstage's own checks first.
 MODULES = (
@@ -49,14 +51,21 @@ MODULES = (
 
 
 def _load(name: str) -> Rule:
+    from catalint.rules.base import Rule
+
     module: ModuleType = importlib.import_module(f"{__name__}.{name}")
     doc = (module.__doc__ or "").strip()
     return Rule(module.ID, module.SEVERITY, module.SUMMARY, doc, module.BACKSTAGE, module)
 
 
-REGISTRY: dict[str, Rule] = {rule.id: rule for rule in map(_load, MODULES)}
-
-Resolution = Callable[["EntityDoc", "Source", "FileResult", "Options"], Iterator[tuple[str, Problem]]]
-RESOLUTION_RULES: tuple[Resolution, ...] = tuple(
-    rule.module.resolve for rule in REGISTRY.values() if hasattr(rule.module, "resolve")
-)
+def __getattr__(name: str) -> Any:
+    # The registry is built on first use: a run answered from the cache never loads a rule.
+    if name == "REGISTRY":
+        registry = {rule.id: rule for rule in map(_load, MODULES)}
+        globals()["REGISTRY"] = registry
+        return registry
+    if name == "RESOLUTION_RULES":
+        resolutions = tuple(r.module.resolve for r in __getattr__("REGISTRY").values() if hasattr(r.module, "resolve"))
+        globals()["RESOLUTION_RULES"] = resolutions
+        return resolutions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

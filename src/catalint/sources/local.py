@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import re
-from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from collections.abc import Callable
 from pathlib import Path
 
 from catalint.bitbucket.checkout import Checkout
@@ -14,110 +11,14 @@ from catalint.bitbucket.urls import parse
 from catalint.engine import Source
 from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.resolve.placeholders import Fetched
-
-REMOTE_DEP = "remote:"  # a deps key: the result depends on the network, so it is never cached
-DEFAULT_NAMES = ("catalog-info.yaml", "catalog-info.yml", "catalog-info.json")
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        "__pycache__",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".idea",
-        ".vscode",
-        ".terraform",
-        ".cache",
-    }
+from catalint.sources.files import (  # noqa: F401 - re-exported for callers of this module
+    DEFAULT_NAMES,
+    REMOTE_DEP,
+    SKIP_DIRS,
+    display_path,
+    glob_match,
+    walk,
 )
-
-
-def display_path(path: Path, cwd: Path) -> str:
-    """POSIX path relative to the working directory when under it, else absolute."""
-    text, base = str(path), str(cwd).rstrip(os.sep) + os.sep
-    if text.startswith(base):
-        return text[len(base) :].replace(os.sep, "/")
-    return path.as_posix()
-
-
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = ""
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out += ".*"
-            i += 2
-            continue
-        out += {"*": "[^/]*", "?": "[^/]"}.get(ch, re.escape(ch))
-        i += 1
-    return re.compile(f"^{out}$")
-
-
-def glob_match(relative: str, pattern: str) -> bool:
-    """Match a POSIX path against a glob; a pattern without `/` matches the file name anywhere."""
-    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
-    if "/" not in pattern:
-        return bool(_glob_regex(pattern).match(relative.rsplit("/", 1)[-1]))
-    return bool(_glob_regex(pattern.lstrip("/")).match(relative))
-
-
-def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[tuple[Path, str]]:
-    """Descriptor files under `root` in a stable order (files of a folder, then its subfolders),
-    skipping VCS and dependency folders and never leaving `root` through a symlink.
-
-    Yields each path with its real path, worked out along the way: resolving every file again
-    would stat each component of its path. Paths stay strings until yielded, because pathlib's
-    parsing costs more than the walk itself on a large checkout.
-    """
-    includes = tuple(include)
-    excludes = tuple(exclude)
-    real_root = Path(os.path.realpath(root))
-    base = str(root)
-    prefix = len(base.rstrip(os.sep)) + 1
-    stack: list[tuple[str, str]] = [(base, str(real_root))]
-    while stack:
-        folder, real_folder = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
-        subfolders: list[tuple[str, str]] = []
-        for entry in entries:
-            relative = entry.path[prefix:].replace(os.sep, "/")
-            link = entry.is_symlink()
-            if link and not _inside(Path(entry.path), real_root):
-                continue
-            real = os.path.realpath(entry.path) if link else os.path.join(real_folder, entry.name)
-            if entry.is_dir(follow_symlinks=True):
-                if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
-                    subfolders.append((entry.path, real))
-                continue
-            wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
-            if not wanted or any(glob_match(relative, p) for p in excludes):
-                continue
-            if entry.is_file(follow_symlinks=True):
-                yield Path(entry.path), real
-        stack.extend(reversed(subfolders))
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    real = Path(os.path.realpath(path))
-    return real == real_root or real_root in real.parents
-
 
 # Asked about an absolute URL a local descriptor names (a Location target, a TechDocs folder, a
 # source location): (what was found, matches) or None when the URL is none of its business.
@@ -230,3 +131,24 @@ class LocalSource(Source):
             return path.relative_to(self.resolver.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+class PreloadedSource(LocalSource):
+    """A local file whose bytes were already read (to hash them for the cache)."""
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        resolver: LocalResolver,
+        content: bytes | None,
+        checkout: Checkout | None = None,
+        remote: RemoteExists | None = None,
+    ) -> None:
+        super().__init__(path, display, resolver, checkout, remote)
+        self._content = content
+
+    def read_bytes(self) -> bytes:
+        if self._content is None:
+            return super().read_bytes()
+        return self._content
