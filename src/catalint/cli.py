@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -60,9 +60,13 @@ def exit_code(result: RunResult, fail_on: str) -> int:
     return 1 if any(f.severity >= threshold for f in result.findings) else 0
 
 
-def _settings(config: Path | None, app_configs: tuple[Path, ...], cwd: Path) -> Settings:
+def _settings(
+    config: Path | None, app_configs: tuple[Path, ...], cwd: Path, linted: Sequence[Path] = ()
+) -> Settings:
+    # The config of the folder being linted wins over the working directory's, like yamllint's.
+    starts = [p if p.is_dir() else p.parent for p in ((cwd / q) for q in linted) if p.exists()][:1]
     try:
-        settings = load_settings(config, cwd, explicit=config is not None)
+        settings = load_settings(config, cwd, explicit=config is not None, starts=starts)
         if app_configs:
             settings.app = load_app_config(list(app_configs))
     except ConfigError as err:
@@ -154,9 +158,9 @@ def lint(
     from catalint.bitbucket.commands import checkout_detector, split_targets, start_remote
 
     cwd = Path.cwd()
-    settings = _settings(config, app_configs, cwd)
-    app_roots = _app_roots(settings, cwd)
     local_paths, urls = split_targets(paths)
+    settings = _settings(config, app_configs, cwd, local_paths)
+    app_roots = _app_roots(settings, cwd)
     targets = local_paths or ([] if app_roots or urls or workspace else [Path(".")])
     cache_root = None if no_cache else (cache_dir or _default_cache())
     remote = None

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,9 +140,10 @@ def _load_yaml_file(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(err, 'problem', err)}") from None
 
 
-def find_config(start: Path) -> Path | None:
+def _find_upwards(start: Path, names: Sequence[str]) -> Path | None:
+    """The first of `names` in `start` or above it, stopping at the repository root."""
     for folder in (start, *start.parents):
-        for name in CONFIG_NAMES:
+        for name in names:
             candidate = folder / name
             if candidate.is_file():
                 return candidate
@@ -150,22 +152,31 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_settings(config: Path | None, cwd: Path, *, explicit: bool = False) -> Settings:
+def find_config(start: Path) -> Path | None:
+    return _find_upwards(start, CONFIG_NAMES)
+
+
+def load_settings(
+    config: Path | None, cwd: Path, *, explicit: bool = False, starts: Sequence[Path] = ()
+) -> Settings:
+    """Settings from `config`, else the first `.catalint.yaml` above a linted folder (`starts`),
+    else above the working directory; a project's `.yamllint` is found the same way."""
     settings = Settings()
-    path = config if config is not None else find_config(cwd)
+    path = config
+    for start in (*starts, cwd):
+        if path is None:
+            path = find_config(start.resolve())
     if path is not None:
         if explicit and not path.is_file():
             raise ConfigError(f"{path}: no such file")
         _apply_file(settings, path)
         settings.config_path = path
     if settings.yamllint is not None and settings.yamllint_origin == "catalint default":
-        for folder in (cwd, *cwd.parents):
-            found = next((folder / n for n in YAMLLINT_NAMES if (folder / n).is_file()), None)
+        for start in (*starts, cwd):
+            found = _find_upwards(start.resolve(), YAMLLINT_NAMES)
             if found is not None:
                 settings.yamllint = found.read_text(encoding="utf-8")
                 settings.yamllint_origin = str(found)
-                break
-            if (folder / ".git").exists():
                 break
     return settings
 

@@ -29,12 +29,12 @@ spec:
 """
 
 
-def _run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+def _run(tmp_path: Path, *args: str, color: bool = False) -> tuple[int, str, str]:
     runner = CliRunner()
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        result = runner.invoke(main, ["lint", "--no-cache", *args], catch_exceptions=False)
+        result = runner.invoke(main, ["lint", "--no-cache", *args], catch_exceptions=False, color=color)
     finally:
         os.chdir(cwd)
     return result.exit_code, result.stdout, result.stderr
@@ -299,3 +299,36 @@ def test_rules_and_explain(tmp_path: Path) -> None:
     explained = runner.invoke(main, ["explain", "entity-ref-format"])
     assert explained.exit_code == 0 and "Fails:" in explained.stdout and "dependsOn: [payments-db]" in explained.stdout
     assert runner.invoke(main, ["explain", "nope"]).exit_code == 2
+
+
+def test_config_of_the_linted_folder_is_used(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "org").mkdir(parents=True)
+    (project / "org" / "teams.yaml").write_text(INVALID)
+    (project / ".catalint.yaml").write_text("include: ['org/*.yaml']\n")
+    code, out, _ = _run(tmp_path, "project", "--no-style")
+    assert code == 1 and "project/org/teams.yaml:" in out
+
+
+def test_yamllint_settings_in_catalint_config(tmp_path: Path) -> None:
+    (tmp_path / "catalog-info.yaml").write_text(VALID.replace("type: team", "type:   team"))
+    (tmp_path / ".catalint.yaml").write_text("yamllint:\n  extends: default\n  rules:\n    colons: disable\n")
+    _, out, _ = _run(tmp_path)
+    assert "yamllint/colons" not in out and "yamllint/document-start" in out
+    (tmp_path / ".catalint.yaml").write_text("yamllint: false\n")
+    _, out, _ = _run(tmp_path)
+    assert "yamllint/" not in out
+    (tmp_path / ".catalint.yaml").write_text("rules:\n  yamllint: error\n")
+    code, out, _ = _run(tmp_path)
+    assert code == 1 and "error [yamllint/colons]" in out
+
+
+def test_colour_only_when_asked_or_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "catalog-info.yaml").write_text(INVALID)
+    _, plain, _ = _run(tmp_path, "--no-style", color=True)
+    assert "\033[" not in plain, "not a terminal: no colour"
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    _, coloured, _ = _run(tmp_path, "--no-style", color=True)
+    assert "\033[31merror\033[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\033[" not in _run(tmp_path, "--no-style", color=True)[1]
