@@ -386,3 +386,33 @@ def test_every_flag_the_entrypoint_emits_exists_in_the_cli(venv: Path, platform:
         [str(venv / "bin" / "catalint"), command, "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert {f for f in flags if not re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", help_text)} == set()
+
+
+def test_log_groups_the_findings_per_file(github_run: Run, expected_errors: int) -> None:
+    lines = github_run.stdout.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("::group::")]
+    assert [lines[i] for i in starts] == [f"::group::catalog-info.yaml ({expected_errors} errors)"], (
+        github_run.explain()
+    )
+    body = lines[starts[0] + 1 : lines.index("::endgroup::")]
+    logged = [line for line in body if line.startswith("catalog-info.yaml:")]
+    assert len(logged) == expected_errors and any(line.startswith("catalog-info.yaml:4:") for line in logged)
+
+
+def test_job_summary_tables_the_findings_with_links_to_the_pr_head(
+    github_run: Run, pull_request: PullRequest, expected_errors: int
+) -> None:
+    summary = github_run.summary
+    assert summary.startswith("## catalint\n"), github_run.explain()
+    assert f"**{expected_errors} errors, 0 warnings, 0 info**" in summary
+    assert "Pull-request mode: 1 of 3 files selected" in summary  # only the file the PR adds
+    assert "### `catalog-info.yaml`" in summary and "services/" not in summary
+    link = f"https://github.com/{REPO}/blob/{pull_request.head}/catalog-info.yaml#L4"
+    assert f"| [4]({link}) | error | `field-format` |" in summary
+    assert pull_request.merge not in summary  # links name the PR head, never the synthetic merge commit
+    assert len(summary.encode("utf-8")) < 1024 * 1024
+
+
+def test_github_output_counts_warnings_and_files(github_run: Run) -> None:
+    outputs = parse_github_output(github_run.output)
+    assert (outputs.get("warnings"), outputs.get("files")) == ("0", "1"), github_run.explain()

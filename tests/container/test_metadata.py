@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -389,3 +390,41 @@ def test_actionlint_checks_example_inputs_against_action_yml(tmp_path: Path) -> 
     proc = actionlint(repo)
     assert proc.returncode == 1
     assert 'input "fail-onn" is not defined in action "catalint"' in proc.stdout
+
+
+def readme_ci_snippets() -> list[str]:
+    """The YAML blocks of the README's "In CI" section, the ones users copy."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## In CI\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```yaml\n(.*?)```", section, re.S)
+
+
+def test_readme_github_workflow_is_copyable(tmp_path: Path) -> None:
+    """The README's workflow passes actionlint with every `with:` key checked against action.yml, asks for
+    the permissions upload-sarif needs, and uploads only a SARIF file the action says it wrote."""
+    (snippet,) = [s for s in readme_ci_snippets() if "uses: catalint/catalint@" in s]
+    workflow = yaml.safe_load(snippet)
+    (job,) = workflow["jobs"].values()
+    assert {"security-events": "write", "actions": "read"}.items() <= workflow["permissions"].items()
+    checkout, action, upload = job["steps"]
+    assert checkout["with"]["fetch-depth"] == 0
+    assert "sarif-file" in action["with"]
+    assert "steps.catalint.outputs.sarif-file" in upload["with"]["sarif_file"]
+    assert "steps.catalint.outputs.sarif-file" in upload["if"]
+    repo = local_action_repo(tmp_path)
+    target = repo / ".github" / "workflows" / "readme.yml"
+    target.write_text(re.sub(r"catalint/catalint@\S+", "./", snippet), encoding="utf-8")
+    proc = actionlint(repo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_readme_bitbucket_pipeline_uses_pipe_variables() -> None:
+    (snippet,) = [s for s in readme_ci_snippets() if "pipe: docker://catalint/catalint:" in s]
+    pipeline = yaml.safe_load(snippet)
+    (steps,) = pipeline["pipelines"]["pull-requests"].values()
+    step = steps[0]["step"]
+    assert step["clone"]["depth"] == "full"  # the destination branch must be there to diff against
+    (pipe,) = [item for item in step["script"] if isinstance(item, dict)]
+    known = {v["name"] for v in load_yaml(ROOT / "pipe.yml")["variables"]}
+    assert set(pipe["variables"]) <= known
+    assert pipe["pipe"].rsplit(":", 1)[1] == load_yaml(ROOT / "pipe.yml")["image"].rsplit(":", 1)[1]

@@ -7,7 +7,16 @@ import pytest
 from click.testing import CliRunner
 
 from catalint.cli import main
-from catalint.sources.changes import ChangesError, compute_changes, parse_diff, unquote_c
+from catalint.model import Finding, Severity, Span
+from catalint.sources.changes import (
+    ChangesError,
+    FileDiff,
+    Selection,
+    compute_changes,
+    keep,
+    parse_diff,
+    unquote_c,
+)
 from tests.report.gitrepo import commit_all, git, write
 
 COMPONENT = """\
@@ -85,6 +94,27 @@ def test_unquote_c() -> None:
     assert unquote_c("plain/path.yaml") == "plain/path.yaml"
     assert unquote_c('"a\\tb\\"c\\\\d"') == 'a\tb"c\\d'
     assert unquote_c('"caf\\303\\251"') == "café"
+
+
+@pytest.mark.parametrize(
+    ("span", "mode", "kept"),
+    [
+        # lines 9-12 straddle the hunk (10-14, line 11 added): reviewdog reports when any line qualifies
+        (Span(9, 1, 12, 4), "added", True),
+        (Span(9, 1, 12, 4), "diff_context", True),
+        (Span(8, 1, 9, 4), "diff_context", False),
+        (Span(12, 1, 13, 2), "added", False),
+        (Span(13, 1, 13, 2), "diff_context", True),
+        (Span(20, 1, 20, 2), "file", True),
+        (Span(20, 1, 20, 2), "nofilter", True),
+    ],
+)
+def test_multi_line_findings_follow_reviewdog(span: Span, mode: str, kept: bool) -> None:
+    selection = Selection({"x.yaml": FileDiff(added={11}, hunks=set(range(10, 15)))}, set())
+    finding = Finding("rule", Severity.ERROR, "message", "x.yaml", span)
+    assert keep(finding, selection, mode) is kept
+    other = Finding("rule", Severity.ERROR, "message", "other.yaml", span)
+    assert keep(other, selection, mode) is (mode == "nofilter")
 
 
 # ------------------------------------------------------------------- repositories
@@ -269,3 +299,26 @@ def test_unknown_base_and_no_repository(tmp_path: Path, monkeypatch: pytest.Monk
     write(plain, {"catalog-info.yaml": GROUP})
     code, _, stderr = _lint(plain, monkeypatch, "--changed-since", "main")
     assert code == 2 and "needs a git repository" in stderr
+
+
+def test_too_shallow_pull_request_event_reports_everything_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A base read from the event (not asked for with --changed-since) that cannot be diffed against
+    only turns pull-request mode off: the run still reports, and says which fetch-depth is needed."""
+    origin = tmp_path / "origin"
+    base = _base_repo(origin)
+    _feature(origin)
+    write(origin, {"svc/catalog-info.yaml": COMPONENT.format(name="svc", trailing="", owner="team-c")})
+    commit_all(origin, "second feature commit")
+    clone = _shallow_clone(tmp_path, "feature")
+    git(clone, "remote", "remove", "origin")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"base": {"sha": base}, "head": {"sha": "0" * 40}}}))
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
+    code, findings, stderr = _lint(clone, monkeypatch, "--filter-mode", "added", env=env)
+    assert code == 1 and LEGACY in findings  # everything, unfiltered
+    assert "catalint: warning: pull-request mode is off" in stderr and "fetch-depth: 0" in stderr
+    # asked for explicitly, the same problem is a usage error
+    code, findings, stderr = _lint(clone, monkeypatch, "--changed-since", base, env=env)
+    assert code == 2 and findings == [] and "fetch-depth: 0" in stderr

@@ -78,12 +78,17 @@ class Scope:
     result: RunResult
     notes: list[str] = field(default_factory=list)
     mode: str = "nofilter"
+    warnings: list[str] = field(default_factory=list)
 
 
 def scope(
     result: RunResult, cwd: Path, env: Mapping[str, str], changed_since: str | None, filter_mode: str | None
 ) -> Scope:
-    """Narrow the result to what a change touches; raises ChangesError (exit 2) when it cannot."""
+    """Narrow the result to what a change touches.
+
+    With an explicit --changed-since, a change that cannot be computed raises ChangesError (exit 2).
+    With a base taken from the CI environment (a pull request event), it is a warning instead and every
+    finding is reported: pull-request mode only narrows the report, so failing it must not lose the run."""
     if filter_mode == "nofilter":
         return Scope(result, [], "nofilter")
     origin = "--changed-since"
@@ -96,7 +101,13 @@ def scope(
         notes = [f"--filter-mode {filter_mode} needs a base revision (--changed-since); reporting every finding"]
         return Scope(result, notes if filter_mode else [], "nofilter")
     mode = filter_mode or "file"
-    changes = compute_changes(cwd, base)
+    try:
+        changes = compute_changes(cwd, base)
+    except ChangesError as err:
+        if origin == "--changed-since":
+            raise
+        message = f"pull-request mode is off, so every finding is reported: {err}"
+        return Scope(result, [message], "nofilter", [message])
     selection = select(changes, result.deps, cwd)
     narrowed = filter_result(result, selection, mode)
     what = {
@@ -421,6 +432,8 @@ def finish_lint(
     except ChangesError as err:
         click.echo(f"catalint: {err}", err=True)
         return 2
+    for warning in scoped.warnings:
+        click.echo(f"catalint: warning: {warning}", err=True)
     code = exit_code(scoped.result)
     bitbucket = ci.report == "bitbucket" or (ci.report is None and in_pipelines(environ))
     options = CiOptions(

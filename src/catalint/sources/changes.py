@@ -322,7 +322,11 @@ def select(changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path) -
 
 def keep(finding: Finding, selection: Selection, mode: str) -> bool:
     """reviewdog's filter modes; a descriptor selected through a changed dependency counts as
-    wholly changed, since the change can affect any of its lines."""
+    wholly changed, since the change can affect any of its lines.
+
+    As in reviewdog, a finding that spans several lines is reported when any one of them
+    qualifies: an added line for `added`, a line of a diff hunk (added or context) for
+    `diff_context`."""
     if mode == "nofilter":
         return True
     if finding.path in selection.dependent:
@@ -336,7 +340,7 @@ def keep(finding: Finding, selection: Selection, mode: str) -> bool:
     if mode == "added":
         return any(n in diff.added for n in span)
     if mode == "diff_context":
-        return all(n in diff.hunks for n in span)
+        return any(n in diff.hunks for n in span)
     raise ValueError(f"unknown filter mode {mode!r}")
 
 
