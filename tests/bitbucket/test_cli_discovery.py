@@ -96,37 +96,81 @@ def test_workspace_lint_and_discover_command(fake: FakeBitbucket) -> None:
     assert code == 0 and json.loads(out)
 
 
-def test_canary_no_secret_anywhere(fake: FakeBitbucket, tmp_path: Path) -> None:
+def test_canary_no_secret_anywhere(fake: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Distinctive values in all five variables (and in an app-config through `${VAR}`); every
+    command, on success and failure paths, with debug logging: no secret in stdout, stderr or any
+    file written (cache, reports, sync output, anything dropped in the working folder)."""
     fake.add_user(CANARY["BITBUCKET_USERNAME"], CANARY["BITBUCKET_TOKEN"], workspaces=["acme"])
-    fake.add_oauth_consumer(CANARY["BITBUCKET_CLIENT_ID"], CANARY["BITBUCKET_CLIENT_SECRET"])
+    fake.add_oauth_consumer(CANARY["BITBUCKET_CLIENT_ID"], CANARY["BITBUCKET_CLIENT_SECRET"], workspaces=["acme"])
+    monkeypatch.chdir(tmp_path)
     cache = tmp_path / "cache"
-    url = f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml"
-    outputs: list[str] = []
-    combos = [
-        {k: CANARY[k] for k in ("BITBUCKET_USERNAME", "BITBUCKET_TOKEN")},
-        {k: CANARY[k] for k in ("BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET")},
-        {"BITBUCKET_TOKEN": CANARY["BITBUCKET_TOKEN"]},  # bearer: rejected by the fake, failure path
-        {k: CANARY[k] for k in ("BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD")},  # rejected: failure path
-        dict(CANARY),  # conflicting: exit 2
-    ]
-    for creds in combos:
-        env = {**env_for(fake, **creds), "CATALINT_DEBUG": "1"}
-        for args in (
-            ["auth", "--verbose"],
-            ["lint", "--cache-dir", str(cache), "--verbose", url],
-            ["discover", "--workspace", "acme", "--verbose"],
-        ):
-            _, out, err = run(args, env)
-            outputs += [out, err]
-    fake.fail_next(r".*", 500, count=3)
-    _, out, err = run(
-        ["lint", "--cache-dir", str(cache), url], {**env_for(fake, **combos[0]), "CATALINT_DEBUG": "1"}
+    app = tmp_path / "app-config.yaml"
+    app.write_text(
+        "integrations:\n  bitbucketCloud:\n    - username: ${CANARY_USER}\n      token: ${CANARY_TOKEN}\n",
+        "utf-8",
     )
-    outputs += [out, err]
+    url = f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml"
+
+    def pick(*names: str) -> dict[str, str]:
+        return {n: CANARY[n] for n in names}
+
+    combos: list[tuple[dict[str, str], list[str]]] = [
+        (pick("BITBUCKET_USERNAME", "BITBUCKET_TOKEN"), []),  # basic: success
+        (pick("BITBUCKET_CLIENT_ID", "BITBUCKET_CLIENT_SECRET"), []),  # OAuth: success
+        ({"CANARY_USER": CANARY["BITBUCKET_USERNAME"], "CANARY_TOKEN": CANARY["BITBUCKET_TOKEN"]}, ["app"]),
+        (pick("BITBUCKET_TOKEN"), []),  # bearer: the fake rejects it (401 path)
+        (pick("BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD"), []),  # unknown app password: 401 path
+        ({**pick("BITBUCKET_CLIENT_ID"), "BITBUCKET_CLIENT_SECRET": "CANARY-SECRET-wrong-77"}, []),  # OAuth 401
+        (pick("BITBUCKET_APP_PASSWORD"), []),  # rejected: exit 2
+        (pick("BITBUCKET_CLIENT_SECRET"), []),  # rejected: exit 2
+        (dict(CANARY), []),  # conflicting: exit 2
+    ]
+    secrets = [*SECRETS, "CANARY-SECRET-wrong-77"]
+    outputs: list[str] = []
+    codes: set[int] = set()
+    commands: set[str] = set()
+    for number, (creds, flags) in enumerate(combos):
+        env = {**env_for(fake, **creds), "CATALINT_DEBUG": "1"}
+        app_args = ["--app-config", str(app)] if "app" in flags else []
+        report = tmp_path / f"report-{number}"
+        for args in (
+            ["auth", "--verbose", *app_args],
+            [
+                "lint",
+                "--cache-dir",
+                str(cache),
+                "--verbose",
+                *app_args,
+                "--output",
+                f"json:{report}.json",
+                "--output",
+                f"sarif:{report}.sarif",
+                url,
+            ],
+            ["lint", "--cache-dir", str(cache), "--format", "json", "--workspace", "acme", *app_args],
+            ["discover", "--workspace", "acme", "--verbose", *app_args],
+            ["discover", "--workspace", "acme", "--format", "json", *app_args],
+            ["sync", "--workspace", "acme", "--to", "file", str(tmp_path / f"sync-{number}.yaml")],
+        ):
+            code, out, err = run(args, env)
+            codes.add(code)
+            commands.add(args[0] + (" --workspace" if args[0] == "lint" and "--workspace" in args else ""))
+            outputs += [out, err]
+    # Failure paths of the transport: 5xx bursts and rate limits while authenticated.
+    fake.fail_next(r".*", 500, count=3)
+    fake.fail_next(r"/src/", 429, count=2, retry_after=0)
+    for args in (["lint", "--cache-dir", str(cache), url], ["discover", "--workspace", "acme"]):
+        _, out, err = run(args, {**env_for(fake, **combos[0][0]), "CATALINT_DEBUG": "1"})
+        outputs += [out, err]
+    assert commands == {"auth", "lint", "lint --workspace", "discover", "sync"}
+    assert {0, 2} <= codes  # both success and failure exits were exercised
     assert any("debug:" in o for o in outputs)  # debug logging really ran
-    files = [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
-    assert files  # the cache was written
-    for secret in SECRETS:
+    assert any("HTTP 401" in o for o in outputs)  # a rejected-credentials path really ran
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != app]
+    assert any(p.suffix == ".sarif" for p in written) and any(p.is_relative_to(cache) for p in written)
+    assert any(p.name.startswith("sync-") for p in written)
+    files = [p.read_bytes().decode("utf-8", "replace") for p in written]
+    for secret in secrets:
         for text in outputs + files:
             assert secret not in text
     logging.getLogger("catalint").handlers.clear()

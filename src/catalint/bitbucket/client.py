@@ -102,7 +102,7 @@ REDACTOR = Redactor()
 
 
 class Progress:
-    """A one-line counter on stderr for long runs: `\\r` updates on a TTY, a line every N s otherwise."""
+    """Progress on stderr for long runs: a `\\r`-redrawn bar on a terminal, a plain line every N s otherwise (CI)."""
 
     def __init__(self, label: str, *, stream: IO[str] | None = None, every: float = 10.0, after: float = 2.0) -> None:
         self.label = label
@@ -110,7 +110,7 @@ class Progress:
         self.every = every
         self.start = time.monotonic()
         self.after = after
-        self.last = 0.0
+        self.last = float("-inf")  # monotonic time may be small (a fresh CI container): no first-line delay
         self.done = 0
         self.total = 0
         self.printed = False
@@ -132,9 +132,17 @@ class Progress:
                 return
             self.last = now
             text = f"{self.label}: {self.done}/{self.total} checked, {requests_made} requests"
+            if self.tty:
+                text = f"{self.label}: {self.bar()} {self.done}/{self.total}, {requests_made} requests"
             self.stream.write(("\r" + text) if self.tty else text + "\n")
             self.stream.flush()
             self.printed = True
+
+    def bar(self, width: int = 24) -> str:
+        """`[#####-----]`: the share of known work done (the total grows as Locations are followed)."""
+        share = min(1.0, self.done / self.total) if self.total else 0.0
+        filled = round(share * width)
+        return "[" + "#" * filled + "-" * (width - filled) + "]"
 
     def close(self) -> None:
         if self.printed and self.tty:
@@ -187,7 +195,7 @@ class BitbucketClient:
         self._inflight: dict[str, threading.Event] = {}
         self._memo_lock = threading.Lock()
         self._oauth_token: str | None = None
-        self._oauth_expires = 0.0
+        self._oauth_renew_at = 0.0  # renew from this moment on, ahead of the token's expiry
         self._oauth_lock = threading.Lock()
         REDACTOR.add(*credentials.secrets())
 
@@ -217,7 +225,7 @@ class BitbucketClient:
 
     def _oauth(self, *, renew: bool) -> str | None:
         with self._oauth_lock:
-            if not renew and self._oauth_token and self.clock() < self._oauth_expires - OAUTH_MARGIN:
+            if not renew and self._oauth_token and self.clock() < self._oauth_renew_at:
                 return self._oauth_token
             url = f"{self.hosts.web}/site/oauth2/access_token"
             log.debug("requesting an OAuth access token from %s", url)
@@ -239,7 +247,8 @@ class BitbucketClient:
             expires_in = body.get("expires_in") if isinstance(body, dict) else None
             ttl = float(expires_in) if isinstance(expires_in, int | float) else 3600.0
             self._oauth_token = token
-            self._oauth_expires = self.clock() + ttl
+            # Ten minutes early, or halfway through a token that lives less than twenty minutes.
+            self._oauth_renew_at = self.clock() + max(ttl - OAUTH_MARGIN, ttl / 2)
             return token
 
     def _set_auth_error(self, message: str) -> None:

@@ -72,6 +72,14 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
             return
         if fetched.status == "ok":
             return
+        if fetched.status == "foreign":
+            yield (
+                ID,
+                Problem(
+                    f'{ANNOTATION} folder "{folder}" {fetched.detail or "is on a host that is not allowed"}', pointer
+                ),
+            )
+            return
         if fetched.status in ("skipped", "unverified"):
             if fetched.detail:
                 yield "unverified", Problem(f'{ANNOTATION} folder "{folder}" {fetched.detail}', pointer)
