@@ -126,3 +126,45 @@ def test_not_a_repository_and_missing_remote(tmp_path: Path) -> None:
 def test_redact_hides_url_credentials() -> None:
     text = "fatal: unable to access 'https://x-token-auth:s3cr3t@bitbucket.org/acme/c.git/'"
     assert "s3cr3t" not in redact(text) and "https://***@bitbucket.org" in redact(text)
+
+
+def test_pr_branch_is_replaced_on_the_next_nightly_run(tmp_path: Path, remote: Path) -> None:
+    """Each night starts from a fresh checkout of main, so last night's PR-branch commit is not an
+    ancestor of tonight's: the push to the (catalint-owned) branch must replace it, not be refused."""
+    bare = git.Repo(remote)
+    main_sha = bare.commit("main").hexsha
+    night1 = _clone(remote, tmp_path / "night1")
+    target1 = Path(str(night1.working_tree_dir)) / "loc.yaml"
+    target1.write_text("one\n")
+    sha1 = commit_file(target1, message="night 1")
+    push(target1, branch="catalint/sync")
+    assert bare.commit("catalint/sync").hexsha == sha1
+
+    night2 = _clone(remote, tmp_path / "night2")  # main only; the PR was not merged
+    target2 = Path(str(night2.working_tree_dir)) / "loc.yaml"
+    target2.write_text("one\ntwo\n")
+    sha2 = commit_file(target2, message="night 2")
+    assert sha2 is not None and sha1 not in [c.hexsha for c in night2.iter_commits()]
+    pushed = push(target2, branch="catalint/sync")
+    assert (pushed.branch, pushed.commit) == ("catalint/sync", sha2)
+    assert bare.commit("catalint/sync").hexsha == sha2
+    assert bare.commit("main").hexsha == main_sha  # never forced anything onto main
+
+
+def test_branch_naming_the_current_branch_is_never_forced(tmp_path: Path, remote: Path) -> None:
+    ours = _clone(remote, tmp_path / "ours")
+    theirs = _clone(remote, tmp_path / "theirs")
+    (Path(str(theirs.working_tree_dir)) / "x").write_text("x\n")
+    theirs.git.add("x")
+    theirs.git.commit("-m", "diverge", env=ENV)
+    theirs.remote("origin").push("main:main")
+    target = Path(str(ours.working_tree_dir)) / "loc.yaml"
+    target.write_text("ours\n")
+    commit_file(target, message="sync")
+    with pytest.raises(PushRejected):
+        push(target, branch="main")
+    assert git.Repo(remote).commit("main").hexsha == theirs.head.commit.hexsha
+    ours.git.checkout("--detach")  # detached (as some CI checkouts are): main is still the remote's default
+    with pytest.raises(PushRejected):
+        push(target, branch="main")
+    assert git.Repo(remote).commit("main").hexsha == theirs.head.commit.hexsha

@@ -144,6 +144,7 @@ def test_register_refresh_noop_and_prune(world: World) -> None:
     assert "incomplete" in report["actions"][0]["reason"]
     assert world.our_locations() == [a, b]
     assert world.backstage.get_entity(world.ref("svc-b")) is not None
+    assert b in json.loads(world.state.read_text())["digests"]  # a partial run forgets nothing
 
     # Same with a discovery error, and without --prune.
     _, report = world.sync([a], "--prune", errors=["project PLAT: HTTP 429"])
@@ -157,6 +158,7 @@ def test_register_refresh_noop_and_prune(world: World) -> None:
     world.backstage.wait_until_absent(world.ref("svc-b"), timeout=10)
     assert world.our_locations() == [a]
     assert world.backstage.get_entity(world.ref("svc-a")) is not None
+    assert sorted(json.loads(world.state.read_text())["digests"]) == [a]
 
 
 def test_invalid_descriptors_skipped_by_lint_or_rejected_by_backstage(world: World) -> None:

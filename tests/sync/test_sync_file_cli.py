@@ -116,3 +116,35 @@ def test_usage_errors_exit_2(setup: tuple[FakeBitbucket, Path]) -> None:
     assert result.exit_code == 2 and "needs a PATH" in result.stderr
     result = runner.invoke(main, ["sync", "-w", "acme", "--to", "backstage"], env={"BACKSTAGE_URL": ""})
     assert result.exit_code == 2 and "--backstage-url" in result.stderr
+
+
+def test_push_to_a_new_branch_and_a_rejected_push(setup: tuple[FakeBitbucket, Path]) -> None:
+    fake, tmp = setup
+    a = f"{fake.web_url}/acme/a/src/main/catalog-info.yaml"
+    target = tmp / "work" / "catalog" / "bitbucket.yaml"
+    work, bare = git.Repo(tmp / "work"), git.Repo(tmp / "remote.git")
+    base = work.head.commit.hexsha
+
+    code, out, err = _run(fake, tmp, [a], "--style", "app-config", "--push", "--branch", "catalint/sync")
+    assert code == 0, err
+    assert "catalog:\n  locations:\n    - type: url\n      target: " + a in target.read_text()
+    pushed = bare.commit("catalint/sync")
+    assert pushed.hexsha == work.head.commit.hexsha != base
+    assert bare.commit("main").hexsha == base  # the PR branch only; main untouched
+    assert "Added:\n- " + a in pushed.message and "pushed" in out
+
+    # Someone else pushes to main meanwhile: our push to main is refused, our commit stays.
+    other = git.Repo.clone_from(str(tmp / "remote.git"), str(tmp / "other"))
+    (tmp / "other" / "NEWS").write_text("x\n")
+    other.git.add("NEWS")
+    other.git.commit("-m", "theirs", env=ENV)
+    other.git.push("origin", "main")
+    fake.add_repo("acme", "c", branches={"main": {"catalog-info.yaml": GOOD % b"c"}})
+    c = f"{fake.web_url}/acme/c/src/main/catalog-info.yaml"
+    code, out, err = _run(fake, tmp, [a, c], "--style", "app-config", "--push")
+    assert code == 2
+    assert "push to origin/main was rejected" in err and "is kept" in err
+    kept = work.head.commit
+    assert kept.hexsha != pushed.hexsha and "Added:\n- " + c in kept.message
+    assert bare.commit("main").hexsha == other.head.commit.hexsha
+    assert not work.is_dirty(untracked_files=False)

@@ -180,7 +180,12 @@ class CatalogClient:
 
 @dataclass
 class SyncState:
-    """url -> content digest seen at the last run, to refresh only what changed."""
+    """url -> content digest seen at the last run, to refresh only what changed.
+
+    Saved (atomically) after each registration and refresh, and once more at the end of the run,
+    so a run killed midway leaves a file that matches what it did: the next run neither repeats
+    those refreshes nor misses the ones it never got to (their old digest is still there).
+    """
 
     path: Path | None
     digests: dict[str, str] = field(default_factory=dict)
@@ -270,13 +275,15 @@ def sync_backstage(
             report.add("added", url, "" if created is not None else "already registered", ref)
             if digest:
                 state.digests[url] = digest
+                state.save()  # after every action: a crash midway keeps the record of what was done
         _prune(client, discovery, report, registered, discovered, managed_prefix, prune, max_delete, dry_run)
     finally:
         if not dry_run:
-            known = set(discovered)
-            for url in list(state.digests):
-                if url not in known:
-                    del state.digests[url]
+            if trustworthy(discovery)[0]:  # a partial discovery must not forget what it did not see
+                known = set(discovered)
+                for url in list(state.digests):
+                    if url not in known:
+                        del state.digests[url]
             state.save()
     return report
 
@@ -296,7 +303,7 @@ def _maybe_refresh(
     if previous == digest:
         return
     if previous is None or state.path is None:
-        # First sighting (or no state kept): nothing to compare with; remember it.
+        # First sighting (or no state kept): nothing to compare with; remember it (saved with the rest).
         state.digests[url] = digest
         return
     if entity_ref is None:
@@ -310,6 +317,7 @@ def _maybe_refresh(
     else:
         report.add("skipped", url, f"content changed, but {entity_ref} is not in the catalog (yet)")
     state.digests[url] = digest
+    state.save()  # a crash after this refresh must not make the next run forget it
 
 
 def _prune(

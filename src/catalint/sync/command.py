@@ -224,6 +224,9 @@ def sync_command(
         need_content = not include_invalid or (dest == "backstage" and state_path is not None)
         found = inspect(discovery.urls, fetcher, lint=not include_invalid) if need_content else Descriptors()
         invalid = _invalid_reasons(found)
+        report.notes.extend(
+            f"could not read {REDACTOR.redact(problem)} (not linted; its entry is kept)" for problem in found.fetch_errors()
+        )
         if dest == "file":
             assert path is not None
             _sync_file(

@@ -101,18 +101,52 @@ class Pushed:
     commit: str
 
 
+def _remote_default_branch(repo: git.Repo, remote: str) -> str | None:
+    try:
+        out = str(repo.git.ls_remote("--symref", remote, "HEAD"))
+    except git.GitCommandError:
+        return None
+    for line in out.splitlines():
+        head, _, name = line.partition("\t")
+        if name == "HEAD" and head.startswith("ref: refs/heads/"):
+            return head.removeprefix("ref: refs/heads/")
+    return None
+
+
+def _remote_tip(repo: git.Repo, remote: str, branch: str) -> str:
+    """The remote branch's commit, or "" when it does not exist."""
+    try:
+        out = str(repo.git.ls_remote(remote, f"refs/heads/{branch}"))
+    except git.GitCommandError as err:
+        raise GitError(f"cannot read {remote}/{branch}: {_stderr(err)}") from None
+    for line in out.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref == f"refs/heads/{branch}":
+            return sha
+    return ""
+
+
 def push(path: Path, *, branch: str | None = None, remote: str = "origin") -> Pushed:
-    """Push HEAD to the current branch, or to ``branch`` (e.g. a new branch for a pull request)."""
+    """Push HEAD to the current branch, or to ``branch`` (e.g. a new branch for a pull request).
+
+    A ``branch`` other than the current one and the remote's default is catalint's own pull-request
+    branch: each run rebuilds it from a fresh checkout, so it is replaced (with a lease on the tip
+    just read, so a push racing ours is not lost). Any other push must fast-forward.
+    """
     repo, _ = open_repo(path)
+    current = None if repo.head.is_detached else repo.active_branch.name
     if branch is None:
-        if repo.head.is_detached:
+        if current is None:
             raise GitError("HEAD is detached; pass --branch to name the branch to push to")
-        branch = repo.active_branch.name
+        branch = current
     if remote not in [r.name for r in repo.remotes]:
         raise GitError(f"the repository has no remote named {remote!r}")
     commit = str(repo.head.commit.hexsha)
+    args = ["--porcelain"]
+    if branch != current and branch != _remote_default_branch(repo, remote):
+        args.append(f"--force-with-lease=refs/heads/{branch}:{_remote_tip(repo, remote, branch)}")
     try:
-        repo.git.push("--porcelain", remote, f"HEAD:refs/heads/{branch}")
+        repo.git.push(*args, remote, f"HEAD:refs/heads/{branch}")
     except git.GitCommandError as err:
         detail = _stderr(err)
         out = redact(str(err.stdout or ""))
