@@ -314,8 +314,12 @@ def test_nightly_workflow() -> None:
     workflow = EXAMPLES / "github" / "nightly.yml"
     data = load_yaml(workflow)
     assert "schedule" in data[True]
-    commands = [s["with"].get("command", "lint") for s in steps(workflow) if ACTION_REF.match(s.get("uses", ""))]
-    assert commands == ["discover", "lint", "sync"]
+    uses = [s["with"] for s in steps(workflow) if ACTION_REF.match(s.get("uses", ""))]
+    commands = [w.get("command", "lint") for w in uses]
+    assert commands == ["discover", "lint", "sync", "sync"]
+    targets = sorted(w["sync-target"].split(":")[0] for w in uses if w.get("command") == "sync")
+    assert targets == ["backstage", "file"], "the nightly example uses both sync targets"
+    assert all("--state" in w.get("extra-args", "") for w in uses if w.get("sync-target") == "backstage")
     text = workflow.read_text(encoding="utf-8")
     assert "secrets.BITBUCKET_TOKEN" in text and "secrets.BACKSTAGE_TOKEN" in text
 
