@@ -98,7 +98,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What changes lint results: the cache is keyed on it."""
-        data = [self.yamllint, self.max_file_size, sorted(self.kinds.items())]
+        data = [self.yamllint, self.max_file_size, sorted(self.kinds.items()), sorted(self.allowed_hosts)]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity | None:

@@ -79,13 +79,29 @@ class LintRequest:
 _WORKER: dict[str, Any] = {}
 
 
-def _options(payload: tuple[str | None, int, dict[str, list[str]], bool]) -> Options:
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """What a worker process needs of the settings; small, so it crosses processes cheaply."""
+
+    yamllint: str | None
+    max_bytes: int
+    kinds: dict[str, list[str]]
+    assume_placeholders: bool
+    allowed_hosts: tuple[str, ...] = ()
+
+
+def _options(payload: WorkerSettings) -> Options:
     from catalint.engine import Options
 
     cached = _WORKER.get("options")
     if cached is not None and _WORKER.get("payload") == payload:
         return cached  # type: ignore[no-any-return]
-    yamllint_text, max_bytes, kinds, assume = payload
+    yamllint_text, max_bytes, kinds, assume = (
+        payload.yamllint,
+        payload.max_bytes,
+        payload.kinds,
+        payload.assume_placeholders,
+    )
     style = None
     if yamllint_text is not None:
         from catalint import style as stylemod
@@ -101,7 +117,7 @@ def _options(payload: tuple[str | None, int, dict[str, list[str]], bool]) -> Opt
     return options
 
 
-_Args = tuple[str, str, str, bytes | None, str, tuple[str | None, int, dict[str, list[str]], bool], "Checkout | None"]
+_Args = tuple[str, str, str, bytes | None, str, WorkerSettings, "Checkout | None"]
 
 
 def _lint_one(args: _Args, remote: RemoteExists | None = None) -> dict[str, Any]:
@@ -111,7 +127,9 @@ def _lint_one(args: _Args, remote: RemoteExists | None = None) -> dict[str, Any]
     from catalint.resolve.local import LocalResolver
     from catalint.sources.local import PreloadedSource
 
-    source = PreloadedSource(Path(path), display, LocalResolver(Path(root)), content, checkout, remote)
+    source = PreloadedSource(
+        Path(path), display, LocalResolver(Path(root)), content, checkout, remote, payload.allowed_hosts
+    )
     result = lint_source(source, options)
     result.deps = source.deps
     return cachemod.dump(result)
@@ -150,11 +168,12 @@ def collect(request: LintRequest) -> list[Job]:
 
 def run(request: LintRequest) -> RunResult:
     settings = request.settings
-    payload = (
+    payload = WorkerSettings(
         settings.yamllint if request.style else None,
         settings.max_file_size,
         settings.kinds,
         request.assume_placeholders,
+        tuple(settings.allowed_hosts),
     )
     fingerprint = (
         settings.fingerprint()

@@ -332,3 +332,21 @@ def test_colour_only_when_asked_or_on_a_terminal(tmp_path: Path, monkeypatch: py
     assert "\033[31merror\033[0m" in coloured
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\033[" not in _run(tmp_path, "--no-style", color=True)[1]
+
+
+def test_hosts_neither_bitbucket_nor_allowed_are_findings_and_never_read(tmp_path: Path) -> None:
+    doc = (
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: a\nspec:\n  type: openapi\n"
+        "  lifecycle: production\n  owner: team-a\n  definition:\n    $text: {url}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: l\nspec:\n"
+        "  targets:\n    - https://gitlab.example.org/x/catalog-info.yaml\n"
+        "    - https://bitbucket.org/acme/other/src/main/catalog-info.yaml\n"
+    )
+    (tmp_path / "catalog-info.yaml").write_text(doc.format(url="https://docs.example.com/openapi.yaml"))
+    data = json.loads(_run(tmp_path, "--format", "json", "--no-style")[1])
+    foreign = {(f["rule"], f["line"]) for f in data["findings"] if "neither Bitbucket nor in allowed-hosts" in f["message"]}
+    assert foreign == {("placeholder", 10), ("location-target", 18)}
+    assert not any(f["line"] == 19 for f in data["findings"]), "Bitbucket URLs are not foreign"
+    (tmp_path / ".catalint.yaml").write_text("allowed-hosts: ['*.example.com', 'gitlab.example.org']\n")
+    data = json.loads(_run(tmp_path, "--format", "json", "--no-style")[1])
+    assert not any("allowed-hosts" in f["message"] for f in data["findings"])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from catalint.bitbucket.checkout import Checkout
-from catalint.bitbucket.urls import parse
+from catalint.bitbucket.urls import Hosts, parse
 from catalint.engine import Source
 from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.resolve.placeholders import Fetched
@@ -39,6 +42,7 @@ class LocalSource(Source):
         resolver: LocalResolver,
         checkout: Checkout | None = None,
         remote: RemoteExists | None = None,
+        allowed_hosts: Sequence[str] = (),
     ) -> None:
         self.path = path
         self.location = str(path)
@@ -46,7 +50,22 @@ class LocalSource(Source):
         self.resolver = resolver
         self.checkout = checkout
         self.remote = remote
+        self.allowed_hosts = tuple(allowed_hosts)
         self.deps: dict[str, str | None] = {}
+
+    def _foreign(self, url: str) -> Fetched | None:
+        """A URL on a host that is neither Bitbucket nor in `allowed-hosts`: a finding, never read."""
+        hosts = self.checkout.hosts if self.checkout is not None else Hosts.from_env(os.environ)
+        if hosts.trusted(url) or hosts.is_web(url):
+            return None
+        host = (urlsplit(url).hostname or "").lower()
+        if any(fnmatch.fnmatch(host, pattern.lower()) for pattern in self.allowed_hosts):
+            return None
+        return Fetched(
+            status="foreign",
+            detail=f"is on {host or url}, which is neither Bitbucket nor in allowed-hosts; not read",
+            where=url,
+        )
 
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
@@ -64,6 +83,9 @@ class LocalSource(Source):
     def fetch(self, target: str, *, purpose: str) -> Fetched:
         resolved = self.resolver.resolve(self.path, target)
         if resolved.remote is not None:
+            foreign = self._foreign(resolved.remote)
+            if foreign is not None:
+                return foreign
             inside = self._into_checkout(resolved.remote)
             if inside is None:
                 if self.checkout is not None and purpose == "placeholder" and self._is_bitbucket(target):
@@ -101,6 +123,9 @@ class LocalSource(Source):
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
         resolved = self.resolver.resolve(self.path, target)
         if resolved.remote is not None:
+            foreign = self._foreign(resolved.remote)
+            if foreign is not None:
+                return foreign, []
             inside = self._into_checkout(resolved.remote)
             if inside is None:
                 return self._remote_exists(resolved.remote, glob_ok)
@@ -144,8 +169,9 @@ class PreloadedSource(LocalSource):
         content: bytes | None,
         checkout: Checkout | None = None,
         remote: RemoteExists | None = None,
+        allowed_hosts: Sequence[str] = (),
     ) -> None:
-        super().__init__(path, display, resolver, checkout, remote)
+        super().__init__(path, display, resolver, checkout, remote, allowed_hosts)
         self._content = content
 
     def read_bytes(self) -> bytes:
