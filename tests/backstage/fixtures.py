@@ -8,10 +8,8 @@ otherwise an install or start failure is an error, never a skip.
 ``catalog_files`` (function): a ``FileServer`` on 127.0.0.1 serving a fresh
 temporary directory, for catalog files the backend should read.
 
-To use these fixtures in other test folders, re-export them from
-tests/conftest.py (default "prepend" import mode puts tests/ on sys.path)::
-
-    from backstage.conftest import backstage, catalog_files  # noqa: F401
+They are registered for the whole suite in tests/conftest.py, so every folder shares one
+backend per session.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import Backstage, FileServer, ensure_installed
+from tests.backstage.harness import Backstage, FileServer, ensure_installed
 
 SKIP_ENV = "CATALINT_SKIP_BACKSTAGE"
 
