@@ -206,3 +206,20 @@ def test_discovery_fallback_when_search_unavailable(fake: FakeBitbucket) -> None
     fake.fail_next(r"/src/main/catalog-info.yaml$", 503, count=None)
     broken = discover(_client(fake), "acme")
     assert not broken.complete and broken.errors
+
+
+def test_probing_repositories_one_by_one_shows_progress(fake: FakeBitbucket) -> None:
+    import io
+
+    from catalint.bitbucket.client import Progress
+
+    fake.set_search_enabled("acme", False)
+    client = _client(fake)
+    stream = io.StringIO()
+    client.progress = Progress("discovery", stream=stream, after=0.0, every=0.0)
+    result = discover(client, "acme")
+    assert result.method == "listing" and result.urls
+    lines = stream.getvalue().splitlines()
+    assert lines and lines[-1].startswith("discovery: ")
+    done, total = lines[-1].split(": ")[1].split(" ")[0].split("/")
+    assert done == total and int(total) >= 1

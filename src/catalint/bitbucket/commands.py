@@ -244,9 +244,14 @@ def discover_command(
 ) -> None:
     """List every catalog descriptor URL in a Bitbucket workspace."""
     client = make_client(_app_entries(app_configs), concurrency=concurrency, max_requests=max_requests, verbose=verbose)
+    from catalint.bitbucket.client import Progress
     from catalint.bitbucket.discovery import discover
 
-    result = discover(client, workspace, projects=projects, repo_regex=repo_regex, catalog_path=catalog_path)
+    client.progress = Progress("catalint: discovery (repositories)")
+    try:
+        result = discover(client, workspace, projects=projects, repo_regex=repo_regex, catalog_path=catalog_path)
+    finally:
+        client.progress.close()
     if client.auth_error:
         _die(client.auth_error)
     if fmt == "json":

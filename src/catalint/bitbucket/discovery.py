@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from catalint.bitbucket.client import NOT_FOUND, OK, BitbucketClient, Reply
@@ -54,6 +54,9 @@ def _repo_of(value: Any) -> _Repo | None:
     return _Repo(slug, html.rstrip("/"), str(branch), str(key or ""))
 
 
+T = TypeVar("T")
+
+
 class _Discovery:
     def __init__(self, client: BitbucketClient, workspace: str, repo_regex: str | None, catalog_path: str) -> None:
         self.client = client
@@ -64,6 +67,22 @@ class _Discovery:
         self.name = posixpath.basename(self.catalog_path)
         self.result = DiscoveryResult()
         self.found: set[str] = set()
+
+    def tracked(self, items: Iterable[_Repo]) -> list[_Repo]:
+        """Repositories about to be asked one by one: long enough in a big workspace to show progress."""
+        work = list(items)
+        if self.client.progress is not None:
+            self.client.progress.add_total(len(work))
+        return work
+
+    def counted(self, fn: Callable[[_Repo], T]) -> Callable[[_Repo], T]:
+        def run(repo: _Repo) -> T:
+            answer = fn(repo)
+            if self.client.progress is not None:
+                self.client.progress.tick(self.client.requests_made)
+            return answer
+
+        return run
 
     def error(self, what: str, reply: Reply) -> None:
         self.result.complete = False
@@ -148,7 +167,9 @@ class _Discovery:
                 return repo, self.search(f"repo:{repo.slug} project:{key}", f"of {self.workspace}/{repo.slug}")
 
             # One search per repository of a capped project: in parallel, within the client's limit.
-            for repo, again in self.client.map(by_repo, [r for r in repos if self.wanted(r.slug)]):
+            for repo, again in self.client.map(
+                self.counted(by_repo), self.tracked(r for r in repos if self.wanted(r.slug))
+            ):
                 if again is None:
                     return False
                 if again[0]:
@@ -171,7 +192,7 @@ class _Discovery:
             url = f"{api}/{quote(repo.slug, safe='')}/src/{quote(repo.mainbranch, safe='')}/{path}"
             return repo, self.client.get(url)
 
-        for repo, reply in self.client.map(probe, candidates):
+        for repo, reply in self.client.map(self.counted(probe), self.tracked(candidates)):
             if reply.outcome == OK:
                 self.add(repo, self.catalog_path)
             elif reply.outcome != NOT_FOUND:
