@@ -77,6 +77,8 @@ class FakeGitHub:
         self.requests: list[GithubRequest] = []
         self.check_runs: dict[int, CheckRunState] = {}
         self._refusal: int | None = None
+        self._failing_patches: set[int] = set()
+        self._patches = 0
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -86,6 +88,10 @@ class FakeGitHub:
         assert self._server is not None, "not started"
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def fail_patches(self, *numbers: int) -> None:
+        """Answer the given PATCH requests (1-based, counted across the run) with a 502."""
+        self._failing_patches = set(numbers)
 
     def refuse(self, status: int = 403) -> None:
         """Answer every check-run request with `status` (403: "Resource not accessible by integration")."""
@@ -147,6 +153,9 @@ class FakeGitHub:
             self._apply(run, body)
             return 201, {"id": run.id, "html_url": f"https://github.example/{repo}/runs/{run.id}"}
         if method == "PATCH" and len(parts) == 5 and parts[4].isdigit():
+            self._patches += 1
+            if self._patches in self._failing_patches:
+                return 502, {"message": "Server Error"}
             found = self.check_runs.get(int(parts[4]))
             if found is None or found.repo != repo:
                 return 404, {"message": "Not Found"}

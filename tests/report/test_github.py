@@ -207,3 +207,16 @@ def test_check_run_403_is_a_checks_error(tmp_path: Path, repo_paths: PathMapper,
     assert caught.value.status == 403
     assert "Resource not accessible by integration" in str(caught.value)
     assert fake_github.token not in str(caught.value)
+
+
+def test_a_failed_batch_still_closes_the_check_run(
+    tmp_path: Path, repo_paths: PathMapper, fake_github: FakeGitHub
+) -> None:
+    fake_github.fail_patches(2)
+    env = _env(tmp_path, GITHUB_API_URL=fake_github.url)
+    with pytest.raises(ChecksError):
+        publish_check_run(_many(80, 0, 0), env, fake_github.token, failed=True, paths=repo_paths)
+    (state,) = fake_github.check_runs.values()
+    assert state.status == "completed" and state.conclusion == "failure"
+    assert len(state.annotations) == 50
+    assert "only 50 annotations" in fake_github.requests[-1].body["output"]["summary"]

@@ -7,6 +7,7 @@ summary, and one notice says how many findings were not annotated.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -421,11 +422,26 @@ def publish_check_run(
     url = f"{base}/{run_id}"
     annotations = [_check_annotation(f, paths.relative(f.path)) for f in result.findings]
     batches = [annotations[i : i + CHECKS_BATCH] for i in range(0, len(annotations), CHECKS_BATCH)] or [[]]
+    conclusion = "failure" if failed else "success"
     for number, batch in enumerate(batches, start=1):
         body: dict[str, Any] = {"output": {**output, "annotations": batch}}
         if number == len(batches):
             done = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            body.update(status="completed", conclusion="failure" if failed else "success", completed_at=done)
-        call("PATCH", url, body)
+            body.update(status="completed", conclusion=conclusion, completed_at=done)
+        try:
+            call("PATCH", url, body)
+        except ChecksError:
+            # Never leave the check spinning "in progress" on the pull request: close it with its
+            # verdict and say the annotations are incomplete; the caller falls back to commands.
+            note = f"{title}; only {(number - 1) * CHECKS_BATCH} annotations could be attached, see the job log"
+            done = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            closing = {"title": title, "summary": note}
+            with contextlib.suppress(ChecksError):
+                call(
+                    "PATCH",
+                    url,
+                    {"status": "completed", "conclusion": conclusion, "completed_at": done, "output": closing},
+                )
+            raise
     html_url = created.get("html_url")
     return CheckRun(run_id, html_url if isinstance(html_url, str) else None, len(annotations), sent)
