@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from catalint.config import Settings, load_app_config
+from catalint.config import Settings, load_app_config, load_settings
 from catalint.model import RunResult
 from catalint.runner import LintRequest, run
 
@@ -35,7 +35,7 @@ def write_example(root: Path, text: str) -> Path | None:
 def lint_tree(
     root: Path, *, app_config: Path | None = None, style: bool = False, settings: Settings | None = None
 ) -> RunResult:
-    settings = settings or Settings()
+    settings = settings or load_settings(None, root)
     if app_config is not None:
         settings.app = load_app_config([app_config])
     request = LintRequest(paths=[root], settings=settings, cwd=root, style=style)

@@ -80,6 +80,7 @@ class AppConfig:
     rules: list[CatalogRule] | None = None
     bitbucket_cloud: list[dict[str, Any]] = field(default_factory=list)
     reading_allow: list[dict[str, Any]] = field(default_factory=list)
+    integration_hosts: list[str] = field(default_factory=list)
     given: bool = False
 
 
@@ -98,8 +99,18 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What changes lint results: the cache is keyed on it."""
-        data = [self.yamllint, self.max_file_size, sorted(self.kinds.items()), sorted(self.allowed_hosts)]
+        data = [self.yamllint, self.max_file_size, sorted(self.kinds.items()), self.trusted_hosts()]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def trusted_hosts(self) -> list[str]:
+        """Host patterns besides Bitbucket that targets may name: `allowed-hosts`, and from an
+        app-config its integrations' hosts and `backend.reading.allow` (ports dropped)."""
+        hosts = list(self.allowed_hosts) + list(self.app.integration_hosts)
+        for entry in self.app.reading_allow:
+            host = entry.get("host")
+            if isinstance(host, str) and host:
+                hosts.append(host.split(":", 1)[0])
+        return sorted(set(hosts))
 
     def severity_for(self, rule_id: str, default: Severity) -> Severity | None:
         """The configured severity of a rule, `default` when not configured, None when off."""
@@ -346,7 +357,25 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
         if not isinstance(entries, list):
             raise _fail(source, "integrations.bitbucketCloud", "expected a list")
         app.bitbucket_cloud = [e for e in entries if isinstance(e, dict)]
+        for provider, listed in integrations.items():
+            if provider == "bitbucketCloud" or not isinstance(listed, list):
+                continue
+            for entry in listed:
+                host = entry.get("host") if isinstance(entry, dict) else None
+                host = host if isinstance(host, str) and host else _DEFAULT_INTEGRATION_HOSTS.get(provider)
+                if host:
+                    app.integration_hosts.append(host)
     backend = merged.get("backend") or {}
     if isinstance(backend, dict) and isinstance(backend.get("reading"), dict):
         app.reading_allow = [a for a in backend["reading"].get("allow") or [] if isinstance(a, dict)]
     return app
+
+
+# The host an integrations.<provider> entry without `host` stands for, as in @backstage/integration.
+_DEFAULT_INTEGRATION_HOSTS = {
+    "github": "github.com",
+    "gitlab": "gitlab.com",
+    "azure": "dev.azure.com",
+    "gitea": "gitea.com",
+    "googleGcs": "storage.cloud.google.com",
+}

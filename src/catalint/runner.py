@@ -173,7 +173,7 @@ def run(request: LintRequest) -> RunResult:
         settings.max_file_size,
         settings.kinds,
         request.assume_placeholders,
-        tuple(settings.allowed_hosts),
+        tuple(settings.trusted_hosts()),
     )
     fingerprint = (
         settings.fingerprint()

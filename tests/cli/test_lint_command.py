@@ -344,9 +344,16 @@ def test_hosts_neither_bitbucket_nor_allowed_are_findings_and_never_read(tmp_pat
     )
     (tmp_path / "catalog-info.yaml").write_text(doc.format(url="https://docs.example.com/openapi.yaml"))
     data = json.loads(_run(tmp_path, "--format", "json", "--no-style")[1])
-    foreign = {(f["rule"], f["line"]) for f in data["findings"] if "neither Bitbucket nor in allowed-hosts" in f["message"]}
-    assert foreign == {("placeholder", 10), ("location-target", 18)}
+    foreign = {(f["rule"], f["line"]) for f in data["findings"] if "neither Bitbucket nor an allowed host" in f["message"]}
+    assert foreign == {("placeholder", 10), ("foreign-host", 18)}
     assert not any(f["line"] == 19 for f in data["findings"]), "Bitbucket URLs are not foreign"
     (tmp_path / ".catalint.yaml").write_text("allowed-hosts: ['*.example.com', 'gitlab.example.org']\n")
     data = json.loads(_run(tmp_path, "--format", "json", "--no-style")[1])
-    assert not any("allowed-hosts" in f["message"] for f in data["findings"])
+    assert not any("allowed host" in f["message"] for f in data["findings"])
+    (tmp_path / ".catalint.yaml").unlink()
+    (tmp_path / "app-config.yaml").write_text(
+        "integrations:\n  gitlab:\n    - host: gitlab.example.org\n"
+        "backend:\n  reading:\n    allow:\n      - host: docs.example.com:443\n"
+    )
+    data = json.loads(_run(tmp_path, "--format", "json", "--no-style", "--app-config", "app-config.yaml")[1])
+    assert not any("allowed host" in f["message"] for f in data["findings"]), "app-config hosts count as allowed"

@@ -62,6 +62,7 @@ EXPECTED_POSITIONS = {
     "ref-target-format": ("catalog-info.yaml", 6, 10),
     "owner-kind": ("catalog-info.yaml", 6, 10),
     "catalog-rules": ("catalog-info.yaml", 5, 9),
+    "foreign-host": ("catalog-info.yaml", 7, 7),
 }
 
 

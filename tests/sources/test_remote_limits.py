@@ -51,13 +51,14 @@ def test_foreign_hosts_are_findings_and_never_fetched(
     )
     url = f"{fake_bitbucket.web_url}/acme/svc/src/main/c.yaml"
     found = findings(lint_remote([url], Settings(), client_for(fake_bitbucket)))
-    rules = {rule for rule, message in found if "neither Bitbucket nor in allowed-hosts" in message}
-    assert rules == {"placeholder", "source-location", "techdocs-ref"}, found
+    rules = {rule for rule, message in found if "neither Bitbucket nor an allowed host" in message}
+    assert rules == {"placeholder", "foreign-host"}, found
+    assert sum(1 for _, message in found if "neither Bitbucket nor an allowed host" in message) == 3
     assert not any("api.json" in message for _, message in found)  # the $json was read and parsed
     assert foreign_server.request_log == []
     allowed = Settings(allowed_hosts=["127.0.0.1"])
     found = findings(lint_remote([url], allowed, client_for(fake_bitbucket)))
-    assert not any("allowed-hosts" in message for _, message in found)
+    assert not any("allowed host" in message for _, message in found)
     assert foreign_server.request_log == []  # allowed hosts are accepted, still not fetched
 
 

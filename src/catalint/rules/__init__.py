@@ -46,6 +46,7 @@ MODULES = (
     "ref_target_format",
     "owner_kind",
     "catalog_rules",
+    "foreign_host",
     "unverified",
 )
 

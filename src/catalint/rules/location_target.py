@@ -106,7 +106,7 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
             yield "path-escape", Problem(f'target "{target}" leaves the repository; not read', pointer)
         elif fetched.status in ("unverified", "foreign") and fetched.detail:
             yield (
-                ("unverified" if fetched.status == "unverified" else ID),
+                ("unverified" if fetched.status == "unverified" else "foreign-host"),
                 Problem(f'target "{target}" {fetched.detail}', pointer),
             )
         elif fetched.status == "missing":

@@ -72,4 +72,4 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
     elif fetched.status == "unverified" and fetched.detail:
         yield "unverified", Problem(f'{ANNOTATION} "{target}" {fetched.detail}', pointer)
     elif fetched.status == "foreign":
-        yield ID, Problem(f'{ANNOTATION} "{target}" {fetched.detail or "is on a host that is not allowed"}', pointer)
+        yield "foreign-host", Problem(f'{ANNOTATION} "{target}" {fetched.detail or "is on a host that is not allowed"}', pointer)

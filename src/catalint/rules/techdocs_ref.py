@@ -74,7 +74,7 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
             return
         if fetched.status == "foreign":
             yield (
-                ID,
+                "foreign-host",
                 Problem(
                     f'{ANNOTATION} folder "{folder}" {fetched.detail or "is on a host that is not allowed"}', pointer
                 ),

@@ -77,7 +77,7 @@ class RemoteContext:
 
     def allowed_host(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
-        return any(fnmatch.fnmatch(host, str(pattern).lower()) for pattern in self.settings.allowed_hosts)
+        return any(fnmatch.fnmatch(host, str(pattern).lower()) for pattern in self.settings.trusted_hosts())
 
 
 def _unavailable(reply: Reply | None, where: str) -> Fetched:
@@ -115,7 +115,7 @@ class RemoteSource(Source):
                 host = urlsplit(target).netloc
                 return Fetched(
                     status="foreign",
-                    detail=f"is on {host}, which is neither Bitbucket nor in allowed-hosts; not read",
+                    detail=f"is on {host}, which is neither Bitbucket nor an allowed host; not read",
                     where=target,
                 )
             if placeholder and not self.loc.same_repo(parsed):

@@ -63,7 +63,7 @@ class LocalSource(Source):
             return None
         return Fetched(
             status="foreign",
-            detail=f"is on {host or url}, which is neither Bitbucket nor in allowed-hosts; not read",
+            detail=f"is on {host or url}, which is neither Bitbucket nor an allowed host; not read",
             where=url,
         )
 
