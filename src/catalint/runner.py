@@ -166,123 +166,150 @@ def collect(request: LintRequest) -> list[Job]:
     return jobs
 
 
-def run(request: LintRequest) -> RunResult:
-    settings = request.settings
-    payload = WorkerSettings(
-        settings.yamllint if request.style else None,
-        settings.max_file_size,
-        settings.kinds,
-        request.assume_placeholders,
-        tuple(settings.trusted_hosts()),
-    )
-    fingerprint = (
-        settings.fingerprint()
-        + ("-assume" if request.assume_placeholders else "")
-        + ("" if request.style else "-nostyle")
-        + ("-remote" if request.remote_exists is not None else "")
-    )
-    pending = collect(request)
-    roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
-    store = (
-        cachemod.ResultCache(request.cache_dir, cachemod.pack_name(fingerprint, roots)) if request.cache_dir else None
-    )
-    checkouts: dict[Path, Checkout | None] = {}
+class _LocalRun:
+    """The state of one run over local files: the cache, the files seen, the worker pool."""
 
-    def checkout_of(root: Path) -> Checkout | None:
-        if request.checkout_for is None:
+    def __init__(self, request: LintRequest) -> None:
+        settings = request.settings
+        self.request = request
+        self.payload = WorkerSettings(
+            settings.yamllint if request.style else None,
+            settings.max_file_size,
+            settings.kinds,
+            request.assume_placeholders,
+            tuple(settings.trusted_hosts()),
+        )
+        self.fingerprint = (
+            settings.fingerprint()
+            + ("-assume" if request.assume_placeholders else "")
+            + ("" if request.style else "-nostyle")
+            + ("-remote" if request.remote_exists is not None else "")
+        )
+        roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
+        self.store = (
+            cachemod.ResultCache(request.cache_dir, cachemod.pack_name(self.fingerprint, roots))
+            if request.cache_dir
+            else None
+        )
+        self.checkouts: dict[Path, Checkout | None] = {}
+        self.pool: Executor | None = None
+
+    def checkout_of(self, root: Path) -> Checkout | None:
+        if self.request.checkout_for is None:
             return None
-        if root not in checkouts:
-            checkouts[root] = request.checkout_for(root)
-        return checkouts[root]
+        if root not in self.checkouts:
+            self.checkouts[root] = self.request.checkout_for(root)
+        return self.checkouts[root]
 
-    wave_start = 0
+    def cached(self, job: Job, display: str) -> tuple[FileResult | None, str, bytes | None]:
+        """A cached result for `job`, or the content key and bytes to lint it and store it under."""
+        store = self.store
+        if store is None:
+            return None, "", None
+        signature = cachemod.stat_signature(job.path)
+        stat_id = "\0".join((job.real, display, job.location_type))
+        known_key = store.key_by_stat(stat_id, signature) if signature else None
+        if known_key is not None and signature:
+            hit = store.get(known_key)
+            if hit is not None:
+                store.remember_stat(stat_id, signature, known_key)
+                return hit, known_key, None
+        try:
+            content = job.path.read_bytes()
+        except OSError:
+            return None, "", None
+        identity = self.checkout_of(job.root)
+        where = display + "\0" + job.location_type + ("\0" + identity.key if identity else "")
+        key = cachemod.key_for(content, where, self.fingerprint)
+        if signature:
+            store.remember_stat(stat_id, signature, key)
+        return store.get(key), key, content
+
+    def lint(self, work: list[tuple[Job, str, bytes | None]]) -> list[dict[str, Any]]:
+        args: list[_Args] = [
+            (
+                str(job.path),
+                display_path(job.path, self.request.cwd),
+                str(job.root),
+                content,
+                job.location_type,
+                self.payload,
+                self.checkout_of(job.root),
+            )
+            for job, _, content in work
+        ]
+        remote = self.request.remote_exists
+        if remote is not None:
+            if len(args) <= 1:
+                return [_lint_one(a, remote) for a in args]
+            # The network checker cannot cross into worker processes; threads wait on it instead.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(8, len(args))) as threads:
+                return list(threads.map(functools.partial(_lint_one, remote=remote), args))
+        workers = self.request.jobs or (os.cpu_count() or 1)
+        if len(args) < PARALLEL_THRESHOLD or workers <= 1:
+            return [_lint_one(a) for a in args]
+        if self.pool is None:
+            # Imported here: multiprocessing is a noticeable part of start-up, and small or fully
+            # cached runs never need it.
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=workers)
+        chunk = max(1, len(args) // (workers * 8))
+        return list(self.pool.map(_lint_one, args, chunksize=chunk))
+
+    def wave(self, pending: list[Job]) -> list[tuple[Job, FileResult]]:
+        """Lint `pending` (from the cache where possible), keeping its order."""
+        results: list[FileResult | None] = []
+        work: list[tuple[Job, str, bytes | None]] = []
+        keys: dict[int, str] = {}
+        for index, job in enumerate(pending):
+            hit, key, content = self.cached(job, display_path(job.path, self.request.cwd))
+            results.append(hit)
+            if hit is None:
+                keys[index] = key
+                work.append((job, key, content))
+        fresh = iter(self.lint(work))
+        for index, key in keys.items():
+            result = cachemod.load(next(fresh))
+            if self.store is not None and key and not any(d.startswith(REMOTE_DEP) for d in result.deps):
+                self.store.put(key, result)
+            results[index] = result
+        return [(job, result) for job, result in zip(pending, results, strict=True) if result is not None]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+        if self.store is not None:
+            self.store.save()
+
+
+def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> list[Job]:
+    """The files this wave's Location entities point at, not linted yet."""
+    pending: list[Job] = []
+    for job, result in results:
+        for child in result.children:
+            real = os.path.realpath(child.location)
+            if real in seen or not Path(child.location).is_file():
+                continue
+            seen.add(real)
+            pending.append(Job(Path(child.location), job.root, job.origin, child.type, real))
+    return pending
+
+
+def run(request: LintRequest) -> RunResult:
+    local = _LocalRun(request)
+    pending = collect(request)
     seen = {job.real for job in pending}
     results: list[tuple[Job, FileResult]] = []
-    workers = request.jobs or (os.cpu_count() or 1)
-    pool: Executor | None = None
     try:
         while pending:
-            wave_start = len(results)
-            work: list[tuple[Job, str, bytes | None]] = []
-            for job in pending:
-                display = display_path(job.path, request.cwd)
-                content: bytes | None = None
-                key = ""
-                if store is not None:
-                    signature = cachemod.stat_signature(job.path)
-                    stat_id = "\0".join((job.real, display, job.location_type))
-                    cached_key = store.key_by_stat(stat_id, signature) if signature else None
-                    if cached_key is not None and signature:
-                        hit = store.get(cached_key)
-                        if hit is not None:
-                            store.remember_stat(stat_id, signature, cached_key)
-                            results.append((job, hit))
-                            continue
-                    try:
-                        content = job.path.read_bytes()
-                    except OSError:
-                        content = None
-                    if content is not None:
-                        identity = checkout_of(job.root)
-                        where = display + "\0" + job.location_type + ("\0" + identity.key if identity else "")
-                        key = cachemod.key_for(content, where, fingerprint)
-                        if signature:
-                            store.remember_stat(stat_id, signature, key)
-                        hit = store.get(key)
-                        if hit is not None:
-                            results.append((job, hit))
-                            continue
-                work.append((job, key, content))
-            args: list[_Args] = [
-                (
-                    str(job.path),
-                    display_path(job.path, request.cwd),
-                    str(job.root),
-                    content,
-                    job.location_type,
-                    payload,
-                    checkout_of(job.root),
-                )
-                for job, _, content in work
-            ]
-            remote = request.remote_exists
-            if remote is not None and len(args) > 1:
-                # The network checker cannot cross into worker processes; threads wait on it instead.
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(max_workers=min(8, len(args))) as threads:
-                    outputs = list(threads.map(functools.partial(_lint_one, remote=remote), args))
-            elif remote is not None:
-                outputs = [_lint_one(a, remote) for a in args]
-            elif len(args) >= PARALLEL_THRESHOLD and workers > 1:
-                if pool is None:
-                    # Imported here: multiprocessing is a noticeable part of start-up, and small
-                    # or fully cached runs never need it.
-                    from concurrent.futures import ProcessPoolExecutor
-
-                    pool = ProcessPoolExecutor(max_workers=workers)
-                chunk = max(1, len(args) // (workers * 8))
-                outputs = list(pool.map(_lint_one, args, chunksize=chunk))
-            else:
-                outputs = [_lint_one(a) for a in args]
-            for (job, key, _), output in zip(work, outputs, strict=True):
-                result = cachemod.load(output)
-                if store is not None and key and not any(d.startswith(REMOTE_DEP) for d in result.deps):
-                    store.put(key, result)
-                results.append((job, result))
-            pending = []
-            for job, result in results[wave_start:]:
-                for child in result.children:
-                    real = os.path.realpath(child.location)
-                    if real in seen or not Path(child.location).is_file():
-                        continue
-                    seen.add(real)
-                    pending.append(Job(Path(child.location), job.root, job.origin, child.type, real))
+            wave = local.wave(pending)
+            results.extend(wave)
+            pending = _followed(wave, seen)
     finally:
-        if pool is not None:
-            pool.shutdown()
-    if store is not None:
-        store.save()
+        local.close()
     file_results = [r for _, r in results]
     if request.source_lint is not None and request.extra_sources:
         file_results.extend(request.source_lint(request.extra_sources))
@@ -292,7 +319,7 @@ def run(request: LintRequest) -> RunResult:
         missing = {ref.target for result in file_results for ref in result.references} - declared
         if missing:
             known = known | frozenset(request.known_lookup(missing) & missing)
-    return finish(file_results, [j.origin for j, _ in results], settings, known)
+    return finish(file_results, [j.origin for j, _ in results], request.settings, known)
 
 
 def finish(
