@@ -116,8 +116,13 @@ def lint_source(source: Source, options: Options) -> FileResult:
         return result
     result.disabled, result.disabled_file = _directives(text)
     loaded = load_text(text)
+    others = len(loaded.documents) + len(loaded.problems) - 1
     for problem in loaded.problems:
-        result.findings.append(_finding(problem.rule, problem.message, source, problem.span, problem.index, None))
+        message = problem.message
+        if others > 0:
+            # Backstage stores nothing from a file it could not read whole.
+            message += "; until it is fixed, Backstage ingests none of this file's other entities either"
+        result.findings.append(_finding(problem.rule, message, source, problem.span, problem.index, None))
     if options.yamllint is not None:
         first_error = min((p.span.line for p in loaded.problems if p.rule == "yaml-syntax"), default=None)
         for rule, level, message, line, column in options.yamllint(text, source.location):

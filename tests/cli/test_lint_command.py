@@ -357,3 +357,12 @@ def test_hosts_neither_bitbucket_nor_allowed_are_findings_and_never_read(tmp_pat
     )
     data = json.loads(_run(tmp_path, "--format", "json", "--no-style", "--app-config", "app-config.yaml")[1])
     assert not any("allowed host" in f["message"] for f in data["findings"]), "app-config hosts count as allowed"
+
+
+def test_a_broken_document_says_it_blocks_the_whole_file(tmp_path: Path) -> None:
+    (tmp_path / "catalog-info.yaml").write_text(VALID + "---\nbroken: [\n")
+    _, out, _ = _run(tmp_path, "--no-style")
+    assert "Backstage ingests none of this file's other entities either" in out
+    (tmp_path / "catalog-info.yaml").write_text("broken: [\n")
+    _, out, _ = _run(tmp_path, "--no-style")
+    assert "[yaml-syntax]" in out and "other entities" not in out

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bench.generate import generate
 from catalint import style
@@ -28,6 +29,18 @@ def _texts(extra: Path) -> Iterator[tuple[str, str]]:
                     continue
 
 
+def _pure_scanner_reads(text: str) -> bool:
+    """PyYAML's scanner gives up on some input libyaml reads (tab-indented JSON, for one); there
+    the two cannot agree, and libyaml's reading is the one Backstage's parser shares."""
+    loader = yaml.BaseLoader(text)
+    try:
+        while loader.get_token() is not None:
+            pass
+    except yaml.YAMLError:
+        return False
+    return True
+
+
 def _problems(config: str, text: str, c_scanner: bool) -> list[style.StyleProblem]:
     style.use_c_scanner(c_scanner)
     try:
@@ -42,6 +55,8 @@ def test_same_problems_with_either_scanner(config: str, tmp_path: Path) -> None:
     compared = 0
     differences = []
     for name, text in _texts(tmp_path):
+        if not _pure_scanner_reads(text):
+            continue
         compared += 1
         pure = _problems(config, text, c_scanner=False)
         fast = _problems(config, text, c_scanner=True)

@@ -1,8 +1,11 @@
-"""A document that is not valid YAML is rejected by Backstage.
+"""A document that is not valid YAML is rejected by Backstage — and so is the rest of its file.
 
-catalint reads YAML 1.2 as Backstage does: `yes`, `on` and dates stay strings, `017` is 17,
-`<<` is an ordinary key. A broken document does not hide the others in the same file: each
-`---` section is parsed on its own, and the error is reported at its line and column."""
+Backstage charges a YAML error to the location that read the file, and a location with an error
+stores nothing that round: every entity of the file stays as it was (a new one never appears)
+until the error is fixed. catalint reads YAML 1.2 as Backstage does: `yes`, `on` and dates stay
+strings, `017` is 17, `<<` is an ordinary key. A broken document does not hide the others from
+catalint: each `---` section is parsed on its own, so every other problem is still reported,
+and the error is reported at its line and column."""
 
 from catalint.model import Severity
 
