@@ -3,7 +3,8 @@
 Without `catalog.rules`, a Backstage catalog accepts only Component, API and Location from
 registered locations — Groups, Users, Systems and Templates are silently refused. With
 `--app-config`, catalint applies the same rules to each entity, checked against the location it
-was found through.
+was found through. A refused kind is charged to the location that read the file, which holds
+back the file's other entities too.
 """
 
 from catalint.model import Severity

@@ -2,7 +2,8 @@
 
 Backstage checks the envelope before anything else; without it the entity has no identity and
 is rejected. `metadata.namespace`, when present, must also be a non-empty string, and `metadata`
-and `spec` must be mappings.
+and `spec` must be mappings. Backstage checks the envelope while reading the file, and charges
+a failure to the location that read it: no entity of that file is stored until it is fixed.
 """
 
 from collections.abc import Iterator
