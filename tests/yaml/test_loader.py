@@ -75,3 +75,20 @@ def test_json_and_flow_collections_as_keys() -> None:
 def test_control_characters_are_a_finding_not_a_crash() -> None:
     loaded = load_text("a: \x07bell\n")
     assert [p.rule for p in loaded.problems] == ["yaml-syntax"]
+
+
+def test_a_yaml_11_directive_switches_that_document_to_yaml_11() -> None:
+    text = (
+        "%YAML 1.1\n---\na: yes\nb: n\nc: 017\nd: 1_000\ne: 1:20\nf: 2001-12-14\n"
+        "base: &b {p: 1, q: 2}\nm:\n  <<: *b\n  q: 3\n"
+    )
+    data = load_text(text).documents[0].data
+    assert data["a"] is True and data["b"] is False
+    assert (data["c"], data["d"], data["e"]) == (15, 1000, 80)
+    assert data["f"] == "2001-12-14T00:00:00.000Z"
+    assert data["m"] == {"p": 1, "q": 3}, "merged keys fill in, the mapping's own keys win"
+
+
+def test_without_the_directive_yaml_12_rules() -> None:
+    data = load_text("a: yes\nc: 017\nm:\n  <<: {x: 1}\n").documents[0].data
+    assert data == {"a": "yes", "c": 17, "m": {"<<": {"x": 1}}}

@@ -19,6 +19,7 @@ from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from catalint.model import Span
 from catalint.yaml.resolver import Core12Resolver, construct_scalar, js_key
+from catalint.yaml.yaml11 import MERGE, Yaml11Resolver, construct_scalar_11
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -40,6 +41,15 @@ class _Composer(_Parser, Core12Resolver):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         Core12Resolver.__init__(self)
+
+
+class _Composer11(_Parser, Yaml11Resolver):  # type: ignore[misc, valid-type]
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        Yaml11Resolver.__init__(self)
+
+
+_YAML11 = re.compile(r"^%YAML[ \t]+1\.[01]\b", re.MULTILINE)
 
 
 DEFAULT_MAX_ALIAS_EXPANSION = 100_000
@@ -131,10 +141,11 @@ class _DuplicateKey(Exception):
 class _Constructor:
     """Builds JSON-like values from nodes; aliases share one value, but their expansion is counted."""
 
-    def __init__(self, max_expansion: int) -> None:
+    def __init__(self, max_expansion: int, yaml11: bool = False) -> None:
         self._values: dict[int, Any] = {}
         self._sizes: dict[int, int] = {}
         self._budget = max_expansion
+        self._scalar = construct_scalar_11 if yaml11 else construct_scalar
 
     def build(self, node: Node) -> Any:
         return self._build(node)
@@ -150,7 +161,7 @@ class _Constructor:
         size = 1
         value: Any
         if isinstance(node, ScalarNode):
-            value = construct_scalar(node.tag, node.value)
+            value = self._scalar(node.tag, node.value)
         elif isinstance(node, SequenceNode):
             value = []
             self._values[ident] = value
@@ -163,7 +174,13 @@ class _Constructor:
             self._values[ident] = value
             self._sizes[ident] = 1
             seen: dict[tuple[type, Any], Node] = {}
+            merges: list[Any] = []
             for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode) and key_node.tag == MERGE:
+                    # YAML 1.1 `<<`: the merged keys fill in whatever the mapping does not set itself.
+                    merges.append(self._build(value_node))
+                    size += self._sizes.get(id(value_node), 1)
+                    continue
                 key = self._build(key_node)
                 marker = (type(key), key) if isinstance(key, str | int | float | bool | None) else (object, id(key))
                 if marker in seen:
@@ -171,6 +188,11 @@ class _Constructor:
                 seen[marker] = key_node
                 value[js_key(key) if not isinstance(key, dict | list) else str(key)] = self._build(value_node)
                 size += self._sizes.get(id(key_node), 1) + self._sizes.get(id(value_node), 1)
+            for merged in merges:
+                for source in merged if isinstance(merged, list) else [merged]:
+                    if isinstance(source, dict):
+                        for k, v in source.items():
+                            value.setdefault(k, v)
         self._values[ident] = value
         self._sizes[ident] = size
         return value
@@ -204,15 +226,16 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
     problems: list[YamlProblem] = []
     index = 0
     for first_line, chunk in _chunks(text):
-        composer: _Composer | None = None
+        composer: _Composer | _Composer11 | None = None
+        yaml11 = bool(_YAML11.search(chunk))
         try:
-            composer = _Composer(chunk)
+            composer = _Composer11(chunk) if yaml11 else _Composer(chunk)
             while composer.check_node():
                 node = composer.get_node()
                 if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
                     break
                 try:
-                    data = _Constructor(max_alias_expansion).build(node)
+                    data = _Constructor(max_alias_expansion, yaml11).build(node)
                 except _DuplicateKey as dup:
                     span = node_span(dup.second, first_line)
                     first = node_span(dup.first, first_line)
