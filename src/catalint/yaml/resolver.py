@@ -32,14 +32,22 @@ class Core12Resolver(BaseResolver):
     """Only the YAML 1.2 core implicit types; everything else is a string."""
 
 
-Core12Resolver.yaml_implicit_resolvers = {}
-for _tag, _regexp, _first in (
-    (NULL, _NULL_RE, ["~", "n", "N", ""]),
-    (BOOL, _BOOL_RE, list("tTfF")),
-    (INT, _INT_RE, list("-+0123456789")),
-    (FLOAT, _FLOAT_RE, list("-+.0123456789")),
-):
-    Core12Resolver.add_implicit_resolver(_tag, _regexp, _first)
+def set_implicit_types(resolver: type[BaseResolver], table: list[tuple[str, re.Pattern[str], list[str]]]) -> None:
+    """Give `resolver` exactly these implicit types: (tag, pattern, possible first characters)."""
+    resolver.yaml_implicit_resolvers = {}
+    for tag, pattern, first in table:
+        resolver.add_implicit_resolver(tag, pattern, first)
+
+
+set_implicit_types(
+    Core12Resolver,
+    [
+        (NULL, _NULL_RE, ["~", "n", "N", ""]),
+        (BOOL, _BOOL_RE, list("tTfF")),
+        (INT, _INT_RE, list("-+0123456789")),
+        (FLOAT, _FLOAT_RE, list("-+.0123456789")),
+    ],
+)
 
 
 def construct_scalar(tag: str, value: str) -> Any:
@@ -53,7 +61,7 @@ def construct_scalar(tag: str, value: str) -> Any:
     if tag == INT and _INT_RE.match(value):
         return _int(value)
     if tag == FLOAT and _FLOAT_RE.match(value):
-        return _float(value)
+        return float_value(value)
     # Explicit tags (`!!str 1`, `!custom x`) and mismatches keep the text, as the npm parser does.
     return value
 
@@ -67,7 +75,8 @@ def _int(value: str) -> int:
     return int(value, 10)
 
 
-def _float(value: str) -> float:
+def float_value(value: str) -> float:
+    """A float from YAML text, `.inf` and `.nan` included."""
     lowered = value.lower()
     if lowered.endswith(".inf"):
         return -math.inf if lowered.startswith("-") else math.inf

@@ -9,13 +9,12 @@ Without the directive, everything stays YAML 1.2 (yaml/resolver.py).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Any
 
 from yaml.resolver import BaseResolver
 
-from catalint.yaml.resolver import BOOL, FLOAT, INT, NULL, STR
+from catalint.yaml.resolver import BOOL, FLOAT, INT, NULL, STR, float_value, set_implicit_types
 
 MERGE = "tag:yaml.org,2002:merge"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -41,16 +40,19 @@ class Yaml11Resolver(BaseResolver):
     """The implicit types of the `yaml` package's YAML 1.1 schema."""
 
 
-Yaml11Resolver.yaml_implicit_resolvers = {}
-for _tag, _regexp, _first in (
-    (NULL, _NULL, ["~", "n", "N", ""]),
-    (BOOL, re.compile(_TRUE.pattern[:-1] + "|" + _FALSE.pattern[1:]), list("yYnNtTfFoO")),
-    (INT, _INT, list("-+0123456789")),
-    (FLOAT, _FLOAT, list("-+.0123456789")),
-    (TIMESTAMP, _TIMESTAMP, list("0123456789")),
-    (MERGE, re.compile(r"^(?:<<)$"), ["<"]),
-):
-    Yaml11Resolver.add_implicit_resolver(_tag, _regexp, _first)
+_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON|n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$")
+
+set_implicit_types(
+    Yaml11Resolver,
+    [
+        (NULL, _NULL, ["~", "n", "N", ""]),
+        (BOOL, _BOOL, list("yYnNtTfFoO")),
+        (INT, _INT, list("-+0123456789")),
+        (FLOAT, _FLOAT, list("-+.0123456789")),
+        (TIMESTAMP, _TIMESTAMP, list("0123456789")),
+        (MERGE, re.compile(r"^(?:<<)$"), ["<"]),
+    ],
+)
 
 
 def construct_scalar_11(tag: str, value: str) -> Any:
@@ -91,18 +93,13 @@ def _int(text: str) -> int:
 
 
 def _float(text: str) -> float:
-    lowered = text.lower()
-    if lowered.endswith(".inf"):
-        return -math.inf if lowered.startswith("-") else math.inf
-    if lowered == ".nan":
-        return math.nan
     if ":" in text:
         sign = -1.0 if text.startswith("-") else 1.0
         total = 0.0
         for part in text.lstrip("+-").split(":"):
             total = total * 60 + float(part)
         return sign * total
-    return float(text)
+    return float_value(text)
 
 
 def _timestamp(match: re.Match[str]) -> str:
