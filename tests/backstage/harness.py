@@ -13,15 +13,14 @@ loopback port with a random static token and waits until it is ready.
 
 Command line (handy for CI pre-warming or poking at the API by hand)::
 
-    python tests/backstage/harness.py install
-    python tests/backstage/harness.py serve [--port N]
+    python -m tests.backstage.harness install
+    python -m tests.backstage.harness serve [--port N]
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import hashlib
 import os
 import secrets
@@ -34,7 +33,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,6 +40,8 @@ from types import TracebackType
 from typing import Any, Self
 
 import requests
+
+from tests.toolcache import cache_root, locked
 
 HERE = Path(__file__).resolve().parent
 PACKAGE_JSON = HERE / "package.json"
@@ -61,12 +61,6 @@ CATALOG_PATH = "/api/catalog"
 # --------------------------------------------------------------------------
 # installation
 # --------------------------------------------------------------------------
-
-
-def cache_root() -> Path:
-    """``$CATALINT_CACHE/backstage`` (default ``~/.cache/catalint/backstage``)."""
-    base = os.environ.get("CATALINT_CACHE") or str(Path.home() / ".cache" / "catalint")
-    return Path(base).expanduser() / "backstage"
 
 
 def lock_hash() -> str:
@@ -153,17 +147,6 @@ def _sync_file(src: Path, dst: Path) -> None:
     os.replace(tmp, dst)
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def ensure_installed() -> Path:
     """Return a directory with the backend installed, installing it if needed.
 
@@ -173,7 +156,7 @@ def ensure_installed() -> Path:
     an interrupted install never leaves a half-populated cache entry.
     """
     digest = lock_hash()
-    root = cache_root()
+    root = cache_root("backstage")
     target = root / digest
     node = _which("node")
     abi = _node_abi(node)
@@ -187,7 +170,7 @@ def ensure_installed() -> Path:
     if not ready():
         npm = _which("npm")
         env = _npm_env()
-        with _locked(root / f"{digest}.lock"):
+        with locked(root / f"{digest}.lock"):
             if not ready():
                 if (target / "node_modules").is_dir():
                     # Same lockfile, different Node ABI (or marker lost):

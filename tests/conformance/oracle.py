@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.toolcache import cache_root
+
 ORACLE_DIR: Path = Path(__file__).resolve().parent / "oracle"
 VALIDATE_JS: Path = ORACLE_DIR / "validate.js"
 PACKAGE_FILES: tuple[str, ...] = ("package.json", "package-lock.json")
@@ -64,12 +66,6 @@ class FileVerdict:
         return self.error is None and not self.truncated and all(d.valid for d in self.documents)
 
 
-def cache_root() -> Path:
-    """``$CATALINT_CACHE`` or ``~/.cache/catalint``."""
-    configured = os.environ.get("CATALINT_CACHE")
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "catalint"
-
-
 def lockfile_hash() -> str:
     """sha256 of ``oracle/package-lock.json``, the key of the install cache."""
     return hashlib.sha256((ORACLE_DIR / "package-lock.json").read_bytes()).hexdigest()
@@ -87,7 +83,7 @@ def _require_tool(name: str) -> str:
 
 def ensure_installed() -> Path:
     """Install the oracle's npm packages (once per lockfile) and return their node_modules."""
-    base = cache_root() / "oracle"
+    base = cache_root("oracle")
     target = base / lockfile_hash()
     node_modules = target / "node_modules"
     if (target / _COMPLETE_MARKER).is_file() and node_modules.is_dir():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import os
@@ -11,13 +9,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.toolcache import cache_root, locked
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"
@@ -58,22 +57,6 @@ def require_tool(name: str, package: str) -> str:
     return path
 
 
-def cache_root() -> Path:
-    base = os.environ.get("CATALINT_CACHE") or str(Path.home() / ".cache" / "catalint")
-    return Path(base) / "container-venv"
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _pip(python: Path, *args: str, log: Path) -> None:
     proc = subprocess.run(
         [str(python), "-m", "pip", "--disable-pip-version-check", *args],
@@ -109,7 +92,7 @@ def image_venv() -> Path:
     """
     tag = f"py{sys.version_info.major}{sys.version_info.minor}"
     key = hashlib.sha256(LOCK.read_bytes() + tag.encode()).hexdigest()[:24] + "-" + tag
-    root = cache_root()
+    root = cache_root("container-venv")
     venv = root / key
     python = venv / "bin" / "python"
     deps_marker = venv / ".deps-installed"
