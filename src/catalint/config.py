@@ -288,25 +288,19 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _defined_in(paths: list[Path], index: int) -> Path | None:
-    """The folder of the last app-config file that lists catalog.locations (lists replace)."""
-    for path in reversed(paths):
-        data = _load_yaml_file(path)
-        if isinstance(data, dict) and isinstance(data.get("catalog"), dict) and "locations" in data["catalog"]:
-            return path.resolve().parent
-    return None
-
-
 def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> AppConfig:
     """Merge app-config files like Backstage: later files override earlier ones, lists replace."""
     env = dict(os.environ) if env is None else env
     merged: Any = {}
+    locations_from: Path | None = None  # the folder of the last file listing catalog.locations
     for path in paths:
         data = _load_yaml_file(path)
         if data is None:
             continue
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
+        if isinstance(data.get("catalog"), dict) and "locations" in data["catalog"]:
+            locations_from = path.resolve().parent
         merged = _merge(merged, data)
     merged = substitute_env(merged, env)
     source = paths[-1] if paths else Path("app-config")
@@ -326,7 +320,7 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
             if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
                 raise _fail(source, f"catalog.locations[{i}].rules", "expected a list of {allow: [Kind, ...]}")
             allow = (allow or []) + [str(k) for k in rule["allow"]]
-        app.locations.append(CatalogLocation(entry["type"], entry["target"], allow, _defined_in(paths, i)))
+        app.locations.append(CatalogLocation(entry["type"], entry["target"], allow, locations_from))
     if "rules" in catalog:
         app.rules = []
         for i, rule in enumerate(catalog.get("rules") or []):

@@ -71,6 +71,24 @@ class Options:
     yamllint: Callable[[str, str], Iterable[StyleProblem]] | None = None
     location_type: str = "url"
 
+    @classmethod
+    def build(
+        cls, *, yamllint: str | None, max_bytes: int, kinds: dict[str, list[str]], assume_placeholders: bool
+    ) -> Options:
+        """Options for a run: `yamllint` is the yamllint config text, or None for no style checks."""
+        style = None
+        if yamllint is not None:
+            from catalint import style as stylemod  # yamllint is loaded only when style is on
+
+            config = yamllint
+
+            def style(content: str, location: str) -> Iterable[StyleProblem]:
+                return stylemod.run(config, content, location)
+
+        return cls(
+            max_bytes=max_bytes, assume_placeholders=assume_placeholders, settings={"kinds": kinds}, yamllint=style
+        )
+
 
 _DISABLE = re.compile(r"#\s*catalint:\s*(disable(?:-file)?)(?:=([\w\-/,\s]+))?")
 
@@ -99,15 +117,15 @@ def lint_source(source: Source, options: Options) -> FileResult:
     try:
         raw = source.read_bytes()
     except OSError as err:
-        result.findings.append(_file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source))
+        result.findings.append(file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source.display))
         return result
     if len(raw) > options.max_bytes:
         result.findings.append(
-            _file_finding(
+            file_finding(
                 "file-too-large",
                 f"the file is {len(raw):,} bytes, over the {options.max_bytes:,}-byte limit; not parsed "
                 "(raise max-file-size in .catalint.yaml if this is intended)",
-                source,
+                source.display,
             )
         )
         return result
@@ -142,7 +160,7 @@ def lint_source(source: Source, options: Options) -> FileResult:
 def _decode(raw: bytes, source: Source, result: FileResult) -> str | None:
     if b"\x00" in raw[:8192]:
         result.findings.append(
-            _file_finding("file-encoding", "the file is binary (it contains NUL bytes); not parsed", source)
+            file_finding("file-encoding", "the file is binary (it contains NUL bytes); not parsed", source.display)
         )
         return None
     try:
@@ -241,5 +259,6 @@ def _finding(
     return Finding(rule, severity or rules.REGISTRY[rule].severity, message, source.display, span, document, entity)
 
 
-def _file_finding(rule: str, message: str, source: Source) -> Finding:
-    return Finding(rule, rules.REGISTRY[rule].severity, message, source.display, Span(1, 1, 1, 1))
+def file_finding(rule: str, message: str, path: str) -> Finding:
+    """A finding about a whole file, placed at its start."""
+    return Finding(rule, rules.REGISTRY[rule].severity, message, path, Span(1, 1, 1, 1))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalint import cache as cachemod
 from catalint.config import AppConfig, CatalogRule, Settings
-from catalint.facts import FileResult, StyleProblem, apply_directives
+from catalint.facts import FileResult, apply_directives
 from catalint.model import Finding, RunResult, Severity
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
@@ -96,22 +96,12 @@ def _options(payload: WorkerSettings) -> Options:
     cached = _WORKER.get("options")
     if cached is not None and _WORKER.get("payload") == payload:
         return cached  # type: ignore[no-any-return]
-    yamllint_text, max_bytes, kinds, assume = (
-        payload.yamllint,
-        payload.max_bytes,
-        payload.kinds,
-        payload.assume_placeholders,
+    options = Options.build(
+        yamllint=payload.yamllint,
+        max_bytes=payload.max_bytes,
+        kinds=payload.kinds,
+        assume_placeholders=payload.assume_placeholders,
     )
-    style = None
-    if yamllint_text is not None:
-        from catalint import style as stylemod
-
-        text = yamllint_text
-
-        def style(content: str, location: str) -> Iterable[StyleProblem]:
-            return stylemod.run(text, content, location)
-
-    options = Options(max_bytes=max_bytes, assume_placeholders=assume, settings={"kinds": kinds}, yamllint=style)
     _WORKER["options"] = options
     _WORKER["payload"] = payload
     return options
@@ -226,17 +216,18 @@ class _LocalRun:
         return store.get(key), key, content
 
     def lint(self, work: list[tuple[Job, str, bytes | None]]) -> list[dict[str, Any]]:
+        """Lint (job, display path, bytes read for the cache key) in workers, threads or here."""
         args: list[_Args] = [
             (
                 str(job.path),
-                display_path(job.path, self.request.cwd),
+                display,
                 str(job.root),
                 content,
                 job.location_type,
                 self.payload,
                 self.checkout_of(job.root),
             )
-            for job, _, content in work
+            for job, display, content in work
         ]
         remote = self.request.remote_exists
         if remote is not None:
@@ -265,11 +256,12 @@ class _LocalRun:
         work: list[tuple[Job, str, bytes | None]] = []
         keys: dict[int, str] = {}
         for index, job in enumerate(pending):
-            hit, key, content = self.cached(job, display_path(job.path, self.request.cwd))
+            display = display_path(job.path, self.request.cwd)
+            hit, key, content = self.cached(job, display)
             results.append(hit)
             if hit is None:
                 keys[index] = key
-                work.append((job, key, content))
+                work.append((job, display, content))
         fresh = iter(self.lint(work))
         for index, key in keys.items():
             result = cachemod.load(next(fresh))

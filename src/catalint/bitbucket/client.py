@@ -23,7 +23,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,7 @@ from urllib.parse import urlencode, urljoin
 
 import requests
 
-from catalint.bitbucket.credentials import Credentials
+from catalint.bitbucket.credentials import Credentials, load_credentials
 from catalint.bitbucket.urls import Hosts
 
 log = logging.getLogger("catalint.bitbucket")
@@ -531,3 +531,19 @@ def setup_debug_logging(stream: IO[str] | None = None) -> None:
     handler.setFormatter(logging.Formatter("catalint: debug: %(message)s"))
     handler._catalint = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
+
+
+def client_from_env(
+    env: Mapping[str, str],
+    entries: Sequence[Mapping[str, object]] = (),
+    *,
+    web_url: str | None = None,
+    **options: Any,
+) -> tuple[BitbucketClient, list[str]]:
+    """A client with the credentials of the environment (and an app-config's entries), and the
+    warnings to show about them; raises CredentialsError, which names fields but never values."""
+    credentials = load_credentials(env, entries)
+    hosts = Hosts.from_env(env)
+    if web_url:
+        hosts = Hosts(web_url.rstrip("/"), hosts.api)
+    return BitbucketClient(credentials, hosts, **options), list(credentials.warnings)

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import click
 
 from catalint.bitbucket.checkout import Checkout, detect
-from catalint.bitbucket.credentials import CredentialsError, load_credentials
+from catalint.bitbucket.credentials import CredentialsError
 from catalint.bitbucket.urls import Hosts, is_absolute
 from catalint.config import ConfigError, Settings, load_app_config
 from catalint.engine import FileResult, Source
@@ -46,23 +46,19 @@ def make_client(
 ) -> BitbucketClient:
     """Credentials from env + app-config; a CredentialsError ends the run with exit 2."""
     # requests is imported only by runs that talk to Bitbucket, keeping local lints quick to start.
-    from catalint.bitbucket.client import BitbucketClient, setup_debug_logging
+    from catalint.bitbucket.client import client_from_env, setup_debug_logging
 
     if debug_wanted(verbose):
         setup_debug_logging()
     try:
-        credentials = load_credentials(os.environ, entries)
+        client, warnings = client_from_env(
+            os.environ, entries, concurrency=concurrency, max_requests=max_requests, cache_dir=cache_dir
+        )
     except CredentialsError as err:
         _die(f"Bitbucket credentials: {err}")
-    for warning in credentials.warnings:
+    for warning in warnings:
         click.echo(f"catalint: warning: {warning}", err=True)
-    return BitbucketClient(
-        credentials,
-        Hosts.from_env(os.environ),
-        concurrency=concurrency,
-        max_requests=max_requests,
-        cache_dir=cache_dir,
-    )
+    return client
 
 
 def split_targets(paths: Sequence[str]) -> tuple[list[Path], list[str]]:

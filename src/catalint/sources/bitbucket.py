@@ -8,7 +8,7 @@ import dataclasses
 import fnmatch
 import posixpath
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +18,8 @@ from catalint.bitbucket.client import AUTH_FAILED, NOT_FOUND, NOT_FOUND_TEXT, OK
 from catalint.bitbucket.refs import RefResolver
 from catalint.bitbucket.urls import Escapes, FileLoc, is_absolute, join, parse
 from catalint.config import Settings
-from catalint.engine import FileResult, Options, Source, StyleProblem, lint_source
-from catalint.model import Finding, Span
+from catalint.engine import FileResult, Options, Source, file_finding, lint_source
 from catalint.resolve.placeholders import Fetched
-from catalint.rules import REGISTRY
 from catalint.sources.local import FOREIGN_PLACEHOLDER, RemoteExists
 
 MAX_DEPTH = 10
@@ -206,23 +204,6 @@ class _Item:
     parent: FileResult | None = None
 
 
-def _style(settings: Settings, enabled: bool) -> Any:
-    if not enabled or settings.yamllint is None:
-        return None
-    from catalint import style as stylemod
-
-    text = settings.yamllint
-
-    def run(content: str, location: str) -> Iterable[StyleProblem]:
-        return stylemod.run(text, content, location)
-
-    return run
-
-
-def _file_finding(rule: str, message: str, path: str) -> Finding:
-    return Finding(rule, REGISTRY[rule].severity, message, path, Span(1, 1, 1, 1))
-
-
 def lint_remote(
     urls: Sequence[str],
     settings: Settings,
@@ -233,11 +214,11 @@ def lint_remote(
 ) -> list[FileResult]:
     """Lint Bitbucket file URLs in threads, following Location targets (depth ≤ 10, no cycles)."""
     ctx = RemoteContext(client, settings)
-    base = Options(
+    base = Options.build(
+        yamllint=settings.yamllint if style else None,
         max_bytes=settings.max_file_size,
+        kinds=settings.kinds,
         assume_placeholders=assume_placeholders,
-        settings={"kinds": settings.kinds},
-        yamllint=_style(settings, style),
     )
     seen: set[tuple[str, str, str, str]] = set()
     seen_lock = threading.Lock()
@@ -259,7 +240,7 @@ def lint_remote(
         if parsed is None:
             result = FileResult(item.url)
             result.findings.append(
-                _file_finding("file-unreadable", "not a Bitbucket file URL on the configured host", item.url)
+                file_finding("file-unreadable", "not a Bitbucket file URL on the configured host", item.url)
             )
             return result
         located = ctx.refs.locate(parsed)
@@ -275,7 +256,7 @@ def lint_remote(
             return _failed(item.url, reply)
         if is_listing(reply):
             result = FileResult(item.url)
-            result.findings.append(_file_finding("file-unreadable", "the URL names a folder, not a file", item.url))
+            result.findings.append(file_finding("file-unreadable", "the URL names a folder, not a file", item.url))
             return result
         source = RemoteSource(loc, ctx, item.url, reply.body)
         options = dataclasses.replace(base, location_type=item.location_type)
@@ -306,7 +287,7 @@ def lint_remote(
                 for number, child in enumerate(result.children):
                     if item.depth + 1 > MAX_DEPTH:
                         result.findings.append(
-                            _file_finding(
+                            file_finding(
                                 "unverified",
                                 f"Location nesting is deeper than {MAX_DEPTH} levels; {child.location} not followed",
                                 result.path,
@@ -323,11 +304,11 @@ def lint_remote(
 def _failed(url: str, reply: Reply | None) -> FileResult:
     result = FileResult(url)
     if reply is None:
-        result.findings.append(_file_finding("unverified", "could not verify the file", url))
+        result.findings.append(file_finding("unverified", "could not verify the file", url))
     elif reply.outcome == NOT_FOUND:
-        result.findings.append(_file_finding("file-unreadable", f"cannot read the file: {NOT_FOUND_TEXT}", url))
+        result.findings.append(file_finding("file-unreadable", f"cannot read the file: {NOT_FOUND_TEXT}", url))
     elif reply.outcome != AUTH_FAILED:  # auth failures are one run-level message, not one per file
-        result.findings.append(_file_finding("unverified", f"{reply.detail or 'could not verify'} (the file)", url))
+        result.findings.append(file_finding("unverified", f"{reply.detail or 'could not verify'} (the file)", url))
     return result
 
 

@@ -51,12 +51,12 @@ class LocalSource(Source):
         self.checkout = checkout
         self.remote = remote
         self.allowed_hosts = tuple(allowed_hosts)
+        self.hosts = checkout.hosts if checkout is not None else Hosts.from_env(os.environ)
         self.deps: dict[str, str | None] = {}
 
     def _foreign(self, url: str) -> Fetched | None:
         """A URL on a host that is neither Bitbucket nor in `allowed-hosts`: a finding, never read."""
-        hosts = self.checkout.hosts if self.checkout is not None else Hosts.from_env(os.environ)
-        if hosts.trusted(url) or hosts.is_web(url):
+        if self.hosts.trusted(url) or self.hosts.is_web(url):
             return None
         host = (urlsplit(url).hostname or "").lower()
         if any(fnmatch.fnmatch(host, pattern.lower()) for pattern in self.allowed_hosts):

@@ -12,9 +12,8 @@ from typing import NoReturn, cast
 
 import click
 
-from catalint.bitbucket.client import REDACTOR, BitbucketClient
-from catalint.bitbucket.credentials import CredentialsError, load_credentials
-from catalint.bitbucket.urls import Hosts
+from catalint.bitbucket.client import REDACTOR, BitbucketClient, client_from_env
+from catalint.bitbucket.credentials import CredentialsError
 from catalint.sync import backstage as bs
 from catalint.sync import git as gitops
 from catalint.sync import location_file
@@ -49,13 +48,13 @@ def load_discovery_file(path: Path) -> Discovered:
 
 def bitbucket_client(web_url: str) -> BitbucketClient:
     """The shared Bitbucket client, credentials from the environment (never printed)."""
-    env = dict(os.environ)
     try:
-        credentials = load_credentials(env)
+        client, warnings = client_from_env(os.environ, web_url=web_url)
     except CredentialsError as err:
         raise SyncFailure(f"Bitbucket credentials: {err}") from None
-    hosts = Hosts.from_env(env)
-    return BitbucketClient(credentials, Hosts(web_url.rstrip("/"), hosts.api))
+    for warning in warnings:
+        click.echo(f"catalint: warning: {warning}", err=True)
+    return client
 
 
 def client_fetcher(client: BitbucketClient) -> Fetcher:
