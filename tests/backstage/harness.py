@@ -30,7 +30,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from functools import partial
@@ -41,6 +40,7 @@ from typing import Any, Self
 
 import requests
 
+from tests.fakes.loopback import Serving
 from tests.toolcache import cache_root, locked
 
 HERE = Path(__file__).resolve().parent
@@ -496,7 +496,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-class FileServer:
+class FileServer(Serving):
     """Serve ``root`` over HTTP on 127.0.0.1 (ephemeral port) from a daemon thread.
 
     ``url_for("svc/catalog-info.yaml")`` gives the URL Backstage should read.
@@ -508,9 +508,6 @@ class FileServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="catalog-files", daemon=True
-        )
 
     @property
     def url(self) -> str:
@@ -526,22 +523,6 @@ class FileServer:
         path.write_text(text)
         return self.url_for(relative)
 
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 # --------------------------------------------------------------------------

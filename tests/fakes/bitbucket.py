@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, cast
 from urllib.parse import urlsplit
+
+from tests.fakes.loopback import Serving
 
 from .bitbucket_api import BitbucketApp, Request, Response, json_response, parse_query
 from .bitbucket_state import BitbucketState
@@ -138,13 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
 
-class _Served:
+class _Served(Serving):
     """Start/stop of a ``_Server`` in a daemon thread, shared by both servers."""
 
     def __init__(self, host: str, port: int) -> None:
         self._address = (host, port)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -156,36 +155,12 @@ class _Served:
     def _respond(self, request: Request) -> Response:
         raise NotImplementedError
 
-    def start(self) -> Self:
-        if self._server is not None:
-            return self
+    def _make_server(self) -> _Server:
         server = _Server(self._address, _Handler)
         server.responder = self._respond
-        self._server = server
-        server.api_base = self.base_url + "/2.0"
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name=type(self).__name__, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
+        host, port = server.server_address[:2]
+        server.api_base = f"http://{host!s}:{port}/2.0"
+        return server
 
 class _Recorder:
     def __init__(self) -> None:

@@ -13,8 +13,9 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, cast
+
+from tests.fakes.loopback import Serving
 
 REQUIRED_ANNOTATION = ("path", "start_line", "end_line", "annotation_level", "message")
 LEVELS = {"notice", "warning", "failure"}
@@ -71,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = _serve
 
 
-class FakeGitHub:
+class FakeGitHub(Serving):
     def __init__(self, token: str = "ghs_fake-token-0123456789") -> None:
         self.token = token
         self.requests: list[GithubRequest] = []
@@ -80,8 +81,6 @@ class FakeGitHub:
         self._failing_patches: set[int] = set()
         self._patches = 0
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -97,29 +96,10 @@ class FakeGitHub:
         """Answer every check-run request with `status` (403: "Resource not accessible by integration")."""
         self._refusal = status
 
-    def start(self) -> Self:
+    def _make_server(self) -> _Server:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.fake = self
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        return server
 
     # ----------------------------------------------------------------- routing
     def handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
