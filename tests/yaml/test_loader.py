@@ -92,3 +92,9 @@ def test_a_yaml_11_directive_switches_that_document_to_yaml_11() -> None:
 def test_without_the_directive_yaml_12_rules() -> None:
     data = load_text("a: yes\nc: 017\nm:\n  <<: {x: 1}\n").documents[0].data
     assert data == {"a": "yes", "c": 17, "m": {"<<": {"x": 1}}}
+
+
+def test_positions_in_a_yaml_11_document_follow_its_keys() -> None:
+    doc = load_text("%YAML 1.1\n---\nspec:\n  on: 1\n").documents[0]
+    assert doc.data == {"spec": {"true": 1}}
+    assert doc.span(("spec", "true"), "key").line == 4

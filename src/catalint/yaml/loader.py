@@ -75,6 +75,7 @@ class YamlDocument:
     root: Node
     data: Any
     offset: int = 0  # lines before the part of the stream this document was parsed from
+    yaml11: bool = False  # the document declared `%YAML 1.1`, so its keys read the 1.1 way
 
     @property
     def line(self) -> int:
@@ -87,7 +88,7 @@ class YamlDocument:
         for part in pointer:
             if isinstance(node, MappingNode):
                 for k, v in node.value:
-                    if isinstance(k, ScalarNode) and _key_text(k) == part:
+                    if isinstance(k, ScalarNode) and _key_text(k, self.yaml11) == part:
                         key, node = k, v
                         break
                 else:
@@ -110,8 +111,9 @@ class LoadedFile:
     problems: list[YamlProblem]
 
 
-def _key_text(node: ScalarNode) -> str:
-    return js_key(construct_scalar(node.tag, node.value))
+def _key_text(node: ScalarNode, yaml11: bool = False) -> str:
+    construct = construct_scalar_11 if yaml11 else construct_scalar
+    return js_key(construct(node.tag, node.value))
 
 
 def node_span(node: Node, offset: int = 0) -> Span:
@@ -262,7 +264,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                     problems.append(YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node, first_line), index))
                 else:
                     if data is not None:
-                        documents.append(YamlDocument(index, node, data, first_line))
+                        documents.append(YamlDocument(index, node, data, first_line, yaml11))
                 index += 1
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
