@@ -52,6 +52,7 @@ def dump(result: FileResult) -> dict[str, Any]:
         "deps": result.deps,
         "disabled": {str(k): sorted(v) for k, v in result.disabled.items()},
         "disabled_file": sorted(result.disabled_file),
+        "digest": result.digest,
     }
 
 
@@ -67,6 +68,7 @@ def load(data: dict[str, Any]) -> FileResult:
         deps=data["deps"],
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},
         disabled_file=frozenset(data["disabled_file"]),
+        digest=data.get("digest"),
     )
 
 

@@ -12,9 +12,10 @@ import click
 
 from catalint import __version__
 from catalint.config import ConfigError, Settings, load_app_config, load_settings
+from catalint.facts import Origin
 from catalint.model import RunResult, Severity
 from catalint.report.ci import CiArgs, ci_options, finish_lint
-from catalint.runner import LintRequest, Origin, UsageError, run
+from catalint.runner import LintRequest, UsageError, run
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
@@ -125,6 +126,17 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
     help="`assume` treats every placeholder as readable (for files copied out of their repository).",
 )
 @click.option("--workspace", help="Also lint every catalog descriptor discovered in this Bitbucket workspace.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    envvar="CATALINT_OFFLINE",
+    help="Fetch nothing from Bitbucket; every Bitbucket URL is reported as not verified [env CATALINT_OFFLINE].",
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Exit 0 when the paths hold no descriptor (by default that is a usage error, exit 2).",
+)
 @click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
@@ -147,6 +159,8 @@ def lint(
     jobs: int,
     placeholders: str,
     workspace: str | None,
+    offline: bool,
+    allow_empty: bool,
     max_requests: int | None,
     concurrency: int,
     verbose: bool,
@@ -154,8 +168,16 @@ def lint(
     backstage_token: str | None,
     ci: CiArgs,
 ) -> None:
-    """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs."""
-    from catalint.bitbucket.commands import checkout_detector, split_targets, start_remote
+    """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs.
+
+    Bitbucket URLs that descriptors name (Location targets, placeholders, TechDocs and source
+    locations) are checked on Bitbucket, and Location targets there are linted too; --offline
+    fetches nothing and lists what it did not check.
+
+    Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage, configuration or
+    credential errors, or no descriptor found.
+    """
+    from catalint.bitbucket.commands import RemoteSide, checkout_detector, split_targets
 
     cwd = Path.cwd()
     local_paths, urls = split_targets(paths)
@@ -163,19 +185,22 @@ def lint(
     app_roots = _app_roots(settings, cwd)
     targets = local_paths or ([] if app_roots or urls or workspace else [Path(".")])
     cache_root = None if no_cache else (cache_dir or _default_cache())
+    style = not no_style and settings.yamllint is not None
+    if offline and (urls or workspace):
+        _die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
     remote = None
-    if urls or workspace:
-        remote = start_remote(
+    if not offline:
+        remote = RemoteSide(
             settings,
-            urls,
-            workspace,
             concurrency=concurrency,
             max_requests=max_requests,
             cache_dir=cache_root / "http" if cache_root else None,
             verbose=verbose,
-            style=not no_style and settings.yamllint is not None,
+            style=style,
             assume_placeholders=placeholders == "assume",
         )
+        if workspace:
+            urls = urls + remote.discover(workspace)
     request = LintRequest(
         paths=targets,
         settings=settings,
@@ -183,12 +208,11 @@ def lint(
         jobs=jobs,
         cache_dir=cache_root,
         assume_placeholders=placeholders == "assume",
-        style=not no_style and settings.yamllint is not None,
+        style=style,
         app_locations=app_roots,
-        extra_sources=remote.sources if remote else [],
-        source_lint=remote.lint if remote else None,
+        urls=urls,
+        remote=remote.start if remote else None,
         checkout_for=checkout_detector(),
-        remote_exists=remote.checker() if remote else None,
         known_lookup=_catalog_lookup(backstage_url, backstage_token),
     )
     try:
@@ -197,8 +221,23 @@ def lint(
         _die(str(err))
     if remote is not None:
         remote.finish()
+    if result.files == 0 and not allow_empty:
+        _die(_nothing_found(targets, settings, workspace))
     sys.exit(
         finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=_colour(), exit_code=lambda r: exit_code(r, fail_on))
+    )
+
+
+def _nothing_found(targets: Sequence[Path], settings: Settings, workspace: str | None) -> str:
+    from catalint.sources.files import DEFAULT_NAMES
+
+    where = ", ".join(str(t) for t in targets) or "the app-config's catalog.locations"
+    if workspace:
+        where += f" and workspace {workspace}"
+    names = [*DEFAULT_NAMES, *settings.include]
+    return (
+        f"no catalog descriptor found in {where} (looked for {', '.join(names)}); "
+        "name other files with `include:` in .catalint.yaml, or pass --allow-empty if an empty run is intended"
     )
 
 

@@ -7,6 +7,7 @@ file at once (duplicates, unresolved references, catalog rules) runs later on th
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -119,6 +120,7 @@ def lint_source(source: Source, options: Options) -> FileResult:
     except OSError as err:
         result.findings.append(file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source.display))
         return result
+    result.digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > options.max_bytes:
         result.findings.append(
             file_finding(

@@ -43,6 +43,18 @@ class Child:
     type: str
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The registered location a file was reached through; catalog rules are judged against it."""
+
+    type: str = "url"
+    target: str = ""
+    allow: tuple[str, ...] | None = None
+
+
+ANYWHERE = Origin()  # a file named on the command line or discovered: no registered location
+
+
 @dataclass(slots=True)
 class FileResult:
     path: str
@@ -54,6 +66,7 @@ class FileResult:
     deps: dict[str, str | None] = field(default_factory=dict)
     disabled: dict[int, frozenset[str]] = field(default_factory=dict)
     disabled_file: frozenset[str] = frozenset()
+    digest: str | None = None  # sha256 of the bytes linted; sync notices edits by it
 
 
 def apply_directives(result: FileResult) -> Iterator[Finding]:

@@ -113,6 +113,18 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     # display path of every linted file -> the absolute paths (or `glob:` patterns) it read
     deps: dict[str, list[str]] = field(default_factory=dict)
+    # display path -> sha256 of the bytes linted
+    digests: dict[str, str] = field(default_factory=dict)
+    # findings that say a target was not looked at (offline, foreign host, Bitbucket did not answer)
+    unverified: int = 0
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
+
+    def tally(self) -> str:
+        """`3 errors, 1 warning, 0 info`, and how many targets were not verified when any were."""
+        errors, warnings, infos = (self.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+        text = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, {infos} info"
+        if self.unverified:
+            text += f"; {self.unverified} target{'s' if self.unverified != 1 else ''} not verified"
+        return text

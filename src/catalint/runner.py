@@ -7,6 +7,7 @@ import dataclasses
 import fnmatch
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalint import cache as cachemod
 from catalint.config import AppConfig, CatalogRule, Settings
-from catalint.facts import FileResult, apply_directives
+from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
 from catalint.model import Finding, RunResult, Severity
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
@@ -25,23 +26,18 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from catalint.bitbucket.checkout import Checkout
-    from catalint.engine import Options, Source
-    from catalint.sources.local import RemoteExists
+    from catalint.engine import Options
+    from catalint.resolve.placeholders import Fetched
+    from catalint.sources.bitbucket import RemoteLinter, RemoteRoot
+    from catalint.sources.local import RemoteReader
 
 PARALLEL_THRESHOLD = 24
+# Findings that say a target was not looked at; the summary line counts them.
+NOT_VERIFIED = frozenset({"unverified", "offline", "foreign-host"})
 
 
 class UsageError(Exception):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """The registered location a file was reached through; catalog rules are judged against it."""
-
-    type: str = "url"
-    target: str = ""
-    allow: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -64,12 +60,14 @@ class LintRequest:
     style: bool = True
     app_locations: list[tuple[Path, Origin]] = field(default_factory=list)
     known_entities: frozenset[str] = frozenset()
-    extra_sources: list[Source] = field(default_factory=list)
-    source_lint: Callable[[list[Source]], list[FileResult]] | None = None
+    # Bitbucket file URLs to lint as well (the command line, workspace discovery, sync).
+    urls: list[str] = field(default_factory=list)
+    # Starts the run's Bitbucket side on first need: when `urls` are given, or a local descriptor
+    # names a Bitbucket URL outside its checkout. None: the run is offline, and each such URL is
+    # an `offline` finding instead.
+    remote: Callable[[], RemoteLinter] | None = None
     # The Bitbucket repository a checkout root is, if any: URLs into it are read from the tree.
     checkout_for: Callable[[Path], Checkout | None] | None = None
-    # Checks absolute URLs into other repositories; files are then linted in threads, uncached.
-    remote_exists: RemoteExists | None = None
     # Given the reference targets no linted file declares, returns those that exist elsewhere
     # (a running catalog); called once, after linting, before unresolved references are reported.
     known_lookup: Callable[[set[str]], set[str]] | None = None
@@ -88,6 +86,8 @@ class WorkerSettings:
     kinds: dict[str, list[str]]
     assume_placeholders: bool
     allowed_hosts: tuple[str, ...] = ()
+    # True when the run has a Bitbucket side: workers then only note remote URLs (see `Deferred`).
+    deferred: bool = False
 
 
 def _options(payload: WorkerSettings) -> Options:
@@ -110,16 +110,15 @@ def _options(payload: WorkerSettings) -> Options:
 _Args = tuple[str, str, str, bytes | None, str, WorkerSettings, "Checkout | None"]
 
 
-def _lint_one(args: _Args, remote: RemoteExists | None = None) -> dict[str, Any]:
+def _lint_one(args: _Args, remote: RemoteReader | None = None) -> dict[str, Any]:
     path, display, root, content, location_type, payload, checkout = args
     options = dataclasses.replace(_options(payload), location_type=location_type)
     from catalint.engine import lint_source
     from catalint.resolve.local import LocalResolver
-    from catalint.sources.local import PreloadedSource
+    from catalint.sources.local import DEFERRED, OFFLINE, PreloadedSource
 
-    source = PreloadedSource(
-        Path(path), display, LocalResolver(Path(root)), content, checkout, remote, payload.allowed_hosts
-    )
+    reader = remote or (DEFERRED if payload.deferred else OFFLINE)
+    source = PreloadedSource(Path(path), display, LocalResolver(Path(root)), content, checkout, reader, payload.allowed_hosts)
     result = lint_source(source, options)
     result.deps = source.deps
     return cachemod.dump(result)
@@ -168,12 +167,12 @@ class _LocalRun:
             settings.kinds,
             request.assume_placeholders,
             tuple(settings.trusted_hosts()),
+            request.remote is not None,
         )
         self.fingerprint = (
             settings.fingerprint()
             + ("-assume" if request.assume_placeholders else "")
             + ("" if request.style else "-nostyle")
-            + ("-remote" if request.remote_exists is not None else "")
         )
         roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
         self.store = (
@@ -215,8 +214,9 @@ class _LocalRun:
             store.remember_stat(stat_id, signature, key)
         return store.get(key), key, content
 
-    def lint(self, work: list[tuple[Job, str, bytes | None]]) -> list[dict[str, Any]]:
-        """Lint (job, display path, bytes read for the cache key) in workers, threads or here."""
+    def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader | None = None) -> list[dict[str, Any]]:
+        """Lint (job, display path, bytes read for the cache key) in workers, threads or here;
+        with `remote`, in threads of this process, where the network client lives."""
         args: list[_Args] = [
             (
                 str(job.path),
@@ -229,11 +229,9 @@ class _LocalRun:
             )
             for job, display, content in work
         ]
-        remote = self.request.remote_exists
         if remote is not None:
             if len(args) <= 1:
                 return [_lint_one(a, remote) for a in args]
-            # The network checker cannot cross into worker processes; threads wait on it instead.
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=min(8, len(args))) as threads:
@@ -270,6 +268,29 @@ class _LocalRun:
             results[index] = result
         return [(job, result) for job, result in zip(pending, results, strict=True) if result is not None]
 
+    def with_network(self, wave: list[tuple[Job, FileResult]], remote: RemoteReader) -> list[tuple[Job, FileResult]]:
+        """`wave` with the files that named Bitbucket URLs linted again, this time asking Bitbucket."""
+        again = [i for i, (_, result) in enumerate(wave) if any(d.startswith(REMOTE_DEP) for d in result.deps)]
+        if not again:
+            return wave
+        work: list[tuple[Job, str, bytes | None]] = [(wave[i][0], wave[i][1].path, None) for i in again]
+        fresh = self.lint(work, remote)
+        out = list(wave)
+        for i, data in zip(again, fresh, strict=True):
+            out[i] = (wave[i][0], cachemod.load(data))
+        return out
+
+    def divert(self, url: str) -> tuple[Path, Path] | None:
+        """(file, checkout root) when `url` names a file of a checkout this run lints locally."""
+        for checkout in self.checkouts.values():
+            inside = checkout.path_in(url) if checkout is not None else None
+            if checkout is None or inside is None or not inside[1]:
+                continue
+            path = Path(checkout.root) / inside[0]
+            if path.is_file():
+                return path, Path(checkout.root)
+        return None
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
@@ -277,41 +298,107 @@ class _LocalRun:
             self.store.save()
 
 
-def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> list[Job]:
-    """The files this wave's Location entities point at, not linted yet."""
+def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> tuple[list[Job], list[RemoteRoot]]:
+    """The files this wave's Location entities point at, not linted yet: local, and on Bitbucket."""
+    from catalint.resolve.local import is_absolute_url
+
     pending: list[Job] = []
+    remote: list[RemoteRoot] = []
     for job, result in results:
         for child in result.children:
+            if is_absolute_url(child.location):
+                remote.append(_remote_root(child.location, child.type, job.origin))
+                continue
             real = os.path.realpath(child.location)
             if real in seen or not Path(child.location).is_file():
                 continue
             seen.add(real)
             pending.append(Job(Path(child.location), job.root, job.origin, child.type, real))
-    return pending
+    return pending, remote
+
+
+def _remote_root(url: str, location_type: str = "url", origin: Origin = ANYWHERE) -> RemoteRoot:
+    from catalint.sources.bitbucket import RemoteRoot
+
+    return RemoteRoot(url, location_type, origin)
 
 
 def run(request: LintRequest) -> RunResult:
+    if request.urls and request.remote is None:
+        raise UsageError("Bitbucket URLs cannot be linted offline; drop --offline or the URLs")
     local = _LocalRun(request)
+    remote: RemoteLinter | None = None
+
+    def network() -> RemoteLinter:
+        nonlocal remote
+        if remote is None:
+            assert request.remote is not None
+            remote = request.remote()
+        return remote
+
     pending = collect(request)
     seen = {job.real for job in pending}
-    results: list[tuple[Job, FileResult]] = []
+    roots = [_remote_root(url) for url in request.urls]
+    files: list[FileResult] = []
+    origins: list[Origin] = []
     try:
-        while pending:
-            wave = local.wave(pending)
-            results.extend(wave)
-            pending = _followed(wave, seen)
+        while pending or roots:
+            if pending:
+                wave = local.wave(pending)
+                if request.remote is not None:
+                    wave = local.with_network(wave, _LazyReader(network))
+                files.extend(result for _, result in wave)
+                origins.extend(job.origin for job, _ in wave)
+                pending, more = _followed(wave, seen)
+                roots.extend(more)
+            if roots:
+                found, diverted = network().lint(roots, divert=lambda url: local.divert(url) is not None)
+                roots = []
+                files.extend(result for result, _ in found)
+                origins.extend(origin for _, origin in found)
+                for root in diverted:
+                    hit = local.divert(root.url)
+                    if hit is None:
+                        continue
+                    real = os.path.realpath(hit[0])
+                    if real not in seen:
+                        seen.add(real)
+                        pending.append(Job(hit[0], hit[1], root.origin, root.location_type, real))
     finally:
         local.close()
-    file_results = [r for _, r in results]
-    if request.source_lint is not None and request.extra_sources:
-        file_results.extend(request.source_lint(request.extra_sources))
+        if remote is not None:
+            remote.close()
     known = request.known_entities
     if request.known_lookup is not None:
-        declared = {entity.key for result in file_results for entity in result.declared} | known
-        missing = {ref.target for result in file_results for ref in result.references} - declared
+        declared = {entity.key for result in files for entity in result.declared} | known
+        missing = {ref.target for result in files for ref in result.references} - declared
         if missing:
             known = known | frozenset(request.known_lookup(missing) & missing)
-    return finish(file_results, [j.origin for j, _ in results], request.settings, known)
+    return finish(files, origins, request.settings, known)
+
+
+class _LazyReader:
+    """Starts the run's Bitbucket side only when a file really asks about a URL."""
+
+    def __init__(self, start: Callable[[], RemoteLinter]) -> None:
+        self._start = start
+        self._reader: RemoteReader | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> RemoteReader:
+        with self._lock:
+            if self._reader is None:
+                self._reader = self._start().reader()
+            return self._reader
+
+    def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
+        return self._get().exists(url, glob_ok)
+
+    def fetch(self, url: str, purpose: str) -> Fetched:
+        return self._get().fetch(url, purpose)
+
+    def prefetch(self, urls: Sequence[str]) -> None:
+        self._get().prefetch(urls)
 
 
 def finish(
@@ -348,7 +435,10 @@ def finish(
             run_result.findings.append(finding)
         run_result.documents.extend(result.documents)
         run_result.deps[result.path] = list(result.deps)
+        if result.digest is not None:
+            run_result.digests[result.path] = result.digest
     run_result.findings.sort(key=Finding.sort_key)
+    run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED)
     return run_result
 
 

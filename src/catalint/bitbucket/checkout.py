@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from catalint.bitbucket.urls import HASH, Hosts, parse
+from catalint.bitbucket.urls import HASH, Hosts, ParsedUrl, backstage_reading, parse
 
 PUBLIC_HOST = "bitbucket.org"
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")  # git@host:ws/repo.git
@@ -47,25 +47,45 @@ class Checkout:
         the root; a trailing `/` is kept), or None for any other URL. `certain` is False when the
         URL may name a slash-containing branch git does not know locally (`src/a/b/c.yaml`):
         then the path guessed (branch `a`) is only trusted when the file is there."""
+        parsed = self._parse(url)
+        if parsed is None:
+            return None
+        if not parsed.tail:
+            return "", True
+        trailing = urlsplit(url).path.endswith("/")
+        _, path, certain = self._split(parsed)
+        return path + ("/" if trailing and path else ""), certain
+
+    def backstage_reading(self, url: str) -> str:
+        """How Backstage would misread a URL into this repository (see `urls.backstage_reading`)."""
+        parsed = self._parse(url)
+        if parsed is None or not parsed.tail:
+            return ""
+        branch, path, certain = self._split(parsed)
+        if not certain or branch is None:
+            return ""
+        return backstage_reading(parsed, branch, path, self.hosts.web)
+
+    def _parse(self, url: str) -> ParsedUrl | None:
         parsed = parse(url, self.hosts)
         if parsed is None:
             return None
         if parsed.workspace.lower() != self.workspace.lower() or parsed.repo.lower() != self.repo.lower():
             return None
+        return parsed
+
+    def _split(self, parsed: ParsedUrl) -> tuple[str | None, str, bool]:
+        """(branch or None for a hash, path, certain) of a URL's tail."""
         tail = parsed.tail
-        if not tail:
-            return "", True
-        trailing = urlsplit(url).path.endswith("/")
-        rest = tail[1:]
-        certain = parsed.at is not None or HASH.fullmatch(tail[0]) is not None or len(tail) <= 2
-        if not certain:
-            # Longest known ref first: `src/feature/x/docs/` is branch `feature/x` when git knows it.
-            for n in range(len(tail), 0, -1):
-                if "/".join(tail[:n]) in self.refs:
-                    rest, certain = tail[n:], True
-                    break
-        path = "/".join(rest)
-        return path + ("/" if trailing and path else ""), certain
+        if parsed.at is not None:
+            return parsed.at, "/".join(tail[1:]), True
+        if HASH.fullmatch(tail[0]):
+            return None, "/".join(tail[1:]), True
+        # Longest known ref first: `src/feature/x/docs/` is branch `feature/x` when git knows it.
+        for n in range(len(tail), 0, -1):
+            if "/".join(tail[:n]) in self.refs:
+                return "/".join(tail[:n]), "/".join(tail[n:]), True
+        return tail[0], "/".join(tail[1:]), len(tail) <= 2
 
 
 def repo_from_remote(url: str, hosts: Hosts) -> tuple[str, str] | None:

@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +20,10 @@ from catalint.bitbucket.checkout import Checkout, detect
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.bitbucket.urls import Hosts, is_absolute
 from catalint.config import ConfigError, Settings, load_app_config
-from catalint.engine import FileResult, Source
-from catalint.resolve.placeholders import Fetched
-from catalint.sources.local import RemoteExists
 
 if TYPE_CHECKING:
     from catalint.bitbucket.client import BitbucketClient
+    from catalint.sources.bitbucket import RemoteLinter
 
 
 def _die(message: str) -> NoReturn:
@@ -69,65 +68,71 @@ def split_targets(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
     return local, urls
 
 
-class _UrlStub(Source):
-    """Stands for a remote URL in `LintRequest.extra_sources`; `RemoteRun.lint` does the work."""
-
-    def __init__(self, url: str) -> None:
-        self.location = self.display = url
-
-    def read_bytes(self) -> bytes:  # pragma: no cover - never read directly
-        raise OSError("remote")
-
-    def fetch(self, target: str, *, purpose: str) -> Fetched:  # pragma: no cover
-        return Fetched(status="skipped")
-
-    def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:  # pragma: no cover
-        return Fetched(status="skipped"), []
-
-
 @dataclass(slots=True)
-class RemoteRun:
-    client: BitbucketClient
+class RemoteSide:
+    """The Bitbucket side of one lint run: the client and the remote linter, made on first need
+    (a URL to lint, a local descriptor naming a Bitbucket URL), so a run that never touches
+    Bitbucket needs neither credentials nor `requests`."""
+
     settings: Settings
-    urls: list[str]
+    concurrency: int = 8
+    max_requests: int | None = None
+    cache_dir: Path | None = None
+    verbose: bool = False
     style: bool = True
     assume_placeholders: bool = False
-    errors: list[str] = field(default_factory=list)
+    client: BitbucketClient | None = None
+    linter: RemoteLinter | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    @property
-    def sources(self) -> list[Source]:
-        return [_UrlStub(u) for u in self.urls]
+    def get_client(self) -> BitbucketClient:
+        with self._lock:
+            if self.client is None:
+                self.client = make_client(
+                    self.settings.app.bitbucket_cloud,
+                    concurrency=self.concurrency,
+                    max_requests=self.max_requests,
+                    cache_dir=self.cache_dir,
+                    verbose=self.verbose,
+                )
+            return self.client
 
-    def lint(self, sources: list[Source]) -> list[FileResult]:
-        from catalint.bitbucket.client import Progress
-        from catalint.sources.bitbucket import lint_remote
+    def start(self) -> RemoteLinter:
+        client = self.get_client()
+        with self._lock:
+            if self.linter is None:
+                from catalint.bitbucket.client import Progress
+                from catalint.sources.bitbucket import RemoteLinter
 
-        progress = Progress("catalint: remote files")
-        self.client.progress = progress
-        try:
-            return lint_remote(
-                [s.location for s in sources],
-                self.settings,
-                self.client,
-                style=self.style,
-                assume_placeholders=self.assume_placeholders,
-            )
-        finally:
-            progress.close()
+                client.progress = Progress("catalint: Bitbucket")
+                self.linter = RemoteLinter(
+                    client, self.settings, style=self.style, assume_placeholders=self.assume_placeholders
+                )
+            return self.linter
 
-    def checker(self) -> RemoteExists:
-        """For local descriptors: Bitbucket URLs into other repositories are checked with this client."""
-        from catalint.sources.bitbucket import remote_checker
+    def discover(self, workspace: str) -> list[str]:
+        from catalint.bitbucket.discovery import discover
 
-        return remote_checker(self.client, self.settings)
+        client = self.get_client()
+        found = discover(client, workspace)
+        if client.auth_error:
+            _die(client.auth_error)
+        for error in found.errors:
+            click.echo(f"catalint: warning: discovery: {error}", err=True)
+        return list(found.urls)
 
     def finish(self) -> None:
         """One run-level message for an authentication failure (exit 2), or a budget note."""
-        if self.client.auth_error:
-            _die(self.client.auth_error)
-        if self.client.budget_spent:
+        client = self.client
+        if client is None:
+            return
+        if client.progress is not None:
+            client.progress.close()
+        if client.auth_error:
+            _die(client.auth_error)
+        if client.budget_spent:
             click.echo(
-                f"catalint: warning: the request budget ({self.client.max_requests}) ran out; "
+                f"catalint: warning: the request budget ({client.max_requests}) ran out; "
                 "remaining checks are reported as unverified",
                 err=True,
             )
@@ -136,38 +141,6 @@ class RemoteRun:
 def checkout_detector() -> Callable[[Path], Checkout | None]:
     """Recognises a checkout root as a Bitbucket repository (git `origin`, BITBUCKET_REPO_FULL_NAME)."""
     return functools.partial(detect, hosts=Hosts.from_env(os.environ), env=dict(os.environ))
-
-
-def start_remote(
-    settings: Settings,
-    urls: list[str],
-    workspace: str | None,
-    *,
-    concurrency: int,
-    max_requests: int | None,
-    cache_dir: Path | None,
-    verbose: bool,
-    style: bool,
-    assume_placeholders: bool,
-) -> RemoteRun:
-    client = make_client(
-        settings.app.bitbucket_cloud,
-        concurrency=concurrency,
-        max_requests=max_requests,
-        cache_dir=cache_dir,
-        verbose=verbose,
-    )
-    all_urls = list(urls)
-    if workspace:
-        from catalint.bitbucket.discovery import discover
-
-        found = discover(client, workspace)
-        if client.auth_error:
-            _die(client.auth_error)
-        for error in found.errors:
-            click.echo(f"catalint: warning: discovery: {error}", err=True)
-        all_urls.extend(found.urls)
-    return RemoteRun(client, settings, all_urls, style, assume_placeholders)
 
 
 def _app_entries(app_configs: tuple[Path, ...]) -> list[dict[str, object]]:

@@ -184,3 +184,21 @@ def join(base: FileLoc, target: str) -> FileLoc:
 def is_absolute(target: str) -> bool:
     parts = urlsplit(target)
     return len(parts.scheme) > 1 and bool(parts.netloc)
+
+
+def backstage_reading(parsed: ParsedUrl, branch: str, path: str, web: str) -> str:
+    """How Backstage's Bitbucket reader reads a URL that names `branch` and `path`, when it reads
+    something else; "" when both agree. It takes the one segment after `src/` as the ref and
+    ignores `?at=`; a commit hash there (the web UI's spelling) reads the same commit."""
+    if not parsed.tail or parsed.kind == "repo":
+        return ""
+    first = parsed.tail[0]
+    if first == branch or HASH.fullmatch(first):
+        return ""
+    why = "it ignores ?at=" if parsed.at else "it takes the one segment after /src/ as the ref"
+    seen_path = "/".join(parsed.tail[1:])
+    spelled = f"{web}/{quote(parsed.workspace)}/{quote(parsed.repo)}/{parsed.kind}/{quote(branch, safe='')}/{quote(path)}"
+    return (
+        f'Backstage reads this URL as ref "{first}" and path "{seen_path}" ({why}), not branch "{branch}"; '
+        f"write it as {spelled}, which both read the same"
+    )

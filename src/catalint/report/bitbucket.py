@@ -173,11 +173,7 @@ def publish_report(
             raise BitbucketReportError(f"{method} {url} answered {response.status_code}: {_error_text(response)}")
 
     items, left_out = build_annotations(result, paths, cap)
-    errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
-    details = (
-        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''} "
-        f"and {infos} info in {result.files} catalog file{'s' if result.files != 1 else ''}."
-    )
+    details = f"{result.tally()} in {result.files} catalog file{'s' if result.files != 1 else ''}."
     if left_out:
         details += (
             f" Only {len(items):,} of {len(result.findings):,} findings are annotated (Bitbucket's limit per "
@@ -190,9 +186,9 @@ def publish_report(
         "reporter": "catalint",
         "result": "FAILED" if failed else "PASSED",
         "data": [
-            {"title": "Errors", "type": "NUMBER", "value": errors},
-            {"title": "Warnings", "type": "NUMBER", "value": warnings},
-            {"title": "Info", "type": "NUMBER", "value": infos},
+            {"title": "Errors", "type": "NUMBER", "value": result.count(Severity.ERROR)},
+            {"title": "Warnings", "type": "NUMBER", "value": result.count(Severity.WARNING)},
+            {"title": "Info", "type": "NUMBER", "value": result.count(Severity.INFO)},
             {"title": "Files", "type": "NUMBER", "value": result.files},
             {"title": "Documents", "type": "NUMBER", "value": len(result.documents)},
         ],

@@ -169,10 +169,9 @@ class GithubReporter:
                 )
             out.append(f"::{stop}::")
             out.append("::endgroup::")
-        errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
         out.append(
             f"catalint: {result.files} file{'s' if result.files != 1 else ''}, {len(result.documents)} documents: "
-            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, {infos} info"
+            f"{result.tally()}"
         )
         if self.annotate:
             chosen, left_out = pick_annotations(result.findings, self.cap)
@@ -230,12 +229,10 @@ def summary_markdown(
 ) -> str:
     """The job summary, at most `limit` bytes (UTF-8); rows that do not fit are counted in a note."""
     notes = list(notes)
-    errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
     head = ["## catalint", ""]
     if result.findings:
         head.append(
-            f"**{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, "
-            f"{infos} info** in {result.files} file{'s' if result.files != 1 else ''} "
+            f"**{result.tally()}** in {result.files} file{'s' if result.files != 1 else ''} "
             f"({len(result.documents)} documents)."
         )
     else:
@@ -403,10 +400,7 @@ def publish_check_run(
             payload = {}
         return payload if isinstance(payload, dict) else {}
 
-    errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
-    title = (
-        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, {infos} info"
-    )
+    title = result.tally()
     text = summary or title
     if len(text) > CHECKS_SUMMARY_LIMIT:
         note = "\n\n… truncated; every finding is in the job log."

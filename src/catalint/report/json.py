@@ -20,6 +20,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
             "errors": result.count(Severity.ERROR),
             "warnings": result.count(Severity.WARNING),
             "infos": result.count(Severity.INFO),
+            "unverified": result.unverified,
         },
         "documents": [d.to_json() for d in result.documents],
         "findings": [f.to_json() for f in result.findings],

@@ -25,12 +25,10 @@ class TextReporter:
                 severity = f"{_COLOURS[f.severity]}{severity}{_RESET}"
                 rule = f"{_DIM}{rule}{_RESET}"
             lines.append(f"{where} {severity} {rule} {f.message}")
-        errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
         invalid = sum(1 for d in result.documents if not d.valid)
         summary = (
             f"{result.files} file{'s' if result.files != 1 else ''}, {len(result.documents)} documents "
-            f"({invalid} rejected by Backstage): {errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}, {infos} info"
+            f"({invalid} rejected by Backstage): {result.tally()}"
         )
         lines.append(summary)
         return "\n".join(lines) + "\n"

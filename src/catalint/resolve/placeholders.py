@@ -24,9 +24,11 @@ class Fetched:
     """What reading a placeholder target gave: text, or a reason it could not be had."""
 
     text: str | None = None
-    status: str = "ok"  # ok | missing | escapes | unverified | foreign | skipped
+    status: str = "ok"  # ok | missing | escapes | unverified | foreign | offline | skipped
     detail: str = ""
     where: str = ""
+    # How Backstage's own reader would read the URL differently (a `backstage-url` warning), if at all.
+    note: str = ""
 
 
 Reader = Callable[[str], Fetched]
@@ -81,6 +83,8 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         return _STAND_IN[name]
     fetched = read(target)
     where = (*pointer, keys[0])
+    if fetched.note:
+        out.problems.append(("backstage-url", Problem(f"${name} target {target!r}: {fetched.note}", where)))
     if fetched.status == "escapes":
         out.problems.append(
             ("path-escape", Problem(f"${name} target {target!r} leaves the repository; not read", where))
@@ -88,6 +92,9 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         return value
     if fetched.status == "foreign":
         out.problems.append(("placeholder", Problem(f"${name} {fetched.detail}", where)))
+        return _STAND_IN[name]
+    if fetched.status == "offline":
+        out.problems.append(("offline", Problem(f"${name} target {target!r} not verified: the run is offline", where)))
         return _STAND_IN[name]
     if fetched.status in ("unverified", "skipped"):
         if fetched.detail:

@@ -47,7 +47,9 @@ MODULES = (
     "owner_kind",
     "catalog_rules",
     "foreign_host",
+    "backstage_url",
     "unverified",
+    "offline",
 )
 
 

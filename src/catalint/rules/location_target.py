@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from catalint.model import Severity
+from catalint.rules import backstage_url, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
@@ -102,13 +103,11 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
         if loc_type == "file" and target.startswith("/"):
             continue  # an absolute path on the backend's machine: nothing here to check
         fetched, matches = source.exists(target, glob_ok=True)
+        yield from backstage_url.remark(fetched.note, f'target "{target}"', pointer)
         if fetched.status == "escapes":
             yield "path-escape", Problem(f'target "{target}" leaves the repository; not read', pointer)
-        elif fetched.status in ("unverified", "foreign") and fetched.detail:
-            yield (
-                ("unverified" if fetched.status == "unverified" else "foreign-host"),
-                Problem(f'target "{target}" {fetched.detail}', pointer),
-            )
+        elif fetched.status in unverified.NOT_CHECKED:
+            yield from unverified.unchecked(fetched.status, fetched.detail, f'target "{target}"', pointer)
         elif fetched.status == "missing":
             if not optional:
                 yield ID, Problem(f'target "{target}" not found: {fetched.detail}', pointer)

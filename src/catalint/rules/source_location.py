@@ -4,8 +4,8 @@ TechDocs and the "View source" link follow this annotation. When the descriptor 
 Bitbucket, the target folder or file is looked up there (a folder URL ending in `/` is fine);
 a relative target resolves against the descriptor file. In a local checkout of a Bitbucket
 repository, a URL into that same repository is looked up in the working tree (uncommitted edits
-included); URLs into other repositories are checked only when the run has a Bitbucket client
-(remote URLs or --workspace given), else skipped. A target Bitbucket
+included); URLs into other repositories are checked on Bitbucket (with `--offline`, they are listed as
+`offline` instead). A target Bitbucket
 could not be asked about is reported as `unverified`, never as missing.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from catalint.model import Severity
+from catalint.rules import backstage_url, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
@@ -65,11 +66,10 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
         return
     pointer = ("metadata", "annotations", ANNOTATION)
     fetched, _ = source.exists(target)
+    yield from backstage_url.remark(fetched.note, f'{ANNOTATION} "{target}"', pointer)
     if fetched.status == "escapes":
         yield "path-escape", Problem(f'{ANNOTATION} "{target}" leaves the repository; not read', pointer)
     elif fetched.status == "missing":
         yield ID, Problem(f'{ANNOTATION} "{target}" not found: {fetched.detail}', pointer)
-    elif fetched.status == "unverified" and fetched.detail:
-        yield "unverified", Problem(f'{ANNOTATION} "{target}" {fetched.detail}', pointer)
-    elif fetched.status == "foreign":
-        yield "foreign-host", Problem(f'{ANNOTATION} "{target}" {fetched.detail or "is on a host that is not allowed"}', pointer)
+    elif fetched.status in unverified.NOT_CHECKED:
+        yield from unverified.unchecked(fetched.status, fetched.detail, f'{ANNOTATION} "{target}"', pointer)

@@ -1,8 +1,9 @@
-"""`backstage.io/techdocs-ref: dir:X` must name a folder that holds `mkdocs.yml`.
+"""`backstage.io/techdocs-ref: dir:X` or `url:URL` must name a folder that holds `mkdocs.yml`.
 
 TechDocs resolves `dir:` against the entity's source location (the descriptor's folder unless
-`backstage.io/source-location` says otherwise). Without `mkdocs.yml` (or `mkdocs.yaml`) there,
-the docs build fails long after the catalog accepted the entity.
+`backstage.io/source-location` says otherwise); `url:` names the folder directly, usually in
+another repository, and is looked up on Bitbucket. Without `mkdocs.yml` (or `mkdocs.yaml`)
+there, the docs build fails long after the catalog accepted the entity.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from catalint.model import Severity
+from catalint.rules import backstage_url, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 ID = "techdocs-ref"
 SEVERITY = Severity.ERROR
-SUMMARY = "techdocs-ref dir: folders exist and hold mkdocs.yml"
+SUMMARY = "techdocs-ref dir: and url: folders exist and hold mkdocs.yml"
 BACKSTAGE = False
 
 FAILS = """\
@@ -55,33 +57,30 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
     if not isinstance(value, str):
         return
     pointer = ("metadata", "annotations", ANNOTATION)
-    if not value.startswith("dir:"):
-        if not value.startswith("url:"):
-            yield ID, Problem(f'{ANNOTATION} must be "dir:<path>" or "url:<url>", found "{value}"', pointer)
+    if value.startswith("url:"):
+        folder = value[4:].strip()
+        if not folder:
+            yield ID, Problem(f'{ANNOTATION} "url:" needs the URL of the folder holding mkdocs.yml', pointer)
+            return
+    elif value.startswith("dir:"):
+        folder = value[4:].strip() or "."
+        source_location = annotations.get("backstage.io/source-location")
+        if isinstance(source_location, str) and source_location.startswith("url:"):
+            base = source_location[4:]
+            folder = base.rstrip("/") + "/" + folder.removeprefix("./")
+    else:
+        yield ID, Problem(f'{ANNOTATION} must be "dir:<path>" or "url:<url>", found "{value}"', pointer)
         return
-    folder = value[4:].strip() or "."
-    source_location = annotations.get("backstage.io/source-location")
-    if isinstance(source_location, str) and source_location.startswith("url:"):
-        base = source_location[4:]
-        folder = base.rstrip("/") + "/" + folder.removeprefix("./")
     base_folder = folder.rstrip("/") or "."
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         fetched, _ = source.exists(f"{base_folder}/{name}")
+        yield from backstage_url.remark(fetched.note, f'{ANNOTATION} folder "{folder}"', pointer)
         if fetched.status == "escapes":
             yield "path-escape", Problem(f'{ANNOTATION} folder "{folder}" leaves the repository; not read', pointer)
             return
         if fetched.status == "ok":
             return
-        if fetched.status == "foreign":
-            yield (
-                "foreign-host",
-                Problem(
-                    f'{ANNOTATION} folder "{folder}" {fetched.detail or "is on a host that is not allowed"}', pointer
-                ),
-            )
-            return
-        if fetched.status in ("skipped", "unverified"):
-            if fetched.detail:
-                yield "unverified", Problem(f'{ANNOTATION} folder "{folder}" {fetched.detail}', pointer)
+        if fetched.status in unverified.NOT_CHECKED:
+            yield from unverified.unchecked(fetched.status, fetched.detail, f'{ANNOTATION} folder "{folder}"', pointer)
             return
     yield ID, Problem(f'{ANNOTATION} points at "{folder}", which has no mkdocs.yml', pointer)

@@ -1,8 +1,15 @@
 """A target could not be checked: the network failed, Bitbucket timed out or rate-limited us.
 
-This is never a claim that the target is broken — only that catalint could not verify it this run."""
+This is never a claim that the target is broken — only that catalint could not verify it this run.
+The run's summary line counts these, with `offline` and `foreign-host` findings, as not verified."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
 
 from catalint.model import Severity
+from catalint.rules.base import Problem
+from catalint.yaml.loader import Pointer
 
 ID = "unverified"
 SEVERITY = Severity.WARNING
@@ -19,3 +26,17 @@ metadata:
 spec:
   owner: team-a
 """
+
+
+# Fetched statuses that mean "not looked at": each becomes at most one finding, never "missing".
+NOT_CHECKED = frozenset({"unverified", "skipped", "foreign", "offline"})
+
+
+def unchecked(status: str, detail: str, subject: str, pointer: Pointer) -> Iterator[tuple[str, Problem]]:
+    """The finding for a target that was not checked: offline, on a foreign host, or not answered."""
+    if status == "offline":
+        yield "offline", Problem(f"{subject} not verified: the run is offline", pointer)
+    elif status == "foreign":
+        yield "foreign-host", Problem(f"{subject} {detail or 'is on a host that is not allowed'}", pointer)
+    elif detail:
+        yield ID, Problem(f"{subject} {detail}", pointer)

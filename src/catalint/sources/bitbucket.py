@@ -8,7 +8,7 @@ import dataclasses
 import fnmatch
 import posixpath
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 
 from catalint.bitbucket.client import AUTH_FAILED, NOT_FOUND, NOT_FOUND_TEXT, OK, BitbucketClient, Reply
 from catalint.bitbucket.refs import RefResolver
-from catalint.bitbucket.urls import Escapes, FileLoc, is_absolute, join, parse
+from catalint.bitbucket.urls import Escapes, FileLoc, ParsedUrl, backstage_reading, is_absolute, join, parse
 from catalint.config import Settings
 from catalint.engine import FileResult, Options, Source, file_finding, lint_source
+from catalint.facts import ANYWHERE, Origin
 from catalint.resolve.placeholders import Fetched
-from catalint.sources.local import FOREIGN_PLACEHOLDER, RemoteExists
+from catalint.sources.local import FOREIGN_PLACEHOLDER
 
 MAX_DEPTH = 10
 GLOB_CHARS = "*?["
@@ -105,33 +106,50 @@ class RemoteSource(Source):
         return reply.body
 
     def _resolve(self, target: str, *, placeholder: bool) -> FileLoc | Fetched:
-        if is_absolute(target):
-            parsed = parse(target, self.ctx.hosts)
-            if parsed is None:
-                if self.ctx.allowed_host(target):
-                    return Fetched(status="skipped", where=target)
-                host = urlsplit(target).netloc
-                return Fetched(
-                    status="foreign",
-                    detail=f"is on {host}, which is neither Bitbucket nor an allowed host; not read",
-                    where=target,
-                )
-            if placeholder and not self.loc.same_repo(parsed):
-                return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
-            located = self.ctx.refs.locate(parsed)
-            if located.loc is None:
-                return _unavailable(located.failure, target)
-            return located.loc
-        try:
-            return join(self.loc, target)
-        except Escapes:
-            return Fetched(status="escapes")
+        resolved, _ = self._resolve_noted(target, placeholder=placeholder)
+        return resolved
+
+    def _resolve_noted(self, target: str, *, placeholder: bool) -> tuple[FileLoc | Fetched, str]:
+        """The location `target` names, and how Backstage would read it differently ("" if not)."""
+        if not is_absolute(target):
+            try:
+                return join(self.loc, target), ""
+            except Escapes:
+                return Fetched(status="escapes"), ""
+        parsed = parse(target, self.ctx.hosts)
+        located = self._resolve_absolute(target, parsed, placeholder=placeholder)
+        note = ""
+        if isinstance(located, FileLoc) and parsed is not None:
+            branch = located.at if located.at is not None else located.ref
+            note = backstage_reading(parsed, branch, located.path, self.ctx.hosts.web)
+        return located, note
+
+    def _resolve_absolute(self, target: str, parsed: ParsedUrl | None, *, placeholder: bool) -> FileLoc | Fetched:
+        if parsed is None:
+            if self.ctx.allowed_host(target):
+                return Fetched(status="skipped", where=target)
+            host = urlsplit(target).netloc
+            return Fetched(
+                status="foreign",
+                detail=f"is on {host}, which is neither Bitbucket nor an allowed host; not read",
+                where=target,
+            )
+        if placeholder and not self.loc.same_repo(parsed):
+            return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
+        located = self.ctx.refs.locate(parsed)
+        if located.loc is None:
+            return _unavailable(located.failure, target)
+        return located.loc
 
     def _where(self, loc: FileLoc) -> str:
         return loc.path if loc.same_repo(self.loc) else loc.web_url(self.ctx.hosts)
 
     def fetch(self, target: str, *, purpose: str) -> Fetched:
-        resolved = self._resolve(target, placeholder=purpose == "placeholder")
+        resolved, note = self._resolve_noted(target, placeholder=purpose == "placeholder")
+        fetched = self._fetch(resolved)
+        return dataclasses.replace(fetched, note=note) if note else fetched
+
+    def _fetch(self, resolved: FileLoc | Fetched) -> Fetched:
         if isinstance(resolved, Fetched):
             return resolved
         where = self._where(resolved)
@@ -163,7 +181,11 @@ class RemoteSource(Source):
             self.ctx.read(resolved.with_path(resolved.path.rstrip("/")))
 
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
-        resolved = self._resolve(target, placeholder=False)
+        resolved, note = self._resolve_noted(target, placeholder=False)
+        fetched, matches = self._exists(resolved, glob_ok)
+        return (dataclasses.replace(fetched, note=note) if note else fetched), matches
+
+    def _exists(self, resolved: FileLoc | Fetched, glob_ok: bool) -> tuple[Fetched, list[str]]:
         if isinstance(resolved, Fetched):
             return resolved, []
         where = self._where(resolved)
@@ -196,12 +218,133 @@ class RemoteSource(Source):
         return Fetched(where=where), [resolved.web_url(self.ctx.hosts)]
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteRoot:
+    """A Bitbucket file to lint: named on the command line, discovered, or a Location's target."""
+
+    url: str
+    location_type: str = "url"
+    origin: Origin = ANYWHERE
+
+
 @dataclass(slots=True)
 class _Item:
-    url: str
+    root: RemoteRoot
     depth: int
-    location_type: str
-    parent: FileResult | None = None
+
+
+Key = tuple[str, str, str, str]
+
+
+class RemoteLinter:
+    """Lints Bitbucket files in threads, following Location targets (depth ≤ 10, no cycles), and
+    answers local descriptors' questions about Bitbucket URLs (`reader`). One per run: files seen
+    by one call are not linted again by the next, so cycles through local files end too."""
+
+    def __init__(
+        self, client: BitbucketClient, settings: Settings, *, style: bool = True, assume_placeholders: bool = False
+    ) -> None:
+        self.client = client
+        self.ctx = RemoteContext(client, settings)
+        self.options = Options.build(
+            yamllint=settings.yamllint if style else None,
+            max_bytes=settings.max_file_size,
+            kinds=settings.kinds,
+            assume_placeholders=assume_placeholders,
+        )
+        self._seen: set[Key] = set()
+        self._seen_lock = threading.Lock()
+
+    def reader(self) -> RemoteChecker:
+        return RemoteChecker(self.ctx)
+
+    def close(self) -> None:
+        self.ctx.close()
+
+    def lint(
+        self, roots: Sequence[RemoteRoot], divert: Callable[[str], bool] | None = None
+    ) -> tuple[list[tuple[FileResult, Origin]], list[RemoteRoot]]:
+        """(results with the origin each was reached through, in breadth-first order; the targets
+        `divert` claimed, e.g. files of the local checkout, which the caller lints itself)."""
+        client = self.client
+        progress = client.progress
+        diverted: list[RemoteRoot] = []
+
+        def lint_one(item: _Item) -> FileResult | None:
+            try:
+                return self._lint_url(item.root)
+            finally:
+                if progress is not None:
+                    progress.tick(client.requests_made)
+
+        # A work queue, not waves: a file's Location targets start as soon as it is linted, so one
+        # slow Location does not hold back the rest. Results come back in breadth-first order.
+        Order = tuple[int, tuple[int, ...]]
+        collected: list[tuple[Order, FileResult, Origin]] = []
+        with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
+            running: dict[Future[FileResult | None], tuple[_Item, tuple[int, ...]]] = {}
+
+            def submit(item: _Item, path: tuple[int, ...]) -> None:
+                if progress is not None:
+                    progress.add_total(1)
+                running[pool.submit(lint_one, item)] = (item, path)
+
+            for number, root in enumerate(dict.fromkeys(roots)):
+                submit(_Item(root, 0), (number,))
+            while running:
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in done:
+                    item, path = running.pop(future)
+                    result = future.result()
+                    if result is None:
+                        continue
+                    origin = item.root.origin
+                    collected.append(((item.depth, path), result, origin))
+                    for number, child in enumerate(result.children):
+                        child_root = RemoteRoot(child.location, child.type, origin)
+                        if divert is not None and divert(child.location):
+                            diverted.append(child_root)
+                            continue
+                        if item.depth + 1 > MAX_DEPTH:
+                            result.findings.append(
+                                file_finding(
+                                    "unverified",
+                                    f"Location nesting is deeper than {MAX_DEPTH} levels; {child.location} not followed",
+                                    result.path,
+                                )
+                            )
+                            continue
+                        submit(_Item(child_root, item.depth + 1), (*path, number))
+        collected.sort(key=lambda entry: entry[0])
+        return [(result, origin) for _, result, origin in collected], diverted
+
+    def _lint_url(self, root: RemoteRoot) -> FileResult | None:
+        ctx = self.ctx
+        parsed = parse(root.url, ctx.hosts)
+        if parsed is None:
+            result = FileResult(root.url)
+            result.findings.append(
+                file_finding("file-unreadable", "not a Bitbucket file URL on the configured host", root.url)
+            )
+            return result
+        located = ctx.refs.locate(parsed)
+        if located.loc is None:
+            return _failed(root.url, located.failure)
+        loc = located.loc
+        key = (loc.workspace.lower(), loc.repo.lower(), loc.ref, loc.path)
+        with self._seen_lock:
+            if key in self._seen:
+                return None
+            self._seen.add(key)
+        reply = ctx.read(loc)
+        if not reply.ok:
+            return _failed(root.url, reply)
+        if is_listing(reply):
+            result = FileResult(root.url)
+            result.findings.append(file_finding("file-unreadable", "the URL names a folder, not a file", root.url))
+            return result
+        source = RemoteSource(loc, ctx, root.url, reply.body)
+        return lint_source(source, dataclasses.replace(self.options, location_type=root.location_type))
 
 
 def lint_remote(
@@ -212,93 +355,13 @@ def lint_remote(
     style: bool = True,
     assume_placeholders: bool = False,
 ) -> list[FileResult]:
-    """Lint Bitbucket file URLs in threads, following Location targets (depth ≤ 10, no cycles)."""
-    ctx = RemoteContext(client, settings)
-    base = Options.build(
-        yamllint=settings.yamllint if style else None,
-        max_bytes=settings.max_file_size,
-        kinds=settings.kinds,
-        assume_placeholders=assume_placeholders,
-    )
-    seen: set[tuple[str, str, str, str]] = set()
-    seen_lock = threading.Lock()
-    results: list[FileResult] = []
-    progress = client.progress
-
-    def key(loc: FileLoc) -> tuple[str, str, str, str]:
-        return loc.workspace.lower(), loc.repo.lower(), loc.ref, loc.path
-
-    def lint_one(item: _Item) -> FileResult | None:
-        try:
-            return _lint_url(item)
-        finally:
-            if progress is not None:
-                progress.tick(client.requests_made)
-
-    def _lint_url(item: _Item) -> FileResult | None:
-        parsed = parse(item.url, ctx.hosts)
-        if parsed is None:
-            result = FileResult(item.url)
-            result.findings.append(
-                file_finding("file-unreadable", "not a Bitbucket file URL on the configured host", item.url)
-            )
-            return result
-        located = ctx.refs.locate(parsed)
-        if located.loc is None:
-            return _failed(item.url, located.failure)
-        loc = located.loc
-        with seen_lock:
-            if key(loc) in seen:
-                return None
-            seen.add(key(loc))
-        reply = ctx.read(loc)
-        if not reply.ok:
-            return _failed(item.url, reply)
-        if is_listing(reply):
-            result = FileResult(item.url)
-            result.findings.append(file_finding("file-unreadable", "the URL names a folder, not a file", item.url))
-            return result
-        source = RemoteSource(loc, ctx, item.url, reply.body)
-        options = dataclasses.replace(base, location_type=item.location_type)
-        return lint_source(source, options)
-
-    # A work queue, not waves: a file's Location targets start as soon as it is linted, so one slow
-    # Location does not hold back the rest. Results come back in breadth-first order all the same.
-    Key = tuple[int, tuple[int, ...]]
-    collected: list[tuple[Key, FileResult]] = []
-    with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
-        running: dict[Future[FileResult | None], tuple[_Item, tuple[int, ...]]] = {}
-
-        def submit(item: _Item, path: tuple[int, ...]) -> None:
-            if progress is not None:
-                progress.add_total(1)
-            running[pool.submit(lint_one, item)] = (item, path)
-
-        for number, url in enumerate(dict.fromkeys(urls)):
-            submit(_Item(url, 0, "url"), (number,))
-        while running:
-            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for future in done:
-                item, path = running.pop(future)
-                result = future.result()
-                if result is None:
-                    continue
-                collected.append(((item.depth, path), result))
-                for number, child in enumerate(result.children):
-                    if item.depth + 1 > MAX_DEPTH:
-                        result.findings.append(
-                            file_finding(
-                                "unverified",
-                                f"Location nesting is deeper than {MAX_DEPTH} levels; {child.location} not followed",
-                                result.path,
-                            )
-                        )
-                        continue
-                    submit(_Item(child.location, item.depth + 1, child.type, result), (*path, number))
-    ctx.close()
-    collected.sort(key=lambda pair: pair[0])
-    results.extend(result for _, result in collected)
-    return results
+    """Lint Bitbucket file URLs and the Location targets behind them (see `RemoteLinter`)."""
+    linter = RemoteLinter(client, settings, style=style, assume_placeholders=assume_placeholders)
+    try:
+        pairs, _ = linter.lint([RemoteRoot(url) for url in urls])
+    finally:
+        linter.close()
+    return [result for result, _ in pairs]
 
 
 def _failed(url: str, reply: Reply | None) -> FileResult:
@@ -312,16 +375,21 @@ def _failed(url: str, reply: Reply | None) -> FileResult:
     return result
 
 
-def remote_checker(client: BitbucketClient, settings: Settings) -> RemoteExists:
-    """A `LocalSource` fallback: checks Bitbucket URLs in other repositories through `client`
-    (Location targets, globs included, TechDocs folders, source locations); other URLs: None."""
-    ctx = RemoteContext(client, settings)
-    # Anchored nowhere, so every URL counts as another repository's (messages show the full URL).
-    anchor = RemoteSource(FileLoc("", "", "", ""), ctx, "")
+class RemoteChecker:
+    """A `RemoteReader` for local descriptors: Bitbucket URLs outside the checkout are checked
+    through the run's client (Location targets, globs included, placeholders, TechDocs folders,
+    source locations); hosts that are not Bitbucket get what remote descriptors get."""
 
-    def check(url: str, glob_ok: bool) -> tuple[Fetched, list[str]] | None:
-        if parse(url, ctx.hosts) is None:
-            return None
-        return anchor.exists(url, glob_ok=glob_ok)
+    def __init__(self, ctx: RemoteContext) -> None:
+        # Anchored nowhere, so every URL counts as another repository's (messages show the full URL);
+        # whether a placeholder may read it is for the local source to say, which knows its checkout.
+        self.anchor = RemoteSource(FileLoc("", "", "", ""), ctx, "")
 
-    return check
+    def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
+        return self.anchor.exists(url, glob_ok=glob_ok)
+
+    def fetch(self, url: str, purpose: str) -> Fetched:
+        return self.anchor.fetch(url, purpose="read")
+
+    def prefetch(self, urls: Sequence[str]) -> None:
+        self.anchor.prefetch(urls)

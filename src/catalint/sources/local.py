@@ -5,12 +5,13 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from catalint.bitbucket.checkout import Checkout
-from catalint.bitbucket.urls import Hosts, parse
+from catalint.bitbucket.urls import Hosts, is_absolute, parse
 from catalint.engine import Source
 from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.resolve.placeholders import Fetched
@@ -23,17 +24,52 @@ from catalint.sources.files import (  # noqa: F401 - re-exported for callers of 
     walk,
 )
 
-# Asked about an absolute URL a local descriptor names (a Location target, a TechDocs folder, a
-# source location): (what was found, matches) or None when the URL is none of its business.
-RemoteExists = Callable[[str, bool], "tuple[Fetched, list[str]] | None"]
+
+class RemoteReader(Protocol):
+    """Answers for absolute URLs a local descriptor names outside its own checkout: through a
+    Bitbucket client (`sources.bitbucket.RemoteChecker`), or without one (`Offline`, `Deferred`)."""
+
+    def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]: ...
+
+    def fetch(self, url: str, purpose: str) -> Fetched: ...
+
+    def prefetch(self, urls: Sequence[str]) -> None: ...
+
+
+class Offline:
+    """No network at all: every such URL is reported as not verified (rule `offline`)."""
+
+    def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
+        return Fetched(status="offline", where=url), []
+
+    def fetch(self, url: str, purpose: str) -> Fetched:
+        return Fetched(status="offline", where=url)
+
+    def prefetch(self, urls: Sequence[str]) -> None:
+        pass
+
+
+class Deferred(Offline):
+    """A first pass in a worker process, where no client can go: the URLs are only recorded (as
+    `REMOTE_DEP` deps), and the runner lints the file again with the network in the main process."""
+
+    def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
+        return Fetched(status="skipped"), []
+
+    def fetch(self, url: str, purpose: str) -> Fetched:
+        return Fetched(status="skipped")
+
+
+OFFLINE = Offline()
+DEFERRED = Deferred()
 
 FOREIGN_PLACEHOLDER = "Placeholder may only reference files from the same repository as the entity"
 
 
 class LocalSource(Source):
     """A descriptor in a checkout. With `checkout` (the checkout is a Bitbucket repository),
-    absolute URLs into that same repository are read from the working tree; with `remote`,
-    other absolute URLs are checked through it; otherwise they are skipped."""
+    absolute URLs into that same repository are read from the working tree; other absolute URLs
+    go to `remote` (offline by default, which reports them as not verified)."""
 
     def __init__(
         self,
@@ -41,7 +77,7 @@ class LocalSource(Source):
         display: str,
         resolver: LocalResolver,
         checkout: Checkout | None = None,
-        remote: RemoteExists | None = None,
+        remote: RemoteReader = OFFLINE,
         allowed_hosts: Sequence[str] = (),
     ) -> None:
         self.path = path
@@ -90,10 +126,11 @@ class LocalSource(Source):
             if inside is None:
                 if self.checkout is not None and purpose == "placeholder" and self._is_bitbucket(target):
                     return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
-                return Fetched(status="skipped", detail="")
+                return self._remote_fetch(resolved.remote, purpose)
             resolved, certain = inside
             if not certain and resolved.path is not None and not resolved.path.is_file():
-                return Fetched(status="skipped", detail="")
+                # Perhaps a slash branch git does not know here: the network can tell, not the disk.
+                return self._remote_fetch(target, purpose)
         if resolved.escapes:
             return Fetched(status="escapes")
         assert resolved.path is not None
@@ -106,7 +143,7 @@ class LocalSource(Source):
         except OSError:
             return Fetched(status="missing", detail=f"{where} does not exist", where=where)
         try:
-            return Fetched(text=data.decode("utf-8"), where=where)
+            return Fetched(text=data.decode("utf-8"), where=where, note=self._note(target))
         except UnicodeDecodeError:
             return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
 
@@ -114,11 +151,23 @@ class LocalSource(Source):
         return self.checkout is not None and parse(url, self.checkout.hosts) is not None
 
     def _remote_exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
-        answer = self.remote(url, glob_ok) if self.remote is not None else None
-        if answer is None:
-            return Fetched(status="skipped"), []
         self.deps[REMOTE_DEP + url] = None
-        return answer
+        return self.remote.exists(url, glob_ok)
+
+    def _remote_fetch(self, url: str, purpose: str) -> Fetched:
+        self.deps[REMOTE_DEP + url] = None
+        return self.remote.fetch(url, purpose)
+
+    def _note(self, target: str) -> str:
+        """How Backstage would misread an absolute URL into this checkout, if it would."""
+        if self.checkout is None or not is_absolute(target):
+            return ""
+        return self.checkout.backstage_reading(target)
+
+    def prefetch(self, targets: Sequence[str]) -> None:
+        remote = [t for t in targets if is_absolute(t) and self._foreign(t) is None and self._into_checkout(t) is None]
+        if remote:
+            self.remote.prefetch(remote)
 
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
         resolved = self.resolver.resolve(self.path, target)
@@ -145,10 +194,11 @@ class LocalSource(Source):
                 return Fetched(status="missing", detail=f"no files match {where}", where=where), []
             return Fetched(where=where), [str(m) for m in matches]
         self.deps[str(resolved.path)] = digest(resolved.path)
+        note = self._note(target)
         if resolved.path.is_file():
-            return Fetched(where=where), [str(resolved.path)]
+            return Fetched(where=where, note=note), [str(resolved.path)]
         if resolved.path.is_dir():
-            return Fetched(status="ok", detail="folder", where=where), [str(resolved.path)]
+            return Fetched(status="ok", detail="folder", where=where, note=note), [str(resolved.path)]
         return Fetched(status="missing", detail=f"{where} does not exist", where=where), []
 
     def _rel(self, path: Path) -> str:
@@ -168,7 +218,7 @@ class PreloadedSource(LocalSource):
         resolver: LocalResolver,
         content: bytes | None,
         checkout: Checkout | None = None,
-        remote: RemoteExists | None = None,
+        remote: RemoteReader = OFFLINE,
         allowed_hosts: Sequence[str] = (),
     ) -> None:
         super().__init__(path, display, resolver, checkout, remote, allowed_hosts)
