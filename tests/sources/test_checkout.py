@@ -1,6 +1,7 @@
 """A local checkout that is itself a Bitbucket repository: absolute URLs into it are read from the
-working tree (no HTTP request at all); URLs into other repositories go to the network only when a
-checker is given. Real git repositories in tmp_path, with an `origin` on the fake server's host."""
+working tree (no HTTP request at all); URLs into other repositories go to the network when the run
+has a Bitbucket side, and are `offline` findings when it has none. Real git repositories in
+tmp_path, with an `origin` on the fake server's host."""
 
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ from catalint.cli import main
 from catalint.config import Settings
 from catalint.model import RunResult
 from catalint.runner import LintRequest, run
-from catalint.sources.bitbucket import remote_checker
-from catalint.sources.local import RemoteExists
+from catalint.sources.bitbucket import RemoteLinter
 from tests.fakes import FakeBitbucket
 
 ME = git.Actor("Dev", "dev@example.test")
@@ -63,14 +63,15 @@ def make_repo(root: Path, files: dict[str, str], origin: str | None) -> git.Repo
     return repo
 
 
-def lint(root: Path, hosts: Hosts, *, remote: RemoteExists | None = None, **kw: object) -> RunResult:
+def lint(root: Path, hosts: Hosts, *, client: BitbucketClient | None = None, **kw: object) -> RunResult:
+    remote = (lambda: RemoteLinter(client, Settings(), style=False)) if client is not None else None
     request = LintRequest(
         paths=[root],
         settings=Settings(),
         cwd=root,
         style=False,
         checkout_for=functools.partial(detect, hosts=hosts, env={}),
-        remote_exists=remote,
+        remote=remote,
         **kw,  # type: ignore[arg-type]
     )
     return run(request)
@@ -79,7 +80,7 @@ def lint(root: Path, hosts: Hosts, *, remote: RemoteExists | None = None, **kw: 
 def found(result: RunResult) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for finding in result.findings:
-        if finding.rule != "unresolved-ref":
+        if finding.rule not in ("unresolved-ref", "offline"):
             out.setdefault(finding.rule, []).append(f"{finding.path}: {finding.message}")
     return out
 
@@ -153,8 +154,18 @@ def test_same_repo_urls_read_from_the_working_tree(tmp_path: Path, fake_bitbucke
     (tmp_path / "svc" / "spec.yaml").write_text("type: service\nowner: team-a\n")
     result = lint(tmp_path / "svc", hosts)
     assert fake_bitbucket.request_log == []
+    # Offline, the one URL the disk cannot answer (a branch git does not know) is said, not skipped.
+    assert [f.message for f in result.findings if f.rule == "offline"] == [
+        f'target "{web}/src/release/2/teams/a.yaml" not verified: the run is offline'
+    ]
     problems = found(result)
-    assert sorted(problems) == ["location-target", "placeholder", "source-location", "spec-schema"]
+    assert sorted(problems) == ["backstage-url", "location-target", "placeholder", "source-location", "spec-schema"]
+    # Backstage would read branch "feature" and path "x/teams/a.yaml": the spelling both read is named.
+    assert problems["backstage-url"] == [
+        f'all.yaml: target "{web}/src/feature/x/teams/a.yaml": Backstage reads this URL as ref "feature" and path '
+        f'"x/teams/a.yaml" (it takes the one segment after /src/ as the ref), not branch "feature/x"; '
+        f"write it as {web}/src/feature%2Fx/teams/a.yaml, which both read the same"
+    ]
     assert problems["placeholder"] == [
         "bad/catalog-info.yaml: $text could not read " + repr(f"{web}/src/main/NOPE.md") + ": NOPE.md does not exist"
     ]
@@ -172,8 +183,8 @@ def test_same_repo_urls_read_from_the_working_tree(tmp_path: Path, fake_bitbucke
     # branch git does not know (release/2) is asked about.
     release = fake_bitbucket.add_repo("acme", "svc", branches={"main": {}, "release/2": {"teams/a.yaml": "x"}})
     client = BitbucketClient(Credentials(), hosts, backoff_base=0.01)
-    again = lint(tmp_path / "svc", hosts, remote=remote_checker(client, Settings()))
-    assert found(again) == problems
+    again = lint(tmp_path / "svc", hosts, client=client)
+    assert found(again) == problems and not [f for f in again.findings if f.rule == "offline"]
     head = release.branches["release/2"]
     assert sorted(r.path.split("/acme/svc/", 1)[1] for r in fake_bitbucket.request_log) == [
         "refs/branches",
@@ -197,11 +208,18 @@ def test_other_repositories(tmp_path: Path, fake_bitbucket: FakeBitbucket, hosts
         "s.yaml": SPEC_OK,
     }
     make_repo(tmp_path / "svc", files, "git@127.0.0.1:acme/svc.git")
-    offline = found(lint(tmp_path / "svc", hosts))
-    # A placeholder into another repository is refused as Backstage refuses it; nothing else is checked.
-    assert list(offline) == ["placeholder"] and "same repository" in offline["placeholder"][0]
+    offline = lint(tmp_path / "svc", hosts)
+    # A placeholder into another repository is refused as Backstage refuses it; the rest is listed
+    # as not verified, each at its line.
+    assert list(found(offline)) == ["placeholder"] and "same repository" in found(offline)["placeholder"][0]
+    assert [(f.path, f.span.line) for f in offline.findings if f.rule == "offline"] == [
+        ("c/catalog-info.yaml", 7),
+        ("catalog-info.yaml", 7),
+        ("catalog-info.yaml", 8),
+    ]
+    assert offline.unverified == 3 and fake_bitbucket.request_log == []
     client = BitbucketClient(Credentials(), hosts, backoff_base=0.01)
-    problems = found(lint(tmp_path / "svc", hosts, remote=remote_checker(client, Settings())))
+    problems = found(lint(tmp_path / "svc", hosts, client=client))
     assert problems["location-target"] == [
         f'catalog-info.yaml: target "{web}/acme/other/src/main/gone.yaml" not found: '
         f"{web}/acme/other/src/main/gone.yaml: not found, or a private repository these credentials cannot see"
@@ -265,13 +283,14 @@ def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, monkeypatch: 
     env = {"CATALINT_BITBUCKET_URL": web, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
     result = CliRunner().invoke(main, ["lint", "--no-cache", "--no-style", "--format", "json"], env=env)
     messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
-    assert result.exit_code == 1 and messages == [
-        f'target "{web}/acme/svc/src/main/gone.yaml" not found: gone.yaml does not exist'
-    ]
-    assert fake_bitbucket.request_log == []
-    # With a remote URL on the command line there is a client: other repositories are checked too.
-    other = f"{web}/acme/other/src/main/catalog-info.yaml"
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--no-style", "--format", "json", ".", other], env=env)
-    messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
-    assert len(messages) == 2 and any("acme/other/src/main/gone.yaml: not found" in m for m in messages)
-    assert not fake_bitbucket.requests_matching(r"/acme/svc")
+    # No URL on the command line: other repositories are checked all the same, this one on disk.
+    assert result.exit_code == 1 and len(messages) == 2
+    assert messages[0] == f'target "{web}/acme/svc/src/main/gone.yaml" not found: gone.yaml does not exist'
+    assert "acme/other/src/main/gone.yaml: not found" in messages[1]
+    assert fake_bitbucket.request_log and not fake_bitbucket.requests_matching(r"/acme/svc")
+    fake_bitbucket.reset_log()
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "--no-style", "--format", "json", "--offline"], env=env)
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and fake_bitbucket.request_log == []
+    assert [f["rule"] for f in report["findings"]] == ["location-target", "offline"]
+    assert report["summary"]["unverified"] == 1

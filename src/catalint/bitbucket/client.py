@@ -38,6 +38,7 @@ from catalint.bitbucket.urls import Hosts
 log = logging.getLogger("catalint.bitbucket")
 
 OK, NOT_FOUND, AUTH_FAILED, UNVERIFIED = "ok", "not-found", "auth-failed", "unverified"
+UNREACHABLE_AFTER = 3  # requests that exhausted their retries without any answer; then fail fast
 NOT_FOUND_TEXT = "not found, or a private repository these credentials cannot see"
 MAX_REDIRECTS = 5
 OAUTH_MARGIN = 600.0  # renew OAuth tokens this long before they expire
@@ -190,6 +191,7 @@ class BitbucketClient:
         self.auth_error: str | None = None
         self.progress: Progress | None = None
         self._count_lock = threading.Lock()
+        self._unreachable = 0  # requests in a row that got no answer at all, retries included
         self._slots = threading.BoundedSemaphore(self.concurrency)  # requests in flight, all threads
         self._memo: dict[str, Reply] = {}
         self._inflight: dict[str, threading.Event] = {}
@@ -436,6 +438,10 @@ class BitbucketClient:
     ) -> Reply:
         attempt = 0
         while True:
+            if self._unreachable >= UNREACHABLE_AFTER:
+                # Every retry of several requests in a row found no server: asking again for each
+                # of a thousand targets would only turn an outage into an hour of back-off.
+                return Reply(UNVERIFIED, detail="could not verify: Bitbucket cannot be reached", url=url)
             if not self._take_budget():
                 return Reply(
                     UNVERIFIED,
@@ -444,12 +450,17 @@ class BitbucketClient:
                 )
             reply = self._send(method, url, headers, body=body, data=data)
             retry = reply.status is None or reply.status == 429 or (reply.status >= 500)
+            if reply.status is not None:
+                self._unreachable = 0
             if not retry:
                 return reply
             attempt += 1
             retry_after = reply.headers.get("Retry-After") if reply.status == 429 else None
             wait = self._delay(attempt, retry_after) if attempt <= self.retries else None
             if wait is None:
+                if reply.status is None:
+                    with self._count_lock:
+                        self._unreachable += 1
                 reason = reply.detail or f"HTTP {reply.status}"
                 if reply.status == 429:
                     reason = "rate-limited by Bitbucket (HTTP 429)"
