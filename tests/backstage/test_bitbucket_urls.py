@@ -18,7 +18,8 @@ location target (branch ``feature/new-endpoint``)               API path Backsta
 =============================================================  =====================================
 
 When a branch named ``feature`` exists too, the first two spellings silently read
-``new-endpoint/catalog-info.yaml`` from it instead of failing.
+``new-endpoint/catalog-info.yaml`` from it instead of failing. The third is pinned to the
+commit: Backstage never follows the branch named in ``?at=`` (catalint reads its head).
 """
 
 from __future__ import annotations
@@ -272,3 +273,16 @@ def test_harness_preloads_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> No
         str(BITBUCKET_CONFIG),
     ]
     assert env[BITBUCKET_ENV] == "http://127.0.0.1:4321"
+
+
+def test_commit_spelling_is_pinned_to_the_commit_not_the_branch(fake: FakeBitbucket, backstage_bb: Backstage) -> None:
+    """``?at=`` is only a label for Backstage: after the branch moves on it still reads the commit."""
+    repo = make_repo(fake)
+    head = fake.put_file(WS, repo.slug, BRANCH, FILE, component(f"{repo.slug}-moved"))
+    assert head != repo.commit
+
+    resp = backstage_bb.add_location(repo.url("commit-at"), dry_run=True)
+
+    assert resp.status_code == 201, resp.text
+    assert names(resp.json()) == [f"{repo.slug}-feature"]
+    assert [r.path for r in src_requests(fake, repo)] == [repo.api_src + f"{repo.commit}/{FILE}"]
