@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Sequence
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -48,6 +49,9 @@ PACKAGE_JSON = HERE / "package.json"
 LOCKFILE = HERE / "package-lock.json"
 INDEX_JS = HERE / "index.js"
 APP_CONFIG = HERE / "app-config.yaml"
+# Opt-in (Backstage(bitbucket=...)): reroutes api.bitbucket.org/bitbucket.org to a fake.
+BITBUCKET_REDIRECT_JS = HERE / "bitbucket-redirect.js"
+BITBUCKET_ENV = "CATALINT_TEST_BITBUCKET"
 
 MARKER = ".catalint-installed"
 INSTALL_TIMEOUT = 20 * 60.0
@@ -240,9 +244,16 @@ class Backstage:
         token: str | None = None,
         log_dir: Path | None = None,
         config: Path = APP_CONFIG,
+        extra_configs: Sequence[Path] = (),
+        bitbucket: str | None = None,
     ) -> None:
+        """``extra_configs`` are passed after ``config`` (later files win). ``bitbucket``, the base
+        URL of a fake Bitbucket Cloud (``FakeBitbucket.base_url``), preloads bitbucket-redirect.js
+        so the backend's requests to https://api.bitbucket.org and https://bitbucket.org go there."""
         self.install_dir = install_dir
         self.config = config
+        self.extra_configs = tuple(extra_configs)
+        self.bitbucket = bitbucket
         self.token = token or f"catalint-{secrets.token_hex(16)}"
         if len(self.token) < 8 or any(ch.isspace() for ch in self.token):
             # Backstage refuses to start with such a static token.
@@ -313,11 +324,8 @@ class Backstage:
                     ) from None
         raise AssertionError("unreachable")
 
-    def _spawn(self, port: int) -> None:
-        node = _which("node")
-        log_dir = self._log_dir or Path(tempfile.mkdtemp(prefix="catalint-backstage-"))
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self._log_path = log_dir / f"backstage-{port}.log"
+    def launch(self, port: int) -> tuple[list[str], dict[str, str]]:
+        """The command line and environment ``start()`` runs the backend with."""
         env = dict(os.environ)
         env.update(
             BACKSTAGE_PORT=str(port),
@@ -329,7 +337,20 @@ class Backstage:
             env["LOG_LEVEL"] = level
         no_proxy = ",".join(filter(None, [env.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
         env["NO_PROXY"] = env["no_proxy"] = no_proxy
-        cmd = [node, str(self.install_dir / "index.js"), "--config", str(self.config)]
+        env.pop(BITBUCKET_ENV, None)
+        preload: list[str] = []
+        if self.bitbucket is not None:
+            env[BITBUCKET_ENV] = self.bitbucket
+            preload = ["--require", str(BITBUCKET_REDIRECT_JS)]
+        configs = [arg for path in (self.config, *self.extra_configs) for arg in ("--config", str(path))]
+        cmd = [_which("node"), *preload, str(self.install_dir / "index.js"), *configs]
+        return cmd, env
+
+    def _spawn(self, port: int) -> None:
+        log_dir = self._log_dir or Path(tempfile.mkdtemp(prefix="catalint-backstage-"))
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self._log_path = log_dir / f"backstage-{port}.log"
+        cmd, env = self.launch(port)
         with self._log_path.open("wb") as log:
             log.write(f"$ {' '.join(cmd)}   (BACKSTAGE_PORT={port})\n".encode())
             log.flush()
