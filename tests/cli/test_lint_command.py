@@ -60,7 +60,7 @@ def test_json_contract(tmp_path: Path) -> None:
     data = json.loads(out)
     assert code == 1
     assert data["version"] == 1
-    assert data["summary"] == {"files": 1, "documents": 2, "errors": 2, "warnings": 0, "infos": 0}
+    assert data["summary"] == {"files": 1, "documents": 2, "errors": 2, "warnings": 0, "infos": 0, "unverified": 0}
     assert data["documents"][0] == {
         "path": "catalog-info.yaml",
         "index": 0,
@@ -343,12 +343,13 @@ def test_hosts_neither_bitbucket_nor_allowed_are_findings_and_never_read(tmp_pat
         "    - https://bitbucket.org/acme/other/src/main/catalog-info.yaml\n"
     )
     (tmp_path / "catalog-info.yaml").write_text(doc.format(url="https://docs.example.com/openapi.yaml"))
-    data = json.loads(_run(tmp_path, "--format", "json", "--no-style")[1])
+    data = json.loads(_run(tmp_path, "--format", "json", "--no-style", "--offline")[1])
     foreign = {(f["rule"], f["line"]) for f in data["findings"] if "neither Bitbucket nor an allowed host" in f["message"]}
     assert foreign == {("placeholder", 10), ("foreign-host", 18)}
-    assert not any(f["line"] == 19 for f in data["findings"]), "Bitbucket URLs are not foreign"
+    # Bitbucket URLs are not foreign; offline, they are listed as not verified.
+    assert [f["rule"] for f in data["findings"] if f["line"] == 19] == ["offline"]
     (tmp_path / ".catalint.yaml").write_text("allowed-hosts: ['*.example.com', 'gitlab.example.org']\n")
-    data = json.loads(_run(tmp_path, "--format", "json", "--no-style")[1])
+    data = json.loads(_run(tmp_path, "--format", "json", "--no-style", "--offline")[1])
     assert not any("allowed host" in f["message"] for f in data["findings"])
     (tmp_path / ".catalint.yaml").unlink()
     (tmp_path / "app-config.yaml").write_text(

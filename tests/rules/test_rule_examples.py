@@ -63,6 +63,7 @@ EXPECTED_POSITIONS = {
     "owner-kind": ("catalog-info.yaml", 6, 10),
     "catalog-rules": ("catalog-info.yaml", 5, 9),
     "foreign-host": ("catalog-info.yaml", 7, 7),
+    "offline": ("catalog-info.yaml", 7, 7),
 }
 
 

@@ -163,8 +163,9 @@ def test_same_repo_urls_read_from_the_working_tree(tmp_path: Path, fake_bitbucke
     # Backstage would read branch "feature" and path "x/teams/a.yaml": the spelling both read is named.
     assert problems["backstage-url"] == [
         f'all.yaml: target "{web}/src/feature/x/teams/a.yaml": Backstage reads this URL as ref "feature" and path '
-        f'"x/teams/a.yaml" (it takes the one segment after /src/ as the ref), not branch "feature/x"; '
-        f"write it as {web}/src/feature%2Fx/teams/a.yaml, which both read the same"
+        f'"x/teams/a.yaml" (it takes the one segment after /src/ as the ref, even with the slash written %2F), '
+        f'not branch "feature/x"; the spelling both read is {web}/src/<commit>/teams/a.yaml?at=feature%2Fx '
+        "(Backstage then stays on that commit)"
     ]
     assert problems["placeholder"] == [
         "bad/catalog-info.yaml: $text could not read " + repr(f"{web}/src/main/NOPE.md") + ": NOPE.md does not exist"
@@ -184,8 +185,16 @@ def test_same_repo_urls_read_from_the_working_tree(tmp_path: Path, fake_bitbucke
     release = fake_bitbucket.add_repo("acme", "svc", branches={"main": {}, "release/2": {"teams/a.yaml": "x"}})
     client = BitbucketClient(Credentials(), hosts, backoff_base=0.01)
     again = lint(tmp_path / "svc", hosts, client=client)
-    assert found(again) == problems and not [f for f in again.findings if f.rule == "offline"]
+    assert not [f for f in again.findings if f.rule == "offline"]
+    # The network knows the commit of release/2, so its note names the exact spelling to use.
     head = release.branches["release/2"]
+    followed = found(again).pop("not-an-object")  # the file behind the target is linted too
+    assert followed == [f"{web}/src/{head}/teams/a.yaml?at=release%2F2: the document must be a mapping (an entity), not a string"]
+    notes = found(again).pop("backstage-url")
+    assert notes[1].endswith(f"{web}/src/{head}/teams/a.yaml?at=release%2F2 (Backstage then stays on that commit)")
+    assert {k: v for k, v in found(again).items() if k not in ("backstage-url", "not-an-object")} == {
+        k: v for k, v in problems.items() if k != "backstage-url"
+    }
     assert sorted(r.path.split("/acme/svc/", 1)[1] for r in fake_bitbucket.request_log) == [
         "refs/branches",
         f"src/{head}/teams/a.yaml",
@@ -213,7 +222,7 @@ def test_other_repositories(tmp_path: Path, fake_bitbucket: FakeBitbucket, hosts
     # as not verified, each at its line.
     assert list(found(offline)) == ["placeholder"] and "same repository" in found(offline)["placeholder"][0]
     assert [(f.path, f.span.line) for f in offline.findings if f.rule == "offline"] == [
-        ("c/catalog-info.yaml", 7),
+        ("c/catalog-info.yaml", 8),
         ("catalog-info.yaml", 7),
         ("catalog-info.yaml", 8),
     ]

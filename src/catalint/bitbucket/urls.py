@@ -143,10 +143,14 @@ def needs_ref_lookup(parsed: ParsedUrl) -> bool:
 
 
 def simple_split(parsed: ParsedUrl) -> tuple[str | None, str]:
-    """(ref, path) when no lookup is needed: `?at=` wins over the ref segment; None = default branch."""
+    """(ref, path) when no lookup is needed; None = default branch. `?at=` names the ref unless the
+    path already holds a commit (the web UI's `src/<commit>/x?at=branch`), which is what Backstage
+    reads: it ignores `?at=`."""
     if not parsed.tail:
         return parsed.at, ""
     path = "/".join(parsed.tail[1:])
+    if parsed.at and HASH.fullmatch(parsed.tail[0]):
+        return parsed.tail[0], path
     return (parsed.at or parsed.tail[0]), path
 
 
@@ -186,19 +190,25 @@ def is_absolute(target: str) -> bool:
     return len(parts.scheme) > 1 and bool(parts.netloc)
 
 
-def backstage_reading(parsed: ParsedUrl, branch: str, path: str, web: str) -> str:
+def backstage_reading(parsed: ParsedUrl, branch: str, path: str, web: str, commit: str | None = None) -> str:
     """How Backstage's Bitbucket reader reads a URL that names `branch` and `path`, when it reads
-    something else; "" when both agree. It takes the one segment after `src/` as the ref and
-    ignores `?at=`; a commit hash there (the web UI's spelling) reads the same commit."""
+    something else; "" when both agree. It takes the one segment after `src/` as the ref (a `%2F`
+    is decoded first, so encoding the slash does not help) and ignores `?at=`. The only spelling
+    both read alike is the web UI's: the commit in the path, the branch in `?at=`
+    (tests/backstage/test_bitbucket_urls.py checks this against a real Backstage)."""
     if not parsed.tail or parsed.kind == "repo":
         return ""
     first = parsed.tail[0]
     if first == branch or HASH.fullmatch(first):
         return ""
-    why = "it ignores ?at=" if parsed.at else "it takes the one segment after /src/ as the ref"
+    if parsed.at:
+        why = "it ignores ?at="
+    else:
+        why = "it takes the one segment after /src/ as the ref, even with the slash written %2F"
     seen_path = "/".join(parsed.tail[1:])
-    spelled = f"{web}/{quote(parsed.workspace)}/{quote(parsed.repo)}/{parsed.kind}/{quote(branch, safe='')}/{quote(path)}"
+    repo = f"{web}/{quote(parsed.workspace)}/{quote(parsed.repo)}"
+    spelled = f"{repo}/{parsed.kind}/{commit or '<commit>'}/{quote(path)}?at={quote(branch, safe='')}"
     return (
         f'Backstage reads this URL as ref "{first}" and path "{seen_path}" ({why}), not branch "{branch}"; '
-        f"write it as {spelled}, which both read the same"
+        f"the spelling both read is {spelled} (Backstage then stays on that commit)"
     )

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from catalint.bitbucket.client import AUTH_FAILED, NOT_FOUND, NOT_FOUND_TEXT, OK, BitbucketClient, Reply
 from catalint.bitbucket.refs import RefResolver
-from catalint.bitbucket.urls import Escapes, FileLoc, ParsedUrl, backstage_reading, is_absolute, join, parse
+from catalint.bitbucket.urls import HASH, Escapes, FileLoc, ParsedUrl, backstage_reading, is_absolute, join, parse
 from catalint.config import Settings
 from catalint.engine import FileResult, Options, Source, file_finding, lint_source
 from catalint.facts import ANYWHERE, Origin
@@ -121,7 +121,8 @@ class RemoteSource(Source):
         note = ""
         if isinstance(located, FileLoc) and parsed is not None:
             branch = located.at if located.at is not None else located.ref
-            note = backstage_reading(parsed, branch, located.path, self.ctx.hosts.web)
+            commit = located.ref if HASH.fullmatch(located.ref) else None
+            note = backstage_reading(parsed, branch, located.path, self.ctx.hosts.web, commit)
         return located, note
 
     def _resolve_absolute(self, target: str, parsed: ParsedUrl | None, *, placeholder: bool) -> FileLoc | Fetched:
