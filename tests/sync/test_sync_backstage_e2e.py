@@ -44,6 +44,7 @@ class World:
         self.state = tmp / "state.json"
         for var in ("BITBUCKET_TOKEN", "BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD", "GITHUB_STEP_SUMMARY"):
             monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("CATALINT_BITBUCKET_API_URL", fake.api_url)  # sync lints through the API
 
     def name(self, repo: str) -> str:
         return f"{self.ws}-{repo}"

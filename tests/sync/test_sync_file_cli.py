@@ -27,6 +27,7 @@ def setup(
     fake_bitbucket: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[FakeBitbucket, Path]:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.setenv("CATALINT_BITBUCKET_API_URL", fake_bitbucket.api_url)  # sync lints through the API
     fake_bitbucket.add_repo("acme", "a", branches={"main": {"catalog-info.yaml": GOOD % b"a"}})
     fake_bitbucket.add_repo("acme", "bad", branches={"main": {"catalog-info.yaml": GOOD % b"Bad Name!"}})
     bare = tmp_path / "remote.git"

@@ -12,12 +12,15 @@ from typing import NoReturn, cast
 
 import click
 
-from catalint.bitbucket.client import REDACTOR, BitbucketClient, client_from_env
+from catalint.bitbucket.client import REDACTOR, BitbucketClient, client_from_env, setup_debug_logging
 from catalint.bitbucket.credentials import CredentialsError
+from catalint.cli import _settings
+from catalint.config import Settings
+from catalint.runner import LintRequest, run
 from catalint.sync import backstage as bs
 from catalint.sync import git as gitops
 from catalint.sync import location_file
-from catalint.sync.descriptors import Descriptors, Fetcher, FetchError, inspect, raw_url
+from catalint.sync.descriptors import Descriptors, judge
 from catalint.sync.discovery import Discovered, DiscoveryLike, real_discover
 from catalint.sync.report import SyncReport, append_step_summary
 
@@ -46,10 +49,29 @@ def load_discovery_file(path: Path) -> Discovered:
     return Discovered(list(urls), bool(data.get("complete", False)), [str(e) for e in errors])
 
 
-def bitbucket_client(web_url: str) -> BitbucketClient:
-    """The shared Bitbucket client, credentials from the environment (never printed)."""
+def bitbucket_client(
+    web_url: str,
+    settings: Settings,
+    *,
+    concurrency: int = 8,
+    max_requests: int | None = None,
+    cache_dir: Path | None = None,
+    verbose: bool = False,
+) -> BitbucketClient:
+    """The run's Bitbucket client, credentials from the environment and the app-config (never printed)."""
+    from catalint.bitbucket.commands import debug_wanted
+
+    if debug_wanted(verbose):
+        setup_debug_logging()
     try:
-        client, warnings = client_from_env(os.environ, web_url=web_url)
+        client, warnings = client_from_env(
+            os.environ,
+            settings.app.bitbucket_cloud,
+            web_url=web_url,
+            concurrency=concurrency,
+            max_requests=max_requests,
+            cache_dir=cache_dir,
+        )
     except CredentialsError as err:
         raise SyncFailure(f"Bitbucket credentials: {err}") from None
     for warning in warnings:
@@ -57,16 +79,23 @@ def bitbucket_client(web_url: str) -> BitbucketClient:
     return client
 
 
-def client_fetcher(client: BitbucketClient) -> Fetcher:
-    """Read a descriptor's raw bytes through the client (auth, retries, rate limits)."""
+def lint_discovered(client: BitbucketClient, settings: Settings, urls: Sequence[str]) -> Descriptors:
+    """Each descriptor's verdict from the one lint pipeline, as `catalint lint URL…` gives it."""
+    from catalint.bitbucket.client import Progress
+    from catalint.bitbucket.commands import RemoteSide
 
-    def fetch(url: str) -> bytes:
-        reply = client.get(raw_url(url))
-        if not reply.ok:
-            raise FetchError(f"cannot fetch: {reply.detail or reply.status or reply.outcome}")
-        return reply.body
-
-    return fetch
+    side = RemoteSide(settings, style=settings.yamllint is not None, client=client)
+    request = LintRequest(
+        paths=[], settings=settings, cwd=Path.cwd(), urls=list(urls), style=side.style, remote=side.start
+    )
+    try:
+        result = run(request)
+    finally:
+        if isinstance(client.progress, Progress):
+            client.progress.close()
+    if client.auth_error:
+        raise SyncFailure(client.auth_error)
+    return judge(result, urls)
 
 
 def run_discovery(
@@ -154,6 +183,25 @@ def _invalid_reasons(found: Descriptors) -> dict[str, str]:
     help='Use a saved discovery result {"urls": [...], "complete": true, "errors": []} instead of Bitbucket.',
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "-c", type=click.Path(path_type=Path), help="catalint config (default: .catalint.yaml).")
+@click.option(
+    "--app-config",
+    "app_configs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Backstage app-config (kinds, catalog.rules, credentials); repeatable.",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
+@click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="HTTP cache folder.")
+@click.option("--no-cache", is_flag=True, help="Do not keep an HTTP cache.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    envvar="CATALINT_OFFLINE",
+    help="Ask Bitbucket nothing: needs --discovery-file, and lists descriptors without linting them.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
 def sync_command(
     workspace: str,
     dest: str,
@@ -178,6 +226,14 @@ def sync_command(
     catalog_path: str,
     discovery_file: Path | None,
     fmt: str,
+    config: Path | None,
+    app_configs: tuple[Path, ...],
+    concurrency: int,
+    max_requests: int | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    offline: bool,
+    verbose: bool,
 ) -> None:
     """Sync descriptors found on Bitbucket into a Location file (--to file PATH) or a live Backstage.
 
@@ -197,6 +253,13 @@ def sync_command(
         _die("--state only applies to --to backstage")
     if branch and not push:
         _die("--branch needs --push")
+    if offline and discovery_file is None:
+        _die("--offline needs --discovery-file: discovering a workspace asks Bitbucket")
+    settings = _settings(config, app_configs, Path.cwd())
+    if not no_cache and cache_dir is None:
+        from catalint.cache import default_dir
+
+        cache_dir = default_dir()
     if repo_regex is not None:
         try:
             re.compile(repo_regex)
@@ -211,18 +274,31 @@ def sync_command(
     report = SyncReport(dest, destination, dry_run=dry_run)
     failure: str | None = None
     try:
-        client = bitbucket_client(web_url)
         if discovery_file is not None:
             discovery: DiscoveryLike = load_discovery_file(discovery_file)
-        else:
+        client = None
+        if not offline:
+            client = bitbucket_client(
+                web_url,
+                settings,
+                concurrency=concurrency,
+                max_requests=max_requests,
+                cache_dir=None if no_cache or cache_dir is None else cache_dir / "http",
+                verbose=verbose,
+            )
+        if discovery_file is None:
+            assert client is not None
             discovery = run_discovery(client, workspace, projects, repo_regex, catalog_path)
         report.discovered = len(set(discovery.urls))
         report.complete = bool(discovery.complete)
         report.discovery_errors = [gitops.redact(str(e)) for e in discovery.errors]
-        fetcher = client_fetcher(client)
         need_content = not include_invalid or (dest == "backstage" and state_path is not None)
-        found = inspect(discovery.urls, fetcher, lint=not include_invalid) if need_content else Descriptors()
-        invalid = _invalid_reasons(found)
+        found = Descriptors()
+        if client is None:
+            report.notes.append(f"offline: {report.discovered} descriptors listed without being linted")
+        elif need_content:
+            found = lint_discovered(client, settings, discovery.urls)
+        invalid = {} if include_invalid else _invalid_reasons(found)
         report.notes.extend(
             f"could not read {REDACTOR.redact(problem)} (not linted; its entry is kept)" for problem in found.fetch_errors()
         )
