@@ -178,7 +178,13 @@ def test_ref_resolution(fake: FakeBitbucket) -> None:
     at = parse(f"{fake.web_url}/acme/svc/src/0000000/dir/c.yaml?at=feature%2Fx", hosts)
     assert at is not None
     at_loc = resolver.locate(at).loc
-    assert at_loc is not None and at_loc.ref == loc.ref
+    # Backstage ignores ?at= and reads the commit in the path; so does catalint (here: none such).
+    assert at_loc is not None and at_loc.ref == "0000000" and at_loc.at == "feature/x"
+    assert client.get(at_loc.api_url(hosts)).outcome == "not-found"
+    head = parse(f"{fake.web_url}/acme/svc/src/{loc.ref}/dir/c.yaml?at=feature%2Fx", hosts)
+    assert head is not None
+    head_loc = resolver.locate(head).loc
+    assert head_loc is not None and client.get(head_loc.api_url(hosts)).body == CATALOG
     plain = parse(f"{fake.web_url}/acme/svc/src/main/a/b/c.yaml", hosts)
     assert plain is not None
     assert resolver.locate(plain).loc == type(loc)("acme", "svc", "main", "a/b/c.yaml", None)

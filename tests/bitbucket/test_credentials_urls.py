@@ -87,7 +87,10 @@ def test_parse_forms() -> None:
     assert bare is not None and bare.kind == "repo" and simple_split(bare) == (None, "")
     assert parse("https://bitbucket.org/ws/repo.git/", HOSTS) == bare
     at = parse("https://bitbucket.org/ws/repo/src/abc1234def/x/c.yaml?at=feature%2Fx", HOSTS)
-    assert at is not None and at.at == "feature/x" and simple_split(at) == ("feature/x", "x/c.yaml")
+    # The commit in the path is what Backstage reads (it ignores ?at=); a branch there yields to ?at=.
+    assert at is not None and at.at == "feature/x" and simple_split(at) == ("abc1234def", "x/c.yaml")
+    branch_at = parse("https://bitbucket.org/ws/repo/src/main/x/c.yaml?at=feature%2Fx", HOSTS)
+    assert branch_at is not None and simple_split(branch_at) == ("feature/x", "x/c.yaml")
     assert not needs_ref_lookup(at)
     assert parse("https://github.com/ws/repo/src/main/x", HOSTS) is None
     assert parse("https://bitbucket.org:8443/ws/repo/src/main/x", HOSTS) is None

@@ -116,7 +116,10 @@ def _clip(text: str, limit: int) -> str:
 
 def build_annotations(result: RunResult, paths: PathMapper, cap: int = CAP) -> tuple[list[dict[str, Any]], int]:
     """The annotations to post (errors first), and how many findings did not fit under `cap`."""
-    ordered = sorted(result.findings, key=lambda f: (-int(f.severity), *f.sort_key()))
+    # Code Insights annotates files of the commit's own repository; others stay in the counts.
+    ordered = sorted(
+        (f for f in result.findings if not paths.is_remote(f.path)), key=lambda f: (-int(f.severity), *f.sort_key())
+    )
     out: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for finding in ordered[:cap]:

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import requests
 
 from catalint.model import Finding, RunResult, Severity
-from catalint.report.paths import PathMapper
+from catalint.report.paths import PathMapper, is_url
 
 ANNOTATION_CAP = 10  # per type and step
 MESSAGE_LIMIT = 4096  # the runner truncates longer annotation messages
@@ -117,8 +117,14 @@ def _columns(finding: Finding) -> tuple[int, int] | None:
 
 
 def annotation_command(finding: Finding, path: str) -> str:
+    """A workflow command; a file outside the checkout (a URL) gets no `file=`, which GitHub could
+    not place, and names its URL and line in the message instead."""
     span = finding.span
     line = max(span.line, 1)
+    if is_url(path):
+        message = f"{path}#lines-{line}: {finding.message}"[:MESSAGE_LIMIT]
+        title = escape_property(f"catalint [{finding.rule}]")
+        return f"::{COMMANDS[finding.severity]} title={title}::{escape_data(message)}"
     props = [f"file={escape_property(path)}", f"line={line}"]
     columns = _columns(finding)
     if columns is not None:
@@ -212,6 +218,8 @@ def _cell(text: str) -> str:
 def line_link(env: GithubEnv, path: str, finding: Finding) -> str:
     span = finding.span
     label = str(span.line)
+    if is_url(path):  # a file on Bitbucket: its line there
+        return f"[{label}]({path.split('#', 1)[0]}#lines-{span.line})"
     sha = env.head_sha
     if not (env.repository and sha) or path.startswith("/"):
         return label
@@ -414,7 +422,8 @@ def publish_check_run(
     if not isinstance(run_id, int):
         raise ChecksError(f"POST {base} answered without a check run id")
     url = f"{base}/{run_id}"
-    annotations = [_check_annotation(f, paths.relative(f.path)) for f in result.findings]
+    # The Checks API places annotations on files of the commit only; the summary lists the rest.
+    annotations = [_check_annotation(f, paths.relative(f.path)) for f in result.findings if not paths.is_remote(f.path)]
     batches = [annotations[i : i + CHECKS_BATCH] for i in range(0, len(annotations), CHECKS_BATCH)] or [[]]
     conclusion = "failure" if failed else "success"
     for number, batch in enumerate(batches, start=1):

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from catalint import __version__
 from catalint.model import Finding, RunResult, Severity
-from catalint.report.paths import PathMapper
+from catalint.report.paths import PathMapper, is_url
 from catalint.rules import REGISTRY
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -128,6 +128,8 @@ class SarifReporter:
 
     def _artifact(self, display: str) -> dict[str, str]:
         relative = self.paths.relative(display)
+        if is_url(relative):  # a file on Bitbucket: its own absolute URI, no base
+            return {"uri": relative}
         if relative.startswith("/"):  # outside the repository: an absolute file URI, no base
             return {"uri": PurePosixPath(relative).as_uri()}
         return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
