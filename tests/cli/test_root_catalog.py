@@ -1,0 +1,183 @@
+"""The most common set-up, end to end: a root catalog repository whose Location lists absolute
+Bitbucket URLs into the service repositories, linted by `catalint lint` with no arguments in its
+checkout. Every target is checked on the fake Bitbucket; nothing is skipped without a word."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+from click.testing import CliRunner, Result
+
+from catalint.cli import main
+from tests.fakes import FakeBitbucket
+
+ME = git.Actor("Dev", "dev@example.test")
+
+
+def component(name: str, extra: str = "") -> bytes:
+    return (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
+        f"  name: {name}\n{extra}spec:\n  type: service\n  lifecycle: production\n  owner: group:team-a\n"
+    ).encode()
+
+
+RESOURCE = b"apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: db\nspec:\n  type: database\n  owner: group:team-a\n"
+GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n"
+APP_CONFIG = """\
+catalog:
+  rules:
+    - allow: [Component, Group, Location]
+"""
+
+
+class RootCatalog:
+    """The fake's repositories, and a checkout of acme/catalog whose Location points at them."""
+
+    def __init__(self, fake: FakeBitbucket, tmp: Path) -> None:
+        self.fake = fake
+        web = fake.web_url
+        fake.add_repo("acme", "svc-a", branches={"main": {"catalog-info.yaml": component("svc-a"), "README.md": b"hi"}})
+        fake.add_repo("acme", "svc-b", branches={"main": {}, "feature/new-endpoint": {"catalog-info.yaml": component("svc-b")}})
+        fake.add_repo("acme", "vault", private=True, branches={"main": {"catalog-info.yaml": component("vault")}})
+        fake.add_repo("acme", "db", branches={"main": {"catalog-info.yaml": RESOURCE}})
+        fake.add_user("dev@acme.test", "api-token", workspaces=["acme"])
+        self.targets = {
+            "ok": f"{web}/acme/svc-a/src/main/catalog-info.yaml",
+            "missing": f"{web}/acme/svc-gone/src/main/catalog-info.yaml",
+            "slash": f"{web}/acme/svc-b/src/feature/new-endpoint/catalog-info.yaml",
+            "private": f"{web}/acme/vault/src/main/catalog-info.yaml",
+            "refused": f"{web}/acme/db/src/main/catalog-info.yaml",
+        }
+        self.lines = {name: 8 + i for i, name in enumerate(self.targets)}  # `- url` lines of the Location
+        location = (
+            "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\n"
+            "  description: the platform's root catalog\nspec:\n  targets:\n"
+            + "".join(f"    - {url}\n" for url in self.targets.values())
+        )
+        self.root = tmp / "catalog"
+        self.root.mkdir()
+        (self.root / "catalog-info.yaml").write_text(location)
+        (self.root / "teams.yaml").write_text(GROUP)
+        (self.root / ".catalint.yaml").write_text("include: [teams.yaml]\n")
+        (tmp / "app-config.yaml").write_text(APP_CONFIG)
+        self.app_config = tmp / "app-config.yaml"
+        repo = git.Repo.init(self.root, initial_branch="main")
+        repo.index.add(["catalog-info.yaml", "teams.yaml", ".catalint.yaml"])
+        repo.index.commit("root catalog", author=ME, committer=ME)
+        repo.create_remote("origin", f"{web}/acme/catalog.git")
+        self.env = {
+            "CATALINT_BITBUCKET_URL": web,
+            "CATALINT_BITBUCKET_API_URL": fake.api_url,
+            "BITBUCKET_USERNAME": "dev@acme.test",
+            "BITBUCKET_TOKEN": "api-token",
+        }
+
+    def lint(self, *args: str) -> tuple[Result, dict[str, Any]]:
+        here = os.getcwd()
+        os.chdir(self.root)
+        try:
+            result = CliRunner().invoke(
+                main,
+                ["lint", "--no-cache", "--no-style", "--format", "json", "--app-config", str(self.app_config), *args],
+                env=self.env,
+            )
+        finally:
+            os.chdir(here)
+        try:
+            return result, json.loads(result.stdout)
+        except ValueError:
+            return result, {}
+
+    def at(self, report: dict[str, Any], name: str) -> list[tuple[str, str]]:
+        line = self.lines[name]
+        return [
+            (f["rule"], f["severity"])
+            for f in report["findings"]
+            if f["path"] == "catalog-info.yaml" and f["line"] == line
+        ]
+
+
+@pytest.fixture
+def catalog(fake_bitbucket: FakeBitbucket, tmp_path: Path) -> RootCatalog:
+    return RootCatalog(fake_bitbucket, tmp_path)
+
+
+def test_every_target_is_checked_once_and_linted(catalog: RootCatalog) -> None:
+    result, report = catalog.lint()
+    assert result.exit_code == 1, result.output
+    assert catalog.at(report, "ok") == []
+    assert catalog.at(report, "missing") == [("location-target", "error")]
+    assert catalog.at(report, "slash") == [("backstage-url", "warning")]
+    assert catalog.at(report, "private") == []  # read with the run's credentials
+    slash = next(f for f in report["findings"] if f["rule"] == "backstage-url")
+    assert '?at=feature%2Fnew-endpoint' in slash["message"] and 'ref "feature"' in slash["message"]
+    # The files behind the targets are linted too, their findings carrying their URL.
+    linted = {d["path"] for d in report["documents"]}
+    assert {catalog.targets[n] for n in ("ok", "private", "refused")} <= linted
+    assert any(p.startswith(f"{catalog.fake.web_url}/acme/svc-b/src/") for p in linted)
+    refused = [f for f in report["findings"] if f["rule"] == "catalog-rules"]
+    assert [(f["path"], f["line"]) for f in refused] == [(catalog.targets["refused"], 4)]
+    # The owner group:team-a is declared locally (teams.yaml): remote files see local declarations.
+    assert not [f for f in report["findings"] if f["rule"] == "unresolved-ref"]
+    # Each target's file is fetched once, however many checks asked about it.
+    for name in ("ok", "private", "refused"):
+        repo = catalog.targets[name].split("/acme/", 1)[1].split("/", 1)[0]
+        fetched = catalog.fake.requests_matching(rf"/2\.0/repositories/acme/{repo}/src/main/catalog-info\.yaml$")
+        assert len(fetched) == 1, (name, [r.path for r in fetched])
+    assert not catalog.fake.requests_matching(r"/acme/catalog/")  # the checkout itself is read from disk
+    assert report["summary"]["unverified"] == 0
+
+
+def test_a_bitbucket_that_is_down_is_unverified_never_an_error(catalog: RootCatalog) -> None:
+    catalog.fake.stop()
+    result, report = catalog.lint("--fail-on", "error")
+    assert result.exit_code == 0, result.output
+    for name in catalog.targets:
+        assert catalog.at(report, name) == [("unverified", "warning")], name
+    assert report["summary"]["unverified"] == len(catalog.targets)
+    assert {d["path"] for d in report["documents"]} == {"catalog-info.yaml", "teams.yaml"}
+    result, _ = catalog.lint("--format", "text")
+    assert "5 targets not verified" in result.stdout.splitlines()[-1]
+
+
+def test_offline_asks_nothing_and_says_what_it_did_not_check(catalog: RootCatalog) -> None:
+    result, report = catalog.lint("--offline")
+    assert result.exit_code == 0, result.output
+    assert catalog.fake.request_log == []
+    for name in catalog.targets:
+        assert catalog.at(report, name) == [("offline", "info")], name
+    assert report["summary"]["unverified"] == len(catalog.targets)
+    text, _ = catalog.lint("--offline", "--format", "text")
+    assert text.stdout.splitlines()[-1].endswith("; 5 targets not verified")
+    env_offline, _ = catalog.lint("--format", "text")
+    assert env_offline.exit_code == 1  # without the flag, the same checkout finds the missing target
+
+
+def test_wrong_credentials_stop_the_run_with_a_message(catalog: RootCatalog) -> None:
+    catalog.env["BITBUCKET_TOKEN"] = "wrong-token"
+    result, _ = catalog.lint()
+    assert result.exit_code == 2
+    assert "wrong-token" not in result.output
+    assert "authentication" in result.stderr.lower() or "credentials" in result.stderr.lower()
+
+
+def test_an_empty_run_is_not_a_pass(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "service.yaml").write_text(GROUP)
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, ["lint", "--no-cache", "docs"])
+        allowed = CliRunner().invoke(main, ["lint", "--no-cache", "docs", "--allow-empty"])
+        named = CliRunner().invoke(main, ["lint", "--no-cache", "docs/service.yaml"])
+    finally:
+        os.chdir(here)
+    assert result.exit_code == 2
+    assert "no catalog descriptor found in docs" in result.stderr and "include:" in result.stderr
+    assert allowed.exit_code == 0 and "0 files" in allowed.stdout
+    assert named.exit_code == 0  # a file named on the command line is always linted
