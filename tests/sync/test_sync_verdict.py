@@ -1,0 +1,102 @@
+"""One pipeline: sync's verdict on a descriptor is exactly `catalint lint URL`'s, for every file.
+
+A custom kind that `.catalint.yaml` declares is listed; a descriptor whose `$text` target does not
+exist is left out; both commands are asked about every acme file and must agree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from catalint.cli import main
+from catalint.sync.location_file import parse_targets
+from tests.backstage.harness import Backstage
+from tests.fakes.bitbucket import FakeBitbucket
+
+HEAD = "apiVersion: backstage.io/v1alpha1\n"
+FILES = {
+    "good": HEAD + "kind: Component\nmetadata:\n  name: good\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    "widget": HEAD.replace("backstage.io", "acme.io") + "kind: Widget\nmetadata:\n  name: knob\nspec:\n  colour: red\n",
+    "no-text": HEAD
+    + "kind: Component\nmetadata:\n  name: no-text\n  description:\n    $text: ./NOPE.md\n"
+    + "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    "bad-name": HEAD + "kind: Component\nmetadata:\n  name: Bad Name!\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+}
+CONFIG = "kinds:\n  Widget: [acme.io/v1alpha1]\n"
+
+
+@pytest.fixture
+def acme(fake_bitbucket: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for var in ("BITBUCKET_TOKEN", "BITBUCKET_USERNAME", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CATALINT_BITBUCKET_URL", fake_bitbucket.web_url)
+    monkeypatch.setenv("CATALINT_BITBUCKET_API_URL", fake_bitbucket.api_url)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".catalint.yaml").write_text(CONFIG)
+    urls = {}
+    for repo, text in FILES.items():
+        fake_bitbucket.add_repo("acme", repo, branches={"main": {"catalog-info.yaml": text.encode()}})
+        urls[repo] = f"{fake_bitbucket.web_url}/acme/{repo}/src/main/catalog-info.yaml"
+    (tmp_path / "discovery.json").write_text(json.dumps({"urls": sorted(urls.values()), "complete": True, "errors": []}))
+    return urls
+
+
+def lint_verdict(url: str) -> bool:
+    result = CliRunner().invoke(main, ["lint", "--no-cache", url])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code == 0
+
+
+def sync(*args: str) -> dict[str, object]:
+    result = CliRunner().invoke(
+        main, ["sync", "-w", "acme", "--discovery-file", "discovery.json", "--format", "json", *args]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert isinstance(report, dict)
+    return report
+
+
+def skipped_for_lint(report: dict[str, object]) -> set[str]:
+    actions = report["actions"]
+    assert isinstance(actions, list)
+    return {a["target"] for a in actions if a["action"] == "skipped" and "fails lint" in a.get("reason", "")}
+
+
+def test_sync_to_file_lists_what_lint_passes(acme: dict[str, str], tmp_path: Path) -> None:
+    verdicts = {repo: lint_verdict(url) for repo, url in acme.items()}
+    assert verdicts == {"good": True, "widget": True, "no-text": False, "bad-name": False}
+    sync("--to", "file", "catalog.yaml")
+    listed = set(parse_targets((tmp_path / "catalog.yaml").read_text(), "location"))
+    assert listed == {url for repo, url in acme.items() if verdicts[repo]}
+    report = sync("--to", "file", "again.yaml", "--dry-run")
+    reasons = {a["target"]: a.get("reason", "") for a in report["actions"]}  # type: ignore[union-attr]
+    assert "[placeholder]" in reasons[acme["no-text"]] and "NOPE.md" in reasons[acme["no-text"]]
+    assert "[field-format]" in reasons[acme["bad-name"]]
+
+
+def test_sync_to_backstage_skips_exactly_what_lint_fails(acme: dict[str, str], backstage: Backstage) -> None:
+    verdicts = {repo: lint_verdict(url) for repo, url in acme.items()}
+    os.environ["BACKSTAGE_TOKEN"] = backstage.token
+    try:
+        report = sync("--to", "backstage", "--backstage-url", backstage.url, "--dry-run")
+    finally:
+        del os.environ["BACKSTAGE_TOKEN"]
+    assert skipped_for_lint(report) == {url for repo, url in acme.items() if not verdicts[repo]}
+    # The custom kind passed catalint's lint: whatever happens next is Backstage's own word.
+    assert acme["widget"] not in skipped_for_lint(report)
+    added = {a["target"] for a in report["actions"] if a["action"] == "added"}  # type: ignore[union-attr]
+    assert acme["good"] in added
+
+
+def test_offline_sync_needs_a_discovery_file_and_lints_nothing(acme: dict[str, str], fake_bitbucket: FakeBitbucket) -> None:
+    report = sync("--to", "file", "offline.yaml", "--offline")
+    assert fake_bitbucket.request_log == []
+    assert any("without being linted" in str(n) for n in report["notes"])  # type: ignore[union-attr]
+    result = CliRunner().invoke(main, ["sync", "-w", "acme", "--to", "file", "x.yaml", "--offline"])
+    assert result.exit_code == 2 and "--discovery-file" in result.stderr
