@@ -68,6 +68,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("annotations", platforms=(GITHUB,)),
     Setting("report", platforms=(BITBUCKET,)),
     Setting("workspace"),
+    Setting("offline"),
     Setting("bitbucket-username", env="BITBUCKET_USERNAME"),
     Setting("bitbucket-token", env="BITBUCKET_TOKEN", secret=True),
     Setting("bitbucket-app-password", env="BITBUCKET_APP_PASSWORD", secret=True),
@@ -237,6 +238,8 @@ def build_argv(src: Source) -> list[str]:
             option("--report", src.get("report"))  # the CLI defaults to bitbucket inside Pipelines
     else:
         option("--format", src.get("format"))
+    if command in ("lint", "sync") and src.flag("offline"):
+        argv.append("--offline")
     if command == "sync":
         argv.extend(("--to", *sync_target(src.get("sync-target") or "backstage")))
     argv.extend(src.get_list("extra-args"))

@@ -434,3 +434,13 @@ def test_sigterm_is_forwarded_to_the_cli(harness: Harness) -> None:
             proc.wait()
     # The entrypoint survived the signal, passed it on, and reports the child's death the shell way.
     assert code == 128 + signal.SIGTERM
+
+
+def test_offline_input_and_variable(harness: Harness) -> None:
+    github = harness.run(harness.github_env(offline="true"))
+    assert github.argv == ["lint", "--format", "github", "--fail-on", "error", "--annotations", "commands", "--offline"]
+    assert "--offline" not in harness.run(harness.github_env(offline="false")).argv
+    pipe = harness.run(harness.pipe_env(OFFLINE="true"))
+    assert pipe.argv == ["lint", "--offline"]
+    sync = harness.run(harness.github_env(command="sync", workspace="acme", offline="true"))
+    assert sync.argv == ["sync", "--workspace", "acme", "--offline", "--to", "backstage"]
