@@ -76,6 +76,10 @@ def _settings(
 
 
 def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
+    """The app-config's `file` locations, confined to the repository as descriptor targets are."""
+    from catalint.resolve.local import find_root
+
+    repo = find_root(cwd)
     roots = []
     for loc in settings.app.locations:
         origin = Origin(loc.type, loc.target, tuple(loc.allow) if loc.allow is not None else None)
@@ -84,11 +88,28 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
             # catalint runs elsewhere, the app-config's own folder is the next best guess.
             path = Path(loc.target)
             candidates = [path] if path.is_absolute() else [cwd / path] + ([loc.base / path] if loc.base else [])
-            found = next((c for c in candidates if c.exists()), None)
+            inside = [c for c in candidates if _within(c, repo)]
+            if not inside:
+                _die(f"catalog.locations: file target {loc.target} is outside the repository ({repo}); not read")
+            found = next((c for c in inside if c.exists()), None)
             if found is None:
-                _die(f"catalog.locations: file target {loc.target} does not exist (looked in {', '.join(map(str, candidates))})")
+                _die(f"catalog.locations: file target {loc.target} does not exist (looked in {', '.join(map(str, inside))})")
             roots.append((found, origin))
     return roots
+
+
+def _app_urls(settings: Settings) -> dict[str, Origin]:
+    """The app-config's `url` locations: linted on Bitbucket, catalog rules judged against them."""
+    return {
+        loc.target: Origin(loc.type, loc.target, tuple(loc.allow) if loc.allow is not None else None)
+        for loc in settings.app.locations
+        if loc.type == "url"
+    }
+
+
+def _within(path: Path, root: Path) -> bool:
+    real = Path(os.path.realpath(path))
+    return real == root or root in real.parents
 
 
 @main.command()
@@ -183,13 +204,17 @@ def lint(
     local_paths, urls = split_targets(paths)
     settings = _settings(config, app_configs, cwd, local_paths)
     app_roots = _app_roots(settings, cwd)
-    targets = local_paths or ([] if app_roots or urls or workspace else [Path(".")])
+    app_urls = _app_urls(settings)
+    targets = local_paths or ([] if app_roots or app_urls or urls or workspace else [Path(".")])
     cache_root = None if no_cache else (cache_dir or _default_cache())
     style = not no_style and settings.yamllint is not None
     if offline and (urls or workspace):
         _die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
     remote = None
+    if offline and app_urls:
+        click.echo(f"catalint: warning: --offline: {len(app_urls)} url locations of catalog.locations not linted", err=True)
     if not offline:
+        urls = urls + [u for u in app_urls if u not in urls]
         remote = RemoteSide(
             settings,
             concurrency=concurrency,
@@ -211,6 +236,7 @@ def lint(
         style=style,
         app_locations=app_roots,
         urls=urls,
+        url_origins=app_urls,
         remote=remote.start if remote else None,
         checkout_for=checkout_detector(),
         known_lookup=_catalog_lookup(backstage_url, backstage_token),
@@ -223,9 +249,13 @@ def lint(
         remote.finish()
     if result.files == 0 and not allow_empty:
         _die(_nothing_found(targets, settings, workspace))
-    sys.exit(
-        finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=_colour(), exit_code=lambda r: exit_code(r, fail_on))
-    )
+    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=_colour(), exit_code=lambda r: exit_code(r, fail_on))
+    if result.unreadable:
+        # A file the run was asked to lint and could not read is no pass, whatever the findings say.
+        for url, why in sorted(result.unreadable.items()):
+            click.echo(f"catalint: could not read {url}: {why}", err=True)
+        _die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
+    sys.exit(code)
 
 
 def _nothing_found(targets: Sequence[Path], settings: Settings, workspace: str | None) -> str:

@@ -106,6 +106,10 @@ class DocumentSummary:
         }
 
 
+# Rules whose findings say a target was not looked at; the summary line counts them.
+NOT_VERIFIED = frozenset({"unverified", "offline", "foreign-host"})
+
+
 @dataclass(slots=True)
 class RunResult:
     files: int = 0
@@ -117,6 +121,8 @@ class RunResult:
     digests: dict[str, str] = field(default_factory=dict)
     # findings that say a target was not looked at (offline, foreign host, Bitbucket did not answer)
     unverified: int = 0
+    # Bitbucket files the run was asked to lint (not targets) that could not be read: url -> why
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from catalint import cache as cachemod
 from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
-from catalint.model import Finding, RunResult, Severity
+from catalint.model import NOT_VERIFIED, Finding, RunResult, Severity
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from catalint.sources.local import RemoteReader
 
 PARALLEL_THRESHOLD = 24
-# Findings that say a target was not looked at; the summary line counts them.
-NOT_VERIFIED = frozenset({"unverified", "offline", "foreign-host"})
 
 
 class UsageError(Exception):
@@ -62,6 +60,8 @@ class LintRequest:
     known_entities: frozenset[str] = frozenset()
     # Bitbucket file URLs to lint as well (the command line, workspace discovery, sync).
     urls: list[str] = field(default_factory=list)
+    # The registered location (an app-config's catalog.locations entry) some of `urls` come from.
+    url_origins: dict[str, Origin] = field(default_factory=dict)
     # Starts the run's Bitbucket side on first need: when `urls` are given, or a local descriptor
     # names a Bitbucket URL outside its checkout. None: the run is offline, and each such URL is
     # an `offline` finding instead.
@@ -338,7 +338,7 @@ def run(request: LintRequest) -> RunResult:
 
     pending = collect(request)
     seen = {job.real for job in pending}
-    roots = [_remote_root(url) for url in request.urls]
+    roots = [_remote_root(url, "url", request.url_origins.get(url, ANYWHERE)) for url in request.urls]
     files: list[FileResult] = []
     origins: list[Origin] = []
     try:
@@ -374,7 +374,12 @@ def run(request: LintRequest) -> RunResult:
         missing = {ref.target for result in files for ref in result.references} - declared
         if missing:
             known = known | frozenset(request.known_lookup(missing) & missing)
-    return finish(files, origins, request.settings, known)
+    result = finish(files, origins, request.settings, known)
+    asked = set(request.urls)
+    for file in files:
+        if file.path in asked and file.digest is None:
+            result.unreadable[file.path] = next((f.message for f in file.findings), "could not be read")
+    return result
 
 
 class _LazyReader:

@@ -75,8 +75,10 @@ def test_lint_url_and_private(fake: FakeBitbucket) -> None:
     priv = f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml"
     code, out, _ = run(["lint", "--no-cache", "--format", "json", good], env_for(fake))
     assert code == 0, out
-    code, out, _ = run(["lint", "--no-cache", priv], env_for(fake))
-    assert code == 1 and "private repository these credentials cannot see" in out
+    code, out, err = run(["lint", "--no-cache", priv], env_for(fake))
+    # A file the run was asked to lint and could not read fails the run (exit 2), with the reason.
+    assert code == 2 and "private repository these credentials cannot see" in out
+    assert f"could not read {priv}" in err and "1 of the files to lint could not be read" in err
     creds = {"BITBUCKET_USERNAME": "dev@acme.test", "BITBUCKET_TOKEN": "good-token"}
     code, out, _ = run(["lint", "--no-cache", priv], env_for(fake, **creds))
     assert code == 0, out

@@ -181,3 +181,30 @@ def test_an_empty_run_is_not_a_pass(tmp_path: Path) -> None:
     assert "no catalog descriptor found in docs" in result.stderr and "include:" in result.stderr
     assert allowed.exit_code == 0 and "0 files" in allowed.stdout
     assert named.exit_code == 0  # a file named on the command line is always linted
+
+
+def test_app_config_locations_are_linted_and_confined(catalog: RootCatalog, tmp_path: Path) -> None:
+    db = catalog.targets["refused"]
+    app = tmp_path / "app-config.locations.yaml"
+    app.write_text(f"catalog:\n  locations:\n    - type: url\n      target: {db}\n      rules:\n        - allow: [Component]\n")
+    catalog.app_config = app
+    result, report = catalog.lint()
+    refused = [f for f in report["findings"] if f["rule"] == "catalog-rules"]
+    assert [(f["path"], f["line"]) for f in refused] == [(db, 4)] and f"from url:{db}" in refused[0]["message"]
+    secret = tmp_path / "outside.yaml"
+    secret.write_text("root:x:0:0:do-not-echo\n")
+    for target in (str(secret), "../../../../../../etc/passwd"):
+        app.write_text(f"catalog:\n  locations:\n    - type: file\n      target: {target}\n")
+        result, _ = catalog.lint()
+        assert result.exit_code == 2 and "outside the repository" in result.stderr, result.output
+        assert "do-not-echo" not in result.output
+
+
+def test_files_asked_for_that_cannot_be_read_fail_the_run(catalog: RootCatalog) -> None:
+    ok = catalog.targets["ok"]
+    result, report = catalog.lint(ok)
+    assert result.exit_code == 0 and {d["path"] for d in report["documents"]} == {ok}
+    catalog.fake.stop()
+    result, _ = catalog.lint(ok, "--fail-on", "never")
+    assert result.exit_code == 2
+    assert f"could not read {ok}" in result.stderr and "could not be read" in result.stderr

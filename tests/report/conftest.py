@@ -92,6 +92,3 @@ def clean_ci_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(CI_PREFIXES) or name in ("CI", "NO_COLOR", "FORCE_COLOR"):
             monkeypatch.delenv(name)
-    from tests.conftest import NOWHERE_API
-
-    monkeypatch.setenv("CATALINT_BITBUCKET_API_URL", NOWHERE_API)  # never the real Bitbucket

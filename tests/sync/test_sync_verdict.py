@@ -100,3 +100,12 @@ def test_offline_sync_needs_a_discovery_file_and_lints_nothing(acme: dict[str, s
     assert any("without being linted" in str(n) for n in report["notes"])  # type: ignore[union-attr]
     result = CliRunner().invoke(main, ["sync", "-w", "acme", "--to", "file", "x.yaml", "--offline"])
     assert result.exit_code == 2 and "--discovery-file" in result.stderr
+
+
+def test_an_outage_is_not_an_empty_workspace(acme: dict[str, str], fake_bitbucket: FakeBitbucket, tmp_path: Path) -> None:
+    fake_bitbucket.stop()
+    result = CliRunner().invoke(
+        main, ["sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "catalog.yaml"]
+    )
+    assert result.exit_code == 2 and "none of the 4 discovered descriptors could be read" in result.stderr
+    assert not (tmp_path / "catalog.yaml").exists()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalint.model import Finding, RunResult
+from catalint.model import NOT_VERIFIED, Finding, RunResult
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 DEEPEN_STEPS = (50, 500)  # then --unshallow
@@ -352,6 +352,9 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered.documents = [d for d in result.documents if d.path in files]
     filtered.findings = [f for f in result.findings if keep(f, selection, mode)]
     filtered.deps = {p: d for p, d in result.deps.items() if p in files}
+    filtered.digests = {p: d for p, d in result.digests.items() if p in files}
+    filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
+    filtered.unreadable = dict(result.unreadable)
     return filtered
 
 

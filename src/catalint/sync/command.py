@@ -95,7 +95,12 @@ def lint_discovered(client: BitbucketClient, settings: Settings, urls: Sequence[
             client.progress.close()
     if client.auth_error:
         raise SyncFailure(client.auth_error)
-    return judge(result, urls)
+    found = judge(result, urls)
+    failed = found.fetch_errors()
+    if failed and len(failed) == len(found.by_url):
+        # Not one descriptor could be read: an outage, not a workspace to act on.
+        raise SyncFailure(f"none of the {len(failed)} discovered descriptors could be read (first: {failed[0]})")
+    return found
 
 
 def run_discovery(
