@@ -112,16 +112,22 @@ def _within(path: Path, root: Path) -> bool:
     return real == root or root in real.parents
 
 
-@main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--config", "-c", type=click.Path(path_type=Path), help="catalint config (default: .catalint.yaml).")
-@click.option(
+config_option = click.option(
+    "--config", "-c", type=click.Path(path_type=Path), help="catalint config (default: .catalint.yaml)."
+)
+app_config_option = click.option(
     "--app-config",
     "app_configs",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Backstage app-config; repeatable, later files override earlier ones.",
+    help="Backstage app-config (kinds, catalog.rules, locations, credentials); repeatable, later files win.",
 )
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@config_option
+@app_config_option
 @click.option(
     "--format",
     "fmt",

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -35,29 +35,44 @@ def debug_wanted(verbose: bool) -> bool:
     return verbose or os.environ.get("CATALINT_DEBUG", "") not in ("", "0", "false")
 
 
+def new_client(
+    entries: Sequence[Mapping[str, object]] = (),
+    *,
+    web_url: str | None = None,
+    concurrency: int = 8,
+    max_requests: int | None = None,
+    cache_dir: Path | None = None,
+    verbose: bool = False,
+) -> BitbucketClient:
+    """Credentials from env + app-config, warnings about them on stderr; raises CredentialsError."""
+    # requests is imported only by runs that talk to Bitbucket, keeping local lints quick to start.
+    from catalint.bitbucket.client import client_from_env, setup_debug_logging
+
+    if debug_wanted(verbose):
+        setup_debug_logging()
+    client, warnings = client_from_env(
+        os.environ, entries, web_url=web_url, concurrency=concurrency, max_requests=max_requests, cache_dir=cache_dir
+    )
+    for warning in warnings:
+        click.echo(f"catalint: warning: {warning}", err=True)
+    return client
+
+
 def make_client(
-    entries: Sequence[dict[str, object]] = (),
+    entries: Sequence[Mapping[str, object]] = (),
     *,
     concurrency: int = 8,
     max_requests: int | None = None,
     cache_dir: Path | None = None,
     verbose: bool = False,
 ) -> BitbucketClient:
-    """Credentials from env + app-config; a CredentialsError ends the run with exit 2."""
-    # requests is imported only by runs that talk to Bitbucket, keeping local lints quick to start.
-    from catalint.bitbucket.client import client_from_env, setup_debug_logging
-
-    if debug_wanted(verbose):
-        setup_debug_logging()
+    """`new_client`, where a CredentialsError ends the run with exit 2."""
     try:
-        client, warnings = client_from_env(
-            os.environ, entries, concurrency=concurrency, max_requests=max_requests, cache_dir=cache_dir
+        return new_client(
+            entries, concurrency=concurrency, max_requests=max_requests, cache_dir=cache_dir, verbose=verbose
         )
     except CredentialsError as err:
         _die(f"Bitbucket credentials: {err}")
-    for warning in warnings:
-        click.echo(f"catalint: warning: {warning}", err=True)
-    return client
 
 
 def split_targets(paths: Sequence[str]) -> tuple[list[Path], list[str]]:

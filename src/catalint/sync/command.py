@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import Any, NoReturn, cast
 
 import click
 
-from catalint.bitbucket.client import REDACTOR, BitbucketClient, client_from_env, setup_debug_logging
+from catalint.bitbucket.client import REDACTOR, BitbucketClient
 from catalint.bitbucket.credentials import CredentialsError
-from catalint.cli import _settings
+from catalint.cli import _settings, app_config_option, config_option
 from catalint.config import Settings
 from catalint.runner import LintRequest, run
 from catalint.sync import backstage as bs
@@ -49,34 +48,14 @@ def load_discovery_file(path: Path) -> Discovered:
     return Discovered(list(urls), bool(data.get("complete", False)), [str(e) for e in errors])
 
 
-def bitbucket_client(
-    web_url: str,
-    settings: Settings,
-    *,
-    concurrency: int = 8,
-    max_requests: int | None = None,
-    cache_dir: Path | None = None,
-    verbose: bool = False,
-) -> BitbucketClient:
+def bitbucket_client(web_url: str, settings: Settings, **options: Any) -> BitbucketClient:
     """The run's Bitbucket client, credentials from the environment and the app-config (never printed)."""
-    from catalint.bitbucket.commands import debug_wanted
+    from catalint.bitbucket.commands import new_client
 
-    if debug_wanted(verbose):
-        setup_debug_logging()
     try:
-        client, warnings = client_from_env(
-            os.environ,
-            settings.app.bitbucket_cloud,
-            web_url=web_url,
-            concurrency=concurrency,
-            max_requests=max_requests,
-            cache_dir=cache_dir,
-        )
+        return new_client(settings.app.bitbucket_cloud, web_url=web_url, **options)
     except CredentialsError as err:
         raise SyncFailure(f"Bitbucket credentials: {err}") from None
-    for warning in warnings:
-        click.echo(f"catalint: warning: {warning}", err=True)
-    return client
 
 
 def lint_discovered(client: BitbucketClient, settings: Settings, urls: Sequence[str]) -> Descriptors:
@@ -188,14 +167,8 @@ def _invalid_reasons(found: Descriptors) -> dict[str, str]:
     help='Use a saved discovery result {"urls": [...], "complete": true, "errors": []} instead of Bitbucket.',
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--config", "-c", type=click.Path(path_type=Path), help="catalint config (default: .catalint.yaml).")
-@click.option(
-    "--app-config",
-    "app_configs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Backstage app-config (kinds, catalog.rules, credentials); repeatable.",
-)
+@config_option
+@app_config_option
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
 @click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="HTTP cache folder.")
