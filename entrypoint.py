@@ -218,13 +218,13 @@ def build_argv(src: Source) -> list[str]:
     if not workspace and src.platform == BITBUCKET and command != "lint":
         workspace = src.environ.get("BITBUCKET_WORKSPACE", "")
     option("--workspace", workspace)
-    if command in ("lint", "discover"):
-        for app_config in src.get_list("app-config"):
-            option("--app-config", app_config)
-        if debugging(src):
-            argv.append("--verbose")
-    if command == "lint":
+    for app_config in src.get_list("app-config"):
+        option("--app-config", app_config)
+    if debugging(src):
+        argv.append("--verbose")
+    if command in ("lint", "sync"):
         option("--config", src.get("config"))
+    if command == "lint":
         option("--format", src.get("format") or ("github" if src.platform == GITHUB else ""))
         option("--fail-on", src.get("fail-on"))
         option("--filter-mode", src.get("filter-mode"))

@@ -25,9 +25,14 @@ def default_dir() -> Path:
     return Path(base) / "catalint" / "results"
 
 
+# Raised whenever what a result holds or depends on changes meaning, so that results stored by an
+# older catalint of the same version are never served (2: Bitbucket URLs are checked, not skipped).
+FORMAT = "2"
+
+
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
     h = hashlib.sha256()
-    for part in (__version__.encode(), fingerprint.encode(), display.encode(), content):
+    for part in (__version__.encode(), FORMAT.encode(), fingerprint.encode(), display.encode(), content):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
@@ -165,4 +170,4 @@ def stat_signature(path: Path) -> list[int] | None:
 
 
 def pack_name(fingerprint: str, roots: list[str]) -> str:
-    return hashlib.sha256("\0".join([fingerprint, *sorted(roots)]).encode()).hexdigest()[:24]
+    return hashlib.sha256("\0".join([FORMAT, fingerprint, *sorted(roots)]).encode()).hexdigest()[:24]

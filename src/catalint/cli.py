@@ -211,7 +211,9 @@ def lint(
     settings = _settings(config, app_configs, cwd, local_paths)
     app_roots = _app_roots(settings, cwd)
     app_urls = _app_urls(settings)
-    targets = local_paths or ([] if app_roots or app_urls or urls or workspace else [Path(".")])
+    # The checkout is linted unless the run names what to lint; an app-config's url locations do
+    # not (the root catalog registered there is usually this very checkout, read from the tree).
+    targets = local_paths or ([] if app_roots or urls or workspace else [Path(".")])
     cache_root = None if no_cache else (cache_dir or _default_cache())
     style = not no_style and settings.yamllint is not None
     if offline and (urls or workspace):
@@ -258,8 +260,10 @@ def lint(
     code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=_colour(), exit_code=lambda r: exit_code(r, fail_on))
     if result.unreadable:
         # A file the run was asked to lint and could not read is no pass, whatever the findings say.
+        from catalint.report.paths import without_userinfo
+
         for url, why in sorted(result.unreadable.items()):
-            click.echo(f"catalint: could not read {url}: {why}", err=True)
+            click.echo(f"catalint: could not read {without_userinfo(url)}: {why}", err=True)
         _die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
     sys.exit(code)
 

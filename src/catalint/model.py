@@ -123,6 +123,8 @@ class RunResult:
     unverified: int = 0
     # Bitbucket files the run was asked to lint (not targets) that could not be read: url -> why
     unreadable: dict[str, str] = field(default_factory=dict)
+    # a file read from Bitbucket -> the local descriptor whose Location target led there
+    reached_from: dict[str, str] = field(default_factory=dict)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -181,6 +181,8 @@ class _LocalRun:
             else None
         )
         self.checkouts: dict[Path, Checkout | None] = {}
+        self.roots: dict[Path, None] = {}  # the roots of every file linted, in order
+        self.home = find_root(request.cwd)
         self.pool: Executor | None = None
 
     def checkout_of(self, root: Path) -> Checkout | None:
@@ -254,6 +256,7 @@ class _LocalRun:
         work: list[tuple[Job, str, bytes | None]] = []
         keys: dict[int, str] = {}
         for index, job in enumerate(pending):
+            self.roots.setdefault(job.root, None)
             display = display_path(job.path, self.request.cwd)
             hit, key, content = self.cached(job, display)
             results.append(hit)
@@ -280,16 +283,25 @@ class _LocalRun:
             out[i] = (wave[i][0], cachemod.load(data))
         return out
 
-    def divert(self, url: str) -> tuple[Path, Path] | None:
-        """(file, checkout root) when `url` names a file of a checkout this run lints locally."""
-        for checkout in self.checkouts.values():
+    def locate(self, url: str) -> tuple[Path, Path] | None:
+        """(path, checkout root) when `url` points into a checkout this run lints locally (or the
+        working directory's repository), whether or not that path exists."""
+        for root in (*self.roots, self.home):
+            checkout = self.checkout_of(root)
             inside = checkout.path_in(url) if checkout is not None else None
             if checkout is None or inside is None or not inside[1]:
                 continue
-            path = Path(checkout.root) / inside[0]
-            if path.is_file():
-                return path, Path(checkout.root)
+            return Path(checkout.root) / inside[0], Path(checkout.root)
         return None
+
+    def divert(self, url: str) -> tuple[Path, Path] | None:
+        """`locate`, for a file that is there."""
+        found = self.locate(url)
+        return found if found is not None and found[0].is_file() else None
+
+    def tree(self, url: str) -> Path | None:
+        found = self.locate(url)
+        return found[0] if found is not None else None
 
     def close(self) -> None:
         if self.pool is not None:
@@ -307,7 +319,7 @@ def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> tuple[li
     for job, result in results:
         for child in result.children:
             if is_absolute_url(child.location):
-                remote.append(_remote_root(child.location, child.type, job.origin))
+                remote.append(_remote_root(child.location, child.type, job.origin, result.path))
                 continue
             real = os.path.realpath(child.location)
             if real in seen or not Path(child.location).is_file():
@@ -317,10 +329,10 @@ def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> tuple[li
     return pending, remote
 
 
-def _remote_root(url: str, location_type: str = "url", origin: Origin = ANYWHERE) -> RemoteRoot:
+def _remote_root(url: str, location_type: str = "url", origin: Origin = ANYWHERE, via: str = "") -> RemoteRoot:
     from catalint.sources.bitbucket import RemoteRoot
 
-    return RemoteRoot(url, location_type, origin)
+    return RemoteRoot(url, location_type, origin, via)
 
 
 def run(request: LintRequest) -> RunResult:
@@ -341,29 +353,43 @@ def run(request: LintRequest) -> RunResult:
     roots = [_remote_root(url, "url", request.url_origins.get(url, ANYWHERE)) for url in request.urls]
     files: list[FileResult] = []
     origins: list[Origin] = []
+    where: dict[str, int] = {}  # a local file's real path -> its index in `files`
+    reached_from: dict[str, str] = {}  # a remote file -> the local descriptor whose Location led there
     try:
         while pending or roots:
             if pending:
                 wave = local.wave(pending)
                 if request.remote is not None:
                     wave = local.with_network(wave, _LazyReader(network))
-                files.extend(result for _, result in wave)
-                origins.extend(job.origin for job, _ in wave)
+                for job, result in wave:
+                    where[job.real] = len(files)
+                    files.append(result)
+                    origins.append(job.origin)
                 pending, more = _followed(wave, seen)
                 roots.extend(more)
             if roots:
-                found, diverted = network().lint(roots, divert=lambda url: local.divert(url) is not None)
-                roots = []
-                files.extend(result for result, _ in found)
-                origins.extend(origin for _, origin in found)
-                for root in diverted:
+                # URLs into a checkout of this run are read from its working tree, roots and targets alike.
+                away: list[RemoteRoot] = []
+                for root in roots:
                     hit = local.divert(root.url)
                     if hit is None:
+                        away.append(root)
                         continue
                     real = os.path.realpath(hit[0])
-                    if real not in seen:
+                    if real in where:
+                        if origins[where[real]] == ANYWHERE:
+                            origins[where[real]] = root.origin
+                    elif real not in seen:
                         seen.add(real)
                         pending.append(Job(hit[0], hit[1], root.origin, root.location_type, real))
+                roots = []
+                if away:
+                    found, roots = network().lint(away, tree=local.tree)
+                    for result, root in found:
+                        files.append(result)
+                        origins.append(root.origin)
+                        if root.via:
+                            reached_from[result.path] = root.via
     finally:
         local.close()
         if remote is not None:
@@ -374,12 +400,13 @@ def run(request: LintRequest) -> RunResult:
         missing = {ref.target for result in files for ref in result.references} - declared
         if missing:
             known = known | frozenset(request.known_lookup(missing) & missing)
-    result = finish(files, origins, request.settings, known)
+    outcome = finish(files, origins, request.settings, known)
+    outcome.reached_from = reached_from
     asked = set(request.urls)
     for file in files:
         if file.path in asked and file.digest is None:
-            result.unreadable[file.path] = next((f.message for f in file.findings), "could not be read")
-    return result
+            outcome.unreadable[file.path] = next((f.message for f in file.findings), "could not be read")
+    return outcome
 
 
 class _LazyReader:
@@ -388,12 +415,20 @@ class _LazyReader:
     def __init__(self, start: Callable[[], RemoteLinter]) -> None:
         self._start = start
         self._reader: RemoteReader | None = None
+        self._failure: BaseException | None = None
         self._lock = threading.Lock()
 
     def _get(self) -> RemoteReader:
         with self._lock:
+            if self._failure is not None:
+                # Start once: credentials that failed are said once, not once per file.
+                raise self._failure
             if self._reader is None:
-                self._reader = self._start().reader()
+                try:
+                    self._reader = self._start().reader()
+                except BaseException as err:
+                    self._failure = err
+                    raise
             return self._reader
 
     def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:

@@ -188,3 +188,18 @@ def test_ref_resolution(fake: FakeBitbucket) -> None:
     plain = parse(f"{fake.web_url}/acme/svc/src/main/a/b/c.yaml", hosts)
     assert plain is not None
     assert resolver.locate(plain).loc == type(loc)("acme", "svc", "main", "a/b/c.yaml", None)
+
+
+def test_an_outage_fails_fast_then_one_probe_finds_bitbucket_back(fake: FakeBitbucket) -> None:
+    now = [1000.0]
+    client = client_for(fake, retries=0, clock=lambda: now[0])
+    url = f"{fake.api_url}/repositories/acme/svc/src/main/catalog-info.yaml"
+    fake.drop(r"/src/", count=3)
+    for n in range(3):  # each a new URL: the memo answers repeats without asking
+        assert client.get(f"{url}?n={n}").detail == "could not verify: connection failed"
+    fake.reset_log()
+    down = client.get(f"{url}?n=3")
+    assert down.detail == "could not verify: Bitbucket cannot be reached" and fake.request_log == []
+    now[0] += 31  # past the cool-down: one request may ask again, and finds Bitbucket back
+    assert client.get(f"{url}?n=4").ok and client.get(f"{url}?n=5").ok
+    assert len(fake.request_log) == 2

@@ -350,14 +350,24 @@ def test_hosts_neither_bitbucket_nor_allowed_are_findings_and_never_read(tmp_pat
     assert [f["rule"] for f in data["findings"] if f["line"] == 19] == ["offline"]
     (tmp_path / ".catalint.yaml").write_text("allowed-hosts: ['*.example.com', 'gitlab.example.org']\n")
     data = json.loads(_run(tmp_path, "--format", "json", "--no-style", "--offline")[1])
-    assert not any("allowed host" in f["message"] for f in data["findings"])
+    assert not any("neither Bitbucket nor an allowed host" in f["message"] for f in data["findings"])
+    # Accepted, never read, and said: each is an `offline` info finding, counted as not verified.
+    assert {(f["rule"], f["line"]) for f in data["findings"] if "allowed host that catalint does not read" in f["message"]} == {
+        ("offline", 10),
+        ("offline", 18),
+    }
     (tmp_path / ".catalint.yaml").unlink()
     (tmp_path / "app-config.yaml").write_text(
         "integrations:\n  gitlab:\n    - host: gitlab.example.org\n"
         "backend:\n  reading:\n    allow:\n      - host: docs.example.com:443\n"
     )
     data = json.loads(_run(tmp_path, "--format", "json", "--no-style", "--app-config", "app-config.yaml")[1])
-    assert not any("allowed host" in f["message"] for f in data["findings"]), "app-config hosts count as allowed"
+    assert not any("neither Bitbucket nor an allowed host" in f["message"] for f in data["findings"])
+    # Accepted, never read, and said: each is an `offline` info finding, counted as not verified.
+    assert {(f["rule"], f["line"]) for f in data["findings"] if "allowed host that catalint does not read" in f["message"]} == {
+        ("offline", 10),
+        ("offline", 18),
+    }, "app-config hosts count as allowed"
 
 
 def test_a_broken_document_says_it_blocks_the_whole_file(tmp_path: Path) -> None:

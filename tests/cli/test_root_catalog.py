@@ -50,6 +50,7 @@ class RootCatalog:
             "ok": f"{web}/acme/svc-a/src/main/catalog-info.yaml",
             "missing": f"{web}/acme/svc-gone/src/main/catalog-info.yaml",
             "slash": f"{web}/acme/svc-b/src/feature/new-endpoint/catalog-info.yaml",
+            "encoded": f"{web}/acme/svc-b/src/feature%2Fnew-endpoint/catalog-info.yaml",
             "private": f"{web}/acme/vault/src/main/catalog-info.yaml",
             "refused": f"{web}/acme/db/src/main/catalog-info.yaml",
         }
@@ -113,8 +114,9 @@ def test_every_target_is_checked_once_and_linted(catalog: RootCatalog) -> None:
     assert catalog.at(report, "ok") == []
     assert catalog.at(report, "missing") == [("location-target", "error")]
     assert catalog.at(report, "slash") == [("backstage-url", "warning")]
+    assert catalog.at(report, "encoded") == [("backstage-url", "warning")]  # Backstage decodes %2F first
     assert catalog.at(report, "private") == []  # read with the run's credentials
-    slash = next(f for f in report["findings"] if f["rule"] == "backstage-url")
+    slash = next(f for f in report["findings"] if f["rule"] == "backstage-url" and f["line"] == catalog.lines["slash"])
     assert '?at=feature%2Fnew-endpoint' in slash["message"] and 'ref "feature"' in slash["message"]
     # The files behind the targets are linted too, their findings carrying their URL.
     linted = {d["path"] for d in report["documents"]}
@@ -142,7 +144,7 @@ def test_a_bitbucket_that_is_down_is_unverified_never_an_error(catalog: RootCata
     assert report["summary"]["unverified"] == len(catalog.targets)
     assert {d["path"] for d in report["documents"]} == {"catalog-info.yaml", "teams.yaml"}
     result, _ = catalog.lint("--format", "text")
-    assert "5 targets not verified" in result.stdout.splitlines()[-1]
+    assert "6 targets not verified" in result.stdout.splitlines()[-1]
 
 
 def test_offline_asks_nothing_and_says_what_it_did_not_check(catalog: RootCatalog) -> None:
@@ -153,7 +155,7 @@ def test_offline_asks_nothing_and_says_what_it_did_not_check(catalog: RootCatalo
         assert catalog.at(report, name) == [("offline", "info")], name
     assert report["summary"]["unverified"] == len(catalog.targets)
     text, _ = catalog.lint("--offline", "--format", "text")
-    assert text.stdout.splitlines()[-1].endswith("; 5 targets not verified")
+    assert text.stdout.splitlines()[-1].endswith("; 6 targets not verified")
     env_offline, _ = catalog.lint("--format", "text")
     assert env_offline.exit_code == 1  # without the flag, the same checkout finds the missing target
 
@@ -189,8 +191,21 @@ def test_app_config_locations_are_linted_and_confined(catalog: RootCatalog, tmp_
     app.write_text(f"catalog:\n  locations:\n    - type: url\n      target: {db}\n      rules:\n        - allow: [Component]\n")
     catalog.app_config = app
     result, report = catalog.lint()
-    refused = [f for f in report["findings"] if f["rule"] == "catalog-rules"]
+    refused = [f for f in report["findings"] if f["rule"] == "catalog-rules" and f["path"].startswith("http")]
     assert [(f["path"], f["line"]) for f in refused] == [(db, 4)] and f"from url:{db}" in refused[0]["message"]
+    assert "catalog-info.yaml" in {d["path"] for d in report["documents"]}  # the checkout is linted too
+    # The root catalog registered by URL is this checkout: read from the tree, judged by its rules.
+    own = f"{catalog.fake.web_url}/acme/catalog/src/main/catalog-info.yaml"
+    rules = "catalog:\n  rules:\n    - allow: [Component]\n"
+    app.write_text(rules)
+    _, report = catalog.lint()
+    refused = {(f["path"], f["line"]) for f in report["findings"] if f["rule"] == "catalog-rules"}
+    assert ("catalog-info.yaml", 4) in refused  # a Location is not allowed by catalog.rules alone
+    app.write_text(rules + f"  locations:\n    - type: url\n      target: {own}\n      rules:\n        - allow: [Location]\n")
+    _, report = catalog.lint()
+    assert not catalog.fake.requests_matching(r"/acme/catalog/")
+    refused = {(f["path"], f["line"]) for f in report["findings"] if f["rule"] == "catalog-rules"}
+    assert ("catalog-info.yaml", 4) not in refused  # ... but by the rules of the location it is registered as
     secret = tmp_path / "outside.yaml"
     secret.write_text("root:x:0:0:do-not-echo\n")
     for target in (str(secret), "../../../../../../etc/passwd"):
@@ -208,3 +223,29 @@ def test_files_asked_for_that_cannot_be_read_fail_the_run(catalog: RootCatalog) 
     result, _ = catalog.lint(ok, "--fail-on", "never")
     assert result.exit_code == 2
     assert f"could not read {ok}" in result.stderr and "could not be read" in result.stderr
+
+
+def test_a_cycle_back_into_the_checkout_gets_the_same_verdict_cached(catalog: RootCatalog, tmp_path: Path) -> None:
+    web = catalog.fake.web_url
+    back = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: back\nspec:\n"
+        f"  targets:\n    - {web}/acme/catalog/src/main/teams.yaml\n"
+    )
+    catalog.fake.add_repo("acme", "loop", branches={"main": {"catalog-info.yaml": back.encode()}})
+    loop = f"{web}/acme/loop/src/main/catalog-info.yaml"
+    cache = str(tmp_path / "cache")
+    runs = []
+    for _ in range(2):
+        here = os.getcwd()
+        os.chdir(catalog.root)
+        try:
+            result = CliRunner().invoke(
+                main, ["lint", "--cache-dir", cache, "--no-style", "--format", "json", ".", loop], env=catalog.env
+            )
+        finally:
+            os.chdir(here)
+        runs.append(json.loads(result.stdout))
+    first, second = ([(f["rule"], f["path"], f["line"]) for f in run["findings"]] for run in runs)
+    assert first == second
+    assert not [f for f in first if f[0] == "duplicate-entity"]  # teams.yaml is read from the tree, once
+    assert not catalog.fake.requests_matching(r"/acme/catalog/")

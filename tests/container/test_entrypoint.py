@@ -383,8 +383,10 @@ def test_pipe_debug_prints_the_command(harness: Harness) -> None:
     loud = harness.run(harness.pipe_env(PATHS="x.yaml", DEBUG="true"))
     assert "+ catalint lint --verbose -- x.yaml" in loud.stderr
     assert loud.argv == ["lint", "--verbose", "--", "x.yaml"]
-    sync = harness.run(harness.pipe_env(COMMAND="sync", DEBUG="true"))
-    assert "--verbose" not in sync.argv  # sync has no --verbose
+    sync = harness.run(harness.pipe_env(COMMAND="sync", DEBUG="true", APP_CONFIG="app.yaml", CONFIG="c.yaml"))
+    # sync takes what shapes lint's verdict and its debug logging, as lint does
+    assert sync.argv[:6] == ["sync", "--workspace", "acme", "--app-config", "app.yaml", "--verbose"]
+    assert sync.argv[6:8] == ["--config", "c.yaml"]
 
 
 def test_github_step_debug_turns_on_verbose(harness: Harness) -> None:

@@ -60,7 +60,7 @@ def test_sarif_uses_the_url_as_an_absolute_uri(paths: PathMapper, validator: jso
     locations = {
         r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"]
     }
-    remote = [r for r in log["runs"][0]["results"] if r["message"]["text"] == "spec is missing owner"][0]
+    remote = next(r for r in log["runs"][0]["results"] if r["message"]["text"] == "spec is missing owner")
     assert remote["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": REMOTE}
     assert locations["catalog-rules"] == {"uri": "teams/catalog-info.yaml", "uriBaseId": "%SRCROOT%"}
 

@@ -59,8 +59,10 @@ def test_foreign_hosts_are_findings_and_never_fetched(
     assert foreign_server.request_log == []
     allowed = Settings(allowed_hosts=["127.0.0.1"])
     found = findings(lint_remote([url], allowed, client_for(fake_bitbucket)))
-    assert not any("allowed host" in message for _, message in found)
-    assert foreign_server.request_log == []  # allowed hosts are accepted, still not fetched
+    assert not any("neither Bitbucket nor an allowed host" in message for _, message in found)
+    unread = {rule for rule, message in found if "an allowed host that catalint does not read" in message}
+    assert unread == {"offline"}  # allowed hosts are accepted, still not fetched, and that is said
+    assert foreign_server.request_log == []
 
 
 def test_location_depth_limit_and_cycles(fake_bitbucket: FakeBitbucket) -> None:

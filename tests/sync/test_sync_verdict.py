@@ -109,3 +109,16 @@ def test_an_outage_is_not_an_empty_workspace(acme: dict[str, str], fake_bitbucke
     )
     assert result.exit_code == 2 and "none of the 4 discovered descriptors could be read" in result.stderr
     assert not (tmp_path / "catalog.yaml").exists()
+
+
+def test_a_duplicate_across_repositories_does_not_decide_the_verdict(
+    acme: dict[str, str], fake_bitbucket: FakeBitbucket, tmp_path: Path
+) -> None:
+    fake_bitbucket.add_repo("acme", "good-copy", branches={"main": {"catalog-info.yaml": FILES["good"].encode()}})
+    copy = f"{fake_bitbucket.web_url}/acme/good-copy/src/main/catalog-info.yaml"
+    urls = sorted([*acme.values(), copy])
+    (tmp_path / "discovery.json").write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
+    assert lint_verdict(copy) and lint_verdict(acme["good"])  # each passes alone
+    sync("--to", "file", "catalog.yaml")
+    listed = set(parse_targets((tmp_path / "catalog.yaml").read_text(), "location"))
+    assert {acme["good"], copy} <= listed  # Backstage settles which copy wins, as it does today

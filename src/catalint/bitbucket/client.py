@@ -39,6 +39,7 @@ log = logging.getLogger("catalint.bitbucket")
 
 OK, NOT_FOUND, AUTH_FAILED, UNVERIFIED = "ok", "not-found", "auth-failed", "unverified"
 UNREACHABLE_AFTER = 3  # requests that exhausted their retries without any answer; then fail fast
+UNREACHABLE_COOL_DOWN = 30.0  # seconds before one request may try again
 NOT_FOUND_TEXT = "not found, or a private repository these credentials cannot see"
 MAX_REDIRECTS = 5
 OAUTH_MARGIN = 600.0  # renew OAuth tokens this long before they expire
@@ -192,6 +193,7 @@ class BitbucketClient:
         self.progress: Progress | None = None
         self._count_lock = threading.Lock()
         self._unreachable = 0  # requests in a row that got no answer at all, retries included
+        self._down_since = 0.0  # when the last of them gave up
         self._slots = threading.BoundedSemaphore(self.concurrency)  # requests in flight, all threads
         self._memo: dict[str, Reply] = {}
         self._inflight: dict[str, threading.Event] = {}
@@ -428,6 +430,15 @@ class BitbucketClient:
         base = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
         return float(base * random.uniform(0.5, 1.0))
 
+    def _may_probe(self) -> bool:
+        """After a cool-down, one request may find out whether Bitbucket is back (a blip must not
+        fail the rest of a nightly run); the others keep failing fast meanwhile."""
+        with self._count_lock:
+            if self.clock() - self._down_since < UNREACHABLE_COOL_DOWN:
+                return False
+            self._down_since = self.clock()
+            return True
+
     def _with_retries(
         self,
         method: str,
@@ -438,7 +449,7 @@ class BitbucketClient:
     ) -> Reply:
         attempt = 0
         while True:
-            if self._unreachable >= UNREACHABLE_AFTER:
+            if self._unreachable >= UNREACHABLE_AFTER and not self._may_probe():
                 # Every retry of several requests in a row found no server: asking again for each
                 # of a thousand targets would only turn an outage into an hour of back-off.
                 return Reply(UNVERIFIED, detail="could not verify: Bitbucket cannot be reached", url=url)
@@ -461,6 +472,7 @@ class BitbucketClient:
                 if reply.status is None:
                     with self._count_lock:
                         self._unreachable += 1
+                        self._down_since = self.clock()
                 reason = reply.detail or f"HTTP {reply.status}"
                 if reply.status == 429:
                     reason = "rate-limited by Bitbucket (HTTP 429)"

@@ -198,14 +198,14 @@ def backstage_reading(parsed: ParsedUrl, branch: str, path: str, web: str, commi
     (tests/backstage/test_bitbucket_urls.py checks this against a real Backstage)."""
     if not parsed.tail or parsed.kind == "repo":
         return ""
-    first = parsed.tail[0]
+    # `tail` is already percent-decoded, as Backstage decodes it: `feature%2Fx` splits like `feature/x`.
+    first, _, seen_path = "/".join(parsed.tail).partition("/")
     if first == branch or HASH.fullmatch(first):
         return ""
     if parsed.at:
         why = "it ignores ?at="
     else:
         why = "it takes the one segment after /src/ as the ref, even with the slash written %2F"
-    seen_path = "/".join(parsed.tail[1:])
     repo = f"{web}/{quote(parsed.workspace)}/{quote(parsed.repo)}"
     spelled = f"{repo}/{parsed.kind}/{commit or '<commit>'}/{quote(path)}?at={quote(branch, safe='')}"
     return (

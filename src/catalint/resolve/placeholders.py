@@ -94,7 +94,8 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         out.problems.append(("placeholder", Problem(f"${name} {fetched.detail}", where)))
         return _STAND_IN[name]
     if fetched.status == "offline":
-        out.problems.append(("offline", Problem(f"${name} target {target!r} not verified: the run is offline", where)))
+        detail = fetched.detail or "not verified: the run is offline"
+        out.problems.append(("offline", Problem(f"${name} target {target!r} {detail}", where)))
         return _STAND_IN[name]
     if fetched.status in ("unverified", "skipped"):
         if fetched.detail:

@@ -1,12 +1,15 @@
 """A Bitbucket URL that catalint reads one way and Backstage reads another.
 
-Backstage turns a Bitbucket Cloud browse URL into an API request by taking the first path
-segment after `src/` as the ref and ignoring `?at=`. So a branch whose name holds a slash,
-written as is (`src/feature/new-endpoint/catalog-info.yaml`), is read by Backstage as branch
-`feature` and path `new-endpoint/catalog-info.yaml`, which fails; and `?at=` after a branch
-name is lost. catalint resolves both the way Bitbucket's web UI does, so the target exists for
-catalint while Backstage will not find it. The finding names the spelling both read the same:
-the branch name percent-encoded as one segment (`src/feature%2Fnew-endpoint/…`).
+Backstage turns a Bitbucket Cloud browse URL into an API request by decoding it, taking the first
+path segment after `src/` as the ref and ignoring `?at=`. So a branch whose name holds a slash —
+written as is (`src/feature/new-endpoint/catalog-info.yaml`) or encoded
+(`src/feature%2Fnew-endpoint/…`) — is read by Backstage as branch `feature` and path
+`new-endpoint/catalog-info.yaml`, which fails (or reads another branch's file); and `?at=` after
+a branch name is lost. catalint resolves these the way Bitbucket's web UI does, so the target
+exists for catalint while Backstage will not find it. The one spelling both read alike is the web
+UI's: the commit in the path and the branch in `?at=` (`src/<commit>/catalog-info.yaml?at=feature%2Fnew-endpoint`);
+Backstage then stays on that commit. The finding names it, with the commit when Bitbucket told it.
+tests/backstage/test_bitbucket_urls.py checks each spelling against a real Backstage.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ SEVERITY = Severity.WARNING
 SUMMARY = "Bitbucket URLs are spelled so that Backstage reads the same ref and path"
 BACKSTAGE = False
 
-# Needs a Bitbucket with a slash branch to fail; tests/sources/test_one_pipeline.py shows it.
+# Needs a Bitbucket with a slash branch to fail; tests/cli/test_root_catalog.py shows it.
 FAILS = ""
 PASSES = """\
 apiVersion: backstage.io/v1alpha1

@@ -35,7 +35,7 @@ NOT_CHECKED = frozenset({"unverified", "skipped", "foreign", "offline"})
 def unchecked(status: str, detail: str, subject: str, pointer: Pointer) -> Iterator[tuple[str, Problem]]:
     """The finding for a target that was not checked: offline, on a foreign host, or not answered."""
     if status == "offline":
-        yield "offline", Problem(f"{subject} not verified: the run is offline", pointer)
+        yield "offline", Problem(f"{subject} {detail or 'not verified: the run is offline'}", pointer)
     elif status == "foreign":
         yield "foreign-host", Problem(f"{subject} {detail or 'is on a host that is not allowed'}", pointer)
     elif detail:

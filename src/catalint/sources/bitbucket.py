@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ from catalint.config import Settings
 from catalint.engine import FileResult, Options, Source, file_finding, lint_source
 from catalint.facts import ANYWHERE, Origin
 from catalint.resolve.placeholders import Fetched
-from catalint.sources.local import FOREIGN_PLACEHOLDER
+from catalint.sources.local import FOREIGN_PLACEHOLDER, not_read_on
 
 MAX_DEPTH = 10
 GLOB_CHARS = "*?["
@@ -45,6 +46,9 @@ class RemoteContext:
         self.hosts = client.hosts
         self.refs = RefResolver(client)
         self.settings = settings
+        # Where a URL into a checkout of this run lies in its working tree (None: not into one);
+        # remote files that point back into the checkout are answered from the tree, as local ones are.
+        self.tree: Callable[[str], Path | None] = lambda url: None
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -77,6 +81,17 @@ class RemoteContext:
     def allowed_host(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(fnmatch.fnmatch(host, str(pattern).lower()) for pattern in self.settings.trusted_hosts())
+
+
+def _read_tree(path: Path, where: str) -> Fetched:
+    try:
+        return Fetched(text=path.read_bytes().decode("utf-8"), where=where)
+    except IsADirectoryError:
+        return Fetched(status="missing", detail=f"{where} is a folder, not a file", where=where)
+    except OSError:
+        return Fetched(status="missing", detail=f"{where} does not exist in the checkout", where=where)
+    except UnicodeDecodeError:
+        return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
 
 
 def _unavailable(reply: Reply | None, where: str) -> Fetched:
@@ -128,7 +143,7 @@ class RemoteSource(Source):
     def _resolve_absolute(self, target: str, parsed: ParsedUrl | None, *, placeholder: bool) -> FileLoc | Fetched:
         if parsed is None:
             if self.ctx.allowed_host(target):
-                return Fetched(status="skipped", where=target)
+                return Fetched(status="offline", detail=not_read_on(target), where=target)
             host = urlsplit(target).netloc
             return Fetched(
                 status="foreign",
@@ -145,7 +160,13 @@ class RemoteSource(Source):
     def _where(self, loc: FileLoc) -> str:
         return loc.path if loc.same_repo(self.loc) else loc.web_url(self.ctx.hosts)
 
+    def _in_tree(self, target: str) -> Path | None:
+        return self.ctx.tree(target) if is_absolute(target) else None
+
     def fetch(self, target: str, *, purpose: str) -> Fetched:
+        local = self._in_tree(target)
+        if local is not None:
+            return _read_tree(local, target)
         resolved, note = self._resolve_noted(target, placeholder=purpose == "placeholder")
         fetched = self._fetch(resolved)
         return dataclasses.replace(fetched, note=note) if note else fetched
@@ -182,6 +203,13 @@ class RemoteSource(Source):
             self.ctx.read(resolved.with_path(resolved.path.rstrip("/")))
 
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
+        local = self._in_tree(target)
+        if local is not None and not any(ch in target for ch in GLOB_CHARS):
+            if local.is_file():
+                return Fetched(where=target), [target]
+            if local.is_dir():
+                return Fetched(status="ok", detail="folder", where=target), [target]
+            return Fetched(status="missing", detail=f"{target} does not exist in the checkout", where=target), []
         resolved, note = self._resolve_noted(target, placeholder=False)
         fetched, matches = self._exists(resolved, glob_ok)
         return (dataclasses.replace(fetched, note=note) if note else fetched), matches
@@ -226,6 +254,7 @@ class RemoteRoot:
     url: str
     location_type: str = "url"
     origin: Origin = ANYWHERE
+    via: str = ""  # the local descriptor whose Location led here, if any (pull requests scope by it)
 
 
 @dataclass(slots=True)
@@ -263,10 +292,12 @@ class RemoteLinter:
         self.ctx.close()
 
     def lint(
-        self, roots: Sequence[RemoteRoot], divert: Callable[[str], bool] | None = None
-    ) -> tuple[list[tuple[FileResult, Origin]], list[RemoteRoot]]:
-        """(results with the origin each was reached through, in breadth-first order; the targets
-        `divert` claimed, e.g. files of the local checkout, which the caller lints itself)."""
+        self, roots: Sequence[RemoteRoot], tree: Callable[[str], Path | None] | None = None
+    ) -> tuple[list[tuple[FileResult, RemoteRoot]], list[RemoteRoot]]:
+        """(results with the root each was reached as, in breadth-first order; the targets that are
+        files of a local checkout (`tree` says where), which the caller lints itself)."""
+        if tree is not None:
+            self.ctx.tree = tree
         client = self.client
         progress = client.progress
         diverted: list[RemoteRoot] = []
@@ -281,7 +312,7 @@ class RemoteLinter:
         # A work queue, not waves: a file's Location targets start as soon as it is linted, so one
         # slow Location does not hold back the rest. Results come back in breadth-first order.
         Order = tuple[int, tuple[int, ...]]
-        collected: list[tuple[Order, FileResult, Origin]] = []
+        collected: list[tuple[Order, FileResult, RemoteRoot]] = []
         with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
             running: dict[Future[FileResult | None], tuple[_Item, tuple[int, ...]]] = {}
 
@@ -300,10 +331,11 @@ class RemoteLinter:
                     if result is None:
                         continue
                     origin = item.root.origin
-                    collected.append(((item.depth, path), result, origin))
+                    collected.append(((item.depth, path), result, item.root))
                     for number, child in enumerate(result.children):
-                        child_root = RemoteRoot(child.location, child.type, origin)
-                        if divert is not None and divert(child.location):
+                        child_root = RemoteRoot(child.location, child.type, origin, item.root.via)
+                        local = self.ctx.tree(child.location)
+                        if local is not None and local.is_file():
                             diverted.append(child_root)
                             continue
                         if item.depth + 1 > MAX_DEPTH:
@@ -317,7 +349,7 @@ class RemoteLinter:
                             continue
                         submit(_Item(child_root, item.depth + 1), (*path, number))
         collected.sort(key=lambda entry: entry[0])
-        return [(result, origin) for _, result, origin in collected], diverted
+        return [(result, root) for _, result, root in collected], diverted
 
     def _lint_url(self, root: RemoteRoot) -> FileResult | None:
         ctx = self.ctx

@@ -347,6 +347,11 @@ def keep(finding: Finding, selection: Selection, mode: str) -> bool:
 def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResult:
     if mode == "nofilter":
         return result
+    # A file read from Bitbucket behind a selected descriptor's Location counts as wholly changed:
+    # the change may be exactly the target that now leads there.
+    behind = {remote for remote, via in result.reached_from.items() if via in selection.files}
+    if behind:
+        selection = Selection(selection.changed, selection.dependent | behind)
     files = selection.files
     filtered = RunResult(files=len(files))
     filtered.documents = [d for d in result.documents if d.path in files]
@@ -355,6 +360,7 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered.digests = {p: d for p, d in result.digests.items() if p in files}
     filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
     filtered.unreadable = dict(result.unreadable)
+    filtered.reached_from = {r: v for r, v in result.reached_from.items() if r in files}
     return filtered
 
 

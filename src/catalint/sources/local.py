@@ -66,6 +66,11 @@ DEFERRED = Deferred()
 FOREIGN_PLACEHOLDER = "Placeholder may only reference files from the same repository as the entity"
 
 
+def not_read_on(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return f"is on {host}, an allowed host that catalint does not read; not verified"
+
+
 class LocalSource(Source):
     """A descriptor in a checkout. With `checkout` (the checkout is a Bitbucket repository),
     absolute URLs into that same repository are read from the working tree; other absolute URLs
@@ -151,12 +156,24 @@ class LocalSource(Source):
         return self.checkout is not None and parse(url, self.checkout.hosts) is not None
 
     def _remote_exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
+        unread = self._allowed_elsewhere(url)
+        if unread is not None:
+            return unread, []
         self.deps[REMOTE_DEP + url] = None
         return self.remote.exists(url, glob_ok)
 
     def _remote_fetch(self, url: str, purpose: str) -> Fetched:
+        unread = self._allowed_elsewhere(url)
+        if unread is not None:
+            return unread
         self.deps[REMOTE_DEP + url] = None
         return self.remote.fetch(url, purpose)
+
+    def _allowed_elsewhere(self, url: str) -> Fetched | None:
+        """A URL on an `allowed-hosts` host: fine to name, but catalint reads only Bitbucket."""
+        if self.hosts.trusted(url) or self.hosts.is_web(url):
+            return None
+        return Fetched(status="offline", detail=not_read_on(url), where=url)
 
     def _note(self, target: str) -> str:
         """How Backstage would misread an absolute URL into this checkout, if it would."""

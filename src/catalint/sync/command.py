@@ -65,7 +65,7 @@ def lint_discovered(client: BitbucketClient, settings: Settings, urls: Sequence[
 
     side = RemoteSide(settings, style=settings.yamllint is not None, client=client)
     request = LintRequest(
-        paths=[], settings=settings, cwd=Path.cwd(), urls=list(urls), style=side.style, remote=side.start
+        paths=[], settings=settings, cwd=Path.cwd(), urls=sorted(set(urls)), style=side.style, remote=side.start
     )
     try:
         result = run(request)

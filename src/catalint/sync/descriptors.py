@@ -39,13 +39,18 @@ class Descriptors:
         return found.digest if found is not None else None
 
 
+# Findings that compare a file with the others of the run: `catalint lint URL` on the file alone
+# cannot give them, so they do not decide sync's verdict (Backstage settles a duplicate itself).
+ACROSS_FILES = frozenset({"duplicate-entity"})
+
+
 def judge(result: RunResult, urls: Iterable[str]) -> Descriptors:
     """The verdict on each of `urls` in a lint run over them."""
     by_path: dict[str, list[str]] = {}
     first: dict[str, str] = {}
     for finding in result.findings:
         first.setdefault(finding.path, finding.message)
-        if finding.severity >= Severity.ERROR:
+        if finding.severity >= Severity.ERROR and finding.rule not in ACROSS_FILES:
             by_path.setdefault(finding.path, []).append(f"[{finding.rule}] {finding.message}")
     found: dict[str, Descriptor] = {}
     for url in sorted(set(urls)):
