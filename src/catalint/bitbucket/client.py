@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urljoin
 import requests
 
 from catalint.bitbucket.credentials import Credentials, load_credentials
-from catalint.bitbucket.urls import Hosts
+from catalint.bitbucket.urls import Hosts, origin
 
 log = logging.getLogger("catalint.bitbucket")
 
@@ -305,13 +305,17 @@ class BitbucketClient:
             reply, body = self.get_json(next_url, params if first else None)
             first = False
             count += 1
-            if not isinstance(body, dict):
+            if not reply.ok:
                 yield reply, []
                 return
-            values = body.get("values")
-            yield reply, values if isinstance(values, list) else []
-            nxt = body.get("next")
-            next_url = nxt if isinstance(nxt, str) and nxt else None
+            problem = page_problem(body, reply.url)
+            if problem is not None:
+                # A page that is not the envelope (a proxy's HTML error page, a link elsewhere) must
+                # not read as "the end of the list": callers treat the listing as incomplete.
+                yield unexpected(reply, problem), []
+                return
+            yield reply, body["values"]
+            next_url = body.get("next") or None
 
     def post_json(self, url: str, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
         """A POST outside Bitbucket (e.g. the Backstage catalog): no memo, no Bitbucket credentials."""
@@ -503,6 +507,26 @@ class BitbucketClient:
                 continue
             return Reply(OK, response.status_code, content, dict(response.headers), url=url)
         return Reply(UNVERIFIED, None, detail="too many redirects", url=url)
+
+
+def unexpected(reply: Reply, problem: str) -> Reply:
+    """A copy of an answered `reply` that could not be understood: "could not verify", never "absent"."""
+    return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {problem}", reply.url)
+
+
+def page_problem(body: Any, url: str) -> str | None:
+    """Why `body` is not a page of Bitbucket's paginated envelope fetched from `url`, or None."""
+    if not isinstance(body, dict):
+        return "Bitbucket answered something that is not a JSON page"
+    if not isinstance(body.get("values"), list):
+        return "Bitbucket answered a page without a list of values"
+    size = body.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        return "Bitbucket answered a page whose size is not a count"
+    nxt = body.get("next")
+    if nxt is not None and nxt != "" and not (isinstance(nxt, str) and origin(nxt) == origin(url)):
+        return "Bitbucket answered a page whose next link leaves the host"
+    return None
 
 
 def _parse_retry_after(value: str, now: float) -> float | None:
