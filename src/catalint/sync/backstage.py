@@ -4,7 +4,8 @@ step with discovery.
 Every run plans from the catalog's current state (``GET /locations``), so a run interrupted
 midway is completed by the next one, and a run with nothing new does nothing. Removals need
 ``prune``, a complete error-free discovery, stay within ``max_delete`` and only touch
-locations under the managed prefix (the workspace's Bitbucket web URL).
+locations under the managed prefix (the workspace's Bitbucket web URL) that this sync registered
+itself (recorded in the state file) and whose descriptor Bitbucket confirms is gone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,10 @@ from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
 
 API_PATH = "/api/catalog"
-STATE_VERSION = 1
+STATE_VERSION = 2
+
+# Whether a descriptor URL is really gone: True (Bitbucket says 404), False (still there), None (unknown).
+Gone = Callable[[str], bool | None]
 
 
 class BackstageError(Exception):
@@ -189,6 +193,8 @@ class SyncState:
 
     path: Path | None
     digests: dict[str, str] = field(default_factory=dict)
+    # Targets this sync registered: the only ones prune may ever remove.
+    owned: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path | None) -> SyncState:
@@ -203,12 +209,23 @@ class SyncState:
         digests = data.get("digests") if isinstance(data, dict) else None
         if not isinstance(digests, dict):
             raise BackstageError(f"state file {path} is not a catalint sync state file")
-        return cls(path, {str(k): str(v) for k, v in digests.items()})
+        owned = data.get("owned")
+        if owned is None:
+            # A version 1 file: it only ever held URLs sync had discovered, so it owns them.
+            owned = list(digests)
+        if not isinstance(owned, list):
+            raise BackstageError(f"state file {path} is not a catalint sync state file")
+        return cls(path, {str(k): str(v) for k, v in digests.items()}, {str(u) for u in owned})
 
     def save(self) -> None:
         if self.path is None:
             return
-        text = json.dumps({"version": STATE_VERSION, "digests": dict(sorted(self.digests.items()))}, indent=1)
+        record = {
+            "version": STATE_VERSION,
+            "digests": dict(sorted(self.digests.items())),
+            "owned": sorted(self.owned),
+        }
+        text = json.dumps(record, indent=1)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
@@ -236,6 +253,7 @@ def sync_backstage(
     prune: bool = False,
     max_delete: int = 5,
     dry_run: bool = False,
+    gone: Gone | None = None,
 ) -> SyncReport:
     """Bring the catalog's url locations in step with ``discovery``; actions go to ``report``.
 
@@ -273,10 +291,13 @@ def sync_backstage(
             created = client.register(url)
             ref = created.entity_ref if created is not None else checked.entity_ref
             report.add("added", url, "" if created is not None else "already registered", ref)
+            if created is not None:
+                state.owned.add(url)
             if digest:
                 state.digests[url] = digest
-                state.save()  # after every action: a crash midway keeps the record of what was done
-        _prune(client, discovery, report, registered, discovered, managed_prefix, prune, max_delete, dry_run)
+            state.save()  # after every action: a crash midway keeps the record of what was done
+        candidates = _owned(registered, state, report, prune)
+        _prune(client, discovery, report, candidates, discovered, managed_prefix, prune, max_delete, dry_run, gone)
     finally:
         if not dry_run:
             if trustworthy(discovery)[0]:  # a partial discovery must not forget what it did not see
@@ -284,6 +305,7 @@ def sync_backstage(
                 for url in list(state.digests):
                     if url not in known:
                         del state.digests[url]
+            state.owned -= set(report.targets("removed"))
             state.save()
     return report
 
@@ -320,6 +342,15 @@ def _maybe_refresh(
     state.save()  # a crash after this refresh must not make the next run forget it
 
 
+def _owned(registered: list[Location], state: SyncState, report: SyncReport, prune: bool) -> list[Location]:
+    """The registered locations prune may consider: only those this sync registered."""
+    if state.path is None:
+        if prune:
+            report.notes.append("prune needs --state: without it catalint cannot tell its registrations from others")
+        return []
+    return [loc for loc in registered if loc.target in state.owned]
+
+
 def _prune(
     client: CatalogClient,
     discovery: DiscoveryLike,
@@ -330,6 +361,7 @@ def _prune(
     prune: bool,
     max_delete: int,
     dry_run: bool,
+    gone: Gone | None = None,
 ) -> None:
     known = set(discovered)
     stale = sorted(
@@ -343,6 +375,18 @@ def _prune(
     if not stale:
         return
     ok, why = trustworthy(discovery)
+    if prune and ok:
+        # Not discovered is not gone: a search index lagging, or a path outside the search, would
+        # otherwise remove a live registration. Only a file Bitbucket says is absent goes.
+        verdicts = {loc.target: (gone(loc.target) if gone is not None else None) for loc in stale}
+        for loc in stale:
+            verdict = verdicts[loc.target]
+            if verdict is not True:
+                still = "its descriptor still exists" if verdict is False else "could not confirm its descriptor is gone"
+                report.add("skipped", loc.target, f"not removed: {still}", loc.entity_ref)
+        stale = [loc for loc in stale if verdicts[loc.target] is True]
+        if not stale:
+            return
     reason = ""
     if not prune:
         reason = "no longer discovered; pass --prune to remove"
@@ -365,6 +409,18 @@ def _prune(
             report.add("removed", loc.target, "no longer discovered", loc.entity_ref)
         else:
             report.add("removed", loc.target, "no longer discovered (already gone)", loc.entity_ref)
+
+
+def bitbucket_gone(client: Any) -> Gone:
+    """Asks Bitbucket (through a `BitbucketClient`) whether a descriptor URL's file is gone."""
+    from catalint.bitbucket.client import NOT_FOUND, OK
+    from catalint.sync.descriptors import raw_url
+
+    def gone(url: str) -> bool | None:
+        outcome = client.get(raw_url(url)).outcome
+        return True if outcome == NOT_FOUND else False if outcome == OK else None
+
+    return gone
 
 
 def managed_prefix_for(web_url: str, workspace: str) -> str:

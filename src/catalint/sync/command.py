@@ -259,6 +259,7 @@ def sync_command(
                 prune=prune,
                 max_delete=max_delete,
                 dry_run=dry_run,
+                gone=bs.bitbucket_gone(client),
             )
     except (SyncFailure, bs.BackstageError, gitops.GitError, location_file.LocationFileError) as err:
         failure = str(err)
