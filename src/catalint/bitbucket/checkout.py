@@ -48,7 +48,7 @@ class Checkout:
         URL may name a slash-containing branch git does not know locally (`src/a/b/c.yaml`):
         then the path guessed (branch `a`) is only trusted when the file is there."""
         parsed = parse(url, self.hosts)
-        if parsed is None:
+        if parsed is None or parsed.escapes:  # left to the remote check, which reports the escape
             return None
         if parsed.workspace.lower() != self.workspace.lower() or parsed.repo.lower() != self.repo.lower():
             return None

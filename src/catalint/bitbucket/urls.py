@@ -61,6 +61,8 @@ class ParsedUrl:
     tail: tuple[str, ...] = ()
     at: str | None = None
     kind: str = "repo"  # repo | src | raw
+    # Once percent-decoded, its path climbs (`..`) out of the repository: never requested.
+    escapes: bool = False
 
     @property
     def full_name(self) -> str:
@@ -116,15 +118,24 @@ def parse(url: str, hosts: Hosts) -> ParsedUrl | None:
     at_values = parse_qs(parts.query).get("at")
     at = at_values[0] if at_values and at_values[0] else None
     rest = segments[2:]
+    escapes = any(_climbs(name, itself=True) for name in (workspace, repo, at or "x"))
     if not rest or rest == [""]:
-        return ParsedUrl(workspace, repo, (), at, "repo")
+        return ParsedUrl(workspace, repo, (), at, "repo", escapes)
     if rest[0] not in ("src", "raw"):
         return None
     kind = rest[0]
-    tail = tuple(rest[1:])
+    tail = tuple(rest[1:2]) + tuple(p for p in rest[2:] if p != ".")  # `./` in a path names the same folder
     if tail and tail[-1] == "":
         tail = tail[:-1]
-    return ParsedUrl(workspace, repo, tail, at, kind)
+    escapes = escapes or any(_climbs(p, itself=i == 0) for i, p in enumerate(tail))
+    return ParsedUrl(workspace, repo, tail, at, kind, escapes)
+
+
+def _climbs(segment: str, *, itself: bool = False) -> bool:
+    """Whether a decoded segment (which holds `/` or `\\` where the URL had `%2F`/`%5C`) has a
+    `..` part, which servers normalise into the parent; `itself`: a `.` part counts too."""
+    parts = segment.replace("\\", "/").split("/")
+    return ".." in parts or (itself and "." in parts)
 
 
 def candidate_refs(parsed: ParsedUrl) -> list[tuple[str, str]]:

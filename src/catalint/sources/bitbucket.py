@@ -116,6 +116,8 @@ class RemoteSource(Source):
                     detail=f"is on {host}, which is neither Bitbucket nor an allowed host; not read",
                     where=target,
                 )
+            if parsed.escapes:
+                return Fetched(status="escapes")
             if placeholder and not self.loc.same_repo(parsed):
                 return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
             located = self.ctx.refs.locate(parsed)
@@ -242,6 +244,10 @@ def lint_remote(
             result.findings.append(
                 file_finding("file-unreadable", "not a Bitbucket file URL on the configured host", item.url)
             )
+            return result
+        if parsed.escapes:
+            result = FileResult(item.url)
+            result.findings.append(file_finding("path-escape", "the URL's path leaves its repository; not read", item.url))
             return result
         located = ctx.refs.locate(parsed)
         if located.loc is None:
