@@ -71,12 +71,17 @@ def load(data: dict[str, Any]) -> FileResult:
 
 
 def _deps_unchanged(deps: dict[str, str | None]) -> bool:
-    import glob as globmod
+    from catalint.sources.files import glob_files
 
     for dep, expected in deps.items():
         if dep.startswith("glob:"):
-            pattern = dep[5:]
-            matches = sorted(Path(p) for p in globmod.glob(pattern, recursive=True) if Path(p).is_file())
+            pattern = Path(dep[5:])
+            # The same bounded walk as the run that stored it: the fixed part of the path is the root.
+            fixed = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), len(pattern.parts))
+            root = Path(*pattern.parts[:fixed])
+            matches, cut = glob_files(root, "/".join(pattern.parts[fixed:]))
+            if cut:
+                return False
             current: str | None = hashlib.sha256("\n".join(map(str, matches)).encode()).hexdigest()
         else:
             current = digest(Path(dep))

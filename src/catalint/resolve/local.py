@@ -8,7 +8,6 @@ and never read.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import posixpath
@@ -59,12 +58,15 @@ class LocalResolver:
         real = Path(os.path.realpath(path))
         return real == self.root or self.root in real.parents
 
-    def expand(self, path: Path) -> list[Path]:
-        """Glob a target the way Bitbucket's reader expands `*` and `?` in file paths."""
+    def expand(self, path: Path) -> tuple[list[Path], bool]:
+        """Glob a target the way Bitbucket's reader expands `*` and `?` in file paths, within the
+        checkout and a bounded number of folder entries; True when that bound stopped it."""
+        from catalint.sources.files import glob_files
+
         text = str(path)
         if not any(ch in text for ch in "*?["):
-            return [path] if path.is_file() else []
-        return sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file() and self.contains(Path(p)))
+            return ([path] if path.is_file() else []), False
+        return glob_files(self.root, path.relative_to(self.root).as_posix())
 
 
 def digest(path: Path) -> str | None:

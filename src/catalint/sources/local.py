@@ -16,6 +16,7 @@ from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.resolve.placeholders import Fetched
 from catalint.sources.files import (  # noqa: F401 - re-exported for callers of this module
     DEFAULT_NAMES,
+    GLOB_CUT,
     REMOTE_DEP,
     SKIP_DIRS,
     display_path,
@@ -138,9 +139,11 @@ class LocalSource(Source):
         assert resolved.path is not None
         where = self._rel(resolved.path)
         if glob_ok and any(ch in str(resolved.path) for ch in "*?["):
-            matches = self.resolver.expand(resolved.path)
+            matches, cut = self.resolver.expand(resolved.path)
             key = "glob:" + str(resolved.path)
             self.deps[key] = hashlib.sha256("\n".join(map(str, matches)).encode()).hexdigest()
+            if cut:
+                return Fetched(status="unverified", detail=f"matches too much: {GLOB_CUT}", where=where), []
             if not matches:
                 return Fetched(status="missing", detail=f"no files match {where}", where=where), []
             return Fetched(where=where), [str(m) for m in matches]
