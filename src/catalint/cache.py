@@ -27,7 +27,8 @@ def default_dir() -> Path:
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
     h = hashlib.sha256()
-    for part in (__version__.encode(), fingerprint.encode(), display.encode(), content):
+    # A path that is not valid UTF-8 reaches here with surrogate escapes: keep its very bytes.
+    for part in (__version__.encode(), fingerprint.encode(), display.encode("utf-8", "surrogateescape"), content):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
@@ -71,7 +72,7 @@ def load(data: dict[str, Any]) -> FileResult:
 
 
 def _deps_unchanged(deps: dict[str, str | None]) -> bool:
-    from catalint.sources.files import glob_files
+    from catalint.sources.files import glob_files, matches_digest
 
     for dep, expected in deps.items():
         if dep.startswith("glob:"):
@@ -82,7 +83,7 @@ def _deps_unchanged(deps: dict[str, str | None]) -> bool:
             matches, cut = glob_files(root, "/".join(pattern.parts[fixed:]))
             if cut:
                 return False
-            current: str | None = hashlib.sha256("\n".join(map(str, matches)).encode()).hexdigest()
+            current: str | None = matches_digest(matches)
         else:
             current = digest(Path(dep))
         if current != expected:
@@ -168,4 +169,4 @@ def stat_signature(path: Path) -> list[int] | None:
 
 
 def pack_name(fingerprint: str, roots: list[str]) -> str:
-    return hashlib.sha256("\0".join([fingerprint, *sorted(roots)]).encode()).hexdigest()[:24]
+    return hashlib.sha256("\0".join([fingerprint, *sorted(roots)]).encode("utf-8", "surrogateescape")).hexdigest()[:24]

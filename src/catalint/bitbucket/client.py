@@ -83,7 +83,7 @@ class Redactor(logging.Filter):
             for secret in secrets:
                 if secret and len(secret) >= 4:
                     self._secrets.add(secret)
-                    self._secrets.add(base64.b64encode(secret.encode()).decode())
+                    self._secrets.add(base64.b64encode(secret.encode("utf-8", "surrogateescape")).decode())
 
     def redact(self, text: str) -> str:
         with self._lock:

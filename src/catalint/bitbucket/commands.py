@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,15 @@ if TYPE_CHECKING:
 def _die(message: str) -> NoReturn:
     click.echo(f"catalint: {message}", err=True)
     sys.exit(2)
+
+
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise click.BadParameter(f"not a valid regular expression: {err}") from None
+    return value
 
 
 def debug_wanted(verbose: bool) -> bool:
@@ -220,7 +230,9 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
 @click.command("discover")
 @click.option("--workspace", "-w", required=True, help="Bitbucket workspace slug.")
 @click.option("--project", "projects", multiple=True, help="Project key to search (repeatable; default: all).")
-@click.option("--repo", "repo_regex", help="Keep repositories whose slug matches this regex (anchored).")
+@click.option(
+    "--repo", "repo_regex", callback=lambda _c, _p, v: _regex(v), help="Keep repositories whose slug matches this regex (anchored)."
+)
 @click.option("--catalog-path", default="/catalog-info.yaml", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True)

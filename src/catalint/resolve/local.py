@@ -37,7 +37,8 @@ class LocalResolver:
     def resolve(self, base_file: Path, target: str) -> Target:
         if is_absolute_url(target):
             return Target(remote=target)
-        clean = unquote(target.split("?", 1)[0].split("#", 1)[0])
+        # A NUL names no file (the OS refuses it outright): keep a stand-in that is simply not there.
+        clean = unquote(target.split("?", 1)[0].split("#", 1)[0]).replace("\0", "\ufffd")
         base_dir = base_file.parent.resolve()
         try:
             rel_base = base_dir.relative_to(self.root).as_posix()

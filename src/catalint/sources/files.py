@@ -6,7 +6,9 @@ needs none of the parser's machinery.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -40,9 +42,9 @@ SKIP_DIRS = frozenset(
 def display_path(path: Path, cwd: Path) -> str:
     """POSIX path relative to the working directory when under it, else absolute."""
     text, base = str(path), str(cwd).rstrip(os.sep) + os.sep
-    if text.startswith(base):
-        return text[len(base) :].replace(os.sep, "/")
-    return path.as_posix()
+    shown = text[len(base) :].replace(os.sep, "/") if text.startswith(base) else path.as_posix()
+    # A name that is not UTF-8 holds surrogate escapes no output can encode: show its bytes as `\xe9`.
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 GLOB_BUDGET = 100_000  # folder entries one glob may look at before it is stopped (and says so)
@@ -153,6 +155,12 @@ def glob_files(root: Path, pattern: str, *, budget: int = GLOB_BUDGET) -> tuple[
     return sorted(found), False
 
 
+def matches_digest(matches: Iterable[Path]) -> str:
+    """What a glob matched, as a cache dependency (paths that are not UTF-8 keep their bytes)."""
+    text = "\n".join(map(str, matches))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def _within(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
@@ -189,15 +197,20 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
             if link and not _inside(Path(entry.path), real_root):
                 continue
             real = os.path.realpath(entry.path) if link else os.path.join(real_folder, entry.name)
-            if entry.is_dir(follow_symlinks=True):
+            try:
+                folder_entry = entry.is_dir(follow_symlinks=True)
+            except OSError:  # a symlink to itself: neither a folder nor a file
+                continue
+            if folder_entry:
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
                     subfolders.append((entry.path, real))
                 continue
             wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
             if not wanted or any(glob_match(relative, p) for p in excludes):
                 continue
-            if entry.is_file(follow_symlinks=True):
-                yield Path(entry.path), real
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=True):
+                    yield Path(entry.path), real
         stack.extend(reversed(subfolders))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from catalint.sources.files import (  # noqa: F401 - re-exported for callers of 
     SKIP_DIRS,
     display_path,
     glob_match,
+    matches_digest,
     walk,
 )
 
@@ -141,7 +141,7 @@ class LocalSource(Source):
         if glob_ok and any(ch in str(resolved.path) for ch in "*?["):
             matches, cut = self.resolver.expand(resolved.path)
             key = "glob:" + str(resolved.path)
-            self.deps[key] = hashlib.sha256("\n".join(map(str, matches)).encode()).hexdigest()
+            self.deps[key] = matches_digest(matches)
             if cut:
                 return Fetched(status="unverified", detail=f"matches too much: {GLOB_CUT}", where=where), []
             if not matches:
