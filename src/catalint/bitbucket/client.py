@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
@@ -54,6 +54,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     detail: str = ""
     url: str = ""
+    answered_by: str = ""  # the URL that gave this answer, after redirects
 
     @property
     def ok(self) -> bool:
@@ -381,6 +382,13 @@ class BitbucketClient:
         if status in (200, 304):
             reply.outcome = OK
             return reply
+        answered = reply.answered_by or reply.url
+        if answered and not self.hosts.trusted(answered):
+            # Another host (an LFS media redirect, say) refusing says nothing about our credentials,
+            # nor that the file is absent: Bitbucket itself pointed there.
+            reply.outcome = UNVERIFIED
+            reply.detail = f"could not verify: {urlsplit(answered).netloc} answered HTTP {status}"
+            return reply
         if status == 404:
             reply.outcome = NOT_FOUND
             reply.detail = NOT_FOUND_TEXT
@@ -505,7 +513,7 @@ class BitbucketClient:
                     method, data, body = "GET", None, None
                 current = target
                 continue
-            return Reply(OK, response.status_code, content, dict(response.headers), url=url)
+            return Reply(OK, response.status_code, content, dict(response.headers), url=url, answered_by=current)
         return Reply(UNVERIFIED, None, detail="too many redirects", url=url)
 
 
