@@ -23,6 +23,7 @@ import random
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from typing import IO, Any, TypeVar
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+import urllib3
 
 from catalint.bitbucket.credentials import Credentials, load_credentials
 from catalint.bitbucket.urls import Hosts, origin
@@ -40,6 +42,10 @@ log = logging.getLogger("catalint.bitbucket")
 OK, NOT_FOUND, AUTH_FAILED, UNVERIFIED = "ok", "not-found", "auth-failed", "unverified"
 NOT_FOUND_TEXT = "not found, or a private repository these credentials cannot see"
 MAX_REDIRECTS = 5
+MAX_BODY = 32 * 1024 * 1024  # bytes one answer may have; descriptors stop at 2 MiB (file-too-large) long before
+REQUEST_DEADLINE = 120.0  # seconds one request may take in all, however slowly its body trickles in
+MAX_RETRY_WAIT = 600.0  # seconds a whole run may spend waiting to retry (Retry-After and backoff)
+_READ = 64 * 1024
 OAUTH_MARGIN = 600.0  # renew OAuth tokens this long before they expire
 
 T = TypeVar("T")
@@ -165,6 +171,9 @@ class BitbucketClient:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         max_retry_after: float = 120.0,
+        max_retry_wait: float = MAX_RETRY_WAIT,
+        max_body: int = MAX_BODY,
+        deadline: float = REQUEST_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -178,6 +187,10 @@ class BitbucketClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
+        self.max_retry_wait = max_retry_wait
+        self.max_body = max_body
+        self.deadline = deadline
+        self.waited = 0.0  # seconds slept before retries, all threads
         self.sleep = sleep
         self.clock = clock
         self.session = requests.Session()
@@ -429,6 +442,15 @@ class BitbucketClient:
             self.requests_made += 1
             return True
 
+    def _take_wait(self, seconds: float) -> bool:
+        """Whether the run may still wait `seconds` to retry (a server asking for an hour every
+        time must not hold the run for hours)."""
+        with self._count_lock:
+            if self.waited + seconds > self.max_retry_wait:
+                return False
+            self.waited += seconds
+            return True
+
     def _delay(self, attempt: int, retry_after: str | None) -> float | None:
         """Seconds to wait before retry `attempt` (1-based), or None to give up."""
         if retry_after:
@@ -461,15 +483,23 @@ class BitbucketClient:
             attempt += 1
             retry_after = reply.headers.get("Retry-After") if reply.status == 429 else None
             wait = self._delay(attempt, retry_after) if attempt <= self.retries else None
-            if wait is None:
+            spent = wait is not None and not self._take_wait(wait)
+            if wait is None or spent:
                 reason = reply.detail or f"HTTP {reply.status}"
                 if reply.status == 429:
                     reason = "rate-limited by Bitbucket (HTTP 429)"
                 elif reply.status is not None:
                     reason = f"Bitbucket answered HTTP {reply.status}"
+                if spent:
+                    reason += f"; the run already waited {self.max_retry_wait:.0f}s in all to retry"
                 return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {reason}", url)
             log.debug("%s %s: %s; retry %d in %.2fs", method, url, reply.detail or reply.status, attempt, wait)
             self.sleep(wait)
+
+    def _read_body(self, response: requests.Response, ends: float) -> bytes:
+        if response.status_code in (301, 302, 303, 307, 308):
+            return b""  # a redirect's body is never used
+        return read_capped(response, ends, self.max_body)
 
     def _send(
         self,
@@ -488,19 +518,26 @@ class BitbucketClient:
                 del hdrs["Authorization"]
             try:
                 with self._slots:
+                    ends = time.monotonic() + self.deadline
                     response = self.session.request(
                         method,
                         current,
                         headers=hdrs,
                         data=data if data is not None else body,
-                        timeout=self.timeout,
+                        timeout=min(self.timeout, self.deadline),
                         allow_redirects=False,
+                        stream=True,
                     )
-                    content = response.content
-            except requests.Timeout:
+                    with contextlib.closing(response):
+                        content = self._read_body(response, ends)
+            except Refused as refused:
+                log.debug("%s %s: %s", method, current, refused)
+                status = refused.status
+                return Reply(UNVERIFIED, status, detail=f"could not verify: {refused}", url=url, answered_by=current)
+            except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
                 log.debug("%s %s: timed out", method, current)
                 return Reply(UNVERIFIED, None, detail="timed out", url=url)
-            except requests.RequestException as err:
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
                 log.debug("%s %s: connection failed (%s)", method, current, type(err).__name__)
                 return Reply(UNVERIFIED, None, detail="connection failed", url=url)
             log.debug("%s %s: %d", method, current, response.status_code)
@@ -515,6 +552,51 @@ class BitbucketClient:
                 continue
             return Reply(OK, response.status_code, content, dict(response.headers), url=url, answered_by=current)
         return Reply(UNVERIFIED, None, detail="too many redirects", url=url)
+
+
+class Refused(Exception):
+    """An answer abandoned on purpose (too large, too slow): not retried, never a traceback."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def read_capped(response: requests.Response, ends: float, limit: int) -> bytes:
+    """The body, read one network read at a time so that neither a trickle (the read timeout
+    counts per read) nor an endless stream can outlast the deadline or the size cap. Bytes are
+    taken undecoded (urllib3's own decoding loses data when combined with single reads) and
+    unzipped here, within the same cap, so a compression bomb stops at it too."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in encoding else 0))
+    elif encoding in ("", "identity"):
+        decoder = None
+    else:
+        raise Refused(f"the answer uses a content encoding catalint does not read ({encoding})", response.status_code)
+    raw = response.raw
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        data = raw.read1(_READ, decode_content=False) if hasattr(raw, "read1") else raw.read(_READ, decode_content=False)
+        if not data:
+            tail = decoder.flush() if decoder is not None else b""
+            if total + len(tail) > limit:
+                raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
+            return b"".join([*chunks, tail])
+        try:
+            chunk = decoder.decompress(data, limit + 1 - total) if decoder is not None else data
+        except zlib.error:
+            raise Refused(f"the answer's {encoding} encoding is corrupt", response.status_code) from None
+        total += len(chunk)
+        if total > limit or (decoder is not None and decoder.unconsumed_tail):
+            raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
+        if time.monotonic() > ends:
+            raise Refused("the answer took too long to arrive (deadline exceeded)", response.status_code)
+        chunks.append(chunk)
 
 
 def unexpected(reply: Reply, problem: str) -> Reply:

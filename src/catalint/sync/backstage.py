@@ -10,9 +10,11 @@ itself (recorded in the state file) and whose descriptor Bitbucket confirms is g
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
@@ -86,11 +89,15 @@ class CatalogClient:
         *,
         timeout: tuple[float, float] = (5.0, 60.0),
         session: requests.Session | None = None,
+        deadline: float = 300.0,
+        max_body: int = 64 * 1024 * 1024,
     ) -> None:
         base = base_url.rstrip("/")
         self.base_url = base.removesuffix(API_PATH)
         self.catalog_url = self.base_url + API_PATH
         self.timeout = timeout
+        self.deadline = deadline  # seconds one request may take in all, a trickling body included
+        self.max_body = max_body
         self.session = session or requests.Session()
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
@@ -99,18 +106,25 @@ class CatalogClient:
         return f"CatalogClient({self.base_url!r})"
 
     def _request(self, method: str, path: str, *, ok: tuple[int, ...], **kwargs: Any) -> requests.Response:
+        from catalint.bitbucket.client import Refused, read_capped
+
         url = self.catalog_url + path
+        ends = time.monotonic() + self.deadline
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.ConnectionError:
+            resp = self.session.request(method, url, timeout=self.timeout, stream=True, **kwargs)
+            with contextlib.closing(resp):
+                resp._content = read_capped(resp, ends, self.max_body)
+        except Refused as refused:
+            raise BackstageError(f"Backstage at {self.base_url}: {method} {path}: {refused}") from None
+        except (requests.ConnectionError, urllib3.exceptions.ProtocolError):
             raise BackstageError(
                 f"Backstage at {self.base_url} is not reachable (connection failed)"
             ) from None
-        except requests.Timeout:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise BackstageError(
                 f"Backstage at {self.base_url} did not answer {method} {path} within {self.timeout[1]:.0f}s"
             ) from None
-        except requests.RequestException as err:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
             raise BackstageError(f"Backstage at {self.base_url}: {type(err).__name__}") from None
         if resp.status_code in ok:
             return resp
