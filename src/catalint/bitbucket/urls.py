@@ -19,6 +19,14 @@ DEFAULT_API = "https://api.bitbucket.org/2.0"
 HASH = re.compile(r"[0-9a-fA-F]{7,40}")
 
 
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def redact_url(text: str) -> str:
+    """`text` with the userinfo of every URL in it (`user:password@`) replaced by `***@`."""
+    return _USERINFO.sub(r"\g<scheme>***@", text)
+
+
 def origin(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) with the default port filled in: what credentials are scoped to."""
     parts = urlsplit(url)

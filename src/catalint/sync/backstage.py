@@ -111,7 +111,11 @@ class CatalogClient:
         url = self.catalog_url + path
         ends = time.monotonic() + self.deadline
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, stream=True, **kwargs)
+            # Writes are never replayed on whatever host a redirect names (a 3xx is then an error).
+            follow = method == "GET"
+            resp = self.session.request(
+                method, url, timeout=self.timeout, stream=True, allow_redirects=follow, **kwargs
+            )
             with contextlib.closing(resp):
                 resp._content = read_capped(resp, ends, self.max_body)
         except Refused as refused:
