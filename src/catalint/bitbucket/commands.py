@@ -266,8 +266,10 @@ def discover_command(
         payload = {"urls": result.urls, "complete": result.complete, "errors": result.errors}
         click.echo(json.dumps(payload, indent=2))
     else:
+        from catalint.report.text import line_safe, printable
+
         for url in result.urls:
-            click.echo(url)
+            click.echo(line_safe(url))
         for error in result.errors:
-            click.echo(f"catalint: warning: {error}", err=True)
+            click.echo(f"catalint: warning: {printable(error)}", err=True)
     sys.exit(0 if result.complete else 1)

@@ -14,6 +14,7 @@ import click
 
 from catalint.bitbucket.client import REDACTOR, BitbucketClient, client_from_env
 from catalint.bitbucket.credentials import CredentialsError
+from catalint.report.text import printable
 from catalint.sync import backstage as bs
 from catalint.sync import git as gitops
 from catalint.sync import location_file
@@ -29,7 +30,7 @@ class SyncFailure(Exception):
 
 
 def _die(message: str) -> NoReturn:
-    click.echo(f"catalint: {message}", err=True)
+    click.echo(f"catalint: {printable(message)}", err=True)
     sys.exit(2)
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from catalint.report.text import line_safe, printable
+
 KINDS = ("added", "refreshed", "removed", "rejected", "skipped")
 
 
@@ -79,17 +81,19 @@ class SyncReport:
         return f"catalint sync -> {self.mode} {self.destination}: {summary}{would}"
 
     def render_text(self) -> str:
-        lines = [self._headline()]
+        # Every value may come from Bitbucket or Backstage: one line each, controls escaped
+        # (the nightly job's log must not grow `::error` or `::add-mask` lines).
+        lines = [printable(self._headline())]
         state = "complete" if self.complete else "INCOMPLETE"
         errors = len(self.discovery_errors)
         lines.append(f"discovery: {self.discovered} descriptor(s), {state}, {errors} error(s)")
-        lines.extend(f"  discovery error: {e}" for e in self.discovery_errors)
+        lines.extend(f"  discovery error: {printable(e)}" for e in self.discovery_errors)
         for action in self.actions:
-            why = f"  ({action.reason})" if action.reason else ""
-            lines.append(f"  {action.kind:<9} {action.target}{why}")
-        lines.extend(f"note: {n}" for n in self.notes)
+            why = f"  ({printable(action.reason)})" if action.reason else ""
+            lines.append(f"  {action.kind:<9} {printable(action.target)}{why}")
+        lines.extend(f"note: {printable(n)}" for n in self.notes)
         if self.diff:
-            lines.append(self.diff.rstrip("\n"))
+            lines.extend(line_safe(line) for line in self.diff.rstrip("\n").split("\n"))
         return "\n".join(lines) + "\n"
 
     def render_markdown(self) -> str:
