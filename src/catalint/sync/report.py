@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from catalint.report.markdown import cell
 from catalint.report.text import line_safe, printable
 
 KINDS = ("added", "refreshed", "removed", "rejected", "skipped")
@@ -74,16 +75,16 @@ class SyncReport:
     def render_json(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
 
-    def _headline(self) -> str:
+    def _headline(self, show: Callable[[str], str]) -> str:
         counts = self.counts()
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         would = " (dry run: nothing changed)" if self.dry_run else ""
-        return f"catalint sync -> {self.mode} {self.destination}: {summary}{would}"
+        return f"catalint sync -> {self.mode} {show(self.destination)}: {summary}{would}"
 
     def render_text(self) -> str:
         # Every value may come from Bitbucket or Backstage: one line each, controls escaped
         # (the nightly job's log must not grow `::error` or `::add-mask` lines).
-        lines = [printable(self._headline())]
+        lines = [self._headline(printable)]
         state = "complete" if self.complete else "INCOMPLETE"
         errors = len(self.discovery_errors)
         lines.append(f"discovery: {self.discovered} descriptor(s), {state}, {errors} error(s)")
@@ -97,7 +98,7 @@ class SyncReport:
         return "\n".join(lines) + "\n"
 
     def render_markdown(self) -> str:
-        lines = [f"### {self._headline()}", ""]
+        lines = [f"### {self._headline(cell)}", ""]
         if not self.complete or self.discovery_errors:
             lines.append(
                 f"**Discovery incomplete or failing** ({len(self.discovery_errors)} error(s)); "
@@ -107,10 +108,9 @@ class SyncReport:
         if self.actions:
             lines += ["| action | target | why |", "|---|---|---|"]
             for a in self.actions:
-                reason = a.reason.replace("|", "\\|").replace("\n", " ")
-                lines.append(f"| {a.kind} | {a.target} | {reason} |")
+                lines.append(f"| {a.kind} | {cell(a.target)} | {cell(a.reason)} |")
             lines.append("")
-        lines.extend(f"- {n}" for n in self.notes)
+        lines.extend(f"- {cell(n)}" for n in self.notes)
         return "\n".join(lines).rstrip("\n") + "\n\n"
 
 
