@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from catalint import __version__
+from catalint.atomic import write_atomic
 from catalint.facts import Child, Declared, FileResult, Reference
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.resolve.local import digest
@@ -147,14 +148,9 @@ class ResultCache:
         if old.keys() - {_STATS} == self._new.keys() and old.get(_STATS) == self._stats:
             return  # a fully warm run: nothing new to write
         self._new[_STATS] = self._stats
-        import tempfile
 
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self._new, handle, separators=(",", ":"))
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps(self._new, separators=(",", ":")))
 
 
 _STATS = "_stats"

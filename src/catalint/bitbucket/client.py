@@ -34,6 +34,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 import urllib3
 
+from catalint.atomic import write_atomic
 from catalint.bitbucket.credentials import Credentials, load_credentials
 from catalint.bitbucket.urls import Hosts, origin
 
@@ -362,10 +363,7 @@ class BitbucketClient:
                 kept = {k: v for k, v in reply.headers.items() if k.lower() in ("content-type", "etag")}
                 record = {"etag": etag, "headers": kept, "body": base64.b64encode(reply.body).decode()}
                 with contextlib.suppress(OSError):
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_suffix(".tmp")
-                    tmp.write_text(json.dumps(record), "utf-8")
-                    tmp.replace(path)
+                    write_atomic(path, json.dumps(record))
         return reply
 
     def _request(self, method: str, url: str, extra: Mapping[str, str]) -> Reply:

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from catalint.atomic import write_atomic
 from catalint.model import RunResult, Severity
 from catalint.report import Reporter, in_pipelines
 from catalint.report.paths import PathMapper
@@ -179,8 +180,7 @@ class Publisher:
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(file_reporter(fmt, self.paths).render(result), encoding="utf-8")
+                write_atomic(target, file_reporter(fmt, self.paths).render(result))
                 written[fmt] = str(path)
             except Exception as exc:  # one report never loses the others
                 self.warn(f"the {fmt} report {path} could not be written: {exc}")

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from urllib.parse import quote
 import requests
 import urllib3
 
+from catalint.atomic import write_atomic
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
 
@@ -243,16 +242,7 @@ class SyncState:
             "digests": dict(sorted(self.digests.items())),
             "owned": sorted(self.owned),
         }
-        text = json.dumps(record, indent=1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, json.dumps(record, indent=1) + "\n", sync=True)
 
 
 # ------------------------------------------------------------------ plan/apply
