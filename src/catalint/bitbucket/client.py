@@ -36,7 +36,7 @@ import urllib3
 
 from catalint.atomic import write_atomic
 from catalint.bitbucket.credentials import Credentials, load_credentials
-from catalint.bitbucket.urls import Hosts, origin
+from catalint.bitbucket.urls import Hosts, origin, redact_url
 
 log = logging.getLogger("catalint.bitbucket")
 
@@ -98,7 +98,7 @@ class Redactor(logging.Filter):
             secrets = sorted(self._secrets, key=len, reverse=True)
         for secret in secrets:
             text = text.replace(secret, "***")
-        return text
+        return redact_url(text)  # e.g. CATALINT_BITBUCKET_API_URL=https://user:pw@host in -v lines
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redact(record.getMessage())

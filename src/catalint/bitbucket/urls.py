@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 DEFAULT_WEB = "https://bitbucket.org"
 DEFAULT_API = "https://api.bitbucket.org/2.0"
@@ -25,6 +25,14 @@ _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
 def redact_url(text: str) -> str:
     """`text` with the userinfo of every URL in it (`user:password@`) replaced by `***@`."""
     return _USERINFO.sub(r"\g<scheme>***@", text)
+
+
+def strip_userinfo(url: str) -> str:
+    """`url` without `user:password@`: credentials come from the environment, never from a URL."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -45,8 +53,9 @@ class Hosts:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Hosts:
-        web = (env.get("CATALINT_BITBUCKET_URL") or DEFAULT_WEB).rstrip("/")
-        api = (env.get("CATALINT_BITBUCKET_API_URL") or DEFAULT_API).rstrip("/")
+        # A `user:password@` here would be sent as Basic auth by requests, and shown by -v.
+        web = strip_userinfo(env.get("CATALINT_BITBUCKET_URL") or DEFAULT_WEB).rstrip("/")
+        api = strip_userinfo(env.get("CATALINT_BITBUCKET_API_URL") or DEFAULT_API).rstrip("/")
         return cls(web, api)
 
     def trusted(self, url: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from catalint.atomic import write_atomic
+from catalint.bitbucket.urls import redact_url
 from catalint.model import RunResult, Severity
 from catalint.report import Reporter, in_pipelines
 from catalint.report.paths import PathMapper
@@ -164,16 +165,18 @@ class Publisher:
         except Exception:  # bad credentials are reported by the Bitbucket step itself
             pass
 
-    def warn(self, message: str) -> None:
+    def _redact(self, message: str) -> str:
         for secret in self._secrets:
             message = message.replace(secret, "***")
+        return redact_url(message)  # a proxy or API URL may carry user:password@
+
+    def warn(self, message: str) -> None:
+        message = self._redact(message)
         self.warnings.append(message)
         self._err(f"catalint: warning: {message}")
 
     def info(self, message: str) -> None:
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        self._err(f"catalint: {message}")
+        self._err(f"catalint: {self._redact(message)}")
 
     def publish(self, result: RunResult) -> None:
         written: dict[str, str] = {}

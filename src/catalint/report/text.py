@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from catalint.bitbucket.urls import redact_url
 from catalint.model import RunResult, Severity
 
 # Line breaks would start a line of their own (which CI runners read as `::error ...` commands);
@@ -13,8 +14,9 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e
 
 
 def printable(text: str) -> str:
-    """`text` on one line and as written: controls shown as escapes (`\\n`, `\\x1b`), tabs kept."""
-    return _UNPRINTABLE.sub(_escape, text)
+    """`text` on one line and as written: controls shown as escapes (`\\n`, `\\x1b`), tabs kept,
+    and no URL's password (`user:pw@` shows as `***@`)."""
+    return _UNPRINTABLE.sub(_escape, redact_url(text))
 
 
 def _escape(match: re.Match[str]) -> str:

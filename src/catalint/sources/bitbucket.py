@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from catalint.bitbucket.client import AUTH_FAILED, NOT_FOUND, NOT_FOUND_TEXT, OK, BitbucketClient, Reply
 from catalint.bitbucket.refs import RefResolver
-from catalint.bitbucket.urls import Escapes, FileLoc, is_absolute, join, parse
+from catalint.bitbucket.urls import Escapes, FileLoc, is_absolute, join, parse, strip_userinfo
 from catalint.config import Settings
 from catalint.engine import FileResult, Options, Source, file_finding, lint_source
 from catalint.resolve.placeholders import Fetched
@@ -215,6 +215,7 @@ def lint_remote(
     assume_placeholders: bool = False,
 ) -> list[FileResult]:
     """Lint Bitbucket file URLs in threads, following Location targets (depth ≤ 10, no cycles)."""
+    urls = [strip_userinfo(url) for url in urls]  # a password in a URL must not be echoed in findings
     ctx = RemoteContext(client, settings)
     base = Options.build(
         yamllint=settings.yamllint if style else None,

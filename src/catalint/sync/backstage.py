@@ -23,6 +23,7 @@ import requests
 import urllib3
 
 from catalint.atomic import write_atomic
+from catalint.bitbucket.urls import redact_url
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
 
@@ -92,8 +93,9 @@ class CatalogClient:
         max_body: int = 64 * 1024 * 1024,
     ) -> None:
         base = base_url.rstrip("/")
-        self.base_url = base.removesuffix(API_PATH)
-        self.catalog_url = self.base_url + API_PATH
+        self.base_url = redact_url(base.removesuffix(API_PATH))  # shown in messages
+        base = base.removesuffix(API_PATH)
+        self.catalog_url = base + API_PATH
         self.timeout = timeout
         self.deadline = deadline  # seconds one request may take in all, a trickling body included
         self.max_body = max_body

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from catalint.bitbucket.urls import redact_url
 from catalint.report.markdown import cell
 from catalint.report.text import line_safe, printable
 
@@ -56,6 +57,10 @@ class SyncReport:
         return {kind: len(self.targets(kind)) for kind in KINDS}
 
     def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(redact_url(json.dumps(self._json())))  # no URL's password, anywhere
+        return data
+
+    def _json(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
             "destination": self.destination,
