@@ -246,7 +246,9 @@ class _LocalRun:
             # cached runs never need it.
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=workers)
+            from catalint.workers import follow_parent
+
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=follow_parent)
         chunk = max(1, len(args) // (workers * 8))
         return list(self.pool.map(_lint_one, args, chunksize=chunk))
 
