@@ -52,6 +52,10 @@ class Source:
     def read_bytes(self) -> bytes:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def size(self) -> int | None:
+        """The size in bytes when it is known without reading (None: only reading tells)."""
+        return None
+
     def fetch(self, target: str, *, purpose: str) -> Fetched:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -112,22 +116,32 @@ def _directives(text: str) -> tuple[dict[int, frozenset[str]], frozenset[str]]:
     return lines, frozenset(whole)
 
 
+def _too_large(size: int, limit: int, display: str) -> Finding:
+    return file_finding(
+        "file-too-large",
+        f"the file is {size:,} bytes, over the {limit:,}-byte limit; not parsed "
+        "(raise max-file-size in .catalint.yaml if this is intended)",
+        display,
+    )
+
+
 def lint_source(source: Source, options: Options) -> FileResult:
     result = FileResult(source.display)
+    try:
+        known = source.size()
+    except OSError:
+        known = None
+    if known is not None and known > options.max_bytes:
+        # Said before a byte is read: a 1 GB file must not be loaded to be told it is too large.
+        result.findings.append(_too_large(known, options.max_bytes, source.display))
+        return result
     try:
         raw = source.read_bytes()
     except OSError as err:
         result.findings.append(file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source.display))
         return result
     if len(raw) > options.max_bytes:
-        result.findings.append(
-            file_finding(
-                "file-too-large",
-                f"the file is {len(raw):,} bytes, over the {options.max_bytes:,}-byte limit; not parsed "
-                "(raise max-file-size in .catalint.yaml if this is intended)",
-                source.display,
-            )
-        )
+        result.findings.append(_too_large(len(raw), options.max_bytes, source.display))
         return result
     text = _decode(raw, source, result)
     if text is None:

@@ -204,6 +204,8 @@ class _LocalRun:
             if hit is not None:
                 store.remember_stat(stat_id, signature, known_key)
                 return hit, known_key, None
+        if signature and signature[0] > self.payload.max_bytes:
+            return None, "", None  # too large to read for a cache key; linting says so unread
         try:
             content = job.path.read_bytes()
         except OSError:

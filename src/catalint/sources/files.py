@@ -11,6 +11,7 @@ import fnmatch
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -37,6 +38,12 @@ SKIP_DIRS = frozenset(
         ".cache",
     }
 )
+
+
+def file_size(path: Path) -> int | None:
+    """A regular file's size from the file system (None for anything else: a FIFO says 0)."""
+    info = path.stat()
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def display_path(path: Path, cwd: Path) -> str:

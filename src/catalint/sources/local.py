@@ -19,6 +19,7 @@ from catalint.sources.files import (  # noqa: F401 - re-exported for callers of 
     REMOTE_DEP,
     SKIP_DIRS,
     display_path,
+    file_size,
     glob_match,
     matches_digest,
     walk,
@@ -70,6 +71,9 @@ class LocalSource(Source):
 
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
+
+    def size(self) -> int | None:
+        return file_size(self.path)
 
     def _into_checkout(self, url: str) -> tuple[Target, bool] | None:
         """The working-tree path an absolute URL into this very repository names."""
