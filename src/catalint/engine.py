@@ -21,6 +21,7 @@ from catalint.facts import (
     Reference,
     StyleProblem,
     apply_directives,
+    style_skip,
 )
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
@@ -155,7 +156,12 @@ def lint_source(source: Source, options: Options) -> FileResult:
             # Backstage stores nothing from a file it could not read whole.
             message += "; until it is fixed, Backstage ingests none of this file's other entities either"
         result.findings.append(_finding(problem.rule, message, source, problem.span, problem.index, None))
-    if options.yamllint is not None:
+    skip = style_skip(text) if options.yamllint is not None else None
+    if skip is not None:
+        line, why = skip
+        message = f"yamllint's style checks were skipped: {why}; everything else was checked"
+        result.findings.append(Finding("style-skipped", Severity.INFO, message, source.display, Span.point(line, 1)))
+    elif options.yamllint is not None:
         first_error = min((p.span.line for p in loaded.problems if p.rule == "yaml-syntax"), default=None)
         for rule, level, message, line, column in options.yamllint(text, source.location):
             if first_error is None or line < first_error:
