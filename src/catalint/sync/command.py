@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -303,7 +304,8 @@ def _sync_file(
     location_file.apply(plan)
     sha: str | None = None
     if commit:
-        sha = gitops.commit_file(path, message=gitops.commit_message(plan.added, plan.removed), author=author)
+        message = gitops.commit_message_for(path, functools.partial(location_file.targets_or_none, style=style))
+        sha = gitops.commit_file(path, message=message, author=author)
         report.notes.append(f"committed {sha[:12]}" if sha else "nothing to commit")
     if push and (sha or branch is None):  # a PR branch only when there is something new to propose
         pushed = gitops.push(path, branch=branch)

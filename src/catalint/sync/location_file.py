@@ -104,6 +104,15 @@ def parse_targets(text: str, style: str, *, where: str = "the file") -> list[str
     return list(targets)
 
 
+def targets_or_none(text: str, *, style: str) -> list[str]:
+    """The targets of ``text``, or none when it is not a file of this style (e.g. a hand-made
+    one being replaced): for describing a commit, never for deciding what to remove."""
+    try:
+        return parse_targets(text, style)
+    except LocationFileError:
+        return []
+
+
 @dataclass
 class FilePlan:
     path: Path
