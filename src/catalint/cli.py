@@ -125,7 +125,7 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
     help="`assume` treats every placeholder as readable (for files copied out of their repository).",
 )
 @click.option("--workspace", help="Also lint every catalog descriptor discovered in this Bitbucket workspace.")
-@click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
+@click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget [default: 10000]; beyond it: unverified.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
 @click.option(

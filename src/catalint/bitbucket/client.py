@@ -43,6 +43,9 @@ log = logging.getLogger("catalint.bitbucket")
 OK, NOT_FOUND, AUTH_FAILED, UNVERIFIED = "ok", "not-found", "auth-failed", "unverified"
 NOT_FOUND_TEXT = "not found, or a private repository these credentials cannot see"
 MAX_REDIRECTS = 5
+# Requests one run may make unless --max-requests says otherwise: a hostile Location fanning out
+# into thousands of refs must not turn one run into a flood (nor spend the account's rate limit).
+DEFAULT_MAX_REQUESTS = 10_000
 MAX_BODY = 32 * 1024 * 1024  # bytes one answer may have; descriptors stop at 2 MiB (file-too-large) long before
 REQUEST_DEADLINE = 120.0  # seconds one request may take in all, however slowly its body trickles in
 MAX_RETRY_WAIT = 600.0  # seconds a whole run may spend waiting to retry (Retry-After and backoff)
@@ -181,7 +184,7 @@ class BitbucketClient:
         self.credentials = credentials
         self.hosts = hosts or Hosts()
         self.concurrency = max(1, concurrency)
-        self.max_requests = max_requests
+        self.max_requests = max_requests if max_requests is not None else DEFAULT_MAX_REQUESTS
         self.cache_dir = cache_dir
         self.timeout = timeout
         self.retries = retries

@@ -236,7 +236,7 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
 @click.option("--catalog-path", default="/catalog-info.yaml", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True)
-@click.option("--max-requests", type=click.IntRange(min=1), help="Stop asking Bitbucket after this many requests.")
+@click.option("--max-requests", type=click.IntRange(min=1), help="Stop asking Bitbucket after this many requests [default: 10000].")
 @_app_option
 @_verbose_option
 def discover_command(

@@ -66,7 +66,9 @@ class Hosts:
         return origin(url) == origin(self.web) and urlsplit(url).path.startswith(urlsplit(self.web).path or "/")
 
     def repo_api(self, workspace: str, repo: str) -> str:
-        return f"{self.api}/repositories/{quote(workspace, safe='')}/{quote(repo, safe='')}"
+        # Slugs are case-insensitive (and lowercase) on Bitbucket: `ACME/Svc` and `acme/svc` are
+        # one repository, so one request, not one per spelling.
+        return f"{self.api}/repositories/{quote(workspace.lower(), safe='')}/{quote(repo.lower(), safe='')}"
 
 
 @dataclass(frozen=True, slots=True)
