@@ -143,10 +143,7 @@ class HostileServer(Serving):
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.base_url
 
     def on(self, pattern: str, behaviour: Behaviour, *, method: str | None = None, count: int | None = None) -> None:
         """Requests whose path and query match `pattern` (`re.search`) get `behaviour`, `count` times."""

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from catalint.cli import main
 from catalint.sync.backstage import SyncState
-from tests.backstage.harness import Backstage
-from tests.fakes.bitbucket import FakeBitbucket
-from tests.sync.test_sync_backstage_e2e import World, actions
+from tests.sync.test_sync_backstage_e2e import World, actions, world
 
-
-@pytest.fixture
-def world(
-    fake_bitbucket: FakeBitbucket, backstage: Backstage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[World]:
-    yield World(fake_bitbucket, backstage, tmp_path, monkeypatch)
+__all__ = ["world"]  # the fixture: one workspace on the fake, Backstage shared by the session
 
 
 def test_prune_spares_hand_registered_and_live_locations(world: World) -> None:

@@ -16,9 +16,7 @@ BACKSTAGE = False
 FAILS = ""
 PASSES = """\
 apiVersion: backstage.io/v1alpha1
-kind: System
-metadata:
-  name: payments
-spec:
-  owner: team-a
+kind: Group
+metadata: {name: team-a, title: Team A}
+spec: {type: team, children: [team-b, team-c]}
 """

@@ -134,15 +134,9 @@ def glob_files(root: Path, pattern: str, *, budget: int = GLOB_BUDGET) -> tuple[
     while stack:
         folder, states = stack.pop()
         real_folder = os.path.realpath(folder)
-        if real_folder in seen or not _within(real_folder, real_root):
+        if not _within(real_folder, real_root):
             continue
-        seen.add(real_folder)
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
+        for entry in _first_listing(folder, real_folder, seen):
             looked += 1
             if looked > budget:
                 return sorted(found), True
@@ -168,6 +162,19 @@ def matches_digest(matches: Iterable[Path]) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def _first_listing(folder: str, real_folder: str, seen: set[str]) -> list[os.DirEntry[str]]:
+    """`folder`'s entries by name, or none when its real path was listed before (a symlink back
+    up the tree: each folder is walked once) or it cannot be listed."""
+    if real_folder in seen:
+        return []
+    seen.add(real_folder)
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
 def _within(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
@@ -189,16 +196,8 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
     walked: set[str] = set()
     while stack:
         folder, real_folder = stack.pop()
-        if real_folder in walked:  # a symlink back up the tree: each folder is walked once
-            continue
-        walked.add(real_folder)
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
         subfolders: list[tuple[str, str]] = []
-        for entry in entries:
+        for entry in _first_listing(folder, real_folder, walked):
             relative = entry.path[prefix:].replace(os.sep, "/")
             link = entry.is_symlink()
             if link and not _inside(Path(entry.path), real_root):
