@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -71,8 +72,16 @@ class LocalResolver:
 
 
 def digest(path: Path) -> str | None:
+    """The content hash of a regular file, read in pieces (a FIFO would block, a huge file would
+    sit in memory whole); None for anything else."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        sha = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1024 * 1024), b""):
+                sha.update(block)
+        return sha.hexdigest()
     except OSError:
         return None
 

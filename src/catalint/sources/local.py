@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from catalint.bitbucket.checkout import Checkout
 from catalint.bitbucket.urls import Hosts, parse
 from catalint.engine import Source
+from catalint.facts import DEFAULT_MAX_BYTES
 from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.resolve.placeholders import Fetched
 from catalint.sources.files import (  # noqa: F401 - re-exported for callers of this module
@@ -104,6 +106,9 @@ class LocalSource(Source):
         assert resolved.path is not None
         self.deps[str(resolved.path)] = digest(resolved.path)
         where = self._rel(resolved.path)
+        refused = _unreadable(resolved.path, where)
+        if refused is not None:
+            return refused
         try:
             data = resolved.path.read_bytes()
         except IsADirectoryError:
@@ -163,6 +168,23 @@ class LocalSource(Source):
             return path.relative_to(self.resolver.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def _unreadable(path: Path, where: str) -> Fetched | None:
+    """Why a placeholder target is not read, judged without reading it: too large, or not a
+    regular file (a FIFO would block the run)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # reading says what is wrong
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return Fetched(status="missing", detail=f"{where} is not a regular file", where=where)
+    if info.st_size > DEFAULT_MAX_BYTES:
+        detail = f"is {info.st_size:,} bytes, over the {DEFAULT_MAX_BYTES:,}-byte limit for a placeholder target; not read"
+        return Fetched(status="unverified", detail=detail, where=where)
+    return None
 
 
 class PreloadedSource(LocalSource):
