@@ -17,10 +17,10 @@ from typing import Any
 import click
 
 from catalint.atomic import write_atomic
-from catalint.bitbucket.urls import redact_url
 from catalint.model import RunResult, Severity
 from catalint.report import Reporter, in_pipelines
 from catalint.report.paths import PathMapper
+from catalint.report.text import printable
 from catalint.sources.changes import (
     FILTER_MODES,
     ChangesError,
@@ -168,7 +168,7 @@ class Publisher:
     def _redact(self, message: str) -> str:
         for secret in self._secrets:
             message = message.replace(secret, "***")
-        return redact_url(message)  # a proxy or API URL may carry user:password@
+        return printable(message)  # one line, no user:password@ (a proxy or API URL may carry one)
 
     def warn(self, message: str) -> None:
         message = self._redact(message)
