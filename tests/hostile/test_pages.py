@@ -87,3 +87,12 @@ def test_pages_yields_unverified_not_an_empty_end(server: HostileServer) -> None
     got = list(client(server).pages(f"{server.url}/2.0/list"))
     assert [(r.outcome, v) for r, v in got] == [(OK, [1]), (UNVERIFIED, [])]
     assert "not a JSON page" in got[1][0].detail
+
+
+def test_a_search_hit_whose_path_climbs_out_is_not_a_descriptor(server: HostileServer) -> None:
+    bad = hit(server, "b")
+    bad["file"]["path"] = "../../other/src/main/catalog-info.yaml"
+    workspace(server, [page([hit(server, "a"), bad], size=2)])
+    result = discover(client(server), "acme")
+    assert [u.rsplit("/acme/", 1)[1] for u in result.urls] == ["a/src/main/catalog-info.yaml"]
+    assert not result.complete and "not a file of the repository" in " ".join(result.errors)

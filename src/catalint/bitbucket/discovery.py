@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from catalint.bitbucket.client import NOT_FOUND, OK, BitbucketClient, Reply, page_problem, unexpected
+from catalint.bitbucket.urls import parse
 
 SEARCH_CAP = 1000
 
@@ -101,8 +102,16 @@ class _Discovery:
         return self.regex is None or self.regex.fullmatch(slug) is not None
 
     def add(self, repo: _Repo, path: str) -> None:
-        if self.wanted(repo.slug):
-            self.found.add(f"{repo.html}/src/{repo.mainbranch}/{path.lstrip('/')}")
+        if not self.wanted(repo.slug):
+            return
+        url = f"{repo.html}/src/{repo.mainbranch}/{path.lstrip('/')}"
+        parsed = parse(url, self.client.hosts)
+        if parsed is None or parsed.escapes:
+            # A hit whose path leaves its repository (or names none) is not a descriptor to register.
+            self.result.complete = False
+            self.result.errors.append(f"{self.workspace}/{repo.slug}: a search hit's path is not a file of the repository")
+            return
+        self.found.add(url)
 
     # ---------------------------------------------------------------- search
     def search(self, qualifier: str, label: str) -> tuple[bool, int] | None:
