@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from catalint import __version__
+from catalint.atomic import write_atomic
 from catalint.facts import Child, Declared, FileResult, Reference
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.resolve.local import digest
@@ -32,7 +33,14 @@ FORMAT = "2"
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
     h = hashlib.sha256()
-    for part in (__version__.encode(), FORMAT.encode(), fingerprint.encode(), display.encode(), content):
+    # A path that is not valid UTF-8 reaches here with surrogate escapes: keep its very bytes.
+    for part in (
+        __version__.encode(),
+        FORMAT.encode(),
+        fingerprint.encode(),
+        display.encode("utf-8", "surrogateescape"),
+        content,
+    ):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
@@ -78,13 +86,18 @@ def load(data: dict[str, Any]) -> FileResult:
 
 
 def _deps_unchanged(deps: dict[str, str | None]) -> bool:
-    import glob as globmod
+    from catalint.sources.files import glob_files, matches_digest
 
     for dep, expected in deps.items():
         if dep.startswith("glob:"):
-            pattern = dep[5:]
-            matches = sorted(Path(p) for p in globmod.glob(pattern, recursive=True) if Path(p).is_file())
-            current: str | None = hashlib.sha256("\n".join(map(str, matches)).encode()).hexdigest()
+            pattern = Path(dep[5:])
+            # The same bounded walk as the run that stored it: the fixed part of the path is the root.
+            fixed = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), len(pattern.parts))
+            root = Path(*pattern.parts[:fixed])
+            matches, cut = glob_files(root, "/".join(pattern.parts[fixed:]))
+            if cut:
+                return False
+            current: str | None = matches_digest(matches)
         else:
             current = digest(Path(dep))
         if current != expected:
@@ -148,14 +161,9 @@ class ResultCache:
         if old.keys() - {_STATS} == self._new.keys() and old.get(_STATS) == self._stats:
             return  # a fully warm run: nothing new to write
         self._new[_STATS] = self._stats
-        import tempfile
 
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self._new, handle, separators=(",", ":"))
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps(self._new, separators=(",", ":")))
 
 
 _STATS = "_stats"
@@ -170,4 +178,5 @@ def stat_signature(path: Path) -> list[int] | None:
 
 
 def pack_name(fingerprint: str, roots: list[str]) -> str:
-    return hashlib.sha256("\0".join([FORMAT, fingerprint, *sorted(roots)]).encode()).hexdigest()[:24]
+    joined = "\0".join([FORMAT, fingerprint, *sorted(roots)])
+    return hashlib.sha256(joined.encode("utf-8", "surrogateescape")).hexdigest()[:24]

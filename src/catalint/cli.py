@@ -164,7 +164,9 @@ app_config_option = click.option(
     is_flag=True,
     help="Exit 0 when the paths hold no descriptor (by default that is a usage error, exit 2).",
 )
-@click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
+@click.option(
+    "--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget [default: 10000]; beyond it: unverified."
+)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
 @click.option(

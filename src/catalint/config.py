@@ -186,10 +186,24 @@ def load_settings(
         for start in (*starts, cwd):
             found = _find_upwards(start.resolve(), YAMLLINT_NAMES)
             if found is not None:
-                settings.yamllint = found.read_text(encoding="utf-8")
+                settings.yamllint = _yamllint_file(found)
                 settings.yamllint_origin = str(found)
                 break
     return settings
+
+
+def _yamllint_file(path: Path) -> str:
+    """A project's `.yamllint`, refused (exit 2, with the reason) when yamllint could not use it."""
+    from catalint.style import check_config
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read it: {err}") from None
+    problem = check_config(text)
+    if problem:
+        raise ConfigError(f"{path}: not a usable yamllint config: {problem}")
+    return text
 
 
 _KNOWN_KEYS = {"rules", "include", "exclude", "yamllint", "max-file-size", "kinds", "allowed-hosts"}

@@ -22,6 +22,7 @@ from catalint.facts import (
     Reference,
     StyleProblem,
     apply_directives,
+    style_skip,
 )
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
@@ -52,6 +53,10 @@ class Source:
 
     def read_bytes(self) -> bytes:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def size(self) -> int | None:
+        """The size in bytes when it is known without reading (None: only reading tells)."""
+        return None
 
     def fetch(self, target: str, *, purpose: str) -> Fetched:  # pragma: no cover - interface
         raise NotImplementedError
@@ -113,8 +118,25 @@ def _directives(text: str) -> tuple[dict[int, frozenset[str]], frozenset[str]]:
     return lines, frozenset(whole)
 
 
+def _too_large(size: int, limit: int, display: str) -> Finding:
+    return file_finding(
+        "file-too-large",
+        f"the file is {size:,} bytes, over the {limit:,}-byte limit; not parsed "
+        "(raise max-file-size in .catalint.yaml if this is intended)",
+        display,
+    )
+
+
 def lint_source(source: Source, options: Options) -> FileResult:
     result = FileResult(source.display)
+    try:
+        known = source.size()
+    except OSError:
+        known = None
+    if known is not None and known > options.max_bytes:
+        # Said before a byte is read: a 1 GB file must not be loaded to be told it is too large.
+        result.findings.append(_too_large(known, options.max_bytes, source.display))
+        return result
     try:
         raw = source.read_bytes()
     except OSError as err:
@@ -122,14 +144,7 @@ def lint_source(source: Source, options: Options) -> FileResult:
         return result
     result.digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > options.max_bytes:
-        result.findings.append(
-            file_finding(
-                "file-too-large",
-                f"the file is {len(raw):,} bytes, over the {options.max_bytes:,}-byte limit; not parsed "
-                "(raise max-file-size in .catalint.yaml if this is intended)",
-                source.display,
-            )
-        )
+        result.findings.append(_too_large(len(raw), options.max_bytes, source.display))
         return result
     text = _decode(raw, source, result)
     if text is None:
@@ -143,7 +158,12 @@ def lint_source(source: Source, options: Options) -> FileResult:
             # Backstage stores nothing from a file it could not read whole.
             message += "; until it is fixed, Backstage ingests none of this file's other entities either"
         result.findings.append(_finding(problem.rule, message, source, problem.span, problem.index, None))
-    if options.yamllint is not None:
+    skip = style_skip(text) if options.yamllint is not None else None
+    if skip is not None:
+        line, why = skip
+        message = f"yamllint's style checks were skipped: {why}; everything else was checked"
+        result.findings.append(Finding("style-skipped", Severity.INFO, message, source.display, Span.point(line, 1)))
+    elif options.yamllint is not None:
         first_error = min((p.span.line for p in loaded.problems if p.rule == "yaml-syntax"), default=None)
         for rule, level, message, line, column in options.yamllint(text, source.location):
             if first_error is None or line < first_error:

@@ -6,12 +6,35 @@ rules; keeping them in a module of their own keeps those imports off its path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from catalint.model import DocumentSummary, Finding, Span
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+# yamllint's line checks cost the square of a line's length: past these, a file gets no style checks.
+STYLE_MAX_LINE = 2000  # characters
+STYLE_MAX_BYTES = 512 * 1024
+STYLE_MAX_DEPTH = 50  # nested flow collections (`[[[`): each level slows every later token
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def style_skip(text: str) -> tuple[int, str] | None:
+    """(line, why) when `text` is beyond what style checks are run on, else None."""
+    if len(text) > STYLE_MAX_BYTES:
+        return 1, f"the file is over {STYLE_MAX_BYTES // 1024:,} KiB"
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > STYLE_MAX_LINE:
+            return number, f"line {number} is {len(line):,} characters long (over {STYLE_MAX_LINE:,})"
+    # Brackets in quoted strings count too: an overestimate only skips style checks, with this note.
+    depth = 0
+    for match in _FLOW.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
+        if depth > STYLE_MAX_DEPTH:
+            where = text.count("\n", 0, match.start()) + 1
+            return where, f"flow collections nest more than {STYLE_MAX_DEPTH} deep on line {where}"
+    return None
 
 # (yamllint rule, level, message, line, column), as the style hook reports them
 StyleProblem = tuple[str, str, str, int, int]

@@ -205,6 +205,8 @@ class _LocalRun:
             if hit is not None:
                 store.remember_stat(stat_id, signature, known_key)
                 return hit, known_key, None
+        if signature and signature[0] > self.payload.max_bytes:
+            return None, "", None  # too large to read for a cache key; linting says so unread
         try:
             content = job.path.read_bytes()
         except OSError:
@@ -246,7 +248,9 @@ class _LocalRun:
             # cached runs never need it.
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=workers)
+            from catalint.workers import follow_parent
+
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=follow_parent)
         chunk = max(1, len(args) // (workers * 8))
         return list(self.pool.map(_lint_one, args, chunksize=chunk))
 
@@ -350,7 +354,10 @@ def run(request: LintRequest) -> RunResult:
 
     pending = collect(request)
     seen = {job.real for job in pending}
-    roots = [_remote_root(url, "url", request.url_origins.get(url, ANYWHERE)) for url in request.urls]
+    from catalint.bitbucket.urls import strip_userinfo  # a password in a URL is never echoed in findings
+
+    urls = {strip_userinfo(url): url for url in request.urls}
+    roots = [_remote_root(url, "url", request.url_origins.get(given, ANYWHERE)) for url, given in urls.items()]
     files: list[FileResult] = []
     origins: list[Origin] = []
     where: dict[str, int] = {}  # a local file's real path -> its index in `files`
@@ -402,7 +409,7 @@ def run(request: LintRequest) -> RunResult:
             known = known | frozenset(request.known_lookup(missing) & missing)
     outcome = finish(files, origins, request.settings, known)
     outcome.reached_from = reached_from
-    asked = set(request.urls)
+    asked = set(urls)
     for file in files:
         if file.path in asked and file.digest is None:
             outcome.unreadable[file.path] = next((f.message for f in file.findings), "could not be read")

@@ -77,10 +77,15 @@ use_c_scanner(True)
 
 
 def check_config(text: str) -> str | None:
+    """Why yamllint cannot use this config, or None. `extends` reads other files, so anything
+    from a missing file to a broken preset can go wrong; all of it is a configuration problem."""
     try:
         YamlLintConfig(content=text)
     except YamlLintConfigError as err:
-        return str(err).removeprefix("invalid config: ")
+        return " ".join(str(err).removeprefix("invalid config: ").split())
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as err:
+        detail = " ".join(str(err).split()) or type(err).__name__
+        return f"invalid config: {detail}"
     return None
 
 

@@ -145,13 +145,6 @@ class _Served(Serving):
     def __init__(self, host: str, port: int) -> None:
         self._address = (host, port)
 
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("server not started; call start() or use it as a context manager")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
     def _respond(self, request: Request) -> Response:
         raise NotImplementedError
 

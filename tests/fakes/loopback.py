@@ -18,6 +18,14 @@ class Serving:
     def _make_server(self) -> HTTPServer:
         raise NotImplementedError
 
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT` once started."""
+        if self._server is None:
+            raise RuntimeError("server not started; call start() or use it as a context manager")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
     def start(self) -> Self:
         if self._thread is None:
             if self._server is None:

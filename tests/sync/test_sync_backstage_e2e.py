@@ -184,6 +184,8 @@ def test_max_delete_and_managed_prefix_guard(world: World) -> None:
     world.backstage.add_location(foreign)  # not ours: never touched
     world.sync(urls)
     assert world.our_locations() == sorted(urls)
+    for i in range(3):  # prune removes only what is gone upstream
+        world.fake.delete_file(world.ws, f"m{i}", "main", "catalog-info.yaml")
 
     _, report = world.sync([], "--prune", "--max-delete", "2")
     assert actions(report, "removed") == [] and sorted(actions(report, "skipped")) == sorted(urls)

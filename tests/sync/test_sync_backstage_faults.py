@@ -47,6 +47,7 @@ def test_5xx_reading_locations_exits_2_and_changes_nothing(world: World) -> None
 def test_5xx_midway_keeps_what_was_done_and_the_next_run_completes_it(world: World) -> None:
     stale = world.add("f-stale")
     world.sync([stale])
+    world.fake.delete_file(world.ws, "f-stale", "main", "catalog-info.yaml")  # prune removes only the gone
     new = [world.add(f"f-new{i}") for i in range(3)]
 
     def second_registration_fails(method: str, path: str, seen: int) -> Fault | None:

@@ -68,7 +68,7 @@ class Checkout:
 
     def _parse(self, url: str) -> ParsedUrl | None:
         parsed = parse(url, self.hosts)
-        if parsed is None:
+        if parsed is None or parsed.escapes:  # left to the remote check, which reports the escape
             return None
         if parsed.workspace.lower() != self.workspace.lower() or parsed.repo.lower() != self.repo.lower():
             return None

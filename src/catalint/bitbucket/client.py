@@ -23,17 +23,20 @@ import random
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+import urllib3
 
+from catalint.atomic import write_atomic
 from catalint.bitbucket.credentials import Credentials, load_credentials
-from catalint.bitbucket.urls import Hosts
+from catalint.bitbucket.urls import Hosts, origin, redact_url
 
 log = logging.getLogger("catalint.bitbucket")
 
@@ -42,6 +45,13 @@ UNREACHABLE_AFTER = 3  # requests that exhausted their retries without any answe
 UNREACHABLE_COOL_DOWN = 30.0  # seconds before one request may try again
 NOT_FOUND_TEXT = "not found, or a private repository these credentials cannot see"
 MAX_REDIRECTS = 5
+# Requests one run may make unless --max-requests says otherwise: a hostile Location fanning out
+# into thousands of refs must not turn one run into a flood (nor spend the account's rate limit).
+DEFAULT_MAX_REQUESTS = 10_000
+MAX_BODY = 32 * 1024 * 1024  # bytes one answer may have; descriptors stop at 2 MiB (file-too-large) long before
+REQUEST_DEADLINE = 120.0  # seconds one request may take in all, however slowly its body trickles in
+MAX_RETRY_WAIT = 600.0  # seconds a whole run may spend waiting to retry (Retry-After and backoff)
+_READ = 64 * 1024
 OAUTH_MARGIN = 600.0  # renew OAuth tokens this long before they expire
 
 T = TypeVar("T")
@@ -56,6 +66,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     detail: str = ""
     url: str = ""
+    answered_by: str = ""  # the URL that gave this answer, after redirects
 
     @property
     def ok(self) -> bool:
@@ -85,14 +96,14 @@ class Redactor(logging.Filter):
             for secret in secrets:
                 if secret and len(secret) >= 4:
                     self._secrets.add(secret)
-                    self._secrets.add(base64.b64encode(secret.encode()).decode())
+                    self._secrets.add(base64.b64encode(secret.encode("utf-8", "surrogateescape")).decode())
 
     def redact(self, text: str) -> str:
         with self._lock:
             secrets = sorted(self._secrets, key=len, reverse=True)
         for secret in secrets:
             text = text.replace(secret, "***")
-        return text
+        return redact_url(text)  # e.g. CATALINT_BITBUCKET_API_URL=https://user:pw@host in -v lines
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redact(record.getMessage())
@@ -166,19 +177,26 @@ class BitbucketClient:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         max_retry_after: float = 120.0,
+        max_retry_wait: float = MAX_RETRY_WAIT,
+        max_body: int = MAX_BODY,
+        deadline: float = REQUEST_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.credentials = credentials
         self.hosts = hosts or Hosts()
         self.concurrency = max(1, concurrency)
-        self.max_requests = max_requests
+        self.max_requests = max_requests if max_requests is not None else DEFAULT_MAX_REQUESTS
         self.cache_dir = cache_dir
         self.timeout = timeout
         self.retries = retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
+        self.max_retry_wait = max_retry_wait
+        self.max_body = max_body
+        self.deadline = deadline
+        self.waited = 0.0  # seconds slept before retries, all threads
         self.sleep = sleep
         self.clock = clock
         self.session = requests.Session()
@@ -309,13 +327,17 @@ class BitbucketClient:
             reply, body = self.get_json(next_url, params if first else None)
             first = False
             count += 1
-            if not isinstance(body, dict):
+            if not reply.ok:
                 yield reply, []
                 return
-            values = body.get("values")
-            yield reply, values if isinstance(values, list) else []
-            nxt = body.get("next")
-            next_url = nxt if isinstance(nxt, str) and nxt else None
+            problem = page_problem(body, reply.url)
+            if problem is not None:
+                # A page that is not the envelope (a proxy's HTML error page, a link elsewhere) must
+                # not read as "the end of the list": callers treat the listing as incomplete.
+                yield unexpected(reply, problem), []
+                return
+            yield reply, body["values"]
+            next_url = body.get("next") or None
 
     def post_json(self, url: str, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
         """A POST outside Bitbucket (e.g. the Backstage catalog): no memo, no Bitbucket credentials."""
@@ -348,10 +370,7 @@ class BitbucketClient:
                 kept = {k: v for k, v in reply.headers.items() if k.lower() in ("content-type", "etag")}
                 record = {"etag": etag, "headers": kept, "body": base64.b64encode(reply.body).decode()}
                 with contextlib.suppress(OSError):
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_suffix(".tmp")
-                    tmp.write_text(json.dumps(record), "utf-8")
-                    tmp.replace(path)
+                    write_atomic(path, json.dumps(record))
         return reply
 
     def _request(self, method: str, url: str, extra: Mapping[str, str]) -> Reply:
@@ -380,6 +399,13 @@ class BitbucketClient:
             return reply
         if status in (200, 304):
             reply.outcome = OK
+            return reply
+        answered = reply.answered_by or reply.url
+        if answered and not self.hosts.trusted(answered):
+            # Another host (an LFS media redirect, say) refusing says nothing about our credentials,
+            # nor that the file is absent: Bitbucket itself pointed there.
+            reply.outcome = UNVERIFIED
+            reply.detail = f"could not verify: {urlsplit(answered).netloc} answered HTTP {status}"
             return reply
         if status == 404:
             reply.outcome = NOT_FOUND
@@ -419,6 +445,15 @@ class BitbucketClient:
                 self.budget_spent = True
                 return False
             self.requests_made += 1
+            return True
+
+    def _take_wait(self, seconds: float) -> bool:
+        """Whether the run may still wait `seconds` to retry (a server asking for an hour every
+        time must not hold the run for hours)."""
+        with self._count_lock:
+            if self.waited + seconds > self.max_retry_wait:
+                return False
+            self.waited += seconds
             return True
 
     def _delay(self, attempt: int, retry_after: str | None) -> float | None:
@@ -468,7 +503,8 @@ class BitbucketClient:
             attempt += 1
             retry_after = reply.headers.get("Retry-After") if reply.status == 429 else None
             wait = self._delay(attempt, retry_after) if attempt <= self.retries else None
-            if wait is None:
+            spent = wait is not None and not self._take_wait(wait)
+            if wait is None or spent:
                 if reply.status is None:
                     with self._count_lock:
                         self._unreachable += 1
@@ -478,9 +514,16 @@ class BitbucketClient:
                     reason = "rate-limited by Bitbucket (HTTP 429)"
                 elif reply.status is not None:
                     reason = f"Bitbucket answered HTTP {reply.status}"
+                if spent:
+                    reason += f"; the run already waited {self.max_retry_wait:.0f}s in all to retry"
                 return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {reason}", url)
             log.debug("%s %s: %s; retry %d in %.2fs", method, url, reply.detail or reply.status, attempt, wait)
             self.sleep(wait)
+
+    def _read_body(self, response: requests.Response, ends: float) -> bytes:
+        if response.status_code in (301, 302, 303, 307, 308):
+            return b""  # a redirect's body is never used
+        return read_capped(response, ends, self.max_body)
 
     def _send(
         self,
@@ -499,19 +542,26 @@ class BitbucketClient:
                 del hdrs["Authorization"]
             try:
                 with self._slots:
+                    ends = time.monotonic() + self.deadline
                     response = self.session.request(
                         method,
                         current,
                         headers=hdrs,
                         data=data if data is not None else body,
-                        timeout=self.timeout,
+                        timeout=min(self.timeout, self.deadline),
                         allow_redirects=False,
+                        stream=True,
                     )
-                    content = response.content
-            except requests.Timeout:
+                    with contextlib.closing(response):
+                        content = self._read_body(response, ends)
+            except Refused as refused:
+                log.debug("%s %s: %s", method, current, refused)
+                status = refused.status
+                return Reply(UNVERIFIED, status, detail=f"could not verify: {refused}", url=url, answered_by=current)
+            except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
                 log.debug("%s %s: timed out", method, current)
                 return Reply(UNVERIFIED, None, detail="timed out", url=url)
-            except requests.RequestException as err:
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
                 log.debug("%s %s: connection failed (%s)", method, current, type(err).__name__)
                 return Reply(UNVERIFIED, None, detail="connection failed", url=url)
             log.debug("%s %s: %d", method, current, response.status_code)
@@ -524,8 +574,73 @@ class BitbucketClient:
                     method, data, body = "GET", None, None
                 current = target
                 continue
-            return Reply(OK, response.status_code, content, dict(response.headers), url=url)
+            return Reply(OK, response.status_code, content, dict(response.headers), url=url, answered_by=current)
         return Reply(UNVERIFIED, None, detail="too many redirects", url=url)
+
+
+class Refused(Exception):
+    """An answer abandoned on purpose (too large, too slow): not retried, never a traceback."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def read_capped(response: requests.Response, ends: float, limit: int) -> bytes:
+    """The body, read one network read at a time so that neither a trickle (the read timeout
+    counts per read) nor an endless stream can outlast the deadline or the size cap. Bytes are
+    taken undecoded (urllib3's own decoding loses data when combined with single reads) and
+    unzipped here, within the same cap, so a compression bomb stops at it too."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in encoding else 0))
+    elif encoding in ("", "identity"):
+        decoder = None
+    else:
+        raise Refused(f"the answer uses a content encoding catalint does not read ({encoding})", response.status_code)
+    raw = response.raw
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        data = raw.read1(_READ, decode_content=False) if hasattr(raw, "read1") else raw.read(_READ, decode_content=False)
+        if not data:
+            tail = decoder.flush() if decoder is not None else b""
+            if total + len(tail) > limit:
+                raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
+            return b"".join([*chunks, tail])
+        try:
+            chunk = decoder.decompress(data, limit + 1 - total) if decoder is not None else data
+        except zlib.error:
+            raise Refused(f"the answer's {encoding} encoding is corrupt", response.status_code) from None
+        total += len(chunk)
+        if total > limit or (decoder is not None and decoder.unconsumed_tail):
+            raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
+        if time.monotonic() > ends:
+            raise Refused("the answer took too long to arrive (deadline exceeded)", response.status_code)
+        chunks.append(chunk)
+
+
+def unexpected(reply: Reply, problem: str) -> Reply:
+    """A copy of an answered `reply` that could not be understood: "could not verify", never "absent"."""
+    return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {problem}", reply.url)
+
+
+def page_problem(body: Any, url: str) -> str | None:
+    """Why `body` is not a page of Bitbucket's paginated envelope fetched from `url`, or None."""
+    if not isinstance(body, dict):
+        return "Bitbucket answered something that is not a JSON page"
+    if not isinstance(body.get("values"), list):
+        return "Bitbucket answered a page without a list of values"
+    size = body.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        return "Bitbucket answered a page whose size is not a count"
+    nxt = body.get("next")
+    if nxt is not None and nxt != "" and not (isinstance(nxt, str) and origin(nxt) == origin(url)):
+        return "Bitbucket answered a page whose next link leaves the host"
+    return None
 
 
 def _parse_retry_after(value: str, now: float) -> float | None:

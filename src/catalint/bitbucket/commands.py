@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
 def _die(message: str) -> NoReturn:
     click.echo(f"catalint: {message}", err=True)
     sys.exit(2)
+
+
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise click.BadParameter(f"not a valid regular expression: {err}") from None
+    return value
 
 
 def debug_wanted(verbose: bool) -> bool:
@@ -208,11 +218,13 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
 @click.command("discover")
 @click.option("--workspace", "-w", required=True, help="Bitbucket workspace slug.")
 @click.option("--project", "projects", multiple=True, help="Project key to search (repeatable; default: all).")
-@click.option("--repo", "repo_regex", help="Keep repositories whose slug matches this regex (anchored).")
+@click.option(
+    "--repo", "repo_regex", callback=lambda _c, _p, v: _regex(v), help="Keep repositories whose slug matches this regex (anchored)."
+)
 @click.option("--catalog-path", default="/catalog-info.yaml", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True)
-@click.option("--max-requests", type=click.IntRange(min=1), help="Stop asking Bitbucket after this many requests.")
+@click.option("--max-requests", type=click.IntRange(min=1), help="Stop asking Bitbucket after this many requests [default: 10000].")
 @_app_option
 @_verbose_option
 def discover_command(
@@ -242,8 +254,10 @@ def discover_command(
         payload = {"urls": result.urls, "complete": result.complete, "errors": result.errors}
         click.echo(json.dumps(payload, indent=2))
     else:
+        from catalint.report.text import line_safe, printable
+
         for url in result.urls:
-            click.echo(url)
+            click.echo(line_safe(url))
         for error in result.errors:
-            click.echo(f"catalint: warning: {error}", err=True)
+            click.echo(f"catalint: warning: {printable(error)}", err=True)
     sys.exit(0 if result.complete else 1)

@@ -94,6 +94,14 @@ def load_credentials(env: Mapping[str, str], entries: Sequence[Mapping[str, Any]
     def where(name: str) -> str:
         return f"{name} ({ENV_FIELDS[name]})"
 
+    for name, value in values.items():
+        if value and not all(" " < ch < "\x7f" for ch in value):
+            # requests would fail on it as a "connection" problem, or raise outright; name the field.
+            raise CredentialsError(
+                f"{where(name)} holds a newline, space, control or non-ASCII character, which an HTTP "
+                "header cannot carry; check how it was set"
+            )
+
     if bool(client_id) != bool(client_secret):
         have, missing = ("clientId", "clientSecret") if client_id else ("clientSecret", "clientId")
         raise CredentialsError(f"{where(have)} is set but {where(missing)} is not; OAuth needs both")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from catalint.bitbucket.client import NOT_FOUND, OK, BitbucketClient, Reply
+from catalint.bitbucket.client import NOT_FOUND, OK, BitbucketClient, Reply, page_problem, unexpected
+from catalint.bitbucket.urls import parse
 
 SEARCH_CAP = 1000
 
@@ -84,6 +85,15 @@ class _Discovery:
 
         return run
 
+    def repo_of(self, value: Any, reply: Reply) -> _Repo | None:
+        """The repository described by `value`; one whose web link is on another host is not
+        trusted (descriptor URLs are built from it) and makes the result incomplete."""
+        repo = _repo_of(value)
+        if repo is not None and not self.client.hosts.is_web(repo.html):
+            self.error(f"repository {repo.slug}", unexpected(reply, "its web link is not on the Bitbucket host"))
+            return None
+        return repo
+
     def error(self, what: str, reply: Reply) -> None:
         self.result.complete = False
         self.result.errors.append(f"{what}: {reply.detail or reply.outcome}")
@@ -92,8 +102,16 @@ class _Discovery:
         return self.regex is None or self.regex.fullmatch(slug) is not None
 
     def add(self, repo: _Repo, path: str) -> None:
-        if self.wanted(repo.slug):
-            self.found.add(f"{repo.html}/src/{repo.mainbranch}/{path.lstrip('/')}")
+        if not self.wanted(repo.slug):
+            return
+        url = f"{repo.html}/src/{repo.mainbranch}/{path.lstrip('/')}"
+        parsed = parse(url, self.client.hosts)
+        if parsed is None or parsed.escapes:
+            # A hit whose path leaves its repository (or names none) is not a descriptor to register.
+            self.result.complete = False
+            self.result.errors.append(f"{self.workspace}/{repo.slug}: a search hit's path is not a file of the repository")
+            return
+        self.found.add(url)
 
     # ---------------------------------------------------------------- search
     def search(self, qualifier: str, label: str) -> tuple[bool, int] | None:
@@ -109,18 +127,22 @@ class _Discovery:
             first = False
             if reply.outcome == NOT_FOUND or (reply.status == 400 and seen == 0):
                 return None
-            if not isinstance(body, dict):
+            if not reply.ok:
                 if reply.status == 400 and seen >= SEARCH_CAP - 100:
                     return True, seen
                 self.error(f"code search {label}", reply)
                 return False, seen
+            problem = page_problem(body, reply.url)
+            if problem is not None:
+                self.error(f"code search {label}", unexpected(reply, problem))
+                return False, seen
             size = int(body.get("size") or 0)
-            for hit in body.get("values") or []:
+            for hit in body["values"]:
                 seen += 1
                 if not isinstance(hit, dict) or not hit.get("path_matches"):
                     continue
                 file = _dict(hit.get("file"))
-                repo = _repo_of(_dict(file.get("commit")).get("repository"))
+                repo = self.repo_of(_dict(file.get("commit")).get("repository"), reply)
                 path = file.get("path")
                 if repo is not None and isinstance(path, str):
                     self.add(repo, path)
@@ -147,7 +169,7 @@ class _Discovery:
             if not reply.ok:
                 self.error(f"listing repositories{' of project ' + project if project else ''}", reply)
                 return None
-            out.extend(r for r in map(_repo_of, values) if r is not None)
+            out.extend(r for r in (self.repo_of(v, reply) for v in values) if r is not None)
         return out
 
     def by_search(self, projects: Sequence[str]) -> bool:

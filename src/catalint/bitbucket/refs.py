@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from catalint.bitbucket.client import OK, BitbucketClient, Reply
+from catalint.bitbucket.client import OK, UNVERIFIED, BitbucketClient, Reply
 from catalint.bitbucket.urls import FileLoc, ParsedUrl, candidate_refs, needs_ref_lookup, simple_split
 
 
@@ -55,6 +55,8 @@ class RefResolver:
 
     def locate(self, parsed: ParsedUrl) -> Located:
         ws, repo = parsed.workspace, parsed.repo
+        if parsed.escapes:  # whatever the caller forgot: a path out of the repository is never requested
+            return Located(None, Reply(UNVERIFIED, detail="its path leaves the repository; not requested"))
         if needs_ref_lookup(parsed):
             names, failure = self.slash_branches(ws, repo, parsed.tail[0])
             if failure is not None:

@@ -12,11 +12,27 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 DEFAULT_WEB = "https://bitbucket.org"
 DEFAULT_API = "https://api.bitbucket.org/2.0"
 HASH = re.compile(r"[0-9a-fA-F]{7,40}")
+
+
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def redact_url(text: str) -> str:
+    """`text` with the userinfo of every URL in it (`user:password@`) replaced by `***@`."""
+    return _USERINFO.sub(r"\g<scheme>***@", text)
+
+
+def strip_userinfo(url: str) -> str:
+    """`url` without `user:password@`: credentials come from the environment, never from a URL."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -37,8 +53,9 @@ class Hosts:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Hosts:
-        web = (env.get("CATALINT_BITBUCKET_URL") or DEFAULT_WEB).rstrip("/")
-        api = (env.get("CATALINT_BITBUCKET_API_URL") or DEFAULT_API).rstrip("/")
+        # A `user:password@` here would be sent as Basic auth by requests, and shown by -v.
+        web = strip_userinfo(env.get("CATALINT_BITBUCKET_URL") or DEFAULT_WEB).rstrip("/")
+        api = strip_userinfo(env.get("CATALINT_BITBUCKET_API_URL") or DEFAULT_API).rstrip("/")
         return cls(web, api)
 
     def trusted(self, url: str) -> bool:
@@ -49,7 +66,9 @@ class Hosts:
         return origin(url) == origin(self.web) and urlsplit(url).path.startswith(urlsplit(self.web).path or "/")
 
     def repo_api(self, workspace: str, repo: str) -> str:
-        return f"{self.api}/repositories/{quote(workspace, safe='')}/{quote(repo, safe='')}"
+        # Slugs are case-insensitive (and lowercase) on Bitbucket: `ACME/Svc` and `acme/svc` are
+        # one repository, so one request, not one per spelling.
+        return f"{self.api}/repositories/{quote(workspace.lower(), safe='')}/{quote(repo.lower(), safe='')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +80,8 @@ class ParsedUrl:
     tail: tuple[str, ...] = ()
     at: str | None = None
     kind: str = "repo"  # repo | src | raw
+    # Once percent-decoded, its path climbs (`..`) out of the repository: never requested.
+    escapes: bool = False
 
     @property
     def full_name(self) -> str:
@@ -116,15 +137,24 @@ def parse(url: str, hosts: Hosts) -> ParsedUrl | None:
     at_values = parse_qs(parts.query).get("at")
     at = at_values[0] if at_values and at_values[0] else None
     rest = segments[2:]
+    escapes = any(_climbs(name, itself=True) for name in (workspace, repo, at or "x"))
     if not rest or rest == [""]:
-        return ParsedUrl(workspace, repo, (), at, "repo")
+        return ParsedUrl(workspace, repo, (), at, "repo", escapes)
     if rest[0] not in ("src", "raw"):
         return None
     kind = rest[0]
-    tail = tuple(rest[1:])
+    tail = tuple(rest[1:2]) + tuple(p for p in rest[2:] if p != ".")  # `./` in a path names the same folder
     if tail and tail[-1] == "":
         tail = tail[:-1]
-    return ParsedUrl(workspace, repo, tail, at, kind)
+    escapes = escapes or any(_climbs(p, itself=i == 0) for i, p in enumerate(tail))
+    return ParsedUrl(workspace, repo, tail, at, kind, escapes)
+
+
+def _climbs(segment: str, *, itself: bool = False) -> bool:
+    """Whether a decoded segment (which holds `/` or `\\` where the URL had `%2F`/`%5C`) has a
+    `..` part, which servers normalise into the parent; `itself`: a `.` part counts too."""
+    parts = segment.replace("\\", "/").split("/")
+    return ".." in parts or (itself and "." in parts)
 
 
 def candidate_refs(parsed: ParsedUrl) -> list[tuple[str, str]]:

@@ -17,11 +17,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
 from catalint.bitbucket.credentials import Credentials, CredentialsError, load_credentials
+from catalint.bitbucket.urls import redact_url
 from catalint.model import Finding, RunResult, Severity
 from catalint.report import in_pipelines
 from catalint.report.paths import PathMapper
@@ -167,11 +168,20 @@ def publish_report(
     def call(method: str, url: str, body: Any = None, ok: tuple[int, ...] = ()) -> None:
         nonlocal sent
         try:
-            response = http.request(method, url, json=body, headers=headers, proxies=proxies, timeout=TIMEOUT)
+            # A write is never replayed elsewhere: wherever a redirect points, it was not written here.
+            response = http.request(
+                method, url, json=body, headers=headers, proxies=proxies, timeout=TIMEOUT, allow_redirects=False
+            )
         except requests.RequestException as err:
-            via = f" through the proxy {target.proxy}" if target.proxy else ""
+            via = f" through the proxy {redact_url(target.proxy)}" if target.proxy else ""
             raise BitbucketReportError(f"{method} {url}{via} failed: {type(err).__name__}") from None
         sent += 1
+        if 300 <= response.status_code < 400:
+            where = urlsplit(response.headers.get("Location", "")).netloc or "elsewhere"
+            raise BitbucketReportError(
+                f"{method} {url} answered {response.status_code}, a redirect to {where}; "
+                "catalint does not follow redirects for writes, so nothing was written"
+            )
         if response.status_code >= 400 and response.status_code not in ok:
             raise BitbucketReportError(f"{method} {url} answered {response.status_code}: {_error_text(response)}")
 

@@ -16,9 +16,11 @@ from typing import Any
 
 import click
 
+from catalint.atomic import write_atomic
 from catalint.model import RunResult, Severity
 from catalint.report import Reporter, in_pipelines
 from catalint.report.paths import PathMapper
+from catalint.report.text import printable
 from catalint.sources.changes import (
     FILTER_MODES,
     ChangesError,
@@ -163,24 +165,25 @@ class Publisher:
         except Exception:  # bad credentials are reported by the Bitbucket step itself
             pass
 
-    def warn(self, message: str) -> None:
+    def _redact(self, message: str) -> str:
         for secret in self._secrets:
             message = message.replace(secret, "***")
+        return printable(message)  # one line, no user:password@ (a proxy or API URL may carry one)
+
+    def warn(self, message: str) -> None:
+        message = self._redact(message)
         self.warnings.append(message)
         self._err(f"catalint: warning: {message}")
 
     def info(self, message: str) -> None:
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        self._err(f"catalint: {message}")
+        self._err(f"catalint: {self._redact(message)}")
 
     def publish(self, result: RunResult) -> None:
         written: dict[str, str] = {}
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(file_reporter(fmt, self.paths).render(result), encoding="utf-8")
+                write_atomic(target, file_reporter(fmt, self.paths).render(result))
                 written[fmt] = str(path)
             except Exception as exc:  # one report never loses the others
                 self.warn(f"the {fmt} report {path} could not be written: {exc}")

@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from urllib.parse import quote
 import requests
 
 from catalint.model import Finding, RunResult, Severity
+from catalint.report import markdown
 from catalint.report.paths import PathMapper, is_url
 
 ANNOTATION_CAP = 10  # per type and step
@@ -205,14 +205,9 @@ def _group_title(path: str, findings: Sequence[Finding]) -> str:
 
 
 # ---------------------------------------------------------------- job summary
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _cell(text: str) -> str:
     """A table cell: markup-safe, one line, no control characters."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return markdown.cell(text)
 
 
 def line_link(env: GithubEnv, path: str, finding: Finding) -> str:
@@ -261,7 +256,7 @@ def summary_markdown(
     parts = [text]
     truncated = False
     for path, findings in by_file.items():
-        block = [f"### `{_cell(path)}`", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|"]
+        block = [f"### {markdown.code(path)}", "", "| Line | Severity | Rule | Message |", "|---:|---|---|---|"]
         block_text = "\n".join(block) + "\n"
         if size + len(block_text.encode("utf-8")) + reserve > limit:
             truncated = True

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from catalint.bitbucket.urls import redact_url
 from catalint.model import RunResult, Severity
+
+# Line breaks would start a line of their own (which CI runners read as `::error ...` commands);
+# other controls, C1 codes and bidirectional overrides would rewrite what a reader sees.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` on one line and as written: controls shown as escapes (`\\n`, `\\x1b`), tabs kept,
+    and no URL's password (`user:pw@` shows as `***@`)."""
+    return _UNPRINTABLE.sub(_escape, redact_url(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    named = {"\n": "\\n", "\r": "\\r"}.get(ch)
+    if named:
+        return named
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def line_safe(text: str) -> str:
+    """`printable`, and never starting with `::` (a runner's workflow command)."""
+    text = printable(text)
+    return "./" + text if text.startswith("::") else text
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _DIM, _RESET = "\033[2m", "\033[0m"
@@ -20,11 +46,11 @@ class TextReporter:
         for f in result.findings:
             severity = f.severity.label
             rule = f"[{f.rule}]"
-            where = f"{f.path}:{f.span.line}:{f.span.column}:"
+            where = f"{line_safe(f.path)}:{f.span.line}:{f.span.column}:"
             if self.colour:
                 severity = f"{_COLOURS[f.severity]}{severity}{_RESET}"
                 rule = f"{_DIM}{rule}{_RESET}"
-            lines.append(f"{where} {severity} {rule} {f.message}")
+            lines.append(f"{where} {severity} {printable(rule)} {printable(f.message)}")
         invalid = sum(1 for d in result.documents if not d.valid)
         summary = (
             f"{result.files} file{'s' if result.files != 1 else ''}, {len(result.documents)} documents "

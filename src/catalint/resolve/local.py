@@ -8,10 +8,10 @@ and never read.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import posixpath
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -38,7 +38,8 @@ class LocalResolver:
     def resolve(self, base_file: Path, target: str) -> Target:
         if is_absolute_url(target):
             return Target(remote=target)
-        clean = unquote(target.split("?", 1)[0].split("#", 1)[0])
+        # A NUL names no file (the OS refuses it outright): keep a stand-in that is simply not there.
+        clean = unquote(target.split("?", 1)[0].split("#", 1)[0]).replace("\0", "\ufffd")
         base_dir = base_file.parent.resolve()
         try:
             rel_base = base_dir.relative_to(self.root).as_posix()
@@ -59,17 +60,28 @@ class LocalResolver:
         real = Path(os.path.realpath(path))
         return real == self.root or self.root in real.parents
 
-    def expand(self, path: Path) -> list[Path]:
-        """Glob a target the way Bitbucket's reader expands `*` and `?` in file paths."""
+    def expand(self, path: Path) -> tuple[list[Path], bool]:
+        """Glob a target the way Bitbucket's reader expands `*` and `?` in file paths, within the
+        checkout and a bounded number of folder entries; True when that bound stopped it."""
+        from catalint.sources.files import glob_files
+
         text = str(path)
         if not any(ch in text for ch in "*?["):
-            return [path] if path.is_file() else []
-        return sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file() and self.contains(Path(p)))
+            return ([path] if path.is_file() else []), False
+        return glob_files(self.root, path.relative_to(self.root).as_posix())
 
 
 def digest(path: Path) -> str | None:
+    """The content hash of a regular file, read in pieces (a FIFO would block, a huge file would
+    sit in memory whole); None for anything else."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        sha = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1024 * 1024), b""):
+                sha.update(block)
+        return sha.hexdigest()
     except OSError:
         return None
 

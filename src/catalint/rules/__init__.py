@@ -26,6 +26,7 @@ MODULES = (
     "yaml_aliases",
     "file_encoding",
     "file_too_large",
+    "style_skipped",
     "file_unreadable",
     "not_an_object",
     "envelope",

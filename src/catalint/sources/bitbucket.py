@@ -17,7 +17,17 @@ from urllib.parse import urlsplit
 
 from catalint.bitbucket.client import AUTH_FAILED, NOT_FOUND, NOT_FOUND_TEXT, OK, BitbucketClient, Reply
 from catalint.bitbucket.refs import RefResolver
-from catalint.bitbucket.urls import HASH, Escapes, FileLoc, ParsedUrl, backstage_reading, is_absolute, join, parse
+from catalint.bitbucket.urls import (
+    HASH,
+    Escapes,
+    FileLoc,
+    ParsedUrl,
+    backstage_reading,
+    is_absolute,
+    join,
+    parse,
+    strip_userinfo,
+)
 from catalint.config import Settings
 from catalint.engine import FileResult, Options, Source, file_finding, lint_source
 from catalint.facts import ANYWHERE, Origin
@@ -150,6 +160,8 @@ class RemoteSource(Source):
                 detail=f"is on {host}, which is neither Bitbucket nor an allowed host; not read",
                 where=target,
             )
+        if parsed.escapes:
+            return Fetched(status="escapes")
         if placeholder and not self.loc.same_repo(parsed):
             return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
         located = self.ctx.refs.locate(parsed)
@@ -360,6 +372,10 @@ class RemoteLinter:
                 file_finding("file-unreadable", "not a Bitbucket file URL on the configured host", root.url)
             )
             return result
+        if parsed.escapes:
+            result = FileResult(root.url)
+            result.findings.append(file_finding("path-escape", "the URL's path leaves its repository; not read", root.url))
+            return result
         located = ctx.refs.locate(parsed)
         if located.loc is None:
             return _failed(root.url, located.failure)
@@ -391,7 +407,7 @@ def lint_remote(
     """Lint Bitbucket file URLs and the Location targets behind them (see `RemoteLinter`)."""
     linter = RemoteLinter(client, settings, style=style, assume_placeholders=assume_placeholders)
     try:
-        pairs, _ = linter.lint([RemoteRoot(url) for url in urls])
+        pairs, _ = linter.lint([RemoteRoot(strip_userinfo(url)) for url in urls])
     finally:
         linter.close()
     return [result for result, _ in pairs]

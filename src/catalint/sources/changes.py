@@ -92,12 +92,21 @@ def _has_origin(repo: Any) -> bool:
     return any(r.name == "origin" for r in repo.remotes)
 
 
-def _fetch(repo: Any, *args: str) -> str | None:
-    """Runs `git fetch --no-tags origin …`; returns git's complaint, or None on success."""
+def check_ref(ref: str) -> str:
+    """`ref` when it can only name a revision: one starting with `-` would reach git as an option
+    (`--upload-pack=…` runs a command), and whitespace or control characters name nothing."""
+    if not ref or ref.startswith("-") or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in ref):
+        raise ChangesError(f"--changed-since: {ref!r} is not a revision (a branch, tag or commit)")
+    return ref
+
+
+def _fetch(repo: Any, *args: str, remote: str = "origin", refs: tuple[str, ...] = ()) -> str | None:
+    """Runs `git fetch --no-tags … origin -- refs…`; returns git's complaint, or None on success."""
     import git
 
     try:
-        repo.git.fetch("--no-tags", "--quiet", *args)
+        # `--` ends git's options: nothing after it is ever read as one, whatever it starts with.
+        repo.git.fetch("--no-tags", "--quiet", *args, "--", remote, *refs)
     except git.GitCommandError as err:
         return _git_error(err)
     return None
@@ -140,6 +149,7 @@ def _hint(repo: Any, head: str, base: str | None, ref: str) -> str:
 
 def resolve_base(repo: Any, ref: str) -> str:
     """The merge base of `ref` and HEAD, fetching what a shallow or partial clone lacks."""
+    check_ref(ref)
     head = _rev(repo, "HEAD")
     if head is None:
         raise ChangesError("HEAD does not name a commit (empty repository?)")
@@ -148,7 +158,7 @@ def resolve_base(repo: Any, ref: str) -> str:
     can_fetch = _has_origin(repo)
     if base is None and can_fetch:
         depth = ["--depth=1"] if _shallow(repo) else []
-        problem = _fetch(repo, *depth, "origin", ref)
+        problem = _fetch(repo, *depth, refs=(ref,))
         if problem is None:
             base = _rev(repo, "FETCH_HEAD")
         else:
@@ -165,7 +175,7 @@ def resolve_base(repo: Any, ref: str) -> str:
     if found is None and _shallow(repo) and can_fetch:
         for step in [*DEEPEN_STEPS, 0]:
             args = ["--unshallow"] if step == 0 else [f"--deepen={step}"]
-            problem = _fetch(repo, *args, "origin", head, base)
+            problem = _fetch(repo, *args, refs=(head, base))
             if problem is not None:
                 problems.append(problem)
                 break

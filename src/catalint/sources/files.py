@@ -6,8 +6,12 @@ needs none of the parser's machinery.
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
+import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -36,39 +40,143 @@ SKIP_DIRS = frozenset(
 )
 
 
+def file_size(path: Path) -> int | None:
+    """A regular file's size from the file system (None for anything else: a FIFO says 0)."""
+    info = path.stat()
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
 def display_path(path: Path, cwd: Path) -> str:
     """POSIX path relative to the working directory when under it, else absolute."""
     text, base = str(path), str(cwd).rstrip(os.sep) + os.sep
-    if text.startswith(base):
-        return text[len(base) :].replace(os.sep, "/")
-    return path.as_posix()
+    shown = text[len(base) :].replace(os.sep, "/") if text.startswith(base) else path.as_posix()
+    # A name that is not UTF-8 holds surrogate escapes no output can encode: show its bytes as `\xe9`.
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+GLOB_BUDGET = 100_000  # folder entries one glob may look at before it is stopped (and says so)
+GLOB_CHARS = "*?["
+GLOB_CUT = f"the glob was stopped after looking at {GLOB_BUDGET:,} folder entries; its files were not checked"
 
 
 @cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = ""
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
+def _segment(pattern: str) -> re.Pattern[str]:
+    # fnmatch's translation matches runs of `*` without backtracking blow-ups; a path segment
+    # never holds `/`, so its `*` matching `/` does not matter here.
+    return re.compile(fnmatch.translate(pattern), re.DOTALL)
+
+
+@cache
+def _segments(pattern: str) -> tuple[str, ...]:
+    """A glob's segments, with runs of `**` folded into one (they match the same paths)."""
+    out: list[str] = []
+    for part in pattern.split("/"):
+        if part == "**" and out and out[-1] == "**":
             continue
-        if pattern.startswith("**", i):
-            out += ".*"
-            i += 2
+        out.append(part)
+    return tuple(out)
+
+
+def _closure(states: set[int], pattern: tuple[str, ...]) -> set[int]:
+    """`**` may match no segment at all: a state before it is also a state after it."""
+    out = set(states)
+    for j in sorted(states):
+        while j < len(pattern) and pattern[j] == "**":
+            j += 1
+            out.add(j)
+    return out
+
+
+def _step(states: set[int], name: str, pattern: tuple[str, ...]) -> set[int]:
+    """The states after matching one path segment: a set, so the cost is linear in path and pattern."""
+    after: set[int] = set()
+    for j in states:
+        if j >= len(pattern):
             continue
-        out += {"*": "[^/]*", "?": "[^/]"}.get(ch, re.escape(ch))
-        i += 1
-    return re.compile(f"^{out}$")
+        if pattern[j] == "**":
+            after.add(j)
+        elif _segment(pattern[j]).match(name):
+            after.add(j + 1)
+    return _closure(after, pattern)
 
 
 def glob_match(relative: str, pattern: str) -> bool:
     """Match a POSIX path against a glob; a pattern without `/` matches the file name anywhere."""
-    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
     if "/" not in pattern:
-        return bool(_glob_regex(pattern).match(relative.rsplit("/", 1)[-1]))
-    return bool(_glob_regex(pattern.lstrip("/")).match(relative))
+        return bool(_segment(pattern).match(relative.rsplit("/", 1)[-1]))
+    segments = _segments(pattern.lstrip("/"))
+    states = _closure({0}, segments)
+    for name in relative.split("/"):
+        states = _step(states, name, segments)
+        if not states:
+            return False
+    return len(segments) in states
+
+
+def glob_files(root: Path, pattern: str, *, budget: int = GLOB_BUDGET) -> tuple[list[Path], bool]:
+    """Files under `root` matching `pattern` (POSIX, relative to `root`), and whether the search
+    was stopped by `budget`. One walk for the whole pattern, pruned to folders the pattern can
+    still match; a symlink is followed only when it stays inside `root`, and a folder reached
+    twice (a symlink loop) is walked once."""
+    segments = _segments(pattern.strip("/"))
+    real_root = os.path.realpath(root)
+    fixed = 0
+    while fixed < len(segments) - 1 and not any(ch in segments[fixed] for ch in GLOB_CHARS):
+        fixed += 1
+    start = os.path.join(root, *segments[:fixed])
+    rest = segments[fixed:]
+    found: list[Path] = []
+    seen: set[str] = set()
+    looked = 0
+    stack = [(start, _closure({0}, rest))]
+    while stack:
+        folder, states = stack.pop()
+        real_folder = os.path.realpath(folder)
+        if not _within(real_folder, real_root):
+            continue
+        for entry in _first_listing(folder, real_folder, seen):
+            looked += 1
+            if looked > budget:
+                return sorted(found), True
+            after = _step(states, entry.name, rest)
+            if not after:
+                continue
+            try:
+                if entry.is_symlink() and not _within(os.path.realpath(entry.path), real_root):
+                    continue
+                if entry.is_dir():
+                    if any(j < len(rest) for j in after):
+                        stack.append((entry.path, after))
+                elif len(rest) in after and entry.is_file():
+                    found.append(Path(entry.path))
+            except OSError:
+                continue
+    return sorted(found), False
+
+
+def matches_digest(matches: Iterable[Path]) -> str:
+    """What a glob matched, as a cache dependency (paths that are not UTF-8 keep their bytes)."""
+    text = "\n".join(map(str, matches))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _first_listing(folder: str, real_folder: str, seen: set[str]) -> list[os.DirEntry[str]]:
+    """`folder`'s entries by name, or none when its real path was listed before (a symlink back
+    up the tree: each folder is walked once) or it cannot be listed."""
+    if real_folder in seen:
+        return []
+    seen.add(real_folder)
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _within(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[tuple[Path, str]]:
@@ -85,29 +193,30 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
     base = str(root)
     prefix = len(base.rstrip(os.sep)) + 1
     stack: list[tuple[str, str]] = [(base, str(real_root))]
+    walked: set[str] = set()
     while stack:
         folder, real_folder = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
         subfolders: list[tuple[str, str]] = []
-        for entry in entries:
+        for entry in _first_listing(folder, real_folder, walked):
             relative = entry.path[prefix:].replace(os.sep, "/")
             link = entry.is_symlink()
             if link and not _inside(Path(entry.path), real_root):
                 continue
             real = os.path.realpath(entry.path) if link else os.path.join(real_folder, entry.name)
-            if entry.is_dir(follow_symlinks=True):
+            try:
+                folder_entry = entry.is_dir(follow_symlinks=True)
+            except OSError:  # a symlink to itself: neither a folder nor a file
+                continue
+            if folder_entry:
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
                     subfolders.append((entry.path, real))
                 continue
             wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
             if not wanted or any(glob_match(relative, p) for p in excludes):
                 continue
-            if entry.is_file(follow_symlinks=True):
-                yield Path(entry.path), real
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=True):
+                    yield Path(entry.path), real
         stack.extend(reversed(subfolders))
 
 

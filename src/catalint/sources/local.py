@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -13,14 +13,18 @@ from urllib.parse import urlsplit
 from catalint.bitbucket.checkout import Checkout
 from catalint.bitbucket.urls import Hosts, is_absolute, parse
 from catalint.engine import Source
+from catalint.facts import DEFAULT_MAX_BYTES
 from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.resolve.placeholders import Fetched
 from catalint.sources.files import (  # noqa: F401 - re-exported for callers of this module
     DEFAULT_NAMES,
+    GLOB_CUT,
     REMOTE_DEP,
     SKIP_DIRS,
     display_path,
+    file_size,
     glob_match,
+    matches_digest,
     walk,
 )
 
@@ -111,6 +115,9 @@ class LocalSource(Source):
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
 
+    def size(self) -> int | None:
+        return file_size(self.path)
+
     def _into_checkout(self, url: str) -> tuple[Target, bool] | None:
         """The working-tree path an absolute URL into this very repository names."""
         if self.checkout is None:
@@ -141,6 +148,9 @@ class LocalSource(Source):
         assert resolved.path is not None
         self.deps[str(resolved.path)] = digest(resolved.path)
         where = self._rel(resolved.path)
+        refused = _unreadable(resolved.path, where)
+        if refused is not None:
+            return refused
         try:
             data = resolved.path.read_bytes()
         except IsADirectoryError:
@@ -204,9 +214,11 @@ class LocalSource(Source):
         assert resolved.path is not None
         where = self._rel(resolved.path)
         if glob_ok and any(ch in str(resolved.path) for ch in "*?["):
-            matches = self.resolver.expand(resolved.path)
+            matches, cut = self.resolver.expand(resolved.path)
             key = "glob:" + str(resolved.path)
-            self.deps[key] = hashlib.sha256("\n".join(map(str, matches)).encode()).hexdigest()
+            self.deps[key] = matches_digest(matches)
+            if cut:
+                return Fetched(status="unverified", detail=f"matches too much: {GLOB_CUT}", where=where), []
             if not matches:
                 return Fetched(status="missing", detail=f"no files match {where}", where=where), []
             return Fetched(where=where), [str(m) for m in matches]
@@ -223,6 +235,23 @@ class LocalSource(Source):
             return path.relative_to(self.resolver.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+def _unreadable(path: Path, where: str) -> Fetched | None:
+    """Why a placeholder target is not read, judged without reading it: too large, or not a
+    regular file (a FIFO would block the run)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # reading says what is wrong
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return Fetched(status="missing", detail=f"{where} is not a regular file", where=where)
+    if info.st_size > DEFAULT_MAX_BYTES:
+        detail = f"is {info.st_size:,} bytes, over the {DEFAULT_MAX_BYTES:,}-byte limit for a placeholder target; not read"
+        return Fetched(status="unverified", detail=detail, where=where)
+    return None
 
 
 class PreloadedSource(LocalSource):

@@ -4,27 +4,34 @@ step with discovery.
 Every run plans from the catalog's current state (``GET /locations``), so a run interrupted
 midway is completed by the next one, and a run with nothing new does nothing. Removals need
 ``prune``, a complete error-free discovery, stay within ``max_delete`` and only touch
-locations under the managed prefix (the workspace's Bitbucket web URL).
+locations under the managed prefix (the workspace's Bitbucket web URL) that this sync registered
+itself (recorded in the state file) and whose descriptor Bitbucket confirms is gone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
+from catalint.atomic import write_atomic
+from catalint.bitbucket.urls import redact_url
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
 
 API_PATH = "/api/catalog"
-STATE_VERSION = 1
+STATE_VERSION = 2
+
+# Whether a descriptor URL is really gone: True (Bitbucket says 404), False (still there), None (unknown).
+Gone = Callable[[str], bool | None]
 
 
 class BackstageError(Exception):
@@ -82,11 +89,16 @@ class CatalogClient:
         *,
         timeout: tuple[float, float] = (5.0, 60.0),
         session: requests.Session | None = None,
+        deadline: float = 300.0,
+        max_body: int = 64 * 1024 * 1024,
     ) -> None:
         base = base_url.rstrip("/")
-        self.base_url = base.removesuffix(API_PATH)
-        self.catalog_url = self.base_url + API_PATH
+        self.base_url = redact_url(base.removesuffix(API_PATH))  # shown in messages
+        base = base.removesuffix(API_PATH)
+        self.catalog_url = base + API_PATH
         self.timeout = timeout
+        self.deadline = deadline  # seconds one request may take in all, a trickling body included
+        self.max_body = max_body
         self.session = session or requests.Session()
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
@@ -95,18 +107,29 @@ class CatalogClient:
         return f"CatalogClient({self.base_url!r})"
 
     def _request(self, method: str, path: str, *, ok: tuple[int, ...], **kwargs: Any) -> requests.Response:
+        from catalint.bitbucket.client import Refused, read_capped
+
         url = self.catalog_url + path
+        ends = time.monotonic() + self.deadline
         try:
-            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.ConnectionError:
+            # Writes are never replayed on whatever host a redirect names (a 3xx is then an error).
+            follow = method == "GET"
+            resp = self.session.request(
+                method, url, timeout=self.timeout, stream=True, allow_redirects=follow, **kwargs
+            )
+            with contextlib.closing(resp):
+                resp._content = read_capped(resp, ends, self.max_body)
+        except Refused as refused:
+            raise BackstageError(f"Backstage at {self.base_url}: {method} {path}: {refused}") from None
+        except (requests.ConnectionError, urllib3.exceptions.ProtocolError):
             raise BackstageError(
                 f"Backstage at {self.base_url} is not reachable (connection failed)"
             ) from None
-        except requests.Timeout:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise BackstageError(
                 f"Backstage at {self.base_url} did not answer {method} {path} within {self.timeout[1]:.0f}s"
             ) from None
-        except requests.RequestException as err:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as err:
             raise BackstageError(f"Backstage at {self.base_url}: {type(err).__name__}") from None
         if resp.status_code in ok:
             return resp
@@ -189,6 +212,8 @@ class SyncState:
 
     path: Path | None
     digests: dict[str, str] = field(default_factory=dict)
+    # Targets this sync registered: the only ones prune may ever remove.
+    owned: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path | None) -> SyncState:
@@ -203,21 +228,23 @@ class SyncState:
         digests = data.get("digests") if isinstance(data, dict) else None
         if not isinstance(digests, dict):
             raise BackstageError(f"state file {path} is not a catalint sync state file")
-        return cls(path, {str(k): str(v) for k, v in digests.items()})
+        owned = data.get("owned")
+        if owned is None:
+            # A version 1 file: it only ever held URLs sync had discovered, so it owns them.
+            owned = list(digests)
+        if not isinstance(owned, list):
+            raise BackstageError(f"state file {path} is not a catalint sync state file")
+        return cls(path, {str(k): str(v) for k, v in digests.items()}, {str(u) for u in owned})
 
     def save(self) -> None:
         if self.path is None:
             return
-        text = json.dumps({"version": STATE_VERSION, "digests": dict(sorted(self.digests.items()))}, indent=1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        record = {
+            "version": STATE_VERSION,
+            "digests": dict(sorted(self.digests.items())),
+            "owned": sorted(self.owned),
+        }
+        write_atomic(self.path, json.dumps(record, indent=1) + "\n", sync=True)
 
 
 # ------------------------------------------------------------------ plan/apply
@@ -236,6 +263,7 @@ def sync_backstage(
     prune: bool = False,
     max_delete: int = 5,
     dry_run: bool = False,
+    gone: Gone | None = None,
 ) -> SyncReport:
     """Bring the catalog's url locations in step with ``discovery``; actions go to ``report``.
 
@@ -273,10 +301,13 @@ def sync_backstage(
             created = client.register(url)
             ref = created.entity_ref if created is not None else checked.entity_ref
             report.add("added", url, "" if created is not None else "already registered", ref)
+            if created is not None:
+                state.owned.add(url)
             if digest:
                 state.digests[url] = digest
-                state.save()  # after every action: a crash midway keeps the record of what was done
-        _prune(client, discovery, report, registered, discovered, managed_prefix, prune, max_delete, dry_run)
+            state.save()  # after every action: a crash midway keeps the record of what was done
+        candidates = _owned(registered, state, report, prune)
+        _prune(client, discovery, report, candidates, discovered, managed_prefix, prune, max_delete, dry_run, gone)
     finally:
         if not dry_run:
             if trustworthy(discovery)[0]:  # a partial discovery must not forget what it did not see
@@ -284,6 +315,7 @@ def sync_backstage(
                 for url in list(state.digests):
                     if url not in known:
                         del state.digests[url]
+            state.owned -= set(report.targets("removed"))
             state.save()
     return report
 
@@ -320,6 +352,15 @@ def _maybe_refresh(
     state.save()  # a crash after this refresh must not make the next run forget it
 
 
+def _owned(registered: list[Location], state: SyncState, report: SyncReport, prune: bool) -> list[Location]:
+    """The registered locations prune may consider: only those this sync registered."""
+    if state.path is None:
+        if prune:
+            report.notes.append("prune needs --state: without it catalint cannot tell its registrations from others")
+        return []
+    return [loc for loc in registered if loc.target in state.owned]
+
+
 def _prune(
     client: CatalogClient,
     discovery: DiscoveryLike,
@@ -330,6 +371,7 @@ def _prune(
     prune: bool,
     max_delete: int,
     dry_run: bool,
+    gone: Gone | None = None,
 ) -> None:
     known = set(discovered)
     stale = sorted(
@@ -343,6 +385,18 @@ def _prune(
     if not stale:
         return
     ok, why = trustworthy(discovery)
+    if prune and ok:
+        # Not discovered is not gone: a search index lagging, or a path outside the search, would
+        # otherwise remove a live registration. Only a file Bitbucket says is absent goes.
+        verdicts = {loc.target: (gone(loc.target) if gone is not None else None) for loc in stale}
+        for loc in stale:
+            verdict = verdicts[loc.target]
+            if verdict is not True:
+                still = "its descriptor still exists" if verdict is False else "could not confirm its descriptor is gone"
+                report.add("skipped", loc.target, f"not removed: {still}", loc.entity_ref)
+        stale = [loc for loc in stale if verdicts[loc.target] is True]
+        if not stale:
+            return
     reason = ""
     if not prune:
         reason = "no longer discovered; pass --prune to remove"
@@ -365,6 +419,27 @@ def _prune(
             report.add("removed", loc.target, "no longer discovered", loc.entity_ref)
         else:
             report.add("removed", loc.target, "no longer discovered (already gone)", loc.entity_ref)
+
+
+def bitbucket_gone(client: Any) -> Gone:
+    """Asks Bitbucket (through a `BitbucketClient`) whether a descriptor URL's file is gone."""
+    from catalint.bitbucket.client import NOT_FOUND, OK
+    from catalint.bitbucket.refs import RefResolver
+    from catalint.bitbucket.urls import parse
+
+    refs = RefResolver(client)
+
+    def gone(url: str) -> bool | None:
+        # Asked through the API, as lint reads it: the same answer lint's verdict was built on.
+        parsed = parse(url, client.hosts)
+        if parsed is None or parsed.escapes:
+            return None
+        located = refs.locate(parsed)
+        reply = located.failure if located.loc is None else client.get(located.loc.api_url(client.hosts))
+        outcome = reply.outcome if reply is not None else None
+        return True if outcome == NOT_FOUND else False if outcome == OK else None
+
+    return gone
 
 
 def managed_prefix_for(web_url: str, workspace: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -15,6 +16,7 @@ from catalint.bitbucket.client import REDACTOR, BitbucketClient
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.cli import _settings, app_config_option, config_option
 from catalint.config import Settings
+from catalint.report.text import printable
 from catalint.runner import LintRequest, run
 from catalint.sync import backstage as bs
 from catalint.sync import git as gitops
@@ -31,7 +33,7 @@ class SyncFailure(Exception):
 
 
 def _die(message: str) -> NoReturn:
-    click.echo(f"catalint: {message}", err=True)
+    click.echo(f"catalint: {printable(message)}", err=True)
     sys.exit(2)
 
 
@@ -313,6 +315,7 @@ def sync_command(
                 prune=prune,
                 max_delete=max_delete,
                 dry_run=dry_run,
+                gone=bs.bitbucket_gone(client),
             )
     except (SyncFailure, bs.BackstageError, gitops.GitError, location_file.LocationFileError) as err:
         failure = str(err)
@@ -355,7 +358,8 @@ def _sync_file(
     location_file.apply(plan)
     sha: str | None = None
     if commit:
-        sha = gitops.commit_file(path, message=gitops.commit_message(plan.added, plan.removed), author=author)
+        message = gitops.commit_message_for(path, functools.partial(location_file.targets_or_none, style=style))
+        sha = gitops.commit_file(path, message=message, author=author)
         report.notes.append(f"committed {sha[:12]}" if sha else "nothing to commit")
     if push and (sha or branch is None):  # a PR branch only when there is something new to propose
         pushed = gitops.push(path, branch=branch)

@@ -7,7 +7,7 @@ that the remote refuses raises ``PushRejected``; the local commit stays so nothi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,25 @@ def commit_message(added: Sequence[str], removed: Sequence[str]) -> str:
     if removed:
         lines += ["Removed:", *(f"- {u}" for u in removed), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def committed_text(path: Path) -> str | None:
+    """``path`` as HEAD has it, or None (not committed yet, or no commit at all)."""
+    repo, rel = open_repo(path)
+    try:
+        return str(repo.git.show(f"HEAD:{rel}", strip_newline_in_stdout=False))
+    except git.GitCommandError:
+        return None
+
+
+def commit_message_for(path: Path, targets_of: Callable[[str], Sequence[str]]) -> str:
+    """The message for committing ``path`` as it is now: what it adds and removes against HEAD.
+    Not against the file this run started from: an interrupted run may have written that one
+    without committing it, and its additions belong to this commit."""
+    before = committed_text(path)
+    old = set(targets_of(before)) if before is not None else set()
+    new = set(targets_of(path.read_text(encoding="utf-8")))
+    return commit_message(sorted(new - old), sorted(old - new))
 
 
 def open_repo(path: Path) -> tuple[git.Repo, str]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from catalint.atomic import write_atomic
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
 
@@ -105,6 +104,15 @@ def parse_targets(text: str, style: str, *, where: str = "the file") -> list[str
     return list(targets)
 
 
+def targets_or_none(text: str, *, style: str) -> list[str]:
+    """The targets of ``text``, or none when it is not a file of this style (e.g. a hand-made
+    one being replaced): for describing a commit, never for deciding what to remove."""
+    try:
+        return parse_targets(text, style)
+    except LocationFileError:
+        return []
+
+
 @dataclass
 class FilePlan:
     path: Path
@@ -186,30 +194,10 @@ def plan(
     return result
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and ``os.replace`` (keeps the old mode)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode: int | None = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def apply(file_plan: FilePlan, *, dry_run: bool = False) -> bool:
     """Write the file if its bytes change; True when it was (or, dry-run, would be) written."""
     if not file_plan.changed:
         return False
     if not dry_run:
-        write_atomic(file_plan.path, file_plan.new_text)
+        write_atomic(file_plan.path, file_plan.new_text, sync=True)
     return True

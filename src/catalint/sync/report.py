@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from catalint.bitbucket.urls import redact_url
+from catalint.report.markdown import cell
+from catalint.report.text import line_safe, printable
 
 KINDS = ("added", "refreshed", "removed", "rejected", "skipped")
 
@@ -53,6 +57,10 @@ class SyncReport:
         return {kind: len(self.targets(kind)) for kind in KINDS}
 
     def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(redact_url(json.dumps(self._json())))  # no URL's password, anywhere
+        return data
+
+    def _json(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
             "destination": self.destination,
@@ -72,28 +80,30 @@ class SyncReport:
     def render_json(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
 
-    def _headline(self) -> str:
+    def _headline(self, show: Callable[[str], str]) -> str:
         counts = self.counts()
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
         would = " (dry run: nothing changed)" if self.dry_run else ""
-        return f"catalint sync -> {self.mode} {self.destination}: {summary}{would}"
+        return f"catalint sync -> {self.mode} {show(self.destination)}: {summary}{would}"
 
     def render_text(self) -> str:
-        lines = [self._headline()]
+        # Every value may come from Bitbucket or Backstage: one line each, controls escaped
+        # (the nightly job's log must not grow `::error` or `::add-mask` lines).
+        lines = [self._headline(printable)]
         state = "complete" if self.complete else "INCOMPLETE"
         errors = len(self.discovery_errors)
         lines.append(f"discovery: {self.discovered} descriptor(s), {state}, {errors} error(s)")
-        lines.extend(f"  discovery error: {e}" for e in self.discovery_errors)
+        lines.extend(f"  discovery error: {printable(e)}" for e in self.discovery_errors)
         for action in self.actions:
-            why = f"  ({action.reason})" if action.reason else ""
-            lines.append(f"  {action.kind:<9} {action.target}{why}")
-        lines.extend(f"note: {n}" for n in self.notes)
+            why = f"  ({printable(action.reason)})" if action.reason else ""
+            lines.append(f"  {action.kind:<9} {printable(action.target)}{why}")
+        lines.extend(f"note: {printable(n)}" for n in self.notes)
         if self.diff:
-            lines.append(self.diff.rstrip("\n"))
+            lines.extend(line_safe(line) for line in self.diff.rstrip("\n").split("\n"))
         return "\n".join(lines) + "\n"
 
     def render_markdown(self) -> str:
-        lines = [f"### {self._headline()}", ""]
+        lines = [f"### {self._headline(cell)}", ""]
         if not self.complete or self.discovery_errors:
             lines.append(
                 f"**Discovery incomplete or failing** ({len(self.discovery_errors)} error(s)); "
@@ -103,10 +113,9 @@ class SyncReport:
         if self.actions:
             lines += ["| action | target | why |", "|---|---|---|"]
             for a in self.actions:
-                reason = a.reason.replace("|", "\\|").replace("\n", " ")
-                lines.append(f"| {a.kind} | {a.target} | {reason} |")
+                lines.append(f"| {a.kind} | {cell(a.target)} | {cell(a.reason)} |")
             lines.append("")
-        lines.extend(f"- {n}" for n in self.notes)
+        lines.extend(f"- {cell(n)}" for n in self.notes)
         return "\n".join(lines).rstrip("\n") + "\n\n"
 
 

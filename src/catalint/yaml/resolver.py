@@ -66,13 +66,30 @@ def construct_scalar(tag: str, value: str) -> Any:
     return value
 
 
-def _int(value: str) -> int:
+def _int(value: str) -> int | float:
     if value.startswith("0o"):
-        return int(value[2:], 8)
+        return js_number(value[2:], 8)
     if value.startswith("0x"):
-        return int(value[2:], 16)
+        return js_number(value[2:], 16)
     # YAML 1.2: a leading zero is decimal (`017` is 17), unlike PyYAML's YAML 1.1 octal.
-    return int(value, 10)
+    return js_number(value, 10)
+
+
+MAX_DOUBLE_BITS = 1024  # an integer this wide is beyond every JavaScript number: Infinity
+
+
+def js_number(digits: str, base: int) -> int | float:
+    """An integer scalar as a JavaScript number can hold it: exact, or ±Infinity past a double's
+    range. Python refuses to convert (or print) decimal integers past 4,300 digits, so such a
+    value must never become an int."""
+    body = digits.lstrip("+-").lstrip("0")
+    negative = digits.startswith("-")
+    if base == 10 and len(body) > 330:  # 10**330 > 2**1024
+        return -math.inf if negative else math.inf
+    number = int(digits, base)
+    if number.bit_length() > MAX_DOUBLE_BITS:
+        return -math.inf if negative else math.inf
+    return number
 
 
 def float_value(value: str) -> float:

@@ -9,12 +9,23 @@ Without the directive, everything stays YAML 1.2 (yaml/resolver.py).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
 from yaml.resolver import BaseResolver
 
-from catalint.yaml.resolver import BOOL, FLOAT, INT, NULL, STR, float_value, set_implicit_types
+from catalint.yaml.resolver import (
+    BOOL,
+    FLOAT,
+    INT,
+    MAX_DOUBLE_BITS,
+    NULL,
+    STR,
+    float_value,
+    js_number,
+    set_implicit_types,
+)
 
 MERGE = "tag:yaml.org,2002:merge"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -75,21 +86,23 @@ def construct_scalar_11(tag: str, value: str) -> Any:
     return value
 
 
-def _int(text: str) -> int:
+def _int(text: str) -> int | float:
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
     if ":" in digits:
-        total = 0
+        total: int | float = 0
         for part in digits.split(":"):
-            total = total * 60 + int(part)
+            total = total * 60 + js_number(part, 10)
+            if isinstance(total, int) and total.bit_length() > MAX_DOUBLE_BITS:
+                total = math.inf
         return sign * total
     if digits.startswith("0b"):
-        return sign * int(digits[2:], 2)
+        return sign * js_number(digits[2:], 2)
     if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
+        return sign * js_number(digits[2:], 16)
     if len(digits) > 1 and digits.startswith("0"):
-        return sign * int(digits, 8)
-    return sign * int(digits)
+        return sign * js_number(digits, 8)
+    return sign * js_number(digits, 10)
 
 
 def _float(text: str) -> float:

@@ -1,0 +1,66 @@
+"""Item 3: a base revision that starts with `-` never reaches git as an option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import git as gitpython
+import pytest
+from click.testing import CliRunner
+
+from catalint.cli import main
+from catalint.sources.changes import ChangesError, _fetch, check_ref, compute_changes
+from tests.report.gitrepo import commit_all, git, write
+
+DESCRIPTOR = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\nspec:\n  type: team\n  children: []\n"
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    git(upstream, "init", "-q", "-b", "main")
+    write(upstream, {"catalog-info.yaml": DESCRIPTOR})
+    commit_all(upstream, "first")
+    git(tmp_path, "clone", "-q", str(upstream), "clone")
+    return tmp_path / "clone"
+
+
+def evil(tmp_path: Path) -> tuple[str, Path]:
+    marker = tmp_path / "pwned"
+    return f"--upload-pack=touch {marker}; git-upload-pack", marker
+
+
+def test_changed_since_option_is_refused_and_runs_nothing(
+    clone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref, marker = evil(tmp_path)
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "--changed-since", ref, "."])
+    assert result.exit_code == 2, result.output
+    assert "is not a revision" in result.stderr and "Traceback" not in result.output
+    assert not marker.exists()
+
+
+def test_pr_destination_branch_option_is_refused(clone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ref, marker = evil(tmp_path)
+    monkeypatch.chdir(clone)
+    env = {"BITBUCKET_PR_DESTINATION_BRANCH": ref, "GITHUB_EVENT_NAME": ""}
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "."], env=env)
+    assert "Traceback" not in result.output and not marker.exists()
+    assert "not a revision" in result.output  # pull-request mode is off, and says why
+
+
+@pytest.mark.parametrize("ref", ["-x", "--all", "main\n--upload-pack=x", "a b", ""])
+def test_check_ref_refuses_what_is_not_a_revision(ref: str) -> None:
+    with pytest.raises(ChangesError):
+        check_ref(ref)
+    assert check_ref("origin/feature/x-1") == "origin/feature/x-1" and check_ref("HEAD~1") == "HEAD~1"
+
+
+def test_fetch_ends_options_before_refs(clone: Path, tmp_path: Path) -> None:
+    ref, marker = evil(tmp_path)
+    problem = _fetch(gitpython.Repo(clone), refs=(ref,))
+    assert problem is not None and not marker.exists()
+    assert _fetch(gitpython.Repo(clone), refs=("main",)) is None
+    assert compute_changes(clone, "main").files == {}
