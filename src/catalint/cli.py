@@ -61,7 +61,7 @@ def exit_code(result: RunResult, fail_on: str) -> int:
     return 1 if any(f.severity >= threshold for f in result.findings) else 0
 
 
-def _settings(
+def run_settings(
     config: Path | None, app_configs: tuple[Path, ...], cwd: Path, linted: Sequence[Path] = ()
 ) -> Settings:
     # The config of the folder being linted wins over the working directory's, like yamllint's.
@@ -210,7 +210,7 @@ def lint(
 
     cwd = Path.cwd()
     local_paths, urls = split_targets(paths)
-    settings = _settings(config, app_configs, cwd, local_paths)
+    settings = run_settings(config, app_configs, cwd, local_paths)
     app_roots = _app_roots(settings, cwd)
     app_urls = _app_urls(settings)
     # The checkout is linted unless the run names what to lint; an app-config's url locations do

@@ -14,7 +14,7 @@ import click
 
 from catalint.bitbucket.client import REDACTOR, BitbucketClient
 from catalint.bitbucket.credentials import CredentialsError
-from catalint.cli import _settings, app_config_option, config_option
+from catalint.cli import app_config_option, config_option, run_settings
 from catalint.config import Settings
 from catalint.report.text import printable
 from catalint.runner import LintRequest, run
@@ -235,7 +235,7 @@ def sync_command(
         _die("--branch needs --push")
     if offline and discovery_file is None:
         _die("--offline needs --discovery-file: discovering a workspace asks Bitbucket")
-    settings = _settings(config, app_configs, Path.cwd())
+    settings = run_settings(config, app_configs, Path.cwd())
     if not no_cache and cache_dir is None:
         from catalint.cache import default_dir
 
