@@ -7,22 +7,17 @@ written, and the exit code (decided by the findings alone) does not change.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import click
 
 from catalint.atomic import write_atomic
 from catalint.model import RunResult, Severity
-from catalint.report import Reporter, in_pipelines
+from catalint.report import Reporter
 from catalint.report.paths import PathMapper
 from catalint.report.text import printable
 from catalint.sources.changes import (
-    FILTER_MODES,
     ChangesError,
     compute_changes,
     detect_base,
@@ -317,146 +312,3 @@ def _head_commit(cwd: Path) -> str | None:
         return str(git.Repo(cwd, search_parent_directories=True).head.commit.hexsha)
     except Exception:  # not a repository: the caller says the commit is unknown
         return None
-
-
-# ---------------------------------------------------------------------- CLI
-@dataclass(slots=True)
-class CiArgs:
-    """The CI-reporting options of `catalint lint`, gathered by `ci_options`."""
-
-    outputs: tuple[tuple[str, Path], ...] = ()
-    report: str | None = None
-    annotations: str = "commands"
-    github_token: str | None = None
-    summary: bool | None = None
-    changed_since: str | None = None
-    filter_mode: str | None = None
-    bitbucket_proxy: str | None = None
-
-
-def _output_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
-    try:
-        return tuple(parse_output(v) for v in value)
-    except ValueError as err:
-        raise click.BadParameter(str(err)) from None
-
-
-_CI_PARAMS = (
-    "outputs",
-    "report",
-    "annotations",
-    "github_token",
-    "summary",
-    "changed_since",
-    "filter_mode",
-    "bitbucket_proxy",
-)
-
-
-def ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Adds the CI options to a click command and hands them over as one `ci: CiArgs` argument."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ci = CiArgs(**{name: kwargs.pop(name) for name in _CI_PARAMS})
-        return func(*args, ci=ci, **kwargs)
-
-    options = [
-        click.option(
-            "--output",
-            "outputs",
-            multiple=True,
-            metavar="FORMAT:PATH",
-            callback=_output_option,
-            help=f"Also write a report file; repeatable. FORMAT: {', '.join(FILE_FORMATS)}.",
-        ),
-        click.option(
-            "--report",
-            type=click.Choice(["bitbucket", "none"]),
-            help="Post a Bitbucket Code Insights report (default: bitbucket inside Bitbucket Pipelines).",
-        ),
-        click.option(
-            "--annotations",
-            type=click.Choice(["commands", "checks"]),
-            default="commands",
-            show_default=True,
-            help="GitHub annotations: workflow commands (10 per type shown), or a check run (needs checks: write).",
-        ),
-        click.option(
-            "--github-token",
-            envvar=["GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"],
-            show_envvar=True,
-            help="Token for --annotations checks.",
-        ),
-        click.option(
-            "--summary/--no-summary",
-            default=None,
-            help="Append a table of findings to GITHUB_STEP_SUMMARY (default: when it is set).",
-        ),
-        click.option(
-            "--changed-since",
-            metavar="REF",
-            help="Report only descriptors changed since the merge base of REF and HEAD, and those whose "
-            "referenced files changed (default on pull requests: their base).",
-        ),
-        click.option(
-            "--filter-mode",
-            type=click.Choice(list(FILTER_MODES)),
-            help="Which findings of a change to report, as reviewdog: added lines, diff_context, file, "
-            "nofilter (everything) [default with a base: file].",
-        ),
-        click.option(
-            "--bitbucket-proxy",
-            envvar="CATALINT_BITBUCKET_PROXY",
-            metavar="URL",
-            help="HTTP proxy that signs Code Insights requests (default in Pipelines: http://localhost:29418, "
-            "http://host.docker.internal:29418 inside a pipe).",
-        ),
-    ]
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper
-
-
-def finish_lint(
-    result: RunResult,
-    ci: CiArgs,
-    *,
-    fmt: str | None,
-    cwd: Path,
-    colour: bool,
-    exit_code: Callable[[RunResult], int],
-    env: Mapping[str, str] | None = None,
-) -> int:
-    """Scope the result to a change, publish every report, and return the exit code."""
-    environ = dict(os.environ if env is None else env)
-    try:
-        scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode)
-    except ChangesError as err:
-        click.echo(f"catalint: {err}", err=True)
-        return 2
-    for warning in scoped.warnings:
-        click.echo(f"catalint: warning: {warning}", err=True)
-    code = exit_code(scoped.result)
-    bitbucket = ci.report == "bitbucket" or (ci.report is None and in_pipelines(environ))
-    options = CiOptions(
-        fmt=default_format(fmt, environ),
-        outputs=ci.outputs,
-        bitbucket=bitbucket,
-        bitbucket_proxy=ci.bitbucket_proxy,
-        annotations=ci.annotations,
-        github_token=ci.github_token,
-        summary=ci.summary,
-        failed=code != 0,
-        colour=colour,
-        notes=scoped.notes,
-    )
-    publisher = Publisher(
-        options,
-        cwd,
-        environ,
-        out=lambda text: click.echo(text, nl=False),
-        err=lambda text: click.echo(text, err=True),
-    )
-    publisher.publish(scoped.result)
-    return code

@@ -1,22 +1,21 @@
-"""``catalint sync``: the click command (registered on the main group in catalint.cli)."""
+"""`catalint sync`: discovered descriptors, judged by the one lint pipeline, into a Location file or a
+running Backstage."""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
 import click
 
 from catalint.bitbucket.client import REDACTOR, BitbucketClient
 from catalint.bitbucket.credentials import CredentialsError
-from catalint.cli import app_config_option, config_option, run_settings
+from catalint.cli.common import app_config_option, config_option, die, run_settings, verbose_option
 from catalint.config import Settings
-from catalint.report.text import printable
 from catalint.runner import LintRequest, run
 from catalint.sync import backstage as bs
 from catalint.sync import git as gitops
@@ -30,11 +29,6 @@ DEFAULT_WEB_URL = "https://bitbucket.org"
 
 class SyncFailure(Exception):
     """Stops the run with exit 2 after the report so far is printed."""
-
-
-def _die(message: str) -> NoReturn:
-    click.echo(f"catalint: {printable(message)}", err=True)
-    sys.exit(2)
 
 
 def load_discovery_file(path: Path) -> Discovered:
@@ -52,7 +46,7 @@ def load_discovery_file(path: Path) -> Discovered:
 
 def bitbucket_client(web_url: str, settings: Settings, **options: Any) -> BitbucketClient:
     """The run's Bitbucket client, credentials from the environment and the app-config (never printed)."""
-    from catalint.bitbucket.commands import new_client
+    from catalint.cli.bitbucket import new_client
 
     try:
         return new_client(settings.app.bitbucket_cloud, web_url=web_url, **options)
@@ -63,7 +57,7 @@ def bitbucket_client(web_url: str, settings: Settings, **options: Any) -> Bitbuc
 def lint_discovered(client: BitbucketClient, settings: Settings, urls: Sequence[str]) -> Descriptors:
     """Each descriptor's verdict from the one lint pipeline, as `catalint lint URL…` gives it."""
     from catalint.bitbucket.client import Progress
-    from catalint.bitbucket.commands import RemoteSide
+    from catalint.cli.bitbucket import RemoteSide
 
     side = RemoteSide(settings, style=settings.yamllint is not None, client=client)
     request = LintRequest(
@@ -181,7 +175,7 @@ def _invalid_reasons(found: Descriptors) -> dict[str, str]:
     envvar="CATALINT_OFFLINE",
     help="Ask Bitbucket nothing: needs --discovery-file, and lists descriptors without linting them.",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
+@verbose_option
 def sync_command(
     workspace: str,
     dest: str,
@@ -221,20 +215,20 @@ def sync_command(
     never more than --max-delete at once. Exit 2: Backstage unreachable/401/5xx, git or file errors.
     """
     if dest == "file" and path is None:
-        _die("--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`")
+        die("--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`")
     if dest == "backstage":
         if path is not None:
-            _die("--to backstage takes no PATH")
+            die("--to backstage takes no PATH")
         if not backstage_url:
-            _die("--to backstage needs --backstage-url or BACKSTAGE_URL")
+            die("--to backstage needs --backstage-url or BACKSTAGE_URL")
         if commit or push or branch:
-            _die("--commit/--push/--branch only apply to --to file")
+            die("--commit/--push/--branch only apply to --to file")
     if dest == "file" and state_path is not None:
-        _die("--state only applies to --to backstage")
+        die("--state only applies to --to backstage")
     if branch and not push:
-        _die("--branch needs --push")
+        die("--branch needs --push")
     if offline and discovery_file is None:
-        _die("--offline needs --discovery-file: discovering a workspace asks Bitbucket")
+        die("--offline needs --discovery-file: discovering a workspace asks Bitbucket")
     settings = run_settings(config, app_configs, Path.cwd())
     if not no_cache and cache_dir is None:
         from catalint.cache import default_dir
@@ -244,11 +238,11 @@ def sync_command(
         try:
             re.compile(repo_regex)
         except re.error as err:
-            _die(f"--repo-regex is not a valid regular expression: {err}")
+            die(f"--repo-regex is not a valid regular expression: {err}")
     try:
         author_parsed = gitops.parse_author(author)
     except gitops.GitError as err:
-        _die(str(err))
+        die(str(err))
     prefix = managed_prefix or bs.managed_prefix_for(web_url, workspace)
     destination = str(path) if path is not None else str(backstage_url)
     report = SyncReport(dest, destination, dry_run=dry_run)
@@ -324,7 +318,7 @@ def sync_command(
     click.echo(report.render_json() if fmt == "json" else report.render_text(), nl=False)
     append_step_summary(report)
     if failure:
-        _die(failure)
+        die(failure)
 
 
 def _sync_file(

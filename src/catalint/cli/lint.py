@@ -1,57 +1,171 @@
-"""The `catalint` command line: parse options, call the layers below, pick reporters."""
+"""`catalint lint`: find, lint and resolve descriptors through the one pipeline, then report."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any
 
 import click
 
-from catalint import __version__
-from catalint.config import ConfigError, Settings, load_app_config, load_settings
+from catalint.cli.common import app_config_option, colour, config_option, die, run_settings, verbose_option, warn
+from catalint.config import Settings
 from catalint.facts import Origin
 from catalint.model import RunResult, Severity
-from catalint.report.ci import CiArgs, ci_options, finish_lint
+from catalint.report import in_pipelines
+from catalint.report.ci import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
+from catalint.report.text import printable
 from catalint.runner import LintRequest, UsageError, run
+from catalint.sources.changes import FILTER_MODES, ChangesError
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
 
-def _die(message: str) -> NoReturn:
-    click.echo(f"catalint: {message}", err=True)
-    sys.exit(2)
+# ------------------------------------------------------------- CI reporting
+@dataclass(slots=True)
+class CiArgs:
+    """The CI-reporting options of `catalint lint`, gathered by `ci_options`."""
+
+    outputs: tuple[tuple[str, Path], ...] = ()
+    report: str | None = None
+    annotations: str = "commands"
+    github_token: str | None = None
+    summary: bool | None = None
+    changed_since: str | None = None
+    filter_mode: str | None = None
+    bitbucket_proxy: str | None = None
 
 
-class _LazyGroup(click.Group):
-    """Commands that live elsewhere are imported only when used, so `catalint lint` starts fast."""
-
-    LAZY = {
-        "auth": ("catalint.bitbucket.commands", "auth_command"),
-        "discover": ("catalint.bitbucket.commands", "discover_command"),
-        "sync": ("catalint.sync.command", "sync_command"),
-    }
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self.LAZY])
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.LAZY:
-            import importlib
-
-            module, attr = self.LAZY[cmd_name]
-            command = getattr(importlib.import_module(module), attr)
-            assert isinstance(command, click.Command)
-            return command
-        return super().get_command(ctx, cmd_name)
+def _output_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
+    try:
+        return tuple(parse_output(v) for v in value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="catalint")
-def main() -> None:
-    """Lint, resolve and sync Backstage catalog descriptors on Bitbucket Cloud."""
+_CI_PARAMS = (
+    "outputs",
+    "report",
+    "annotations",
+    "github_token",
+    "summary",
+    "changed_since",
+    "filter_mode",
+    "bitbucket_proxy",
+)
+
+
+def ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds the CI options to a click command and hands them over as one `ci: CiArgs` argument."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ci = CiArgs(**{name: kwargs.pop(name) for name in _CI_PARAMS})
+        return func(*args, ci=ci, **kwargs)
+
+    options = [
+        click.option(
+            "--output",
+            "outputs",
+            multiple=True,
+            metavar="FORMAT:PATH",
+            callback=_output_option,
+            help=f"Also write a report file; repeatable. FORMAT: {', '.join(FILE_FORMATS)}.",
+        ),
+        click.option(
+            "--report",
+            type=click.Choice(["bitbucket", "none"]),
+            help="Post a Bitbucket Code Insights report (default: bitbucket inside Bitbucket Pipelines).",
+        ),
+        click.option(
+            "--annotations",
+            type=click.Choice(["commands", "checks"]),
+            default="commands",
+            show_default=True,
+            help="GitHub annotations: workflow commands (10 per type shown), or a check run (needs checks: write).",
+        ),
+        click.option(
+            "--github-token",
+            envvar=["GITHUB_TOKEN", "INPUT_GITHUB-TOKEN"],
+            show_envvar=True,
+            help="Token for --annotations checks.",
+        ),
+        click.option(
+            "--summary/--no-summary",
+            default=None,
+            help="Append a table of findings to GITHUB_STEP_SUMMARY (default: when it is set).",
+        ),
+        click.option(
+            "--changed-since",
+            metavar="REF",
+            help="Report only descriptors changed since the merge base of REF and HEAD, and those whose "
+            "referenced files changed (default on pull requests: their base).",
+        ),
+        click.option(
+            "--filter-mode",
+            type=click.Choice(list(FILTER_MODES)),
+            help="Which findings of a change to report, as reviewdog: added lines, diff_context, file, "
+            "nofilter (everything) [default with a base: file].",
+        ),
+        click.option(
+            "--bitbucket-proxy",
+            envvar="CATALINT_BITBUCKET_PROXY",
+            metavar="URL",
+            help="HTTP proxy that signs Code Insights requests (default in Pipelines: http://localhost:29418, "
+            "http://host.docker.internal:29418 inside a pipe).",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def finish_lint(
+    result: RunResult,
+    ci: CiArgs,
+    *,
+    fmt: str | None,
+    cwd: Path,
+    colour: bool,
+    exit_code: Callable[[RunResult], int],
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Scope the result to a change, publish every report, and return the exit code."""
+    environ = dict(os.environ if env is None else env)
+    try:
+        scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode)
+    except ChangesError as err:
+        click.echo(f"catalint: {printable(str(err))}", err=True)
+        return 2
+    for warning in scoped.warnings:
+        warn(warning)
+    code = exit_code(scoped.result)
+    bitbucket = ci.report == "bitbucket" or (ci.report is None and in_pipelines(environ))
+    options = CiOptions(
+        fmt=default_format(fmt, environ),
+        outputs=ci.outputs,
+        bitbucket=bitbucket,
+        bitbucket_proxy=ci.bitbucket_proxy,
+        annotations=ci.annotations,
+        github_token=ci.github_token,
+        summary=ci.summary,
+        failed=code != 0,
+        colour=colour,
+        notes=scoped.notes,
+    )
+    publisher = Publisher(
+        options,
+        cwd,
+        environ,
+        out=lambda text: click.echo(text, nl=False),
+        err=lambda text: click.echo(text, err=True),
+    )
+    publisher.publish(scoped.result)
+    return code
 
 
 def exit_code(result: RunResult, fail_on: str) -> int:
@@ -59,20 +173,6 @@ def exit_code(result: RunResult, fail_on: str) -> int:
         return 0
     threshold = FAIL_ON[fail_on]
     return 1 if any(f.severity >= threshold for f in result.findings) else 0
-
-
-def run_settings(
-    config: Path | None, app_configs: tuple[Path, ...], cwd: Path, linted: Sequence[Path] = ()
-) -> Settings:
-    # The config of the folder being linted wins over the working directory's, like yamllint's.
-    starts = [p if p.is_dir() else p.parent for p in ((cwd / q) for q in linted) if p.exists()][:1]
-    try:
-        settings = load_settings(config, cwd, explicit=config is not None, starts=starts)
-        if app_configs:
-            settings.app = load_app_config(list(app_configs))
-    except ConfigError as err:
-        _die(str(err))
-    return settings
 
 
 def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
@@ -90,10 +190,10 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
             candidates = [path] if path.is_absolute() else [cwd / path] + ([loc.base / path] if loc.base else [])
             inside = [c for c in candidates if _within(c, repo)]
             if not inside:
-                _die(f"catalog.locations: file target {loc.target} is outside the repository ({repo}); not read")
+                die(f"catalog.locations: file target {loc.target} is outside the repository ({repo}); not read")
             found = next((c for c in inside if c.exists()), None)
             if found is None:
-                _die(f"catalog.locations: file target {loc.target} does not exist (looked in {', '.join(map(str, inside))})")
+                die(f"catalog.locations: file target {loc.target} does not exist (looked in {', '.join(map(str, inside))})")
             roots.append((found, origin))
     return roots
 
@@ -112,19 +212,7 @@ def _within(path: Path, root: Path) -> bool:
     return real == root or root in real.parents
 
 
-config_option = click.option(
-    "--config", "-c", type=click.Path(path_type=Path), help="catalint config (default: .catalint.yaml)."
-)
-app_config_option = click.option(
-    "--app-config",
-    "app_configs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Backstage app-config (kinds, catalog.rules, locations, credentials); repeatable, later files win.",
-)
-
-
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1)
 @config_option
 @app_config_option
@@ -168,7 +256,7 @@ app_config_option = click.option(
     "--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget [default: 10000]; beyond it: unverified."
 )
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
-@click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
+@verbose_option
 @click.option(
     "--backstage-url",
     envvar="BACKSTAGE_URL",
@@ -206,7 +294,7 @@ def lint(
     Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage, configuration or
     credential errors, or no descriptor found.
     """
-    from catalint.bitbucket.commands import RemoteSide, checkout_detector, split_targets
+    from catalint.cli.bitbucket import RemoteSide, checkout_detector, split_targets
 
     cwd = Path.cwd()
     local_paths, urls = split_targets(paths)
@@ -219,10 +307,10 @@ def lint(
     cache_root = None if no_cache else (cache_dir or _default_cache())
     style = not no_style and settings.yamllint is not None
     if offline and (urls or workspace):
-        _die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
+        die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
     remote = None
     if offline and app_urls:
-        click.echo(f"catalint: warning: --offline: {len(app_urls)} url locations of catalog.locations not linted", err=True)
+        warn(f"--offline: {len(app_urls)} url locations of catalog.locations not linted")
     if not offline:
         urls = urls + [u for u in app_urls if u not in urls]
         remote = RemoteSide(
@@ -254,19 +342,19 @@ def lint(
     try:
         result = run(request)
     except UsageError as err:
-        _die(str(err))
+        die(str(err))
     if remote is not None:
         remote.finish()
     if result.files == 0 and not allow_empty:
-        _die(_nothing_found(targets, settings, workspace))
-    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=_colour(), exit_code=lambda r: exit_code(r, fail_on))
+        die(_nothing_found(targets, settings, workspace))
+    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=colour(), exit_code=lambda r: exit_code(r, fail_on))
     if result.unreadable:
         # A file the run was asked to lint and could not read is no pass, whatever the findings say.
         from catalint.report.paths import without_userinfo
 
         for url, why in sorted(result.unreadable.items()):
             click.echo(f"catalint: could not read {without_userinfo(url)}: {why}", err=True)
-        _die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
+        die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
     sys.exit(code)
 
 
@@ -295,47 +383,3 @@ def _default_cache() -> Path:
     from catalint.cache import default_dir
 
     return default_dir()
-
-
-def _colour() -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return sys.stdout.isatty()
-
-
-@main.command("rules")
-def list_rules() -> None:
-    """List every rule with its id, default severity and summary."""
-    from catalint.rules import REGISTRY
-
-    width = max(len(r) for r in REGISTRY)
-    for rule in REGISTRY.values():
-        marker = "B" if rule.backstage else " "
-        click.echo(f"{rule.id:<{width}}  {rule.severity.label:<7}  {marker}  {rule.summary}")
-    click.echo("\nB: Backstage itself rejects an entity with this problem. yamllint/<rule> ids come from yamllint.")
-
-
-@main.command()
-@click.argument("rule_id")
-def explain(rule_id: str) -> None:
-    """Explain one rule, with failing and passing examples."""
-    from catalint.rules import REGISTRY
-
-    rule = REGISTRY.get(rule_id)
-    if rule is None:
-        if rule_id.startswith("yamllint/"):
-            click.echo(f"{rule_id} is yamllint's rule {rule_id[9:]!r}; see https://yamllint.readthedocs.io/en/stable/rules.html")
-            return
-        _die(f"unknown rule {rule_id!r}; `catalint rules` lists them")
-    click.echo(f"{rule.id} ({rule.severity.label}{', Backstage rejects' if rule.backstage else ''})")
-    click.echo(f"  {rule.summary}\n")
-    click.echo(rule.doc + "\n")
-    for title, attr in (("Fails", "FAILS"), ("Passes", "PASSES")):
-        example = getattr(rule.module, attr, "")
-        if example:
-            click.echo(f"{title}:\n")
-            for line in example.rstrip("\n").splitlines():
-                click.echo(f"    {line}")
-            click.echo()

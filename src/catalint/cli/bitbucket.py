@@ -1,5 +1,5 @@
-"""The Bitbucket side of the command line: `catalint auth`, `catalint discover`, and remote URLs
-among `catalint lint`'s PATHS. Registered on the main group by `catalint.cli`."""
+"""The Bitbucket side of the command line: `catalint auth`, `catalint discover`, and the lazily
+started Bitbucket side of a lint run (the client, the remote linter, their run-level messages)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import click
@@ -20,16 +20,12 @@ import click
 from catalint.bitbucket.checkout import Checkout, detect
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.bitbucket.urls import Hosts, is_absolute
+from catalint.cli.common import app_config_option, debug_wanted, die, verbose_option, warn
 from catalint.config import ConfigError, Settings, load_app_config
 
 if TYPE_CHECKING:
     from catalint.bitbucket.client import BitbucketClient
     from catalint.sources.bitbucket import RemoteLinter
-
-
-def _die(message: str) -> NoReturn:
-    click.echo(f"catalint: {message}", err=True)
-    sys.exit(2)
 
 
 def _regex(value: str | None) -> str | None:
@@ -39,10 +35,6 @@ def _regex(value: str | None) -> str | None:
         except re.error as err:
             raise click.BadParameter(f"not a valid regular expression: {err}") from None
     return value
-
-
-def debug_wanted(verbose: bool) -> bool:
-    return verbose or os.environ.get("CATALINT_DEBUG", "") not in ("", "0", "false")
 
 
 def new_client(
@@ -64,7 +56,7 @@ def new_client(
         os.environ, entries, web_url=web_url, concurrency=concurrency, max_requests=max_requests, cache_dir=cache_dir
     )
     for warning in warnings:
-        click.echo(f"catalint: warning: {warning}", err=True)
+        warn(warning)
     return client
 
 
@@ -82,7 +74,7 @@ def make_client(
             entries, concurrency=concurrency, max_requests=max_requests, cache_dir=cache_dir, verbose=verbose
         )
     except CredentialsError as err:
-        _die(f"Bitbucket credentials: {err}")
+        die(f"Bitbucket credentials: {err}")
 
 
 def split_targets(paths: Sequence[str]) -> tuple[list[Path], list[str]]:
@@ -141,9 +133,9 @@ class RemoteSide:
         client = self.get_client()
         found = discover(client, workspace)
         if client.auth_error:
-            _die(client.auth_error)
+            die(client.auth_error)
         for error in found.errors:
-            click.echo(f"catalint: warning: discovery: {error}", err=True)
+            warn(f"discovery: {error}")
         return list(found.urls)
 
     def finish(self) -> None:
@@ -154,7 +146,7 @@ class RemoteSide:
         if client.progress is not None:
             client.progress.close()
         if client.auth_error:
-            _die(client.auth_error)
+            die(client.auth_error)
         if client.budget_spent:
             click.echo(
                 f"catalint: warning: the request budget ({client.max_requests}) ran out; "
@@ -174,22 +166,14 @@ def _app_entries(app_configs: tuple[Path, ...]) -> list[dict[str, object]]:
     try:
         return load_app_config(list(app_configs)).bitbucket_cloud
     except ConfigError as err:
-        _die(str(err))
+        die(str(err))
 
 
-_app_option = click.option(
-    "--app-config",
-    "app_configs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Backstage app-config holding integrations.bitbucketCloud.",
-)
-_verbose_option = click.option("--verbose", "-v", is_flag=True, help="Debug logging on stderr (secrets redacted).")
 
 
 @click.command("auth")
-@_app_option
-@_verbose_option
+@app_config_option
+@verbose_option
 def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
     """Show which Bitbucket credentials are used and who they act as (never a secret)."""
     client = make_client(_app_entries(app_configs), verbose=verbose)
@@ -212,7 +196,7 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
         if isinstance(body, dict):
             click.echo(f"identity: access token with access to workspace {body.get('slug')}")
             return
-    _die(client.auth_error or f"could not check the credentials: {reply.detail or reply.outcome}")
+    die(client.auth_error or f"could not check the credentials: {reply.detail or reply.outcome}")
 
 
 @click.command("discover")
@@ -225,8 +209,8 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--max-requests", type=click.IntRange(min=1), help="Stop asking Bitbucket after this many requests [default: 10000].")
-@_app_option
-@_verbose_option
+@app_config_option
+@verbose_option
 def discover_command(
     workspace: str,
     projects: tuple[str, ...],
@@ -249,15 +233,15 @@ def discover_command(
     finally:
         client.progress.close()
     if client.auth_error:
-        _die(client.auth_error)
+        die(client.auth_error)
     if fmt == "json":
         payload = {"urls": result.urls, "complete": result.complete, "errors": result.errors}
         click.echo(json.dumps(payload, indent=2))
     else:
-        from catalint.report.text import line_safe, printable
+        from catalint.report.text import line_safe
 
         for url in result.urls:
             click.echo(line_safe(url))
         for error in result.errors:
-            click.echo(f"catalint: warning: {printable(error)}", err=True)
+            warn(error)
     sys.exit(0 if result.complete else 1)
