@@ -95,7 +95,6 @@ class Settings:
     kinds: dict[str, list[str]] = field(default_factory=dict)
     allowed_hosts: list[str] = field(default_factory=list)
     app: AppConfig = field(default_factory=AppConfig)
-    config_path: Path | None = None
 
     def fingerprint(self) -> str:
         """What changes lint results: the cache is keyed on it."""
@@ -181,7 +180,6 @@ def load_settings(
         if explicit and not path.is_file():
             raise ConfigError(f"{path}: no such file")
         _apply_file(settings, path)
-        settings.config_path = path
     if settings.yamllint is not None and settings.yamllint_origin == "catalint default":
         for start in (*starts, cwd):
             found = _find_upwards(start.resolve(), YAMLLINT_NAMES)

@@ -18,7 +18,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from catalint.cli import main
-from catalint.sync.discovery import real_discover
 from tests.backstage.harness import Backstage
 from tests.fakes.bitbucket import FakeBitbucket
 
@@ -228,9 +227,7 @@ def test_backstage_down_or_token_rejected_exit_2_and_remove_nothing(world: World
     assert world.our_locations() == [a]
 
 
-def test_real_discovery_when_available(world: World) -> None:
-    if real_discover() is None:
-        pytest.skip("catalint.bitbucket.discovery is not there yet; the other tests use saved results")
+def test_real_discovery(world: World) -> None:
     a = world.add("r-a")
     args = [
         "sync",

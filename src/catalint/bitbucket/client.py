@@ -339,12 +339,6 @@ class BitbucketClient:
             yield reply, body["values"]
             next_url = body.get("next") or None
 
-    def post_json(self, url: str, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
-        """A POST outside Bitbucket (e.g. the Backstage catalog): no memo, no Bitbucket credentials."""
-        body = json.dumps(payload).encode()
-        hdrs = {"Content-Type": "application/json", **(headers or {})}
-        return self._with_retries("POST", url, hdrs, body=body)
-
     def _cache_path(self, url: str) -> Path | None:
         if self.cache_dir is None:
             return None

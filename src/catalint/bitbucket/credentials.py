@@ -18,7 +18,6 @@ ENV_FIELDS = {
     "clientId": "BITBUCKET_CLIENT_ID",
     "clientSecret": "BITBUCKET_CLIENT_SECRET",
 }
-SECRET_FIELDS = ("token", "appPassword", "clientSecret")
 
 APP_PASSWORD_WARNING = (
     "Bitbucket app passwords are retired (none can be created since 2025-09-09, all stop working on "

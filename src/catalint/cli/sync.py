@@ -21,7 +21,7 @@ from catalint.sync import backstage as bs
 from catalint.sync import git as gitops
 from catalint.sync import location_file
 from catalint.sync.descriptors import Descriptors, judge
-from catalint.sync.discovery import Discovered, DiscoveryLike, real_discover
+from catalint.sync.discovery import Discovered, DiscoveryLike
 from catalint.sync.report import SyncReport, append_step_summary
 
 DEFAULT_WEB_URL = "https://bitbucket.org"
@@ -85,11 +85,8 @@ def run_discovery(
     repo_regex: str | None,
     catalog_path: str,
 ) -> DiscoveryLike:
-    discover = real_discover()
-    if discover is None:
-        raise SyncFailure(
-            "Bitbucket discovery is not available in this installation; pass --discovery-file FILE"
-        )
+    from catalint.bitbucket.discovery import discover
+
     try:
         result = discover(
             client, workspace, projects=tuple(projects), repo_regex=repo_regex, catalog_path=catalog_path

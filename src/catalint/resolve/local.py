@@ -56,10 +56,6 @@ class LocalResolver:
             return Target(escapes=True)
         return Target(path=candidate)
 
-    def contains(self, path: Path) -> bool:
-        real = Path(os.path.realpath(path))
-        return real == self.root or self.root in real.parents
-
     def expand(self, path: Path) -> tuple[list[Path], bool]:
         """Glob a target the way Bitbucket's reader expands `*` and `?` in file paths, within the
         checkout and a bounded number of folder entries; True when that bound stopped it."""

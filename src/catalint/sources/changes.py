@@ -48,9 +48,6 @@ class ChangeSet:
     files: dict[str, FileDiff] = field(default_factory=dict)  # new-side paths, relative to root
     removed: set[str] = field(default_factory=set)
 
-    def changed_paths(self) -> set[str]:
-        return set(self.files) | self.removed
-
 
 # ------------------------------------------------------------------- git access
 def _redact(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The discovery result sync consumes, and the glue to the real Bitbucket discovery.
+"""The discovery result sync consumes: which descriptors exist, and whether that list is whole.
 
 Sync only needs three facts: which descriptor URLs exist, whether that list is the whole
 truth (``complete``) and what went wrong (``errors``). Anything with those attributes will do,
@@ -7,10 +7,9 @@ so the core can be driven by a hand-built ``Discovered`` in tests.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 
 class DiscoveryLike(Protocol):
@@ -38,16 +37,3 @@ def trustworthy(discovery: DiscoveryLike) -> tuple[bool, str]:
     if discovery.errors:
         return False, f"discovery reported {len(discovery.errors)} error(s): {discovery.errors[0]}"
     return True, ""
-
-
-DiscoverFn = Callable[..., Any]
-
-
-def real_discover() -> DiscoverFn | None:
-    """``catalint.bitbucket.discovery.discover`` once it exists, else None."""
-    try:
-        module = importlib.import_module("catalint.bitbucket.discovery")
-    except ImportError:
-        return None
-    found = getattr(module, "discover", None)
-    return found if callable(found) else None
