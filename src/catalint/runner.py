@@ -340,80 +340,105 @@ def _remote_root(url: str, location_type: str = "url", origin: Origin = ANYWHERE
 
 
 def run(request: LintRequest) -> RunResult:
+    """One lint run: local files in waves, Bitbucket files as they are reached, then the checks
+    that need every file at once."""
     if request.urls and request.remote is None:
         raise UsageError("Bitbucket URLs cannot be linted offline; drop --offline or the URLs")
-    local = _LocalRun(request)
-    remote: RemoteLinter | None = None
+    return _Run(request).run()
 
-    def network() -> RemoteLinter:
-        nonlocal remote
-        if remote is None:
-            assert request.remote is not None
-            remote = request.remote()
-        return remote
 
-    pending = collect(request)
-    seen = {job.real for job in pending}
-    from catalint.bitbucket.urls import strip_userinfo  # a password in a URL is never echoed in findings
+class _Run:
+    """The files of one run, local and remote, in the order they were linted, with the origin
+    each was reached through."""
 
-    urls = {strip_userinfo(url): url for url in request.urls}
-    roots = [_remote_root(url, "url", request.url_origins.get(given, ANYWHERE)) for url, given in urls.items()]
-    files: list[FileResult] = []
-    origins: list[Origin] = []
-    where: dict[str, int] = {}  # a local file's real path -> its index in `files`
-    reached_from: dict[str, str] = {}  # a remote file -> the local descriptor whose Location led there
-    try:
-        while pending or roots:
-            if pending:
-                wave = local.wave(pending)
-                if request.remote is not None:
-                    wave = local.with_network(wave, _LazyReader(network))
-                for job, result in wave:
-                    where[job.real] = len(files)
-                    files.append(result)
-                    origins.append(job.origin)
-                pending, more = _followed(wave, seen)
-                roots.extend(more)
-            if roots:
-                # URLs into a checkout of this run are read from its working tree, roots and targets alike.
-                away: list[RemoteRoot] = []
-                for root in roots:
-                    hit = local.divert(root.url)
-                    if hit is None:
-                        away.append(root)
-                        continue
-                    real = os.path.realpath(hit[0])
-                    if real in where:
-                        if origins[where[real]] == ANYWHERE:
-                            origins[where[real]] = root.origin
-                    elif real not in seen:
-                        seen.add(real)
-                        pending.append(Job(hit[0], hit[1], root.origin, root.location_type, real))
-                roots = []
-                if away:
-                    found, roots = network().lint(away, tree=local.tree)
-                    for result, root in found:
-                        files.append(result)
-                        origins.append(root.origin)
-                        if root.via:
-                            reached_from[result.path] = root.via
-    finally:
-        local.close()
-        if remote is not None:
-            remote.close()
-    known = request.known_entities
-    if request.known_lookup is not None:
-        declared = {entity.key for result in files for entity in result.declared} | known
-        missing = {ref.target for result in files for ref in result.references} - declared
-        if missing:
-            known = known | frozenset(request.known_lookup(missing) & missing)
-    outcome = finish(files, origins, request.settings, known)
-    outcome.reached_from = reached_from
-    asked = set(urls)
-    for file in files:
-        if file.path in asked and file.digest is None:
-            outcome.unreadable[file.path] = next((f.message for f in file.findings), "could not be read")
-    return outcome
+    def __init__(self, request: LintRequest) -> None:
+        from catalint.bitbucket.urls import strip_userinfo  # a password in a URL is never echoed
+
+        self.request = request
+        self.local = _LocalRun(request)
+        self.remote: RemoteLinter | None = None
+        self.pending = collect(request)
+        self.seen = {job.real for job in self.pending}
+        self.asked = {strip_userinfo(url): url for url in request.urls}
+        self.roots = [
+            _remote_root(url, "url", request.url_origins.get(given, ANYWHERE)) for url, given in self.asked.items()
+        ]
+        self.files: list[FileResult] = []
+        self.origins: list[Origin] = []
+        self.where: dict[str, int] = {}  # a local file's real path -> its index in `files`
+        self.reached_from: dict[str, str] = {}  # a remote file -> the local descriptor that led there
+
+    def network(self) -> RemoteLinter:
+        if self.remote is None:
+            assert self.request.remote is not None
+            self.remote = self.request.remote()
+        return self.remote
+
+    def run(self) -> RunResult:
+        try:
+            while self.pending or self.roots:
+                if self.pending:
+                    self.local_wave()
+                if self.roots:
+                    self.remote_wave()
+        finally:
+            self.local.close()
+            if self.remote is not None:
+                self.remote.close()
+        return self.finish()
+
+    def local_wave(self) -> None:
+        wave = self.local.wave(self.pending)
+        if self.request.remote is not None:
+            wave = self.local.with_network(wave, _LazyReader(self.network))
+        for job, result in wave:
+            self.where[job.real] = len(self.files)
+            self.files.append(result)
+            self.origins.append(job.origin)
+        self.pending, more = _followed(wave, self.seen)
+        self.roots.extend(more)
+
+    def remote_wave(self) -> None:
+        # URLs into a checkout of this run are read from its working tree, roots and targets alike.
+        away = [root for root in self.roots if not self.divert(root)]
+        self.roots = []
+        if not away:
+            return
+        found, self.roots = self.network().lint(away, tree=self.local.tree)
+        for result, root in found:
+            self.files.append(result)
+            self.origins.append(root.origin)
+            if root.via:
+                self.reached_from[result.path] = root.via
+
+    def divert(self, root: RemoteRoot) -> bool:
+        """Whether `root` names a local file: then it is linted there (or its origin noted)."""
+        hit = self.local.divert(root.url)
+        if hit is None:
+            return False
+        real = os.path.realpath(hit[0])
+        if real in self.where:
+            if self.origins[self.where[real]] == ANYWHERE:
+                self.origins[self.where[real]] = root.origin
+        elif real not in self.seen:
+            self.seen.add(real)
+            self.pending.append(Job(hit[0], hit[1], root.origin, root.location_type, real))
+        return True
+
+    def finish(self) -> RunResult:
+        request, files = self.request, self.files
+        known = request.known_entities
+        if request.known_lookup is not None:
+            declared = {entity.key for result in files for entity in result.declared} | known
+            missing = {ref.target for result in files for ref in result.references} - declared
+            if missing:
+                known = known | frozenset(request.known_lookup(missing) & missing)
+        outcome = finish(files, self.origins, request.settings, known)
+        outcome.reached_from = self.reached_from
+        for file in files:
+            if file.path in self.asked and file.digest is None:
+                outcome.unreadable[file.path] = next((f.message for f in file.findings), "could not be read")
+        return outcome
 
 
 class _LazyReader:
