@@ -7,6 +7,7 @@ import functools
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -102,6 +103,65 @@ def _invalid_reasons(found: Descriptors) -> dict[str, str]:
     return {url: d.problems[0] for url, d in found.by_url.items() if d.invalid}
 
 
+@dataclass(frozen=True, slots=True)
+class SyncArgs:
+    """Everything `catalint sync` was told, as one value."""
+
+    workspace: str
+    dest: str
+    path: Path | None
+    style: str
+    name: str
+    include_invalid: bool
+    commit: bool
+    push: bool
+    branch: str | None
+    author: str
+    dry_run: bool
+    prune: bool
+    max_delete: int
+    managed_prefix: str | None
+    backstage_url: str | None
+    backstage_token: str | None
+    state_path: Path | None
+    web_url: str
+    projects: tuple[str, ...]
+    repo_regex: str | None
+    catalog_path: str
+    discovery_file: Path | None
+    fmt: str
+    config: Path | None
+    app_configs: tuple[Path, ...]
+    concurrency: int
+    max_requests: int | None
+    cache_dir: Path | None
+    no_cache: bool
+    offline: bool
+    verbose: bool
+
+    def problem(self) -> str | None:
+        """What makes these options inconsistent, if anything."""
+        to_file = self.dest == "file"
+        checks = (
+            (to_file and self.path is None, "--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`"),
+            (not to_file and self.path is not None, "--to backstage takes no PATH"),
+            (not to_file and not self.backstage_url, "--to backstage needs --backstage-url or BACKSTAGE_URL"),
+            (not to_file and (self.commit or self.push or bool(self.branch)), "--commit/--push/--branch only apply to --to file"),
+            (to_file and self.state_path is not None, "--state only applies to --to backstage"),
+            (bool(self.branch) and not self.push, "--branch needs --push"),
+            (self.offline and self.discovery_file is None, "--offline needs --discovery-file: discovering a workspace asks Bitbucket"),
+        )
+        return next((message for failed, message in checks if failed), None)
+
+    @property
+    def http_cache(self) -> Path | None:
+        if self.no_cache:
+            return None
+        from catalint.cache import default_dir
+
+        return (self.cache_dir or default_dir()) / "http"
+
+
 @click.command("sync")
 @click.option("--workspace", "-w", required=True, help="Bitbucket workspace to mirror.")
 @click.option("--to", "dest", type=click.Choice(["file", "backstage"]), required=True, help="Where to sync.")
@@ -173,185 +233,113 @@ def _invalid_reasons(found: Descriptors) -> dict[str, str]:
     help="Ask Bitbucket nothing: needs --discovery-file, and lists descriptors without linting them.",
 )
 @verbose_option
-def sync_command(
-    workspace: str,
-    dest: str,
-    path: Path | None,
-    style: str,
-    name: str,
-    include_invalid: bool,
-    commit: bool,
-    push: bool,
-    branch: str | None,
-    author: str,
-    dry_run: bool,
-    prune: bool,
-    max_delete: int,
-    managed_prefix: str | None,
-    backstage_url: str | None,
-    backstage_token: str | None,
-    state_path: Path | None,
-    web_url: str,
-    projects: tuple[str, ...],
-    repo_regex: str | None,
-    catalog_path: str,
-    discovery_file: Path | None,
-    fmt: str,
-    config: Path | None,
-    app_configs: tuple[Path, ...],
-    concurrency: int,
-    max_requests: int | None,
-    cache_dir: Path | None,
-    no_cache: bool,
-    offline: bool,
-    verbose: bool,
-) -> None:
+def sync_command(**options: Any) -> None:
     """Sync descriptors found on Bitbucket into a Location file (--to file PATH) or a live Backstage.
 
     Entries no longer on Bitbucket are removed only after a complete, error-free discovery and
     never more than --max-delete at once. Exit 2: Backstage unreachable/401/5xx, git or file errors.
     """
-    if dest == "file" and path is None:
-        die("--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`")
-    if dest == "backstage":
-        if path is not None:
-            die("--to backstage takes no PATH")
-        if not backstage_url:
-            die("--to backstage needs --backstage-url or BACKSTAGE_URL")
-        if commit or push or branch:
-            die("--commit/--push/--branch only apply to --to file")
-    if dest == "file" and state_path is not None:
-        die("--state only applies to --to backstage")
-    if branch and not push:
-        die("--branch needs --push")
-    if offline and discovery_file is None:
-        die("--offline needs --discovery-file: discovering a workspace asks Bitbucket")
-    settings = run_settings(config, app_configs, Path.cwd())
-    if not no_cache and cache_dir is None:
-        from catalint.cache import default_dir
-
-        cache_dir = default_dir()
-    if repo_regex is not None:
+    args = SyncArgs(**options)
+    problem = args.problem()
+    if problem:
+        die(problem)
+    if args.repo_regex is not None:
         try:
-            re.compile(repo_regex)
+            re.compile(args.repo_regex)
         except re.error as err:
             die(f"--repo-regex is not a valid regular expression: {err}")
     try:
-        author_parsed = gitops.parse_author(author)
+        author = gitops.parse_author(args.author)
     except gitops.GitError as err:
         die(str(err))
-    prefix = managed_prefix or bs.managed_prefix_for(web_url, workspace)
-    destination = str(path) if path is not None else str(backstage_url)
-    report = SyncReport(dest, destination, dry_run=dry_run)
+    settings = run_settings(args.config, args.app_configs, Path.cwd())
+    destination = str(args.path) if args.path is not None else str(args.backstage_url)
+    report = SyncReport(args.dest, destination, dry_run=args.dry_run)
     failure: str | None = None
     try:
-        if discovery_file is not None:
-            discovery: DiscoveryLike = load_discovery_file(discovery_file)
-        client = None
-        if not offline:
-            client = bitbucket_client(
-                web_url,
-                settings,
-                concurrency=concurrency,
-                max_requests=max_requests,
-                cache_dir=None if no_cache or cache_dir is None else cache_dir / "http",
-                verbose=verbose,
-            )
-        if discovery_file is None:
-            assert client is not None
-            discovery = run_discovery(client, workspace, projects, repo_regex, catalog_path)
-        report.discovered = len(set(discovery.urls))
-        report.complete = bool(discovery.complete)
-        report.discovery_errors = [gitops.redact(str(e)) for e in discovery.errors]
-        need_content = not include_invalid or (dest == "backstage" and state_path is not None)
-        found = Descriptors()
-        if client is None:
-            report.notes.append(f"offline: {report.discovered} descriptors listed without being linted")
-        elif need_content:
-            found = lint_discovered(client, settings, discovery.urls)
-        invalid = {} if include_invalid else _invalid_reasons(found)
-        report.notes.extend(
-            f"could not read {REDACTOR.redact(problem)} (not linted; its entry is kept)" for problem in found.fetch_errors()
-        )
-        if dest == "file":
-            assert path is not None
-            _sync_file(
-                path,
-                discovery,
-                report,
-                style,
-                name,
-                invalid,
-                include_invalid,
-                max_delete,
-                dry_run,
-                commit or push,
-                push,
-                branch,
-                author_parsed,
-            )
-        else:
-            assert backstage_url is not None
-            catalog = bs.CatalogClient(backstage_url, backstage_token)
-            state = bs.SyncState.load(state_path)
-            bs.sync_backstage(
-                catalog,
-                discovery,
-                report,
-                managed_prefix=prefix,
-                digests={u: d.digest for u, d in found.by_url.items()},
-                invalid=invalid,
-                include_invalid=include_invalid,
-                state=state,
-                prune=prune,
-                max_delete=max_delete,
-                dry_run=dry_run,
-                gone=bs.bitbucket_gone(client),
-            )
+        _sync(args, settings, author, report)
     except (SyncFailure, bs.BackstageError, gitops.GitError, location_file.LocationFileError) as err:
         failure = str(err)
-    if failure:
         report.notes.append(f"stopped: {failure}")
-    click.echo(report.render_json() if fmt == "json" else report.render_text(), nl=False)
+    click.echo(report.render_json() if args.fmt == "json" else report.render_text(), nl=False)
     append_step_summary(report)
     if failure:
         die(failure)
 
 
+def _sync(args: SyncArgs, settings: Settings, author: gitops.Author, report: SyncReport) -> None:
+    client = None
+    if not args.offline:
+        client = bitbucket_client(
+            args.web_url,
+            settings,
+            concurrency=args.concurrency,
+            max_requests=args.max_requests,
+            cache_dir=args.http_cache,
+            verbose=args.verbose,
+        )
+    if args.discovery_file is not None:
+        discovery: DiscoveryLike = load_discovery_file(args.discovery_file)
+    else:
+        assert client is not None
+        discovery = run_discovery(client, args.workspace, args.projects, args.repo_regex, args.catalog_path)
+    report.discovered = len(set(discovery.urls))
+    report.complete = bool(discovery.complete)
+    report.discovery_errors = [gitops.redact(str(e)) for e in discovery.errors]
+    need_content = not args.include_invalid or (args.dest == "backstage" and args.state_path is not None)
+    found = Descriptors()
+    if client is None:
+        report.notes.append(f"offline: {report.discovered} descriptors listed without being linted")
+    elif need_content:
+        found = lint_discovered(client, settings, discovery.urls)
+    invalid = {} if args.include_invalid else _invalid_reasons(found)
+    report.notes.extend(
+        f"could not read {REDACTOR.redact(problem)} (not linted; its entry is kept)" for problem in found.fetch_errors()
+    )
+    if args.dest == "file":
+        _sync_file(args, discovery, report, invalid, author)
+        return
+    assert args.backstage_url is not None
+    bs.sync_backstage(
+        bs.CatalogClient(args.backstage_url, args.backstage_token),
+        discovery,
+        report,
+        managed_prefix=args.managed_prefix or bs.managed_prefix_for(args.web_url, args.workspace),
+        digests={u: d.digest for u, d in found.by_url.items()},
+        invalid=invalid,
+        include_invalid=args.include_invalid,
+        state=bs.SyncState.load(args.state_path),
+        prune=args.prune,
+        max_delete=args.max_delete,
+        dry_run=args.dry_run,
+        gone=bs.bitbucket_gone(client),
+    )
+
+
 def _sync_file(
-    path: Path,
-    discovery: DiscoveryLike,
-    report: SyncReport,
-    style: str,
-    name: str,
-    invalid: dict[str, str],
-    include_invalid: bool,
-    max_delete: int,
-    dry_run: bool,
-    commit: bool,
-    push: bool,
-    branch: str | None,
-    author: gitops.Author,
+    args: SyncArgs, discovery: DiscoveryLike, report: SyncReport, invalid: dict[str, str], author: gitops.Author
 ) -> None:
+    path = args.path
+    assert path is not None
     plan = location_file.plan(
         path,
         discovery,
         report,
-        style=style,
-        name=name,
+        style=args.style,
+        name=args.name,
         invalid=invalid,
-        include_invalid=include_invalid,
-        max_delete=max_delete,
+        include_invalid=args.include_invalid,
+        max_delete=args.max_delete,
     )
-    if dry_run:
+    if args.dry_run:
         report.diff = plan.diff()
         return
     location_file.apply(plan)
     sha: str | None = None
-    if commit:
-        message = gitops.commit_message_for(path, functools.partial(location_file.targets_or_none, style=style))
+    if args.commit or args.push:
+        message = gitops.commit_message_for(path, functools.partial(location_file.targets_or_none, style=args.style))
         sha = gitops.commit_file(path, message=message, author=author)
         report.notes.append(f"committed {sha[:12]}" if sha else "nothing to commit")
-    if push and (sha or branch is None):  # a PR branch only when there is something new to propose
-        pushed = gitops.push(path, branch=branch)
+    if args.push and (sha or args.branch is None):  # a PR branch only when there is something new to propose
+        pushed = gitops.push(path, branch=args.branch)
         report.notes.append(f"pushed {pushed.commit[:12]} to {pushed.remote}/{pushed.branch}")
