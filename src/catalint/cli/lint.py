@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,9 @@ from catalint.report.ci import FILE_FORMATS, CiOptions, Publisher, default_forma
 from catalint.report.text import printable
 from catalint.runner import LintRequest, UsageError, run
 from catalint.sources.changes import FILTER_MODES, ChangesError
+
+if TYPE_CHECKING:
+    from catalint.cli.bitbucket import RemoteSide
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
@@ -212,6 +215,35 @@ def _within(path: Path, root: Path) -> bool:
     return real == root or root in real.parents
 
 
+@dataclass(frozen=True, slots=True)
+class LintArgs:
+    """Everything `catalint lint` was told, as one value."""
+
+    paths: tuple[str, ...]
+    config: Path | None
+    app_configs: tuple[Path, ...]
+    fmt: str | None
+    fail_on: str
+    no_style: bool
+    no_cache: bool
+    cache_dir: Path | None
+    jobs: int
+    placeholders: str
+    workspace: str | None
+    offline: bool
+    allow_empty: bool
+    max_requests: int | None
+    concurrency: int
+    verbose: bool
+    backstage_url: str | None
+    backstage_token: str | None
+    ci: CiArgs
+
+    @property
+    def cache_root(self) -> Path | None:
+        return None if self.no_cache else (self.cache_dir or _default_cache())
+
+
 @click.command()
 @click.argument("paths", nargs=-1)
 @config_option
@@ -264,27 +296,7 @@ def _within(path: Path, root: Path) -> bool:
 )
 @click.option("--backstage-token", envvar="BACKSTAGE_TOKEN", help="Backstage access token [env BACKSTAGE_TOKEN].")
 @ci_options
-def lint(
-    paths: tuple[str, ...],
-    config: Path | None,
-    app_configs: tuple[Path, ...],
-    fmt: str | None,
-    fail_on: str,
-    no_style: bool,
-    no_cache: bool,
-    cache_dir: Path | None,
-    jobs: int,
-    placeholders: str,
-    workspace: str | None,
-    offline: bool,
-    allow_empty: bool,
-    max_requests: int | None,
-    concurrency: int,
-    verbose: bool,
-    backstage_url: str | None,
-    backstage_token: str | None,
-    ci: CiArgs,
-) -> None:
+def lint(**options: Any) -> None:
     """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs.
 
     Bitbucket URLs that descriptors name (Location targets, placeholders, TechDocs and source
@@ -294,50 +306,41 @@ def lint(
     Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage, configuration or
     credential errors, or no descriptor found.
     """
-    from catalint.cli.bitbucket import RemoteSide, checkout_detector, split_targets
+    from catalint.cli.bitbucket import checkout_detector, split_targets
 
+    args = LintArgs(**options)
     cwd = Path.cwd()
-    local_paths, urls = split_targets(paths)
-    settings = run_settings(config, app_configs, cwd, local_paths)
+    local_paths, urls = split_targets(args.paths)
+    if args.offline and (urls or args.workspace):
+        die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
+    settings = run_settings(args.config, args.app_configs, cwd, local_paths)
     app_roots = _app_roots(settings, cwd)
     app_urls = _app_urls(settings)
     # The checkout is linted unless the run names what to lint; an app-config's url locations do
     # not (the root catalog registered there is usually this very checkout, read from the tree).
-    targets = local_paths or ([] if app_roots or urls or workspace else [Path(".")])
-    cache_root = None if no_cache else (cache_dir or _default_cache())
-    style = not no_style and settings.yamllint is not None
-    if offline and (urls or workspace):
-        die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
-    remote = None
-    if offline and app_urls:
-        warn(f"--offline: {len(app_urls)} url locations of catalog.locations not linted")
-    if not offline:
+    targets = local_paths or ([] if app_roots or urls or args.workspace else [Path(".")])
+    style = not args.no_style and settings.yamllint is not None
+    remote = _remote_side(args, settings, style)
+    if remote is not None:
         urls = urls + [u for u in app_urls if u not in urls]
-        remote = RemoteSide(
-            settings,
-            concurrency=concurrency,
-            max_requests=max_requests,
-            cache_dir=cache_root / "http" if cache_root else None,
-            verbose=verbose,
-            style=style,
-            assume_placeholders=placeholders == "assume",
-        )
-        if workspace:
-            urls = urls + remote.discover(workspace)
+        if args.workspace:
+            urls = urls + remote.discover(args.workspace)
+    elif app_urls:
+        warn(f"--offline: {len(app_urls)} url locations of catalog.locations not linted")
     request = LintRequest(
         paths=targets,
         settings=settings,
         cwd=cwd,
-        jobs=jobs,
-        cache_dir=cache_root,
-        assume_placeholders=placeholders == "assume",
+        jobs=args.jobs,
+        cache_dir=args.cache_root,
+        assume_placeholders=args.placeholders == "assume",
         style=style,
         app_locations=app_roots,
         urls=urls,
         url_origins=app_urls,
         remote=remote.start if remote else None,
         checkout_for=checkout_detector(),
-        known_lookup=_catalog_lookup(backstage_url, backstage_token),
+        known_lookup=_catalog_lookup(args.backstage_url, args.backstage_token),
     )
     try:
         result = run(request)
@@ -345,17 +348,42 @@ def lint(
         die(str(err))
     if remote is not None:
         remote.finish()
-    if result.files == 0 and not allow_empty:
-        die(_nothing_found(targets, settings, workspace))
-    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=colour(), exit_code=lambda r: exit_code(r, fail_on))
-    if result.unreadable:
-        # A file the run was asked to lint and could not read is no pass, whatever the findings say.
-        from catalint.report.paths import without_userinfo
-
-        for url, why in sorted(result.unreadable.items()):
-            click.echo(f"catalint: could not read {without_userinfo(url)}: {why}", err=True)
-        die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
+    if result.files == 0 and not args.allow_empty:
+        die(_nothing_found(targets, settings, args.workspace))
+    code = finish_lint(
+        result, args.ci, fmt=args.fmt, cwd=cwd, colour=colour(), exit_code=lambda r: exit_code(r, args.fail_on)
+    )
+    _fail_on_unreadable(result)
     sys.exit(code)
+
+
+def _remote_side(args: LintArgs, settings: Settings, style: bool) -> RemoteSide | None:
+    """The run's Bitbucket side (started on first need), or None when the run is offline."""
+    if args.offline:
+        return None
+    from catalint.cli.bitbucket import RemoteSide
+
+    cache_root = args.cache_root
+    return RemoteSide(
+        settings,
+        concurrency=args.concurrency,
+        max_requests=args.max_requests,
+        cache_dir=cache_root / "http" if cache_root else None,
+        verbose=args.verbose,
+        style=style,
+        assume_placeholders=args.placeholders == "assume",
+    )
+
+
+def _fail_on_unreadable(result: RunResult) -> None:
+    """A file the run was asked to lint and could not read is no pass, whatever the findings say."""
+    if not result.unreadable:
+        return
+    from catalint.report.paths import without_userinfo
+
+    for url, why in sorted(result.unreadable.items()):
+        click.echo(f"catalint: could not read {printable(without_userinfo(url))}: {printable(why)}", err=True)
+    die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
 
 
 def _nothing_found(targets: Sequence[Path], settings: Settings, workspace: str | None) -> str:
