@@ -106,10 +106,6 @@ class DocumentSummary:
         }
 
 
-# Rules whose findings say a target was not looked at; the summary line counts them.
-NOT_VERIFIED = frozenset({"unverified", "offline", "foreign-host"})
-
-
 @dataclass(slots=True)
 class RunResult:
     files: int = 0

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 from catalint import cache as cachemod
 from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
-from catalint.model import NOT_VERIFIED, Finding, RunResult, Severity
+from catalint.model import Finding, RunResult, Severity
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
+from catalint.rules.unverified import NOT_VERIFIED
 from catalint.sources.files import REMOTE_DEP, display_path, walk
 
 if TYPE_CHECKING:

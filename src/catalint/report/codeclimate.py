@@ -16,10 +16,10 @@ from typing import Any
 
 from catalint.model import Finding, RunResult, Severity
 from catalint.report.paths import PathMapper
-from catalint.rules import REGISTRY
+from catalint.rules import REGISTRY, file_encoding, file_too_large, file_unreadable, yaml_syntax
 
 # The file cannot be read as YAML at all: nothing else in it was checked.
-BLOCKERS = frozenset({"yaml-syntax", "file-unreadable", "file-encoding", "file-too-large"})
+BLOCKERS = frozenset({yaml_syntax.ID, file_unreadable.ID, file_encoding.ID, file_too_large.ID})
 
 
 def severity(finding: Finding) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from catalint.model import Severity
-from catalint.rules import backstage_url, unverified
+from catalint.rules import backstage_url, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
         fetched, matches = source.exists(target, glob_ok=True)
         yield from backstage_url.remark(fetched.note, f'target "{target}"', pointer)
         if fetched.status == "escapes":
-            yield "path-escape", Problem(f'target "{target}" leaves the repository; not read', pointer)
+            yield path_escape.ID, Problem(f'target "{target}" leaves the repository; not read', pointer)
         elif fetched.status in unverified.NOT_CHECKED:
             yield from unverified.unchecked(fetched.status, fetched.detail, f'target "{target}"', pointer)
         elif fetched.status == "missing":

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from catalint.model import Severity
-from catalint.rules import backstage_url, unverified
+from catalint.rules import backstage_url, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
     fetched, _ = source.exists(target)
     yield from backstage_url.remark(fetched.note, f'{ANNOTATION} "{target}"', pointer)
     if fetched.status == "escapes":
-        yield "path-escape", Problem(f'{ANNOTATION} "{target}" leaves the repository; not read', pointer)
+        yield path_escape.ID, Problem(f'{ANNOTATION} "{target}" leaves the repository; not read', pointer)
     elif fetched.status == "missing":
         yield ID, Problem(f'{ANNOTATION} "{target}" not found: {fetched.detail}', pointer)
     elif fetched.status in unverified.NOT_CHECKED:

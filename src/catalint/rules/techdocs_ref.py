@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from catalint.model import Severity
-from catalint.rules import backstage_url, unverified
+from catalint.rules import backstage_url, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
         fetched, _ = source.exists(f"{base_folder}/{name}")
         yield from backstage_url.remark(fetched.note, f'{ANNOTATION} folder "{folder}"', pointer)
         if fetched.status == "escapes":
-            yield "path-escape", Problem(f'{ANNOTATION} folder "{folder}" leaves the repository; not read', pointer)
+            yield path_escape.ID, Problem(f'{ANNOTATION} folder "{folder}" leaves the repository; not read', pointer)
             return
         if fetched.status == "ok":
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from catalint.model import Severity
+from catalint.rules import foreign_host, offline
 from catalint.rules.base import Problem
 from catalint.yaml.loader import Pointer
 
@@ -28,6 +29,9 @@ spec:
 """
 
 
+# Rules whose findings say a target was not looked at; the summary line counts them.
+NOT_VERIFIED = frozenset({ID, offline.ID, foreign_host.ID})
+
 # Fetched statuses that mean "not looked at": each becomes at most one finding, never "missing".
 NOT_CHECKED = frozenset({"unverified", "skipped", "foreign", "offline"})
 
@@ -35,8 +39,8 @@ NOT_CHECKED = frozenset({"unverified", "skipped", "foreign", "offline"})
 def unchecked(status: str, detail: str, subject: str, pointer: Pointer) -> Iterator[tuple[str, Problem]]:
     """The finding for a target that was not checked: offline, on a foreign host, or not answered."""
     if status == "offline":
-        yield "offline", Problem(f"{subject} {detail or 'not verified: the run is offline'}", pointer)
+        yield offline.ID, Problem(f"{subject} {detail or 'not verified: the run is offline'}", pointer)
     elif status == "foreign":
-        yield "foreign-host", Problem(f"{subject} {detail or 'is on a host that is not allowed'}", pointer)
+        yield foreign_host.ID, Problem(f"{subject} {detail or 'is on a host that is not allowed'}", pointer)
     elif detail:
         yield ID, Problem(f"{subject} {detail}", pointer)

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalint.model import NOT_VERIFIED, Finding, RunResult
+from catalint.model import Finding, RunResult
+from catalint.rules.unverified import NOT_VERIFIED
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 DEEPEN_STEPS = (50, 500)  # then --unshallow

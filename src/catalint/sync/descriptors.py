@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from catalint.model import RunResult, Severity
+from catalint.rules import duplicate_entity
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Descriptors:
 
 # Findings that compare a file with the others of the run: `catalint lint URL` on the file alone
 # cannot give them, so they do not decide sync's verdict (Backstage settles a duplicate itself).
-ACROSS_FILES = frozenset({"duplicate-entity"})
+ACROSS_FILES = frozenset({duplicate_entity.ID})
 
 
 def judge(result: RunResult, urls: Iterable[str]) -> Descriptors:
