@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from catalint.cli import main
 from catalint.sources.changes import ChangesError, _fetch, check_ref, compute_changes
-from tests.report.gitrepo import commit_all, git, write
+from tests.gitrepo import commit_all, git, write
 
 DESCRIPTOR = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\nspec:\n  type: team\n  children: []\n"
 

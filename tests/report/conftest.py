@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from catalint.model import DocumentSummary, Finding, RunResult, Severity, Span
 from catalint.report.paths import PathMapper
-from tests.fakes.github import FakeGitHub
 
 DEFAULT_SPAN = Span(4, 9, 4, 20)
-
-
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as fake:
-        yield fake
 
 
 def finding(
@@ -79,10 +71,3 @@ def repo_paths(tmp_path: Path) -> PathMapper:
     root = tmp_path / "repo"
     (root / "sub").mkdir(parents=True)
     return PathMapper(root / "sub", root)
-
-
-@pytest.fixture(autouse=True)
-def _default_bitbucket_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Code Insights goes through the Pipelines proxy to Bitbucket's own API host, as in Pipelines;
-    the fake answers as that proxy, so nothing here leaves the machine."""
-    monkeypatch.delenv("CATALINT_BITBUCKET_API_URL", raising=False)

@@ -18,6 +18,9 @@ from catalint.report.paths import PathMapper
 from tests.fakes.bitbucket import FakeBitbucket
 from tests.report.conftest import finding, sample_result
 
+# Code Insights goes to Bitbucket's own API host through the Pipelines proxy, which the fake plays.
+pytestmark = pytest.mark.usefixtures("pipelines_api")
+
 WS, SLUG = "acme", "catalog"
 
 

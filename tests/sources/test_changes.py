@@ -17,7 +17,7 @@ from catalint.sources.changes import (
     parse_diff,
     unquote_c,
 )
-from tests.report.gitrepo import commit_all, git, write
+from tests.gitrepo import commit_all, git, write
 
 COMPONENT = """\
 apiVersion: backstage.io/v1alpha1

@@ -13,8 +13,11 @@ from click.testing import CliRunner, Result
 from catalint.cli import main
 from tests.fakes.bitbucket import FakeBitbucket
 from tests.fakes.github import FakeGitHub
-from tests.report.gitrepo import commit_all, git, write
+from tests.gitrepo import commit_all, git, write
 from tests.report.test_github import _read_outputs
+
+# Code Insights goes to Bitbucket's own API host through the Pipelines proxy, which the fake plays.
+pytestmark = pytest.mark.usefixtures("pipelines_api")
 
 BROKEN = """\
 apiVersion: backstage.io/v1alpha1
