@@ -86,7 +86,7 @@ def load(data: dict[str, Any]) -> FileResult:
 
 
 def _deps_unchanged(deps: dict[str, str | None]) -> bool:
-    from catalint.sources.files import glob_files, matches_digest
+    from catalint.resolve.globs import glob_files, matches_digest
 
     for dep, expected in deps.items():
         if dep.startswith("glob:"):

@@ -9,91 +9,41 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from catalint import rules
 from catalint.facts import (
-    DEFAULT_MAX_BYTES,
-    Child,
     Declared,
     FileResult,
+    Options,
+    Problem,
     Reference,
+    Source,
     StyleProblem,
-    apply_directives,
     style_skip,
 )
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
-from catalint.resolve.placeholders import Fetched, Substitution, substitute
-from catalint.rules.base import EntityDoc, Problem
+from catalint.resolve.placeholders import Substitution, substitute
+from catalint.rules.base import EntityDoc
 from catalint.rules.entity_ref_format import refs_of
 from catalint.rules.unknown_kind import recognised
 from catalint.yaml.loader import load_text
 
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "Child",
-    "Declared",
-    "FileResult",
-    "Options",
-    "Reference",
-    "Source",
-    "StyleProblem",
-    "apply_directives",
-    "lint_source",
-]
 
-class Source:
-    """Where a file's bytes come from and how targets relative to it resolve (local or remote)."""
+def build_options(*, yamllint: str | None, max_bytes: int, kinds: dict[str, list[str]], assume_placeholders: bool) -> Options:
+    """Options for a run: `yamllint` is the yamllint config text, or None for no style checks."""
+    style = None
+    if yamllint is not None:
+        from catalint import style as stylemod  # yamllint is loaded only when style is on
 
-    location: str
-    display: str
+        config = yamllint
 
-    def read_bytes(self) -> bytes:  # pragma: no cover - interface
-        raise NotImplementedError
+        def style(content: str, location: str) -> Iterable[StyleProblem]:
+            return stylemod.run(config, content, location)
 
-    def size(self) -> int | None:
-        """The size in bytes when it is known without reading (None: only reading tells)."""
-        return None
-
-    def fetch(self, target: str, *, purpose: str) -> Fetched:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:  # pragma: no cover
-        raise NotImplementedError
-
-    def prefetch(self, targets: Sequence[str]) -> None:
-        """A hint that `exists` will be asked about each of `targets` next (remote sources start
-        them in parallel); the default does nothing."""
-
-
-@dataclass(slots=True)
-class Options:
-    max_bytes: int = DEFAULT_MAX_BYTES
-    assume_placeholders: bool = False
-    settings: dict[str, Any] = field(default_factory=dict)
-    yamllint: Callable[[str, str], Iterable[StyleProblem]] | None = None
-    location_type: str = "url"
-
-    @classmethod
-    def build(
-        cls, *, yamllint: str | None, max_bytes: int, kinds: dict[str, list[str]], assume_placeholders: bool
-    ) -> Options:
-        """Options for a run: `yamllint` is the yamllint config text, or None for no style checks."""
-        style = None
-        if yamllint is not None:
-            from catalint import style as stylemod  # yamllint is loaded only when style is on
-
-            config = yamllint
-
-            def style(content: str, location: str) -> Iterable[StyleProblem]:
-                return stylemod.run(config, content, location)
-
-        return cls(
-            max_bytes=max_bytes, assume_placeholders=assume_placeholders, settings={"kinds": kinds}, yamllint=style
-        )
+    return Options(max_bytes=max_bytes, assume_placeholders=assume_placeholders, settings={"kinds": kinds}, yamllint=style)
 
 
 _DISABLE = re.compile(r"#\s*catalint:\s*(disable(?:-file)?)(?:=([\w\-/,\s]+))?")

@@ -1,18 +1,24 @@
-"""What linting a file establishes, kept apart from the linting itself.
+"""The values every layer of linting shares — what a source is, what reading a target gave, what a
+rule complains about, what linting a file establishes — kept apart from the linting itself.
 
-A warm run reads these from the result cache and never needs the parser, the schemas or the
-rules; keeping them in a module of their own keeps those imports off its path.
+A warm run reads results from the cache and never needs the parser, the schemas or the rules;
+keeping these in a module of their own keeps those imports off its path, and lets the rules and
+the resolvers use them without importing the engine that drives them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from catalint.model import DocumentSummary, Finding, Span
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+# A path into a document: keys and list indexes, as yaml.loader spells it.
+Pointer = tuple[str | int, ...]
+On = Literal["key", "value"]
 # yamllint's line checks cost the square of a line's length: past these, a file gets no style checks.
 STYLE_MAX_LINE = 2000  # characters
 STYLE_MAX_BYTES = 512 * 1024
@@ -101,3 +107,57 @@ def apply_directives(result: FileResult) -> Iterator[Finding]:
         if "all" in silenced or finding.rule in silenced:
             continue
         yield finding
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A rule's complaint about one node of a document; the engine turns it into a Finding."""
+
+    message: str
+    pointer: Pointer = ()
+    on: On = "value"
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What reading a target gave: text, or a reason it could not be had."""
+
+    text: str | None = None
+    status: str = "ok"  # ok | missing | escapes | unverified | foreign | offline | skipped
+    detail: str = ""
+    where: str = ""
+    # How Backstage's own reader would read the URL differently (a `backstage-url` warning), if at all.
+    note: str = ""
+
+
+class Source:
+    """Where a file's bytes come from and how targets relative to it resolve (local or remote)."""
+
+    location: str
+    display: str
+
+    def read_bytes(self) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def size(self) -> int | None:
+        """The size in bytes when it is known without reading (None: only reading tells)."""
+        return None
+
+    def fetch(self, target: str, *, purpose: str) -> Fetched:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def prefetch(self, targets: Sequence[str]) -> None:
+        """A hint that `exists` will be asked about each of `targets` next (remote sources start
+        them in parallel); the default does nothing."""
+
+
+@dataclass(slots=True)
+class Options:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    assume_placeholders: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+    yamllint: Callable[[str, str], Iterable[StyleProblem]] | None = None
+    location_type: str = "url"

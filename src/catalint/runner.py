@@ -27,8 +27,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from catalint.bitbucket.checkout import Checkout
-    from catalint.engine import Options
-    from catalint.resolve.placeholders import Fetched
+    from catalint.facts import Fetched, Options
     from catalint.sources.bitbucket import RemoteLinter, RemoteRoot
     from catalint.sources.local import RemoteReader
 
@@ -92,12 +91,12 @@ class WorkerSettings:
 
 
 def _options(payload: WorkerSettings) -> Options:
-    from catalint.engine import Options
+    from catalint.engine import build_options  # the parser and the rules: only where files are linted
 
     cached = _WORKER.get("options")
     if cached is not None and _WORKER.get("payload") == payload:
         return cached  # type: ignore[no-any-return]
-    options = Options.build(
+    options = build_options(
         yamllint=payload.yamllint,
         max_bytes=payload.max_bytes,
         kinds=payload.kinds,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from catalint.sources.files import glob_files, glob_match
+from catalint.resolve.globs import glob_files, glob_match
 
 GUARD = 120.0
 LOCATION = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets:\n    - {target}\n"

@@ -7,7 +7,7 @@ from catalint.bitbucket.client import BitbucketClient
 from catalint.bitbucket.credentials import Credentials, load_credentials
 from catalint.bitbucket.urls import Hosts
 from catalint.config import Settings
-from catalint.engine import FileResult
+from catalint.facts import FileResult
 from catalint.sources.bitbucket import MAX_DEPTH, lint_remote
 from tests.fakes import FakeBitbucket, ForeignServer
 

@@ -8,7 +8,7 @@ from catalint.bitbucket.client import BitbucketClient
 from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
 from catalint.config import Settings
-from catalint.engine import FileResult
+from catalint.facts import FileResult
 from catalint.sources.bitbucket import lint_remote
 from tests.fakes import FakeBitbucket
 

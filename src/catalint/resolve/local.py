@@ -59,7 +59,7 @@ class LocalResolver:
     def expand(self, path: Path) -> tuple[list[Path], bool]:
         """Glob a target the way Bitbucket's reader expands `*` and `?` in file paths, within the
         checkout and a bounded number of folder entries; True when that bound stopped it."""
-        from catalint.sources.files import glob_files
+        from catalint.resolve.globs import glob_files
 
         text = str(path)
         if not any(ch in text for ch in "*?["):

@@ -13,22 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalint.rules.base import Problem
+from catalint.facts import Fetched, Problem
 from catalint.yaml.loader import Pointer, load_text
 
 RESOLVERS = ("text", "json", "yaml")
-
-
-@dataclass(frozen=True, slots=True)
-class Fetched:
-    """What reading a placeholder target gave: text, or a reason it could not be had."""
-
-    text: str | None = None
-    status: str = "ok"  # ok | missing | escapes | unverified | foreign | offline | skipped
-    detail: str = ""
-    where: str = ""
-    # How Backstage's own reader would read the URL differently (a `backstage-url` warning), if at all.
-    note: str = ""
 
 
 Reader = Callable[[str], Fetched]

@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from catalint.engine import FileResult, Options, Source
+    from catalint.facts import FileResult, Options, Source
     from catalint.rules.base import EntityDoc, Problem, Rule
 
     Resolution = Callable[[EntityDoc, Source, FileResult, Options], Iterator[tuple[str, Problem]]]

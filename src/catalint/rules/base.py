@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
+from catalint.facts import On as On
+from catalint.facts import Problem as Problem
 from catalint.model import EntityRef, Severity, Span
 from catalint.yaml.loader import Pointer, YamlDocument
-
-On = Literal["key", "value"]
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A rule's complaint about one node of a document; the engine turns it into a Finding."""
-
-    message: str
-    pointer: Pointer = ()
-    on: On = "value"
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from catalint.rules import backstage_url, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
-    from catalint.engine import FileResult, Options, Source
+    from catalint.facts import FileResult, Options, Source
 
 ID = "location-target"
 SEVERITY = Severity.ERROR
@@ -68,7 +68,7 @@ def targets(spec: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]
 def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options) -> Iterator[tuple[str, Problem]]:
     if doc.kind != "Location":
         return
-    from catalint.engine import Child
+    from catalint.facts import Child
 
     spec = doc.spec
     parent = options.location_type

@@ -19,7 +19,7 @@ from catalint.rules import backstage_url, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
-    from catalint.engine import FileResult, Options, Source
+    from catalint.facts import FileResult, Options, Source
 
 ID = "source-location"
 SEVERITY = Severity.ERROR

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from catalint.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from catalint.engine import FileResult
+    from catalint.facts import FileResult
 
 ID = "unresolved-ref"
 SEVERITY = Severity.WARNING

@@ -29,9 +29,8 @@ from catalint.bitbucket.urls import (
     strip_userinfo,
 )
 from catalint.config import Settings
-from catalint.engine import FileResult, Options, Source, file_finding, lint_source
-from catalint.facts import ANYWHERE, Origin
-from catalint.resolve.placeholders import Fetched
+from catalint.engine import build_options, file_finding, lint_source
+from catalint.facts import ANYWHERE, Fetched, FileResult, Origin, Source
 from catalint.sources.local import FOREIGN_PLACEHOLDER, not_read_on
 
 MAX_DEPTH = 10
@@ -288,7 +287,7 @@ class RemoteLinter:
     ) -> None:
         self.client = client
         self.ctx = RemoteContext(client, settings)
-        self.options = Options.build(
+        self.options = build_options(
             yamllint=settings.yamllint if style else None,
             max_bytes=settings.max_file_size,
             kinds=settings.kinds,

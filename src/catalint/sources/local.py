@@ -12,21 +12,10 @@ from urllib.parse import urlsplit
 
 from catalint.bitbucket.checkout import Checkout
 from catalint.bitbucket.urls import Hosts, is_absolute, parse
-from catalint.engine import Source
-from catalint.facts import DEFAULT_MAX_BYTES
+from catalint.facts import DEFAULT_MAX_BYTES, Fetched, Source
+from catalint.resolve.globs import GLOB_CUT, matches_digest
 from catalint.resolve.local import LocalResolver, Target, digest
-from catalint.resolve.placeholders import Fetched
-from catalint.sources.files import (  # noqa: F401 - re-exported for callers of this module
-    DEFAULT_NAMES,
-    GLOB_CUT,
-    REMOTE_DEP,
-    SKIP_DIRS,
-    display_path,
-    file_size,
-    glob_match,
-    matches_digest,
-    walk,
-)
+from catalint.sources.files import REMOTE_DEP, file_size
 
 
 class RemoteReader(Protocol):
