@@ -22,7 +22,7 @@ from catalint.facts import (
     StyleProblem,
     apply_directives,
 )
-from catalint.model import DocumentSummary, Finding, Severity, Span
+from catalint.model import FILE_START, DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
 from catalint.resolve.placeholders import Fetched, Substitution, substitute
 from catalint.rules.base import EntityDoc, Problem
@@ -115,10 +115,20 @@ def _directives(text: str) -> tuple[dict[int, frozenset[str]], frozenset[str]]:
 def lint_source(source: Source, options: Options) -> FileResult:
     result = FileResult(source.display)
     try:
+        _lint_file(source, options, result)
+    except Exception as err:  # one file's crash must not hide every other file's result
+        result.findings.append(
+            file_finding("internal-error", f"catalint failed on this file: {type(err).__name__}: {err}", source.display)
+        )
+    return result
+
+
+def _lint_file(source: Source, options: Options, result: FileResult) -> None:
+    try:
         raw = source.read_bytes()
     except OSError as err:
         result.findings.append(file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source.display))
-        return result
+        return
     if len(raw) > options.max_bytes:
         result.findings.append(
             file_finding(
@@ -128,10 +138,8 @@ def lint_source(source: Source, options: Options) -> FileResult:
                 source.display,
             )
         )
-        return result
+        return
     text = _decode(raw, source, result)
-    if text is None:
-        return result
     result.disabled, result.disabled_file = _directives(text)
     loaded = load_text(text)
     others = len(loaded.documents) + len(loaded.problems) - 1
@@ -154,29 +162,36 @@ def lint_source(source: Source, options: Options) -> FileResult:
     for ydoc in loaded.documents:
         doc = EntityDoc(ydoc, ydoc.data, source.display, options.settings)
         _lint_document(doc, source, options, result, placeholders)
-    return result
 
 
-def _decode(raw: bytes, source: Source, result: FileResult) -> str | None:
+def _decode(raw: bytes, source: Source, result: FileResult) -> str:
     if b"\x00" in raw[:8192]:
+        # Backstage's YAML reader takes NUL as an ordinary character, so the file is still judged.
         result.findings.append(
-            file_finding("file-encoding", "the file is binary (it contains NUL bytes); not parsed", source.display)
+            Finding(
+                "file-encoding",
+                Severity.WARNING,
+                "the file looks binary (it contains NUL bytes); Backstage reads them as characters",
+                source.display,
+                FILE_START,
+            )
         )
-        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
+        # Backstage decodes with U+FFFD for every bad sequence and goes on; so do we, and warn.
         line = raw[: err.start].count(b"\n") + 1
         result.findings.append(
             Finding(
                 "file-encoding",
-                rules.REGISTRY["file-encoding"].severity,
-                f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); not parsed",
+                Severity.WARNING,
+                f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+                "Backstage reads each bad byte sequence as U+FFFD",
                 source.display,
                 Span.point(line),
             )
         )
-        return None
+        text = raw.decode("utf-8", "replace")
     return text[1:] if text.startswith("\ufeff") else text
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*$")
-_OBJECT_NAME = re.compile(r"^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_KIND = re.compile(r"^[a-zA-Z][a-z0-9A-Z]*$")
-_API_VERSION_SUFFIX = re.compile(r"^[a-z0-9A-Z]+$")
-_TAG = re.compile(r"^[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*\Z")
+_OBJECT_NAME = re.compile(r"^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_KIND = re.compile(r"^[a-zA-Z][a-z0-9A-Z]*\Z")
+_API_VERSION_SUFFIX = re.compile(r"^[a-z0-9A-Z]+\Z")
+_TAG = re.compile(r"^[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*\Z")
 
 EXPECT_NAME = "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total"
 EXPECT_NAMESPACE = "a string that is sequences of [a-z0-9] separated by [-], at most 63 characters in total"

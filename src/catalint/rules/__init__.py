@@ -27,6 +27,7 @@ MODULES = (
     "file_encoding",
     "file_too_large",
     "file_unreadable",
+    "internal_error",
     "not_an_object",
     "envelope",
     "root_fields",
