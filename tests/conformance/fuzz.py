@@ -186,7 +186,7 @@ def compare(
         backstage_valid = theirs.valid and not theirs.parse_error
         our_valid = ours is not None and ours.valid
         if backstage_valid != our_valid:
-            reason = theirs.error or "accepted"
+            reason = " ".join((theirs.error or "accepted").split())
             problems.append(
                 f"doc {theirs.index}: catalint valid={our_valid}"
                 f"{'' if ours is not None else ' (no document)'}, Backstage valid={backstage_valid}: {reason[:300]}"

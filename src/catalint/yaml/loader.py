@@ -49,9 +49,6 @@ class _Composer11(_Parser, Yaml11Resolver):  # type: ignore[misc, valid-type]
         Yaml11Resolver.__init__(self)
 
 
-_YAML11 = re.compile(r"^%YAML[ \t]+1\.[01]\b", re.MULTILINE)
-
-
 DEFAULT_MAX_ALIAS_EXPANSION = 100_000
 _MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
@@ -143,11 +140,12 @@ class _DuplicateKey(Exception):
 class _Constructor:
     """Builds JSON-like values from nodes; aliases share one value, but their expansion is counted."""
 
-    def __init__(self, max_expansion: int, yaml11: bool = False) -> None:
+    def __init__(self, max_expansion: int, yaml11: bool = False, masked: bool = False) -> None:
         self._values: dict[int, Any] = {}
         self._sizes: dict[int, int] = {}
         self._budget = max_expansion
         self._scalar = construct_scalar_11 if yaml11 else construct_scalar
+        self._masked = masked
 
     def build(self, node: Node) -> Any:
         return self._build(node)
@@ -163,7 +161,7 @@ class _Constructor:
         size = 1
         value: Any
         if isinstance(node, ScalarNode):
-            value = self._scalar(node.tag, node.value)
+            value = self._scalar(node.tag, _unmask(node.value) if self._masked else node.value)
         elif isinstance(node, SequenceNode):
             value = []
             self._values[ident] = value
@@ -200,23 +198,124 @@ class _Constructor:
         return value
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """Split a stream at its document markers; yields (0-based first line, text)."""
-    starts = [m.start() for m in _MARKER.finditer(text)]
-    if not starts:
-        starts = [0]
-    elif starts[0] != 0:
-        if _has_content(text[: starts[0]]):
-            starts.insert(0, 0)
-        else:
-            # Comments and directives before the first marker belong to that first document.
-            starts[0] = 0
-    line = 0
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        chunk = text[start:end]
-        yield line, chunk
-        line += chunk.count("\n")
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """One document's share of the stream, rewritten so libyaml reads what the npm parser reads."""
+
+    line: int  # 0-based line of the stream where the chunk starts
+    text: str
+    yaml11: bool
+    masked: bool  # characters were swapped for stand-ins that `_unmask` turns back
+    bad_end: bool  # a `...` line with content after it: the npm parser rejects the document
+
+
+_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)(?P<rest>.*)$")
+_DIRECTIVE = re.compile(r"^%(?P<name>\S*)(?P<rest>.*)$")
+_VERSION = re.compile(r"^[ \t]+(?P<version>[0-9]+\.[0-9]+)(?:[ \t]+(?:#.*)?)?\r?$")
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def _chunks(text: str) -> Iterator[_Chunk]:
+    """Split a stream into its documents as the npm `yaml` parser sees them.
+
+    A document ends before a `---` line and after a `...` line; directives and comments
+    before a `---` belong to the document it opens. Directives after `...` with no `---`
+    following are ignored, as the npm parser ignores them.
+    """
+    lines = _lines(text)
+    # (first line, last line exclusive, after `...`?) for each part
+    parts: list[tuple[int, int, bool]] = []
+    start, after_end = 0, False
+    for number, line in enumerate(lines):
+        if _MARKER.match(line) and number > start:
+            parts.append((start, number, after_end))
+            start, after_end = number, False
+        elif _END.match(line):
+            parts.append((start, number + 1, after_end))
+            start, after_end = number + 1, True
+    parts.append((start, len(lines), after_end))
+    pending: tuple[int, bool] | None = None  # a leading part without content, waiting for its `---`
+    for first, last, after in parts:
+        chunk_lines = lines[first:last]
+        if pending is not None:
+            first, after = pending[0], pending[1]
+            chunk_lines = lines[first:last]
+            pending = None
+        opens = bool(chunk_lines) and bool(_MARKER.match(chunk_lines[0]))
+        if not _has_content(chunk_lines) and not opens:
+            if last < len(lines) and _MARKER.match(lines[last]):
+                pending = (first, after)
+                continue
+            # Directives (or nothing) with no document to open: the npm parser ignores them.
+            chunk_lines = ["#" + line[1:] if line.startswith("%") else line for line in chunk_lines]
+        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines))
+
+
+def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool) -> _Chunk:
+    yaml11 = False
+    seen_version = False
+    bad_end = False
+    out: list[str] = []
+    in_directives = True
+    for line in lines:
+        if in_directives and line.startswith("%"):
+            match = _DIRECTIVE.match(line)
+            name = match["name"] if match else ""
+            version = _VERSION.match(match["rest"]) if match and name == "YAML" else None
+            if name == "TAG":
+                out.append(line)
+            elif version is not None:
+                # Any well-formed version is accepted; only 1.1 changes the schema.
+                yaml11 = version["version"] == "1.1"
+                out.append("#" + line[1:] if seen_version else "%YAML 1.2")
+                seen_version = True
+            elif name == "YAML":
+                out.append(line)  # malformed: libyaml rejects it as the npm parser does
+            else:
+                out.append("#" + line[1:])  # unknown directives are only warned about
+            continue
+        if _MARKER.match(line) or (line.strip() and not line.lstrip().startswith("#")):
+            in_directives = False
+        end = _END.match(line)
+        if end is not None and end["rest"].strip() and not end["rest"].strip().startswith("#"):
+            bad_end = True
+            line = "..."
+        out.append(line)
+    body = "\n".join(out) + ("\n" if terminated else "")
+    if stream_start and first > 0 and body.startswith("\ufeff"):
+        body = body[1:]  # a byte-order mark may open any document that follows `...`
+    masked = bool(_FOREIGN.search(body))
+    if masked:
+        body = _mask(body)
+    return _Chunk(first, body, yaml11, masked, bad_end)
+
+
+# Characters the npm parser takes as ordinary content but libyaml refuses (controls,
+# non-characters) or reads as something else (a CR alone, NEL, LS and PS as line breaks, a BOM
+# at the start of a line as nothing). They are swapped for stand-ins in plane 15, which libyaml
+# takes as content, and swapped back in every scalar.
+_FOREIGN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)")
+_STAND_IN = 0xF0000
+_UNMASK = {
+    _STAND_IN + c: c
+    for c in (*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
+}
+
+
+def _mask(text: str) -> str:
+    def swap(match: re.Match[str]) -> str:
+        return chr(_STAND_IN + ord(match.group(0)))
+
+    # After `:` or `,` the npm parser takes a lone CR as the separating space, and keeps it.
+    text = re.sub(r"(?<=[:,])\r(?!\n)", " \r", text)
+    return _FOREIGN.sub(swap, text)
+
+
+def _unmask(text: str) -> str:
+    return text.translate(_UNMASK)
 
 
 def _offset(mark: Any, lines: int) -> Span:
@@ -227,17 +326,29 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
     documents: list[YamlDocument] = []
     problems: list[YamlProblem] = []
     index = 0
-    for first_line, chunk in _chunks(text):
+    for chunk in _chunks(text):
+        first_line = chunk.line
         composer: _Composer | _Composer11 | None = None
-        yaml11 = bool(_YAML11.search(chunk))
+        yaml11 = chunk.yaml11
         try:
-            composer = _Composer11(chunk) if yaml11 else _Composer(chunk)
+            composer = _Composer11(chunk.text) if yaml11 else _Composer(chunk.text)
             while composer.check_node():
                 node = composer.get_node()
                 if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
                     break
+                if chunk.bad_end:
+                    problems.append(
+                        YamlProblem(
+                            "yaml-syntax",
+                            "YAML syntax error: content after the document end marker `...`",
+                            Span.point(first_line + chunk.text.count("\n") + 1),
+                            index,
+                        )
+                    )
+                    index += 1
+                    continue
                 try:
-                    data = _Constructor(max_alias_expansion, yaml11).build(node)
+                    data = _Constructor(max_alias_expansion, yaml11, chunk.masked).build(node)
                 except _DuplicateKey as dup:
                     span = node_span(dup.second, first_line)
                     first = node_span(dup.first, first_line)
@@ -268,7 +379,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                 index += 1
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
-            if err.context_mark is not None and mark is not None and not chunk[mark.index :].strip():
+            if err.context_mark is not None and mark is not None and not chunk.text[mark.index :].strip():
                 # "did not find the closing ]" is reported at the end of the stream; the construct
                 # that was left open is where the reader has to look.
                 mark = err.context_mark
@@ -279,7 +390,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
             line = first_line + 1
             position = getattr(err, "position", None)
             if isinstance(position, int):
-                line += chunk.count("\n", 0, position)
+                line += chunk.text.count("\n", 0, position)
             problems.append(
                 YamlProblem("yaml-syntax", f"YAML error: {str(err).splitlines()[0]}", Span.point(line), index)
             )
@@ -290,8 +401,8 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
     return LoadedFile(documents, problems)
 
 
-def _has_content(chunk: str) -> bool:
-    for line in chunk.splitlines():
+def _has_content(lines: list[str]) -> bool:
+    for line in lines:
         stripped = line.strip()
         if stripped and not stripped.startswith(("#", "%")):
             return True
