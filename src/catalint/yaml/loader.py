@@ -9,6 +9,7 @@ markers and each part is parsed on its own.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,12 @@ from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from catalint.model import Span
 from catalint.yaml.resolver import Core12Resolver, construct_scalar, js_key
-from catalint.yaml.yaml11 import MERGE, Yaml11Resolver, construct_scalar_11
+from catalint.yaml.yaml11 import MERGE, TIMESTAMP, Yaml11Resolver, construct_scalar_11
+
+BINARY = "tag:yaml.org,2002:binary"
+SET = "tag:yaml.org,2002:set"
+OMAP = "tag:yaml.org,2002:omap"
+PAIRS = "tag:yaml.org,2002:pairs"
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -129,6 +135,27 @@ class _AliasBudgetExceeded(Exception):
     pass
 
 
+class _TagError(Exception):
+    """A value the npm parser refuses for its explicit tag (`!!timestamp x`, `!!set {a: 1}`)."""
+
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+class _MergeError(Exception):
+    """A `<<` merge of something that is not a mapping: the npm parser throws while reading."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__("Merge sources must be maps or map aliases")
+        self.node = node
+
+
+# Stands for JavaScript's `undefined`: the value of an explicit `!!merge` scalar. JSON drops it
+# from mappings and writes it as null in sequences.
+_UNDEFINED = object()
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str, first: Node, second: Node) -> None:
         super().__init__(key)
@@ -150,6 +177,20 @@ class _Constructor:
     def build(self, node: Node) -> Any:
         return self._build(node)
 
+    def _scalar_value(self, node: ScalarNode) -> Any:
+        text = _unmask(node.value) if self._masked else node.value
+        tag = node.tag
+        if tag == BINARY:
+            return {"type": "Buffer", "data": list(_base64(text))}
+        if tag == MERGE and self._scalar is construct_scalar:
+            return _UNDEFINED
+        if tag == TIMESTAMP and self._scalar is construct_scalar:
+            stamp = construct_scalar_11(tag, text)
+            if stamp is text:
+                raise _TagError("!!timestamp expects a date, starting with yyyy-mm-dd", node)
+            return stamp
+        return self._scalar(tag, text)
+
     def _build(self, node: Node) -> Any:
         ident = id(node)
         if ident in self._values:
@@ -161,38 +202,45 @@ class _Constructor:
         size = 1
         value: Any
         if isinstance(node, ScalarNode):
-            value = self._scalar(node.tag, _unmask(node.value) if self._masked else node.value)
+            value = self._scalar_value(node)
         elif isinstance(node, SequenceNode):
             value = []
             self._values[ident] = value
             self._sizes[ident] = 1
             for item in node.value:
-                value.append(self._build(item))
+                built = self._build(item)
+                value.append(None if built is _UNDEFINED else built)
                 size += self._sizes.get(id(item), 1)
+            value = _tagged_sequence(node, value)
         else:
             value = {}
             self._values[ident] = value
             self._sizes[ident] = 1
-            seen: dict[tuple[type, Any], Node] = {}
-            merges: list[Any] = []
+            seen: dict[tuple[Any, ...], Node] = {}
+            merges: list[tuple[Node, Any]] = []
             for key_node, value_node in node.value:
                 if isinstance(key_node, ScalarNode) and key_node.tag == MERGE:
-                    # YAML 1.1 `<<`: the merged keys fill in whatever the mapping does not set itself.
-                    merges.append(self._build(value_node))
+                    # `<<` (YAML 1.1, or tagged `!!merge`): the merged keys fill in what the mapping does not set.
+                    merges.append((value_node, self._build(value_node)))
                     size += self._sizes.get(id(value_node), 1)
                     continue
                 key = self._build(key_node)
-                marker = (type(key), key) if isinstance(key, str | int | float | bool | None) else (object, id(key))
+                marker = _key_marker(key)
                 if marker in seen:
                     raise _DuplicateKey(js_key(key), seen[marker], key_node)
                 seen[marker] = key_node
-                value[js_key(key) if not isinstance(key, dict | list) else str(key)] = self._build(value_node)
+                built = self._build(value_node)
+                if built is not _UNDEFINED:
+                    value[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
                 size += self._sizes.get(id(key_node), 1) + self._sizes.get(id(value_node), 1)
-            for merged in merges:
-                for source in merged if isinstance(merged, list) else [merged]:
-                    if isinstance(source, dict):
-                        for k, v in source.items():
-                            value.setdefault(k, v)
+            for source_node, merged in merges:
+                sources = merged if isinstance(merged, list) else [merged]
+                if not all(isinstance(source, dict) for source in sources):
+                    raise _MergeError(source_node)
+                for source in sources:
+                    for k, v in source.items():
+                        value.setdefault(k, v)
+            value = _tagged_mapping(node, value) if isinstance(node, MappingNode) else value
         self._values[ident] = value
         self._sizes[ident] = size
         return value
@@ -216,6 +264,63 @@ _VERSION = re.compile(r"^[ \t]+(?P<version>[0-9]+\.[0-9]+)(?:[ \t]+(?:#.*)?)?\r?
 
 def _lines(text: str) -> list[str]:
     return text.split("\n")
+
+
+def _key_marker(key: Any) -> tuple[Any, ...]:
+    """What the npm parser compares to find a repeated key: scalar values with `===`."""
+    if isinstance(key, bool) or key is None or isinstance(key, str):
+        return (type(key), key)
+    if isinstance(key, int | float):
+        # 1, 1.0, 0x1 and 1e0 are one JavaScript number; NaN never equals itself.
+        number = float(key) if isinstance(key, float) or abs(key) < 2**1023 else math.copysign(math.inf, key)
+        return ("number", object()) if math.isnan(number) else ("number", number)
+    return (object, id(key))
+
+
+_BASE64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")} | {"-": 62, "_": 63}
+
+
+def _base64(text: str) -> bytes:
+    """Node's lenient `Buffer.from(text, "base64")`: both alphabets, others skipped, `=` ends it."""
+    bits = 0
+    count = 0
+    out = bytearray()
+    for char in text:
+        if char == "=":
+            break
+        six = _BASE64.get(char)
+        if six is None:
+            continue
+        bits = (bits << 6) | six
+        count += 6
+        if count >= 8:
+            count -= 8
+            out.append((bits >> count) & 0xFF)
+    return bytes(out)
+
+
+def _tagged_sequence(node: SequenceNode, items: list[Any]) -> Any:
+    """`!!omap` is a JavaScript Map (JSON `{}`); `!!pairs` turns each item into a one-key mapping."""
+    if node.tag == OMAP:
+        seen: set[str] = set()
+        for item in items:
+            for key in item if isinstance(item, dict) else [js_key(item)]:
+                if key in seen:
+                    raise _TagError(f"Ordered maps must not include duplicate keys: {key}", node)
+                seen.add(key)
+        return {}
+    if node.tag == PAIRS:
+        return [item if isinstance(item, dict) else {js_key(item): None} for item in items]
+    return items
+
+
+def _tagged_mapping(node: MappingNode, mapping: dict[str, Any]) -> Any:
+    """`!!set` is a JavaScript Set (JSON `{}`), and only keys with null values make one."""
+    if node.tag == SET:
+        if any(v is not None for v in mapping.values()):
+            raise _TagError("Set items must all have null values", node)
+        return {}
+    return mapping
 
 
 def _chunks(text: str) -> Iterator[_Chunk]:
@@ -370,6 +475,10 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                             node_span(node, first_line),
                             index,
                         )
+                    )
+                except (_TagError, _MergeError) as err:
+                    problems.append(
+                        YamlProblem("yaml-syntax", f"YAML error: {err}", node_span(err.node, first_line), index)
                     )
                 except RecursionError:
                     problems.append(YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node, first_line), index))
