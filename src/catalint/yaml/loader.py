@@ -254,7 +254,7 @@ class _Chunk:
     text: str
     yaml11: bool
     masked: bool  # characters were swapped for stand-ins that `_unmask` turns back
-    bad_end: bool  # a `...` line with content after it: the npm parser rejects the document
+    broken: str | None  # why the npm parser rejects the document where libyaml would not
 
 
 _END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)(?P<rest>.*)$")
@@ -362,7 +362,7 @@ def _chunks(text: str) -> Iterator[_Chunk]:
 def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool) -> _Chunk:
     yaml11 = False
     seen_version = False
-    bad_end = False
+    broken: str | None = None
     out: list[str] = []
     in_directives = True
     for line in lines:
@@ -382,11 +382,15 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
             else:
                 out.append("#" + line[1:])  # unknown directives are only warned about
             continue
+        if line.startswith("%"):
+            # Inside a document a directive line is a plain scalar, and none may start with `%`.
+            broken = broken or "a line starting with `%` inside a document (directives go before `---`)"
+            line = "#" + line[1:]
         if _MARKER.match(line) or (line.strip() and not line.lstrip().startswith("#")):
             in_directives = False
         end = _END.match(line)
         if end is not None and end["rest"].strip() and not end["rest"].strip().startswith("#"):
-            bad_end = True
+            broken = broken or "content after the document end marker `...`"
             line = "..."
         out.append(line)
     body = "\n".join(out) + ("\n" if terminated else "")
@@ -395,7 +399,45 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
     masked = bool(_FOREIGN.search(body))
     if masked:
         body = _mask(body)
-    return _Chunk(first, body, yaml11, masked, bad_end)
+    if _SURROGATE_ESCAPE.search(body):
+        body = _join_surrogates(body, yaml11)
+    return _Chunk(first, body, yaml11, masked, broken)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _join_surrogates(text: str, yaml11: bool) -> str:
+    """Rewrite `\\uD83D\\uDE00` escapes in double-quoted scalars, which libyaml refuses.
+
+    JavaScript strings are UTF-16, so the npm parser joins a pair into one character and keeps
+    a lone half; a pair becomes one `\\U` escape, a lone half U+FFFD (neither is whitespace
+    nor matches any format, as the half would not). libyaml says where each such escape is,
+    which also tells a double-quoted scalar from text that merely looks like an escape.
+    """
+    for _ in range(200):
+        composer = _Composer11(text) if yaml11 else _Composer(text)
+        try:
+            while composer.check_node():
+                composer.get_node()
+            return text
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark
+            start = mark.index - 2 if mark is not None else -1
+            if err.problem != "found invalid Unicode character escape code" or text[start : start + 2] != "\\u":
+                return text
+            pair = _SURROGATE_PAIR.match(text, start)
+            if pair:
+                code = 0x10000 + ((int(pair[1], 16) - 0xD800) << 10) + (int(pair[2], 16) - 0xDC00)
+                text = f"{text[:start]}\\U{code:08X}{text[pair.end() :]}"
+            else:
+                text = f"{text[:start]}\\uFFFD{text[start + 6 :]}"
+        except yaml.YAMLError:
+            return text
+        finally:
+            composer.dispose()
+    return text
 
 
 # Characters the npm parser takes as ordinary content but libyaml refuses (controls,
@@ -441,11 +483,11 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                 node = composer.get_node()
                 if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
                     break
-                if chunk.bad_end:
+                if chunk.broken:
                     problems.append(
                         YamlProblem(
                             "yaml-syntax",
-                            "YAML syntax error: content after the document end marker `...`",
+                            f"YAML syntax error: {chunk.broken}",
                             Span.point(first_line + chunk.text.count("\n") + 1),
                             index,
                         )
