@@ -212,8 +212,11 @@ def _lint_document(
     backstage_broken = any(rules.REGISTRY[rule_id].backstage for rule_id, _ in problems if rule_id in rules.REGISTRY)
     if recognised(doc) and isinstance(doc.data, dict):
         for resolution in rules.RESOLUTION_RULES:
-            for rule_id, problem in resolution(doc, source, result, options):
-                problems.append((rule_id, problem))
+            try:
+                for rule_id, problem in resolution(doc, source, result, options):
+                    problems.append((rule_id, problem))
+            except OSError as err:  # e.g. a target name longer than the file system allows
+                problems.append(("unverified", Problem(f"a target could not be checked: {err.strerror or err}")))
     for rule_id, problem in problems:
         rule = rules.REGISTRY[rule_id]
         result.findings.append(

@@ -477,6 +477,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
         first_line = chunk.line
         composer: _Composer | _Composer11 | None = None
         yaml11 = chunk.yaml11
+        chunk_start = index
         try:
             composer = _Composer11(chunk.text) if yaml11 else _Composer(chunk.text)
             while composer.check_node():
@@ -529,6 +530,10 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                         documents.append(YamlDocument(index, node, data, first_line, yaml11))
                 index += 1
         except yaml.MarkedYAMLError as err:
+            if index > chunk_start and err.problem == "did not find expected <document start>":
+                # Content after a complete document: the npm parser rejects that document itself.
+                index -= 1
+                documents[:] = [d for d in documents if d.index != index]
             mark = err.problem_mark or err.context_mark
             if err.context_mark is not None and mark is not None and not chunk.text[mark.index :].strip():
                 # "did not find the closing ]" is reported at the end of the stream; the construct
