@@ -157,8 +157,9 @@ def _lint_file(source: Source, options: Options, result: FileResult) -> None:
                 result.findings.append(
                     Finding(f"yamllint/{rule}", severity, message, source.display, Span.point(line, column))
                 )
-    # Most files have no placeholder at all; skip walking every value looking for one.
-    placeholders = "$text" in text or "$json" in text or "$yaml" in text
+    # Most files have no placeholder at all; skip walking every value looking for one. Any `$`
+    # counts, since a quoted key may spell `$text` with escapes.
+    placeholders = "$" in text or "\\x24" in text or "\\u0024" in text or "\\U00000024" in text
     for ydoc in loaded.documents:
         doc = EntityDoc(ydoc, ydoc.data, source.display, options.settings)
         _lint_document(doc, source, options, result, placeholders)

@@ -74,6 +74,20 @@ def is_annotation_key(value: Any) -> bool:
     return _prefix_and_or_suffix(value, is_object_name)
 
 
+# What JavaScript's String.prototype.trim() removes: WhiteSpace and LineTerminator. Unlike
+# Python's str.strip(), it takes U+FEFF but not U+001C-U+001F or U+0085.
+_JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def js_trim(value: str) -> str:
+    return value.strip(_JS_WHITESPACE)
+
+
+def is_non_empty_string(value: Any) -> bool:
+    """catalog-model's isNonEmptyString: a string with something left after trim()."""
+    return isinstance(value, str) and bool(js_trim(value))
+
+
 def is_tag(value: Any) -> bool:
     return isinstance(value, str) and 1 <= len(value) <= 63 and bool(_TAG.match(value))
 

@@ -365,12 +365,23 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
     broken: str | None = None
     out: list[str] = []
     in_directives = True
-    for line in lines:
+    tag_lines: dict[str, int] = {}
+    for number, line in enumerate(lines):
+        if in_directives and stream_start and line.startswith("\ufeff") and (first, number) != (0, 0):
+            # Before a document's content the npm parser skips one byte-order mark per line (the
+            # file's own first one is already gone).
+            line = line[1:]
         if in_directives and line.startswith("%"):
             match = _DIRECTIVE.match(line)
             name = match["name"] if match else ""
             version = _VERSION.match(match["rest"]) if match and name == "YAML" else None
             if name == "TAG":
+                handle = match["rest"].split()[0] if match and match["rest"].split() else ""
+                if handle in tag_lines:
+                    # A repeated handle is no error to the npm parser: the last one wins.
+                    previous = tag_lines[handle]
+                    out[previous] = "#" + out[previous][1:]
+                tag_lines[handle] = len(out)
                 out.append(line)
             elif version is not None:
                 # Any well-formed version is accepted; only 1.1 changes the schema.
@@ -392,10 +403,13 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
         if end is not None and end["rest"].strip() and not end["rest"].strip().startswith("#"):
             broken = broken or "content after the document end marker `...`"
             line = "..."
+        if _GLUED_COMMENT.match(line):
+            broken = broken or "a comment must be separated from the value before it by a space"
+        if "!" in line:
+            # `!` alone makes a scalar a string for the npm parser; libyaml resolves it as untagged.
+            line = _NON_SPECIFIC.sub(r"\g<1>!!str\g<2>", line)
         out.append(line)
     body = "\n".join(out) + ("\n" if terminated else "")
-    if stream_start and first > 0 and body.startswith("\ufeff"):
-        body = body[1:]  # a byte-order mark may open any document that follows `...`
     masked = bool(_FOREIGN.search(body))
     if masked:
         body = _mask(body)
@@ -404,6 +418,11 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
     return _Chunk(first, body, yaml11, masked, broken)
 
 
+# A flow collection or quoted value closed and a `#` straight after it: libyaml starts a comment,
+# the npm parser refuses. Kept simple on purpose: only lines with no other quote or bracket.
+_GLUED_COMMENT = re.compile(r"""^[ ]*(?:-[ ]+)*(?:[^\s#'"\[\]{}][^#'"\[\]{}]*:[ ]+)?(?:\[[^#'"\[\]{}]*\]|\{[^#'"\[\]{}]*\}|"[^"\\#]*"|'[^'#]*')#""")
+# The non-specific tag `!` where a node starts: after indentation, `- ` items or a `key: `.
+_NON_SPECIFIC = re.compile(r"^((?:[ ]*-[ ]+)*[ ]*(?:[^\s#'\"!][^#'\"]*?:[ ]+)?)!([ \t])")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
 
