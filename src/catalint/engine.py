@@ -216,8 +216,8 @@ def _lint_document(
             try:
                 for rule_id, problem in resolution(doc, source, result, options):
                     problems.append((rule_id, problem))
-            except OSError as err:  # e.g. a target name longer than the file system allows
-                problems.append(("unverified", Problem(f"a target could not be checked: {err.strerror or err}")))
+            except (OSError, ValueError) as err:  # a name too long for the file system, a NUL in a path
+                problems.append(("unverified", Problem(f"a target could not be checked: {err}")))
     for rule_id, problem in problems:
         rule = rules.REGISTRY[rule_id]
         result.findings.append(

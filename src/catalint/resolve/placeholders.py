@@ -59,7 +59,9 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     if not any(k.startswith("$") for k in keys):
         changed = {k: _walk(v, (*pointer, k), read, out) for k, v in value.items()}
         return changed if any(changed[k] is not value[k] for k in keys) else value
-    if len(keys) != 1:
+    if len(keys) != 1 or pointer == ("metadata", "annotations"):
+        # Backstage adds its location annotations to `metadata.annotations` before substituting,
+        # so a placeholder standing for the whole mapping always has company and stays as is.
         return value
     name = keys[0][1:]
     target = value[keys[0]]
