@@ -253,8 +253,13 @@ def _lint_document(
         result.references.append(Reference(target.key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
 
 
+# Backstage writes these two itself (the file's location) before it validates the entity.
+_OVERWRITTEN = ("backstage.io/managed-by-location", "backstage.io/managed-by-origin-location")
+
+
 def _normalise_annotations(data: Any) -> Any:
-    """Backstage replaces an empty `annotations:` with `{}` before validating; so do we."""
+    """Backstage replaces an empty `annotations:` with `{}`, and sets its location annotations,
+    before validating; so do we."""
     if not isinstance(data, dict):
         return data
     meta = data.get("metadata")
@@ -263,6 +268,9 @@ def _normalise_annotations(data: Any) -> Any:
     value = meta["annotations"]
     if not value and value != {} and not isinstance(value, list):
         return {**data, "metadata": {**meta, "annotations": {}}}
+    if isinstance(value, dict) and any(not isinstance(value.get(k, ""), str) for k in _OVERWRITTEN):
+        fixed = {k: (v if k not in _OVERWRITTEN or isinstance(v, str) else "file:") for k, v in value.items()}
+        return {**data, "metadata": {**meta, "annotations": fixed}}
     return data
 
 
