@@ -117,6 +117,7 @@ class Case:
 
 def make_cases(seeds: Sequence[Seed], count: int, seed: int, workdir: Path) -> list[Case]:
     """`count` mutated files in `workdir`; the operators take turns so each gets its share."""
+    workdir.mkdir(parents=True, exist_ok=True)
     names = sorted(OPERATORS)
     # Seeds are drawn file first, so one file of hundreds of documents does not crowd out the rest.
     by_file: dict[str, list[Seed]] = defaultdict(list)

@@ -65,10 +65,10 @@ def pointers(value: Any, prefix: Pointer = ()) -> Iterator[Pointer]:
 
 def get(data: Any, pointer: Pointer) -> Any:
     for part in pointer:
-        if (isinstance(data, dict) and part in data) or (
-            isinstance(data, list) and isinstance(part, int) and part < len(data)
-        ):
+        if isinstance(data, dict) and part in data:
             data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]  # a branch of its own: mypy narrows the index type per branch
         else:
             return None
     return data
@@ -100,7 +100,7 @@ def put(data: dict[str, Any], pointer: Pointer, value: Any) -> dict[str, Any]:
 
 def drop(data: dict[str, Any], pointer: Pointer) -> dict[str, Any] | None:
     out = copy.deepcopy(data)
-    parent = get(out, pointer[:-1]) if len(pointer) > 1 else out
+    parent: Any = get(out, pointer[:-1]) if len(pointer) > 1 else out
     if isinstance(parent, dict) and pointer[-1] in parent:
         del parent[pointer[-1]]
         return out
@@ -567,7 +567,7 @@ def extra_root(rng: random.Random, seed: Seed) -> str | None:
 
 def placeholder(rng: random.Random, seed: Seed) -> str | None:
     name = rng.choice(("$text", "$json", "$yaml", "$texts", "$", "$TEXT", "$env", "$include"))
-    target = copy.deepcopy(
+    target: Any = copy.deepcopy(
         rng.choice(("./x.yaml", "x", "", "https://example.com/a.json", 0, None, [], {}, True, "../../../x", "x/"))
     )
     holder: dict[str, Any] = {name: target}

@@ -55,6 +55,8 @@ def _compare(paths: list[Path]) -> tuple[int, list[str]]:
             compared += 1
             if got is None:
                 problems.append(f"{path.name}:{line}: catalint found no document here (Backstage: valid={doc.valid})")
+            elif got.index != doc.index:
+                problems.append(f"{path.name}:{line}: catalint numbers this document {got.index}, Backstage {doc.index}")
             elif got.valid != doc.valid:
                 problems.append(
                     f"{path.name}:{line}: catalint valid={got.valid}, Backstage valid={doc.valid}: {doc.error}"
