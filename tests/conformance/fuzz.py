@@ -113,6 +113,8 @@ class Case:
     operator: str
     seed: Seed
     path: Path
+    # "read" when the case comes with its placeholder targets, which both sides then read
+    placeholders: str = "assume"
 
 
 def make_cases(seeds: Sequence[Seed], count: int, seed: int, workdir: Path) -> list[Case]:
@@ -136,16 +138,22 @@ def make_cases(seeds: Sequence[Seed], count: int, seed: int, workdir: Path) -> l
         mutated = OPERATORS[operator](rng, base)
         if mutated is None:
             continue
-        raw = mutated if isinstance(mutated, bytes) else mutated.encode("utf-8", "surrogatepass")
-        path = workdir / f"case-{number - 1:06d}-{operator}.yaml"
-        path.write_bytes(raw)
-        cases.append(Case(number - 1, operator, base, path))
+        files = mutated if isinstance(mutated, dict) else {"": mutated}
+        folder = workdir / f"case-{number - 1:06d}" if len(files) > 1 else workdir
+        folder.mkdir(exist_ok=True)
+        path = folder / f"case-{number - 1:06d}-{operator}.yaml"
+        for name, content in files.items():
+            raw = content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+            (folder / name if name else path).write_bytes(raw)
+        cases.append(Case(number - 1, operator, base, path, "read" if len(files) > 1 else "assume"))
     return cases
 
 
-def _lint(paths: list[Path]) -> tuple[dict[str, list[DocumentSummary]], dict[str, list[Finding]]]:
+def _lint(
+    paths: list[Path], assume: bool = True
+) -> tuple[dict[str, list[DocumentSummary]], dict[str, list[Finding]]]:
     request = LintRequest(
-        paths=paths, settings=Settings(include=["*"]), cwd=Path("/"), assume_placeholders=True, style=False
+        paths=paths, settings=Settings(include=["*"]), cwd=Path("/"), assume_placeholders=assume, style=False
     )
     result = run(request)
     docs: dict[str, list[DocumentSummary]] = defaultdict(list)
@@ -158,18 +166,18 @@ def _lint(paths: list[Path]) -> tuple[dict[str, list[DocumentSummary]], dict[str
 
 
 def lint_isolating_crashes(
-    paths: list[Path],
+    paths: list[Path], assume: bool = True
 ) -> tuple[dict[str, list[DocumentSummary]], dict[str, list[Finding]], list[tuple[Path, str]]]:
     """catalint over `paths`; a batch that raises is split until the files that crash are found."""
     try:
-        docs, findings = _lint(paths)
+        docs, findings = _lint(paths, assume)
         return docs, findings, []
     except Exception as err:  # a crash of the code under test is what we look for
         if len(paths) == 1:
             return {}, {}, [(paths[0], f"{type(err).__name__}: {err}")]
     middle = len(paths) // 2
-    left = lint_isolating_crashes(paths[:middle])
-    right = lint_isolating_crashes(paths[middle:])
+    left = lint_isolating_crashes(paths[:middle], assume)
+    right = lint_isolating_crashes(paths[middle:], assume)
     return {**left[0], **right[0]}, {**left[1], **right[1]}, left[2] + right[2]
 
 
@@ -204,10 +212,18 @@ def compare(
 
 
 def evaluate(cases: Sequence[Case]) -> Outcome:
-    paths = [c.path for c in cases]
-    oracle = run_oracle(paths)
-    docs, findings, crashed = lint_isolating_crashes(paths)
     outcome = Outcome(cases=len(cases))
+    for mode in ("assume", "read"):
+        batch = [c for c in cases if c.placeholders == mode]
+        if batch:
+            _evaluate(batch, mode, outcome)
+    return outcome
+
+
+def _evaluate(cases: Sequence[Case], mode: str, outcome: Outcome) -> None:
+    paths = [c.path for c in cases]
+    oracle = run_oracle(paths, mode)
+    docs, findings, crashed = lint_isolating_crashes(paths, assume=mode == "assume")
     crashed_paths = {str(p.resolve()): why for p, why in crashed}
     for case in cases:
         key = str(case.path.resolve())
@@ -220,7 +236,6 @@ def evaluate(cases: Sequence[Case]) -> Outcome:
         outcome.agreed += compared - min(compared, len(problems))
         for problem in problems:
             outcome.disagreements[case.operator].append(f"{case.path.name} (seed {case.seed.origin}) {problem}")
-    return outcome
 
 
 def fuzz(count: int, seed: int, workdir: Path, seed_limit: int | None = None, batch: int = 2000) -> Outcome:

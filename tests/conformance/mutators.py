@@ -37,7 +37,10 @@ class Seed:
         return kind if isinstance(kind, str) else ""
 
 
-Operator = Callable[[random.Random, Seed], "str | bytes | None"]
+# A case is the descriptor's text, or the descriptor ("") with files next to it (placeholder
+# targets); a case with such files is judged with its placeholders read, not assumed.
+Files = dict[str, "str | bytes"]
+Operator = Callable[[random.Random, Seed], "str | bytes | Files | None"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -933,6 +936,55 @@ def encoding(rng: random.Random, seed: Seed) -> bytes | None:
     return b"\n".join(lines)
 
 
+def _nested(depth: int, opener: str, closer: str) -> str:
+    return opener * depth + closer * depth
+
+
+TARGET_CONTENTS: dict[str, tuple[str | bytes, ...]] = {
+    "json": (
+        "{}", '{"a": 1}', '"text"', "NaN", "Infinity", "-Infinity", "1e400", "[1,]", '{"a": 1,}', "{'a': 1}",
+        "\ufeff{}", " {} ", "{}\n\n", "", "null", "true", "12345678901234567890", '"\\ud800"', '{"a": "\x01"}',
+        '{"__proto__": {"a": 1}}', '{"a": 1, "a": 2}', '{"a": 01}', ".5", "0x10", "/* c */ {}", b'{"a": "\xff"}',
+        '{"type": "service"}', '"service"', '"x\\n"', _nested(50, "[", "]"), _nested(5000, "[", "]"),
+        '{"a":' * 40 + "{}" + "}" * 40, '{"a":' * 3000 + "{}" + "}" * 3000, "[]", '{"a": -0}', '"\\u0000"',
+    ),
+    "yaml": (
+        "", "---\n", "a: 1\n", "a: 1\n---\nb: 2\n", "---\n---\n", "x\n", "[\n", "{a: 1}\n...\n",
+        "%YAML 1.1\n---\na: yes\n", "a: *x\n", "&a [*a]\n", "# only a comment\n", "\ufeffa: 1\n",
+        _nested(50, "[", "]"), _nested(3000, "[", "]"), "a: !!binary aGk=\n", "a: 1\na: 2\n", b"a: \xff\n",
+        "type: service\n", "service\n", "a: 1\n...\n", "a: 1\n--- \n", "null\n", "~\n", "[a, b]\n",
+        "a: 1\n...\nb: 2\n", "<<: {a: 1}\n", "a: \x07\n",
+    ),
+    "text": ("", "x", "x\n", "\ufeffx", "a" * 300, b"\xff\xfe", "a\x00b", "service", "  ", "\r\n"),
+}
+
+PLACEHOLDER_SPOTS: tuple[Pointer, ...] = (
+    ("metadata", "description"),
+    ("metadata", "name"),
+    ("metadata", "title"),
+    ("metadata", "annotations", "example.com/a"),
+    ("metadata", "labels"),
+    ("metadata", "tags"),
+    ("spec",),
+    ("spec", "type"),
+    ("spec", "owner"),
+    ("spec", "x-extra"),
+    ("metadata", "annotations"),
+)
+
+
+def placeholder_content(rng: random.Random, seed: Seed) -> Files | None:
+    """A placeholder whose target exists, with odd contents: read and parsed, not assumed."""
+    if "$" in seed.text:
+        return None  # its own placeholders name files that are not here
+    kind = rng.choice(sorted(TARGET_CONTENTS))
+    content = rng.choice(TARGET_CONTENTS[kind])
+    name = f"target.{kind}"
+    holder: dict[str, Any] = {f"${kind}": rng.choice((f"./{name}", name))}
+    data = put(seed.data, rng.choice(PLACEHOLDER_SPOTS), holder)
+    return {"": dump(data, rng), name: content}
+
+
 OPERATORS: dict[str, Operator] = {
     "scalar-type": scalar_type,
     "format-boundary": format_boundary,
@@ -951,4 +1003,5 @@ OPERATORS: dict[str, Operator] = {
     "duplicate-key": duplicate_key,
     "yaml11": yaml11,
     "encoding": encoding,
+    "placeholder-content": placeholder_content,
 }

@@ -49,6 +49,11 @@ def substitute(data: Any, read: Reader | None) -> Substitution:
     return result
 
 
+def _no_constant(name: str) -> Any:
+    """JSON.parse knows no NaN or Infinity, which Python's json module accepts."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) -> Any:
     if isinstance(value, list):
         items = [_walk(v, (*pointer, i), read, out) for i, v in enumerate(value)]
@@ -103,9 +108,13 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         return fetched.text
     if name == "json":
         try:
-            return json.loads(fetched.text)
+            return json.loads(fetched.text, parse_constant=_no_constant)
         except ValueError as err:
             out.problems.append(("placeholder", Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
+            return _STAND_IN[name]
+        except RecursionError:
+            # Backstage parses it, then overflows its stack merging it (from about 2,000 levels).
+            out.problems.append(("placeholder", Problem(f"$json target {target!r} is nested too deeply", where)))
             return _STAND_IN[name]
     loaded = load_text(fetched.text)
     if loaded.problems:

@@ -106,7 +106,7 @@ class LocalSource(Source):
         except OSError:
             return Fetched(status="missing", detail=f"{where} does not exist", where=where)
         try:
-            return Fetched(text=data.decode("utf-8"), where=where)
+            return Fetched(text=data.decode("utf-8", "replace"), where=where)  # as Backstage reads it
         except UnicodeDecodeError:
             return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
 
