@@ -56,6 +56,7 @@ class _Composer11(_Parser, Yaml11Resolver):  # type: ignore[misc, valid-type]
 
 
 DEFAULT_MAX_ALIAS_EXPANSION = 100_000
+MAX_ALIAS_COUNT = 100  # the npm `yaml` package's default maxAliasCount
 _MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 Pointer = tuple[str | int, ...]
@@ -132,7 +133,9 @@ def node_span(node: Node, offset: int = 0) -> Span:
 
 
 class _AliasBudgetExceeded(Exception):
-    pass
+    def __init__(self, node: Node | None = None) -> None:
+        super().__init__()
+        self.node = node
 
 
 class _TagError(Exception):
@@ -173,6 +176,33 @@ class _Constructor:
         self._budget = max_expansion
         self._scalar = construct_scalar_11 if yaml11 else construct_scalar
         self._masked = masked
+        self._order: dict[int, int] = {}  # first visit of each node, in document order
+        self._anchors: dict[int, list[int]] = {}  # anchored node -> [count, alias count]
+
+    def _count_alias(self, node: Node) -> None:
+        """The npm parser's guard (maxAliasCount 100): each use of an anchor counts, weighted by
+        how many alias uses its own value holds; past 100 it refuses the document."""
+        data = self._anchors.setdefault(id(node), [1, 0])
+        data[0] += 1
+        if data[1] == 0:
+            data[1] = self._alias_weight(node, node, set())
+        if data[0] * data[1] > MAX_ALIAS_COUNT:
+            raise _AliasBudgetExceeded(node)
+
+    def _alias_weight(self, node: Node, root: Node, seen: set[int]) -> int:
+        ident = id(node)
+        if node is not root and (self._order.get(ident, -1) < self._order[id(root)] or ident in seen):
+            anchor = self._anchors.get(ident)
+            return anchor[0] * anchor[1] if anchor else 0  # an alias inside the anchored value
+        seen.add(ident)
+        if isinstance(node, ScalarNode):
+            return 1
+        if isinstance(node, SequenceNode):
+            return max((self._alias_weight(item, root, seen) for item in node.value), default=0)
+        return max(
+            (max(self._alias_weight(k, root, seen), self._alias_weight(v, root, seen)) for k, v in node.value),
+            default=0,
+        )
 
     def build(self, node: Node) -> Any:
         return self._build(node)
@@ -198,7 +228,9 @@ class _Constructor:
             self._budget -= self._sizes[ident]
             if self._budget < 0:
                 raise _AliasBudgetExceeded
+            self._count_alias(node)
             return self._values[ident]
+        self._order[ident] = len(self._order)
         size = 1
         value: Any
         if isinstance(node, ScalarNode):
@@ -528,16 +560,18 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                             index,
                         )
                     )
-                except _AliasBudgetExceeded:
-                    problems.append(
-                        YamlProblem(
-                            "yaml-aliases",
+                except _AliasBudgetExceeded as err:
+                    if err.node is None:
+                        message = (
                             f"aliases expand to more than {max_alias_expansion} nodes; "
-                            "refusing to expand what looks like an alias bomb",
-                            node_span(node, first_line),
-                            index,
+                            "refusing to expand what looks like an alias bomb"
                         )
-                    )
+                    else:
+                        message = (
+                            "an anchor is used through aliases more often than Backstage's YAML parser allows "
+                            f"(uses times the aliases inside its value over {MAX_ALIAS_COUNT}); it refuses the file"
+                        )
+                    problems.append(YamlProblem("yaml-aliases", message, node_span(node, first_line), index))
                 except (_TagError, _MergeError) as err:
                     problems.append(
                         YamlProblem("yaml-syntax", f"YAML error: {err}", node_span(err.node, first_line), index)
