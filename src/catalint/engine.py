@@ -162,7 +162,7 @@ def _lint_file(source: Source, options: Options, result: FileResult) -> None:
     placeholders = "$" in text or "\\x24" in text or "\\u0024" in text or "\\U00000024" in text
     for ydoc in loaded.documents:
         doc = EntityDoc(ydoc, ydoc.data, source.display, options.settings)
-        _lint_document(doc, source, options, result, placeholders)
+        _lint_document(doc, source, options, result, placeholders, "__proto__" in text)
 
 
 def _decode(raw: bytes, source: Source, result: FileResult) -> str:
@@ -197,13 +197,18 @@ def _decode(raw: bytes, source: Source, result: FileResult) -> str:
 
 
 def _lint_document(
-    doc: EntityDoc, source: Source, options: Options, result: FileResult, placeholders: bool = True
+    doc: EntityDoc,
+    source: Source,
+    options: Options,
+    result: FileResult,
+    placeholders: bool = True,
+    prototypes: bool = True,
 ) -> None:
     original = _normalise_annotations(doc.data)
     read = None if options.assume_placeholders else (lambda t: source.fetch(t, purpose="placeholder"))
     sub = substitute(original, read) if placeholders else Substitution(original)
     doc.memo["raw"] = original
-    doc.data = sub.data
+    doc.data = _without_prototypes(sub.data) if sub.found or prototypes else sub.data
     ref = doc.ref
     entity = ref.key if ref else None
     problems: list[tuple[str, Problem]] = list(sub.problems)
@@ -272,6 +277,18 @@ def _normalise_annotations(data: Any) -> Any:
         fixed = {k: (v if k not in _OVERWRITTEN or isinstance(v, str) else "file:") for k, v in value.items()}
         return {**data, "metadata": {**meta, "annotations": fixed}}
     return data
+
+
+def _without_prototypes(value: Any) -> Any:
+    """Drop `__proto__` keys holding a mapping or list, at any depth: in JavaScript such a key
+    sets the object's prototype when Backstage merges its annotations in, and is gone after."""
+    if isinstance(value, list):
+        return [_without_prototypes(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {
+        k: _without_prototypes(v) for k, v in value.items() if not (k == "__proto__" and isinstance(v, dict | list))
+    }
 
 
 def _finding(

@@ -206,6 +206,14 @@ def compare(
             continue
         compared += 1
         problems.append(f"doc {index}: catalint reports a document (valid={doc.valid}) Backstage does not see")
+    for finding in findings:
+        index = finding.document
+        if not finding.rule.startswith("yaml-") or index is None or index in seen or index in mine:
+            continue
+        if verdict.truncated and index > last:
+            continue
+        compared += 1
+        problems.append(f"doc {index}: catalint finds {finding.rule} in a document Backstage reads as empty")
     if verdict.error is not None:
         problems.append(f"Backstage could not read the file: {verdict.error}")
     return compared, problems

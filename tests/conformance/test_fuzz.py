@@ -50,4 +50,4 @@ def test_every_operator_mutates_a_seed(seeds: list[Seed]) -> None:
         outputs = [operator(rng, rng.choice(seeds)) for _ in range(20)]
         changed = [o for o in outputs if o is not None]
         assert changed, f"{name} never applied"
-        assert all(isinstance(o, str | bytes) and o for o in changed), name
+        assert all(isinstance(o, str | bytes | dict) and o for o in changed), name

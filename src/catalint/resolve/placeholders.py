@@ -126,14 +126,13 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
             )
         )
         return _STAND_IN[name]
-    if len(loaded.documents) != 1:
+    if loaded.count != 1:
         out.problems.append(
             (
                 "placeholder",
-                Problem(
-                    f"$yaml target {target!r} must hold exactly one document, found {len(loaded.documents)}", where
-                ),
+                Problem(f"$yaml target {target!r} must hold exactly one document, found {loaded.count}", where),
             )
         )
         return _STAND_IN[name]
-    return loaded.documents[0].data
+    # One document with no content (`---`, `~`) reads as null.
+    return loaded.documents[0].data if loaded.documents else None

@@ -38,11 +38,9 @@ ALLOWED = ("apiVersion", "kind", "metadata", "spec")
 def check(doc: EntityDoc) -> Iterator[Problem]:
     if not isinstance(doc.data, dict):
         return
-    for key, value in doc.data.items():
+    for key in doc.data:
         if key in ALLOWED:
             continue
-        if key == "__proto__" and isinstance(value, dict | list):
-            continue  # JavaScript takes it for the object's prototype; it never becomes a field
         hint = ""
         if key in ("relations", "status"):
             hint = "; it is computed by the catalog and must not be written in a descriptor"

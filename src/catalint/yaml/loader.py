@@ -113,6 +113,7 @@ class YamlDocument:
 class LoadedFile:
     documents: list[YamlDocument]
     problems: list[YamlProblem]
+    count: int = 0  # documents in the stream, empty ones included
 
 
 def _key_text(node: ScalarNode, yaml11: bool = False) -> str:
@@ -287,6 +288,7 @@ class _Chunk:
     yaml11: bool
     masked: bool  # characters were swapped for stand-ins that `_unmask` turns back
     broken: str | None  # why the npm parser rejects the document where libyaml would not
+    empty: bool = False  # a document with no content at all
 
 
 _END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)(?P<rest>.*)$")
@@ -382,6 +384,15 @@ def _chunks(text: str) -> Iterator[_Chunk]:
             chunk_lines = lines[first:last]
             pending = None
         opens = bool(chunk_lines) and bool(_MARKER.match(chunk_lines[0]))
+        if (
+            chunk_lines
+            and _END.match(chunk_lines[-1])
+            and not _has_content(chunk_lines[:-1])
+            and not any(line.startswith("%") for line in chunk_lines)
+        ):
+            # Nothing but `...`: to the npm parser an empty document, which still takes an index.
+            yield _Chunk(first, "", False, False, None, empty=True)
+            continue
         if not _has_content(chunk_lines) and not opens:
             if last < len(lines) and _MARKER.match(lines[last]):
                 pending = (first, after)
@@ -525,6 +536,9 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
     problems: list[YamlProblem] = []
     index = 0
     for chunk in _chunks(text):
+        if chunk.empty:
+            index += 1
+            continue
         first_line = chunk.line
         composer: _Composer | _Composer11 | None = None
         yaml11 = chunk.yaml11
@@ -607,7 +621,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
         finally:
             if composer is not None:
                 composer.dispose()
-    return LoadedFile(documents, problems)
+    return LoadedFile(documents, problems, index)
 
 
 def _has_content(lines: list[str]) -> bool:
