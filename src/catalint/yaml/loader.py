@@ -2,9 +2,15 @@
 
 libyaml (through PyYAML's `CParser`) composes nodes at C speed; we construct plain Python values
 ourselves so we control what Backstage controls: YAML 1.2 scalars, duplicate keys as errors,
-`<<` as an ordinary key, and a bound on alias expansion. libyaml stops a stream at its first
-error, while Backstage still reads the other documents, so a stream is split on its `---`
-markers and each part is parsed on its own.
+`<<` as an ordinary key, explicit tags, and the npm parser's alias-count limit. libyaml stops a
+stream at its first error, while Backstage still reads the other documents, so a stream is split
+into documents (at `---` and after `...`) and each is parsed on its own.
+
+Where libyaml and Backstage's parser (the `yaml` npm package) read the same text differently,
+each document's text is first rewritten so libyaml reads what the npm parser reads: directives
+normalised, characters libyaml refuses swapped for stand-ins (and swapped back in every
+scalar), surrogate escapes joined, the non-specific tag `!` spelled `!!str`. Rewrites keep
+every line where it was; only columns after a rewrite on the same line can move.
 """
 
 from __future__ import annotations
