@@ -22,7 +22,7 @@ from catalint.facts import (
     StyleProblem,
     apply_directives,
 )
-from catalint.model import FILE_START, DocumentSummary, Finding, Severity, Span
+from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
 from catalint.resolve.placeholders import Fetched, Substitution, substitute
 from catalint.rules.base import EntityDoc, Problem
@@ -169,12 +169,10 @@ def _decode(raw: bytes, source: Source, result: FileResult) -> str:
     if b"\x00" in raw[:8192]:
         # Backstage's YAML reader takes NUL as an ordinary character, so the file is still judged.
         result.findings.append(
-            Finding(
+            file_finding(
                 "file-encoding",
-                Severity.WARNING,
                 "the file looks binary (it contains NUL bytes); Backstage reads them as characters",
                 source.display,
-                FILE_START,
             )
         )
     try:
@@ -185,7 +183,7 @@ def _decode(raw: bytes, source: Source, result: FileResult) -> str:
         result.findings.append(
             Finding(
                 "file-encoding",
-                Severity.WARNING,
+                rules.REGISTRY["file-encoding"].severity,
                 f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); "
                 "Backstage reads each bad byte sequence as U+FFFD",
                 source.display,
