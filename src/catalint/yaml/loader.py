@@ -452,11 +452,6 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
         if end is not None and end["rest"].strip() and not end["rest"].strip().startswith("#"):
             broken = broken or "content after the document end marker `...`"
             line = "..."
-        if _GLUED_COMMENT.match(line):
-            broken = broken or "a comment must be separated from the value before it by a space"
-        if "!" in line:
-            # `!` alone makes a scalar a string for the npm parser; libyaml resolves it as untagged.
-            line = _NON_SPECIFIC.sub(r"\g<1>!!str\g<2>", line)
         out.append(line)
     body = "\n".join(out) + ("\n" if terminated else "")
     masked = bool(_FOREIGN.search(body))
@@ -464,16 +459,48 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
         body = _mask(body)
     if _SURROGATE_ESCAPE.search(body):
         body = _join_surrogates(body, yaml11)
+    if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
+        body, glued = _scan_tags_and_comments(body)
+        broken = broken or glued
     return _Chunk(first, body, yaml11, masked, broken)
 
 
-# A flow collection or quoted value closed and a `#` straight after it: libyaml starts a comment,
-# the npm parser refuses. Kept simple on purpose: only lines with no other quote or bracket.
-_GLUED_COMMENT = re.compile(r"""^[ ]*(?:-[ ]+)*(?:[^\s#'"\[\]{}][^#'"\[\]{}]*:[ ]+)?(?:\[[^#'"\[\]{}]*\]|\{[^#'"\[\]{}]*\}|"[^"\\#]*"|'[^'#]*')#""")
-# The non-specific tag `!` where a node starts: after indentation, `- ` items or a `key: `.
-_NON_SPECIFIC = re.compile(r"^((?:[ ]*-[ ]+)*[ ]*(?:[^\s#'\"!][^#'\"]*?:[ ]+)?)!([ \t])")
+# A flow collection or quoted scalar closed with a `#` straight after it: libyaml starts a
+# comment there, the npm parser refuses the document.
+_MAYBE_GLUED = re.compile(r"""[\]}"']#""")
+_CLOSERS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+_MAYBE_NON_SPECIFIC = re.compile(r"!(?=[\s,\]}]|$)", re.MULTILINE)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _scan_tags_and_comments(text: str) -> tuple[str, str | None]:
+    """Two readings libyaml's tokens can tell apart where text patterns cannot.
+
+    The non-specific tag `!` makes a scalar a string for the npm parser, while libyaml resolves it
+    as if untagged: it is spelled `!!str` instead. A `#` straight after a closing bracket, brace
+    or quote is a comment to libyaml and an error to the npm parser. A `! ` or `]#` inside a
+    block scalar or a quoted string is not a token, so it is left alone.
+    """
+    scanner = _Parser(text)
+    places: list[int] = []
+    glued: str | None = None
+    try:
+        while (token := scanner.get_token()) is not None:
+            if isinstance(token, yaml.TagToken) and token.value == (None, "!"):
+                places.append(token.start_mark.index)
+            closes = isinstance(token, _CLOSERS) or (
+                isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+            )
+            if closes and text[token.end_mark.index : token.end_mark.index + 1] == "#":
+                glued = glued or "a comment must be separated from the value before it by a space"
+    except yaml.YAMLError:
+        pass  # the real parse reports it; keep what was found before the error
+    finally:
+        scanner.dispose()
+    for place in reversed(places):
+        text = f"{text[:place]}!!str{text[place + 1 :]}"
+    return text, glued
 
 
 def _join_surrogates(text: str, yaml11: bool) -> str:
