@@ -117,10 +117,12 @@ class Case:
     placeholders: str = "assume"
 
 
-def make_cases(seeds: Sequence[Seed], count: int, seed: int, workdir: Path) -> list[Case]:
+def make_cases(
+    seeds: Sequence[Seed], count: int, seed: int, workdir: Path, operators: Sequence[str] = ()
+) -> list[Case]:
     """`count` mutated files in `workdir`; the operators take turns so each gets its share."""
     workdir.mkdir(parents=True, exist_ok=True)
-    names = sorted(OPERATORS)
+    names = sorted(operators or OPERATORS)
     # Seeds are drawn file first, so one file of hundreds of documents does not crowd out the rest.
     by_file: dict[str, list[Seed]] = defaultdict(list)
     for item in seeds:
@@ -246,11 +248,13 @@ def _evaluate(cases: Sequence[Case], mode: str, outcome: Outcome) -> None:
             outcome.disagreements[case.operator].append(f"{case.path.name} (seed {case.seed.origin}) {problem}")
 
 
-def fuzz(count: int, seed: int, workdir: Path, seed_limit: int | None = None, batch: int = 2000) -> Outcome:
+def fuzz(
+    count: int, seed: int, workdir: Path, operators: Sequence[str] = (), seed_limit: int | None = None, batch: int = 2000
+) -> Outcome:
     seeds = collect_seeds(workdir, seed_limit)
     if not seeds:
         raise RuntimeError(f"no seed documents: neither {CORPUS} nor {EXAMPLES} gave a valid document")
-    cases = make_cases(seeds, count, seed, workdir)
+    cases = make_cases(seeds, count, seed, workdir, operators)
     total = Outcome()
     for start in range(0, len(cases), batch):
         part = evaluate(cases[start : start + batch])
@@ -283,14 +287,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=5, help="disagreements printed per operator")
     parser.add_argument("--keep", type=Path, help="write the case files here and leave them")
+    parser.add_argument("--operator", action="append", choices=sorted(OPERATORS), help="only these (repeatable)")
     args = parser.parse_args(argv)
+    operators = tuple(args.operator or ())
     started = time.monotonic()
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
-        outcome = fuzz(args.cases, args.seed, args.keep)
+        outcome = fuzz(args.cases, args.seed, args.keep, operators)
     else:
         with tempfile.TemporaryDirectory(prefix="catalint-fuzz-") as tmp:
-            outcome = fuzz(args.cases, args.seed, Path(tmp))
+            outcome = fuzz(args.cases, args.seed, Path(tmp), operators)
     print(report(outcome, args.show))
     print(f"({time.monotonic() - started:.0f} s)")
     return 0 if not outcome.crashes and outcome.rate >= 0.999 else 1

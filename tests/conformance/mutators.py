@@ -985,6 +985,24 @@ def placeholder_content(rng: random.Random, seed: Seed) -> Files | None:
     return {"": dump(data, rng), name: content}
 
 
+SYNTAX_CHARACTERS = ":-#'\"[]{},&*!|>%@`? \t\n"
+
+
+def syntax(rng: random.Random, seed: Seed) -> str | None:
+    """One YAML indicator character inserted, deleted or replaced anywhere: the reader's corners."""
+    text = seed.text
+    if not text:
+        return None
+    at = rng.randrange(len(text))
+    char = rng.choice(SYNTAX_CHARACTERS)
+    roll = rng.randrange(3)
+    if roll == 0:
+        return text[:at] + char + text[at:]
+    if roll == 1:
+        return text[:at] + text[at + 1 :]
+    return text[:at] + char + text[at + 1 :]
+
+
 OPERATORS: dict[str, Operator] = {
     "scalar-type": scalar_type,
     "format-boundary": format_boundary,
@@ -1004,4 +1022,5 @@ OPERATORS: dict[str, Operator] = {
     "yaml11": yaml11,
     "encoding": encoding,
     "placeholder-content": placeholder_content,
+    "syntax": syntax,
 }

@@ -145,8 +145,9 @@ class _AliasBudgetExceeded(Exception):
         self.node = node
 
 
-class _TagError(Exception):
-    """A value the npm parser refuses for its explicit tag (`!!timestamp x`, `!!set {a: 1}`)."""
+class _Refused(Exception):
+    """What the npm parser refuses where libyaml reads on: a value wrong for its explicit tag
+    (`!!timestamp x`, `!!set {a: 1}`), a multi-line value not indented past its key."""
 
     def __init__(self, message: str, node: Node) -> None:
         super().__init__(message)
@@ -161,9 +162,41 @@ class _MergeError(Exception):
         self.node = node
 
 
-# Stands for JavaScript's `undefined`: the value of an explicit `!!merge` scalar. JSON drops it
-# from mappings and writes it as null in sequences.
+# Stands for the value of an explicit `!!merge` scalar: to the npm parser a JavaScript symbol.
+# JSON drops it from mappings and writes null for it in sequences, but Backstage checks the
+# envelope (and the annotations) before its JSON round trip, and a symbol is no string there.
 _UNDEFINED = object()
+_CHECKED_BEFORE_JSON = frozenset(
+    {
+        ("apiVersion",),
+        ("kind",),
+        ("metadata",),
+        ("metadata", "name"),
+        ("metadata", "namespace"),
+        ("metadata", "annotations"),
+    }
+)
+SYMBOL = "Symbol(<<)"  # how the root reads when it is one; anything but a mapping fails the same way
+
+
+def _settle(value: Any, path: tuple[str, ...] = ()) -> Any:
+    """Resolve `_UNDEFINED` the way Backstage meets it: a failing non-string on the envelope
+    fields, gone everywhere else."""
+    if value is _UNDEFINED:
+        return SYMBOL
+    if isinstance(value, list):
+        return [None if v is _UNDEFINED else _settle(v, ("",)) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        where = (*path, key)
+        if item is _UNDEFINED:
+            if where in _CHECKED_BEFORE_JSON:
+                out[key] = []  # neither a string nor a mapping, as a symbol is neither
+            continue
+        out[key] = _settle(item, where if len(where) < 2 else ("",))
+    return out
 
 
 class _DuplicateKey(Exception):
@@ -177,14 +210,38 @@ class _DuplicateKey(Exception):
 class _Constructor:
     """Builds JSON-like values from nodes; aliases share one value, but their expansion is counted."""
 
-    def __init__(self, max_expansion: int, yaml11: bool = False, masked: bool = False) -> None:
+    def __init__(self, max_expansion: int, yaml11: bool = False, masked: bool = False, text: str = "") -> None:
         self._values: dict[int, Any] = {}
         self._sizes: dict[int, int] = {}
         self._budget = max_expansion
         self._scalar = construct_scalar_11 if yaml11 else construct_scalar
         self._masked = masked
+        self._text = text
+        self._lines: list[str] | None = None
+        self.symbols = False  # some value is `_UNDEFINED`; `_settle` must run on the result
         self._order: dict[int, int] = {}  # first visit of each node, in document order
         self._anchors: dict[int, list[int]] = {}  # anchored node -> [count, alias count]
+
+    def _check_indent(self, node: Node, required: int) -> None:
+        """A flow collection or quoted scalar that goes on over lines must keep every further line
+        indented past its key or `-`; the npm parser ends it early otherwise (libyaml does not).
+        A closing bracket may sit one column back, level with the key."""
+        flow = isinstance(node, MappingNode | SequenceNode) and bool(node.flow_style)
+        quoted = isinstance(node, ScalarNode) and node.style in ('"', "'")
+        if not (flow or quoted) or node.end_mark.line <= node.start_mark.line:
+            return
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        last = node.end_mark.line
+        for number in range(node.start_mark.line + 1, min(last + 1, len(self._lines))):
+            line = self._lines[number]
+            body = line.lstrip(" ")
+            indent = len(line) - len(body)
+            if indent >= required or not body.strip(" \t\r") or (flow and body.startswith("#")):
+                continue
+            if flow and number == last and body[:1] in "]}" and indent == required - 1:
+                continue
+            raise _Refused("a value going on over several lines must be indented more than its key", node)
 
     def _count_alias(self, node: Node) -> None:
         """The npm parser's guard (maxAliasCount 100): each use of an anchor counts, weighted by
@@ -212,7 +269,8 @@ class _Constructor:
         )
 
     def build(self, node: Node) -> Any:
-        return self._build(node)
+        value = self._build(node)
+        return _settle(value) if self.symbols or value is _UNDEFINED else value
 
     def _scalar_value(self, node: ScalarNode) -> Any:
         text = _unmask(node.value) if self._masked else node.value
@@ -224,7 +282,7 @@ class _Constructor:
         if tag == TIMESTAMP and self._scalar is construct_scalar:
             stamp = construct_scalar_11(tag, text)
             if stamp is text:
-                raise _TagError("!!timestamp expects a date, starting with yyyy-mm-dd", node)
+                raise _Refused("!!timestamp expects a date, starting with yyyy-mm-dd", node)
             return stamp
         return self._scalar(tag, text)
 
@@ -248,8 +306,11 @@ class _Constructor:
             self._sizes[ident] = 1
             for item in node.value:
                 built = self._build(item)
-                value.append(None if built is _UNDEFINED else built)
+                self.symbols = self.symbols or built is _UNDEFINED
+                value.append(built)
                 size += self._sizes.get(id(item), 1)
+                if not node.flow_style:
+                    self._check_indent(item, node.start_mark.column + 1)
             value = _tagged_sequence(node, value)
         else:
             value = {}
@@ -269,8 +330,11 @@ class _Constructor:
                     raise _DuplicateKey(js_key(key), seen[marker], key_node)
                 seen[marker] = key_node
                 built = self._build(value_node)
-                if built is not _UNDEFINED:
-                    value[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
+                if not getattr(node, "flow_style", False):
+                    self._check_indent(value_node, key_node.start_mark.column + 1)
+                if built is _UNDEFINED:
+                    self.symbols = True
+                value[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
                 size += self._sizes.get(id(key_node), 1) + self._sizes.get(id(value_node), 1)
             for source_node, merged in merges:
                 sources = merged if isinstance(merged, list) else [merged]
@@ -346,7 +410,7 @@ def _tagged_sequence(node: SequenceNode, items: list[Any]) -> Any:
         for item in items:
             for key in item if isinstance(item, dict) else [js_key(item)]:
                 if key in seen:
-                    raise _TagError(f"Ordered maps must not include duplicate keys: {key}", node)
+                    raise _Refused(f"Ordered maps must not include duplicate keys: {key}", node)
                 seen.add(key)
         return {}
     if node.tag == PAIRS:
@@ -358,7 +422,7 @@ def _tagged_mapping(node: MappingNode, mapping: dict[str, Any]) -> Any:
     """`!!set` is a JavaScript Set (JSON `{}`), and only keys with null values make one."""
     if node.tag == SET:
         if any(v is not None for v in mapping.values()):
-            raise _TagError("Set items must all have null values", node)
+            raise _Refused("Set items must all have null values", node)
         return {}
     return mapping
 
@@ -457,8 +521,8 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
     masked = bool(_FOREIGN.search(body))
     if masked:
         body = _mask(body)
-    if _SURROGATE_ESCAPE.search(body):
-        body = _join_surrogates(body, yaml11)
+    if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body):
+        body = _repair(body, yaml11)
     if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
         body, glued = _scan_tags_and_comments(body)
         broken = broken or glued
@@ -470,6 +534,9 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
 _MAYBE_GLUED = re.compile(r"""[\]}"']#""")
 _CLOSERS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
 _MAYBE_NON_SPECIFIC = re.compile(r"!(?=[\s,\]}]|$)", re.MULTILINE)
+# Block indicators at a line's start followed by whitespace that holds a tab.
+_TAB_AFTER_INDICATOR = re.compile(r"^[ ]*(?:[-?:][ \t]+)*[-?:][ ]*\t[ \t]*", re.MULTILINE)
+_INDICATOR_NEXT = re.compile(r"[-?:](?:[ \t\r\n]|$)")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
 
@@ -503,13 +570,17 @@ def _scan_tags_and_comments(text: str) -> tuple[str, str | None]:
     return text, glued
 
 
-def _join_surrogates(text: str, yaml11: bool) -> str:
-    """Rewrite `\\uD83D\\uDE00` escapes in double-quoted scalars, which libyaml refuses.
+def _repair(text: str, yaml11: bool) -> str:
+    """Rewrite what libyaml refuses but the npm parser reads, at the places libyaml names.
 
-    JavaScript strings are UTF-16, so the npm parser joins a pair into one character and keeps
-    a lone half; a pair becomes one `\\U` escape, a lone half U+FFFD (neither is whitespace
-    nor matches any format, as the half would not). libyaml says where each such escape is,
-    which also tells a double-quoted scalar from text that merely looks like an escape.
+    * `\\uD83D\\uDE00` escapes in double-quoted scalars: JavaScript strings are UTF-16, so the
+      npm parser joins a pair into one character and keeps a lone half; a pair becomes one `\\U`
+      escape, a lone half U+FFFD (neither is whitespace nor matches any format, as the half
+      would not).
+    * Tabs after a block indicator (`-\\tx`, `? \\tkey`): separation to the npm parser, unless a
+      further indicator follows (then both refuse it). They become spaces, keeping columns.
+
+    libyaml reports where each one is, which also tells a scalar from text that only looks alike.
     """
     for _ in range(200):
         composer = _Composer11(text) if yaml11 else _Composer(text)
@@ -519,20 +590,31 @@ def _join_surrogates(text: str, yaml11: bool) -> str:
             return text
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark
-            start = mark.index - 2 if mark is not None else -1
-            if err.problem != "found invalid Unicode character escape code" or text[start : start + 2] != "\\u":
+            fixed = _repaired(text, err.problem or "", mark.index if mark is not None else -1)
+            if fixed is None:
                 return text
-            pair = _SURROGATE_PAIR.match(text, start)
-            if pair:
-                code = 0x10000 + ((int(pair[1], 16) - 0xD800) << 10) + (int(pair[2], 16) - 0xDC00)
-                text = f"{text[:start]}\\U{code:08X}{text[pair.end() :]}"
-            else:
-                text = f"{text[:start]}\\uFFFD{text[start + 6 :]}"
+            text = fixed
         except yaml.YAMLError:
             return text
         finally:
             composer.dispose()
     return text
+
+
+def _repaired(text: str, problem: str, at: int) -> str | None:
+    if problem == "found invalid Unicode character escape code" and text[at - 2 : at] == "\\u":
+        start = at - 2
+        pair = _SURROGATE_PAIR.match(text, start)
+        if pair:
+            code = 0x10000 + ((int(pair[1], 16) - 0xD800) << 10) + (int(pair[2], 16) - 0xDC00)
+            return f"{text[:start]}\\U{code:08X}{text[pair.end() :]}"
+        return f"{text[:start]}\\uFFFD{text[start + 6 :]}"
+    if problem == "found character that cannot start any token" and text[at : at + 1] == "\t":
+        line_start = text.rfind("\n", 0, at) + 1
+        match = _TAB_AFTER_INDICATOR.match(text, line_start)
+        if match and match.end() > at and not _INDICATOR_NEXT.match(text, match.end()):
+            return text[:line_start] + match.group(0).replace("\t", " ") + text[match.end() :]
+    return None
 
 
 # Characters the npm parser takes as ordinary content but libyaml refuses (controls,
@@ -594,7 +676,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                     index += 1
                     continue
                 try:
-                    data = _Constructor(max_alias_expansion, yaml11, chunk.masked).build(node)
+                    data = _Constructor(max_alias_expansion, yaml11, chunk.masked, chunk.text).build(node)
                 except _DuplicateKey as dup:
                     span = node_span(dup.second, first_line)
                     first = node_span(dup.first, first_line)
@@ -619,7 +701,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                             f"(uses times the aliases inside its value over {MAX_ALIAS_COUNT}); it refuses the file"
                         )
                     problems.append(YamlProblem("yaml-aliases", message, node_span(node, first_line), index))
-                except (_TagError, _MergeError) as err:
+                except (_Refused, _MergeError) as err:
                     problems.append(
                         YamlProblem("yaml-syntax", f"YAML error: {err}", node_span(err.node, first_line), index)
                     )
