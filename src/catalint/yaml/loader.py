@@ -521,7 +521,7 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
     masked = bool(_FOREIGN.search(body))
     if masked:
         body = _mask(body)
-    if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body):
+    if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body):
         body = _repair(body, yaml11)
     if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
         body, glued = _scan_tags_and_comments(body)
@@ -531,12 +531,16 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
 
 # A flow collection or quoted scalar closed with a `#` straight after it: libyaml starts a
 # comment there, the npm parser refuses the document.
-_MAYBE_GLUED = re.compile(r"""[\]}"']#""")
+_MAYBE_GLUED = re.compile(r"""[\]}"']#|[|>][-+0-9]*#""")
 _CLOSERS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*")
 _MAYBE_NON_SPECIFIC = re.compile(r"!(?=[\s,\]}]|$)", re.MULTILINE)
 # Block indicators at a line's start followed by whitespace that holds a tab.
 _TAB_AFTER_INDICATOR = re.compile(r"^[ ]*(?:[-?:][ \t]+)*[-?:][ ]*\t[ \t]*", re.MULTILINE)
 _INDICATOR_NEXT = re.compile(r"[-?:](?:[ \t\r\n]|$)")
+_IMPLICIT_KEY = re.compile(r"[^#\n\"'\[{]*?:(?:[ \t\r]|$)", re.MULTILINE)
+_TAB_COMMENT = re.compile(r"^[ \t]*\t[ \t]*(?:#.*)?\r?$")
+_TAB_LINE = re.compile(r"^[ ]*\t[ \t]*(?:#|\r?$)", re.MULTILINE)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
 
@@ -561,6 +565,10 @@ def _scan_tags_and_comments(text: str) -> tuple[str, str | None]:
             )
             if closes and text[token.end_mark.index : token.end_mark.index + 1] == "#":
                 glued = glued or "a comment must be separated from the value before it by a space"
+            if isinstance(token, yaml.ScalarToken) and token.style in ("|", ">"):
+                header = _BLOCK_HEADER.match(text, token.start_mark.index)
+                if header and text[header.end() : header.end() + 1] == "#":
+                    glued = glued or "a comment must be separated from a block scalar's header by a space"
     except yaml.YAMLError:
         pass  # the real parse reports it; keep what was found before the error
     finally:
@@ -612,8 +620,21 @@ def _repaired(text: str, problem: str, at: int) -> str | None:
     if problem == "found character that cannot start any token" and text[at : at + 1] == "\t":
         line_start = text.rfind("\n", 0, at) + 1
         match = _TAB_AFTER_INDICATOR.match(text, line_start)
-        if match and match.end() > at and not _INDICATOR_NEXT.match(text, match.end()):
+        if (
+            match
+            and match.end() > at
+            and not _INDICATOR_NEXT.match(text, match.end())
+            and not _IMPLICIT_KEY.match(text, match.end())  # a mapping after the tab: indentation
+        ):
             return text[:line_start] + match.group(0).replace("\t", " ") + text[match.end() :]
+    if problem == "found a tab character that violates indentation":
+        # A line of only tabs and a comment inside what libyaml takes for a plain scalar going on:
+        # to the npm parser just a comment line.
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", at)
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        if _TAB_COMMENT.match(line):
+            return text[:line_start] + line.replace("\t", " ") + text[line_start + len(line) :]
     return None
 
 
