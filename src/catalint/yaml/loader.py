@@ -331,7 +331,9 @@ class _Constructor:
                 seen[marker] = key_node
                 built = self._build(value_node)
                 if not getattr(node, "flow_style", False):
-                    self._check_indent(value_node, key_node.start_mark.column + 1)
+                    # Keys of a block mapping start at its column (an explicit `? key` is further in).
+                    column = min(key_node.start_mark.column, node.start_mark.column)
+                    self._check_indent(value_node, column + 1)
                 if built is _UNDEFINED:
                     self.symbols = True
                 value[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
@@ -521,6 +523,8 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
     masked = bool(_FOREIGN.search(body))
     if masked:
         body = _mask(body)
+    if _WIDE_ANCHOR.search(body):
+        body = _rename_anchors(body)
     if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body):
         body = _repair(body, yaml11)
     if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
@@ -576,6 +580,42 @@ def _scan_tags_and_comments(text: str) -> tuple[str, str | None]:
     for place in reversed(places):
         text = f"{text[:place]}!!str{text[place + 1 :]}"
     return text, glued
+
+
+# An anchor or alias whose name holds a character libyaml does not take (`&https://x`, `*a.b`):
+# the npm parser reads the name up to whitespace or a flow indicator.
+_WIDE_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,]))[&*][^\s,\[\]{}]*[^A-Za-z0-9_\-\s,\[\]{}]", re.MULTILINE)
+_NAME_END = re.compile(r"[\s,\[\]{}]|$")
+
+
+def _rename_anchors(text: str) -> str:
+    """Give anchors and aliases that the npm parser names more widely than libyaml does a name
+    libyaml takes, the same for every use. libyaml's tokens (or its error) say where they are."""
+    names: dict[str, str] = {}
+    for _ in range(200):
+        scanner = _Parser(text)
+        place = -1
+        try:
+            while (token := scanner.get_token()) is not None:
+                if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+                    end = _NAME_END.search(text, token.start_mark.index + 1)
+                    if end is not None and end.start() > token.end_mark.index:
+                        place = token.start_mark.index
+                        break
+        except yaml.MarkedYAMLError as err:
+            if err.context in ("while scanning an anchor", "while scanning an alias") and err.context_mark:
+                place = err.context_mark.index
+        except yaml.YAMLError:
+            pass
+        finally:
+            scanner.dispose()
+        if place < 0:
+            return text
+        end = _NAME_END.search(text, place + 1)
+        stop = end.start() if end is not None else len(text)
+        safe = names.setdefault(text[place + 1 : stop], f"catalint-anchor-{len(names)}")
+        text = text[: place + 1] + safe + text[stop:]
+    return text
 
 
 def _repair(text: str, yaml11: bool) -> str:
