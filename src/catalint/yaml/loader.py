@@ -667,7 +667,7 @@ def _repaired(text: str, problem: str, at: int) -> str | None:
             and not _IMPLICIT_KEY.match(text, match.end())  # a mapping after the tab: indentation
         ):
             return text[:line_start] + match.group(0).replace("\t", " ") + text[match.end() :]
-    if problem == "found a tab character that violates indentation":
+    if problem in ("found a tab character that violates indentation", "found character that cannot start any token"):
         # A line of only tabs and a comment inside what libyaml takes for a plain scalar going on:
         # to the npm parser just a comment line.
         line_start = text.rfind("\n", 0, at) + 1
