@@ -80,25 +80,33 @@ def _too_large(size: int, limit: int, display: str) -> Finding:
 def lint_source(source: Source, options: Options) -> FileResult:
     result = FileResult(source.display)
     try:
+        _lint_file(source, options, result)
+    except Exception as err:  # one file's crash must not hide every other file's result
+        result.findings.append(
+            file_finding("internal-error", f"catalint failed on this file: {type(err).__name__}: {err}", source.display)
+        )
+    return result
+
+
+def _lint_file(source: Source, options: Options, result: FileResult) -> None:
+    try:
         known = source.size()
     except OSError:
         known = None
     if known is not None and known > options.max_bytes:
         # Said before a byte is read: a 1 GB file must not be loaded to be told it is too large.
         result.findings.append(_too_large(known, options.max_bytes, source.display))
-        return result
+        return
     try:
         raw = source.read_bytes()
     except OSError as err:
         result.findings.append(file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source.display))
-        return result
+        return
     result.digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > options.max_bytes:
         result.findings.append(_too_large(len(raw), options.max_bytes, source.display))
-        return result
+        return
     text = _decode(raw, source, result)
-    if text is None:
-        return result
     result.disabled, result.disabled_file = _directives(text)
     loaded = load_text(text)
     others = len(loaded.documents) + len(loaded.problems) - 1
@@ -121,45 +129,56 @@ def lint_source(source: Source, options: Options) -> FileResult:
                 result.findings.append(
                     Finding(f"yamllint/{rule}", severity, message, source.display, Span.point(line, column))
                 )
-    # Most files have no placeholder at all; skip walking every value looking for one.
-    placeholders = "$text" in text or "$json" in text or "$yaml" in text
+    # Most files have no placeholder at all; skip walking every value looking for one. Any `$`
+    # counts, since a quoted key may spell `$text` with escapes.
+    placeholders = "$" in text or "\\x24" in text or "\\u0024" in text or "\\U00000024" in text
     for ydoc in loaded.documents:
         doc = EntityDoc(ydoc, ydoc.data, source.display, options.settings)
-        _lint_document(doc, source, options, result, placeholders)
-    return result
+        _lint_document(doc, source, options, result, placeholders, "__proto__" in text)
 
 
-def _decode(raw: bytes, source: Source, result: FileResult) -> str | None:
+def _decode(raw: bytes, source: Source, result: FileResult) -> str:
     if b"\x00" in raw[:8192]:
+        # Backstage's YAML reader takes NUL as an ordinary character, so the file is still judged.
         result.findings.append(
-            file_finding("file-encoding", "the file is binary (it contains NUL bytes); not parsed", source.display)
+            file_finding(
+                "file-encoding",
+                "the file looks binary (it contains NUL bytes); Backstage reads them as characters",
+                source.display,
+            )
         )
-        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
+        # Backstage decodes with U+FFFD for every bad sequence and goes on; so do we, and warn.
         line = raw[: err.start].count(b"\n") + 1
         result.findings.append(
             Finding(
                 "file-encoding",
                 rules.REGISTRY["file-encoding"].severity,
-                f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); not parsed",
+                f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+                "Backstage reads each bad byte sequence as U+FFFD",
                 source.display,
                 Span.point(line),
             )
         )
-        return None
+        text = raw.decode("utf-8", "replace")
     return text[1:] if text.startswith("\ufeff") else text
 
 
 def _lint_document(
-    doc: EntityDoc, source: Source, options: Options, result: FileResult, placeholders: bool = True
+    doc: EntityDoc,
+    source: Source,
+    options: Options,
+    result: FileResult,
+    placeholders: bool = True,
+    prototypes: bool = True,
 ) -> None:
     original = _normalise_annotations(doc.data)
     read = None if options.assume_placeholders else (lambda t: source.fetch(t, purpose="placeholder"))
     sub = substitute(original, read) if placeholders else Substitution(original)
     doc.memo["raw"] = original
-    doc.data = sub.data
+    doc.data = _without_prototypes(sub.data) if sub.found or prototypes else sub.data
     ref = doc.ref
     entity = ref.key if ref else None
     problems: list[tuple[str, Problem]] = list(sub.problems)
@@ -169,8 +188,11 @@ def _lint_document(
     backstage_broken = any(rules.REGISTRY[rule_id].backstage for rule_id, _ in problems if rule_id in rules.REGISTRY)
     if recognised(doc) and isinstance(doc.data, dict):
         for resolution in rules.RESOLUTION_RULES:
-            for rule_id, problem in resolution(doc, source, result, options):
-                problems.append((rule_id, problem))
+            try:
+                for rule_id, problem in resolution(doc, source, result, options):
+                    problems.append((rule_id, problem))
+            except (OSError, ValueError) as err:  # a name too long for the file system, a NUL in a path
+                problems.append(("unverified", Problem(f"a target could not be checked: {err}")))
     for rule_id, problem in problems:
         rule = rules.REGISTRY[rule_id]
         result.findings.append(
@@ -206,8 +228,13 @@ def _lint_document(
         result.references.append(Reference(target.key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
 
 
+# Backstage writes these two itself (the file's location) before it validates the entity.
+_OVERWRITTEN = ("backstage.io/managed-by-location", "backstage.io/managed-by-origin-location")
+
+
 def _normalise_annotations(data: Any) -> Any:
-    """Backstage replaces an empty `annotations:` with `{}` before validating; so do we."""
+    """Backstage replaces an empty `annotations:` with `{}`, and sets its location annotations,
+    before validating; so do we."""
     if not isinstance(data, dict):
         return data
     meta = data.get("metadata")
@@ -216,7 +243,22 @@ def _normalise_annotations(data: Any) -> Any:
     value = meta["annotations"]
     if not value and value != {} and not isinstance(value, list):
         return {**data, "metadata": {**meta, "annotations": {}}}
+    if isinstance(value, dict) and any(not isinstance(value.get(k, ""), str) for k in _OVERWRITTEN):
+        fixed = {k: (v if k not in _OVERWRITTEN or isinstance(v, str) else "file:") for k, v in value.items()}
+        return {**data, "metadata": {**meta, "annotations": fixed}}
     return data
+
+
+def _without_prototypes(value: Any) -> Any:
+    """Drop `__proto__` keys holding a mapping or list, at any depth: in JavaScript such a key
+    sets the object's prototype when Backstage merges its annotations in, and is gone after."""
+    if isinstance(value, list):
+        return [_without_prototypes(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {
+        k: _without_prototypes(v) for k, v in value.items() if not (k == "__proto__" and isinstance(v, dict | list))
+    }
 
 
 def _finding(

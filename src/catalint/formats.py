@@ -6,14 +6,19 @@ verdict computed here matches the catalog's.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import unicodedata
+import urllib.parse
 from typing import Any
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*$")
-_OBJECT_NAME = re.compile(r"^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_KIND = re.compile(r"^[a-zA-Z][a-z0-9A-Z]*$")
-_API_VERSION_SUFFIX = re.compile(r"^[a-z0-9A-Z]+$")
-_TAG = re.compile(r"^[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*$")
+import idna
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*\Z")
+_OBJECT_NAME = re.compile(r"^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_KIND = re.compile(r"^[a-zA-Z][a-z0-9A-Z]*\Z")
+_API_VERSION_SUFFIX = re.compile(r"^[a-z0-9A-Z]+\Z")
+_TAG = re.compile(r"^[a-z0-9:+#]+(?:-[a-z0-9:+#]+)*\Z")
 
 EXPECT_NAME = "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total"
 EXPECT_NAMESPACE = "a string that is sequences of [a-z0-9] separated by [-], at most 63 characters in total"
@@ -69,14 +74,29 @@ def is_annotation_key(value: Any) -> bool:
     return _prefix_and_or_suffix(value, is_object_name)
 
 
+# What JavaScript's String.prototype.trim() removes: WhiteSpace and LineTerminator. Unlike
+# Python's str.strip(), it takes U+FEFF but not U+001C-U+001F or U+0085.
+_JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def js_trim(value: str) -> str:
+    return value.strip(_JS_WHITESPACE)
+
+
+def is_non_empty_string(value: Any) -> bool:
+    """catalog-model's isNonEmptyString: a string with something left after trim()."""
+    return isinstance(value, str) and bool(js_trim(value))
+
+
 def is_tag(value: Any) -> bool:
     return isinstance(value, str) and 1 <= len(value) <= 63 and bool(_TAG.match(value))
 
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):(.*)$", re.DOTALL)
 _SPECIAL = {"http", "https", "ws", "wss", "ftp", "file"}
-_FORBIDDEN_HOST = set(" #%/:<>?@[\\]^|\t\n\r\x00")
 _C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
+# WHATWG's forbidden domain code points: forbidden host code points, C0 controls, `%` and DEL.
+_FORBIDDEN_DOMAIN = set(" #%/:<>?@[\\]^|\x7f") | {chr(c) for c in range(0x20)}
 
 
 def is_url(value: Any) -> bool:
@@ -99,14 +119,94 @@ def is_url(value: Any) -> bool:
         host_port = host_port.rsplit("@", 1)[1]
     if host_port.startswith("["):
         end = host_port.find("]")
-        if end < 0:
+        if end < 0 or not _is_ipv6(host_port[1:end]):
             return False
-        host, port = host_port[: end + 1], host_port[end + 1 :]
-        port = port[1:] if port.startswith(":") else port
-        return not (port and not (port.isdigit() and int(port) <= 65535))
+        port = host_port[end + 1 :]
+        if port and not port.startswith(":"):
+            return False
+        return _is_port(port[1:])
     host, _, port = host_port.partition(":")
-    if not host:
+    return bool(host) and _is_port(port) and _is_domain(host)
+
+
+def _is_port(port: str) -> bool:
+    return not port or (port.isascii() and port.isdigit() and int(port) <= 65535)
+
+
+def _is_ipv6(text: str) -> bool:
+    if "%" in text:
+        return False  # no zone identifiers in URLs
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
         return False
-    if port and not (port.isdigit() and int(port) <= 65535):
+    return True
+
+
+def _is_domain(host: str) -> bool:
+    """The WHATWG host parser for a special URL: percent-decode, UTS #46 to ASCII, IPv4 forms."""
+    decoded = urllib.parse.unquote_to_bytes(host.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
+    try:
+        ascii_host = _to_ascii(decoded)
+    except (idna.IDNAError, UnicodeError):
         return False
-    return not any(ch in _FORBIDDEN_HOST for ch in host)
+    if not ascii_host or any(ch in _FORBIDDEN_DOMAIN for ch in ascii_host):
+        return False
+    labels = ascii_host.split(".")
+    last = labels[-1] if labels[-1] or len(labels) == 1 else labels[-2]
+    if _IPV4_NUMBER.match(last):
+        return _is_ipv4(labels)
+    return True
+
+
+def _to_ascii(domain: str) -> str:
+    """domainToASCII without hyphen or DNS-length checks (CheckHyphens=false, beStrict=false)."""
+    if domain.isascii() and "xn--" not in domain.lower():
+        return domain.lower()
+    mapped = idna.uts46_remap(domain, std3_rules=False, transitional=False)
+    out: list[str] = []
+    for label in mapped.split("."):
+        if label.lower().startswith("xn--"):
+            decoded = label[4:].encode("ascii").decode("punycode")
+            if not decoded or decoded.isascii() or idna.uts46_remap(decoded, std3_rules=False) != decoded:
+                raise idna.IDNAError(f"invalid punycode label {label!r}")
+            _check_label(decoded)
+            out.append(label.lower())
+        elif label.isascii():
+            out.append(label)
+        else:
+            _check_label(label)
+            out.append("xn--" + label.encode("punycode").decode("ascii"))
+    return ".".join(out)
+
+
+def _check_label(label: str) -> None:
+    if unicodedata.category(label[0]).startswith("M"):
+        raise idna.IDNAError("a label must not begin with a combining mark")
+
+
+_IPV4_NUMBER = re.compile(r"^(?:[0-9]+|0[xX][0-9a-fA-F]*)$")
+
+
+def _is_ipv4(labels: list[str]) -> bool:
+    parts = labels[:-1] if len(labels) > 1 and labels[-1] == "" else labels
+    if len(parts) > 4:
+        return False
+    numbers: list[int] = []
+    for part in parts:
+        if not part:
+            return False
+        if part[:2] in ("0x", "0X"):
+            digits, radix = part[2:], 16
+        elif len(part) > 1 and part.startswith("0"):
+            digits, radix = part[1:], 8
+        else:
+            digits, radix = part, 10
+        try:
+            numbers.append(int(digits, radix) if digits else 0)
+        except ValueError:
+            return False
+    if any(n > 255 for n in numbers[:-1]):
+        return False
+    limit: int = 256 ** (5 - len(numbers))
+    return numbers[-1] < limit

@@ -147,8 +147,8 @@ def test_hostile_inputs_are_findings_not_tracebacks(tmp_path: Path) -> None:
     (tmp_path / ".catalint.yaml").write_text("max-file-size: 200\n")
     code, out, err = _run(tmp_path, "--no-style")
     assert code == 1 and "Traceback" not in err
-    assert "a/catalog-info.yaml:1:1: error [file-encoding] the file is binary" in out
-    assert "b/catalog-info.yaml:1:1: error [file-encoding] the file is not valid UTF-8 (byte 0xe9" in out
+    assert "a/catalog-info.yaml:1:1: warning [file-encoding] the file looks binary" in out
+    assert "b/catalog-info.yaml:1:1: warning [file-encoding] the file is not valid UTF-8 (byte 0xe9" in out
     assert "c/catalog-info.yaml:1:1: error [file-too-large]" in out
 
 

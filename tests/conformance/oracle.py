@@ -194,10 +194,12 @@ def run_oracle(paths: Sequence[Path | str], placeholders: str = "assume") -> dic
     """Backstage's verdicts for ``paths``, keyed by each file's absolute path string.
 
     ``placeholders="assume"`` treats every ``$text``/``$json``/``$yaml`` placeholder as read
-    successfully (``"placeholder"``, ``{}`` and ``{}``); ``"none"`` leaves them untouched.
+    successfully (``"placeholder"``, ``{}`` and ``{}``); ``"none"`` leaves them untouched;
+    ``"read"`` reads each target as a path relative to the descriptor and parses it the way
+    PlaceholderProcessor does.
     """
-    if placeholders not in ("assume", "none"):
-        raise ValueError(f"placeholders must be 'assume' or 'none', not {placeholders!r}")
+    if placeholders not in ("assume", "none", "read"):
+        raise ValueError(f"placeholders must be 'assume', 'none' or 'read', not {placeholders!r}")
     if not paths:
         return {}
     raw = run_oracle_raw(paths, placeholders)

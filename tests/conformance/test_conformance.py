@@ -23,12 +23,14 @@ from tests.conformance.oracle import FileVerdict, run_oracle
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "real" / "files"
 CASES = Path(__file__).parent / "cases"
+# Descriptors whose placeholder targets exist (under targets/): both sides read and parse them.
+PLACEHOLDER_CASES = Path(__file__).parent / "placeholder_cases"
 EXAMPLES = REPO / "examples"
 
 
-def _catalint(paths: list[Path]) -> dict[str, list[DocumentSummary]]:
+def _catalint(paths: list[Path], assume: bool = True) -> dict[str, list[DocumentSummary]]:
     settings = Settings(include=["*"])
-    request = LintRequest(paths=paths, settings=settings, cwd=Path("/"), assume_placeholders=True, style=False)
+    request = LintRequest(paths=paths, settings=settings, cwd=Path("/"), assume_placeholders=assume, style=False)
     result = run(request)
     by_file: dict[str, list[DocumentSummary]] = {}
     for doc in result.documents:
@@ -36,9 +38,9 @@ def _catalint(paths: list[Path]) -> dict[str, list[DocumentSummary]]:
     return by_file
 
 
-def _compare(paths: list[Path]) -> tuple[int, list[str]]:
-    oracle = run_oracle(paths)
-    ours = _catalint(paths)
+def _compare(paths: list[Path], placeholders: str = "assume") -> tuple[int, list[str]]:
+    oracle = run_oracle(paths, placeholders)
+    ours = _catalint(paths, assume=placeholders == "assume")
     compared = 0
     problems: list[str] = []
     for path in paths:
@@ -55,6 +57,8 @@ def _compare(paths: list[Path]) -> tuple[int, list[str]]:
             compared += 1
             if got is None:
                 problems.append(f"{path.name}:{line}: catalint found no document here (Backstage: valid={doc.valid})")
+            elif got.index != doc.index:
+                problems.append(f"{path.name}:{line}: catalint numbers this document {got.index}, Backstage {doc.index}")
             elif got.valid != doc.valid:
                 problems.append(
                     f"{path.name}:{line}: catalint valid={got.valid}, Backstage valid={doc.valid}: {doc.error}"
@@ -98,4 +102,11 @@ def test_examples_agree_with_backstage() -> None:
     files = [p for p in files if not p.name.startswith("openapi")]
     compared, problems = _compare(files)
     assert compared > 5
+    assert problems == [], "\n".join(problems)
+
+
+def test_placeholder_targets_read_as_backstage_reads_them() -> None:
+    files = sorted(PLACEHOLDER_CASES.glob("*.yaml"))
+    compared, problems = _compare(files, placeholders="read")
+    assert compared >= 15
     assert problems == [], "\n".join(problems)

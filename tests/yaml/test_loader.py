@@ -72,9 +72,11 @@ def test_json_and_flow_collections_as_keys() -> None:
     assert isinstance(name, dict)
 
 
-def test_control_characters_are_a_finding_not_a_crash() -> None:
-    loaded = load_text("a: \x07bell\n")
-    assert [p.rule for p in loaded.problems] == ["yaml-syntax"]
+def test_control_characters_are_content_as_for_backstage() -> None:
+    # The npm parser keeps controls, NEL, LS, a lone CR and a line-leading BOM as characters.
+    loaded = load_text("a: \x07bell\nb: x\x85y\u2028z\rw\nc: \ufeffv\n")
+    assert loaded.problems == []
+    assert loaded.documents[0].data == {"a": "\x07bell", "b": "x\x85y\u2028z\rw", "c": "\ufeffv"}
 
 
 def test_a_yaml_11_directive_switches_that_document_to_yaml_11() -> None:

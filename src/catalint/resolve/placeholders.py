@@ -39,6 +39,11 @@ def substitute(data: Any, read: Reader | None) -> Substitution:
     return result
 
 
+def _no_constant(name: str) -> Any:
+    """JSON.parse knows no NaN or Infinity, which Python's json module accepts."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) -> Any:
     if isinstance(value, list):
         items = [_walk(v, (*pointer, i), read, out) for i, v in enumerate(value)]
@@ -49,7 +54,9 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     if not any(k.startswith("$") for k in keys):
         changed = {k: _walk(v, (*pointer, k), read, out) for k, v in value.items()}
         return changed if any(changed[k] is not value[k] for k in keys) else value
-    if len(keys) != 1:
+    if len(keys) != 1 or pointer == ("metadata", "annotations"):
+        # Backstage adds its location annotations to `metadata.annotations` before substituting,
+        # so a placeholder standing for the whole mapping always has company and stays as is.
         return value
     name = keys[0][1:]
     target = value[keys[0]]
@@ -97,9 +104,13 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         return fetched.text
     if name == "json":
         try:
-            return json.loads(fetched.text)
+            return json.loads(fetched.text, parse_constant=_no_constant)
         except ValueError as err:
             out.problems.append(("placeholder", Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
+            return _STAND_IN[name]
+        except RecursionError:
+            # Backstage parses it, then overflows its stack merging it (from about 2,000 levels).
+            out.problems.append(("placeholder", Problem(f"$json target {target!r} is nested too deeply", where)))
             return _STAND_IN[name]
     loaded = load_text(fetched.text)
     if loaded.problems:
@@ -111,14 +122,13 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
             )
         )
         return _STAND_IN[name]
-    if len(loaded.documents) != 1:
+    if loaded.count != 1:
         out.problems.append(
             (
                 "placeholder",
-                Problem(
-                    f"$yaml target {target!r} must hold exactly one document, found {len(loaded.documents)}", where
-                ),
+                Problem(f"$yaml target {target!r} must hold exactly one document, found {loaded.count}", where),
             )
         )
         return _STAND_IN[name]
-    return loaded.documents[0].data
+    # One document with no content (`---`, `~`) reads as null.
+    return loaded.documents[0].data if loaded.documents else None

@@ -28,6 +28,7 @@ MODULES = (
     "file_too_large",
     "style_skipped",
     "file_unreadable",
+    "internal_error",
     "not_an_object",
     "envelope",
     "root_fields",

@@ -42,13 +42,23 @@ spec:
 """
 
 
+def js_falsy(value: object) -> bool:
+    """JavaScript's `!value`: empty lists and mappings are truthy there, unlike in Python."""
+    if value is None or value is False or value == "":
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool) and (value == 0 or value != value)
+
+
 def refs_of(doc: EntityDoc) -> Iterator[tuple[tuple[str | int, ...], str, str | None]]:
-    """(pointer, reference text, default kind) for every relation field of a recognised entity."""
+    """(pointer, reference text, default kind) for every relation field of a recognised entity.
+
+    Backstage skips a field whose value is falsy (`owner: ""`), but parses every item of a
+    list, the empty string included."""
     if not recognised(doc):
         return
     for field in RELATION_FIELDS.get((doc.kind or "").lower(), ()):
         value = doc.spec.get(field.field)
-        if isinstance(value, str):
+        if isinstance(value, str) and value:
             yield ("spec", field.field), value, field.default_kind
         elif isinstance(value, list):
             for i, item in enumerate(value):
@@ -64,11 +74,16 @@ def _untyped_items(doc: EntityDoc) -> Iterator[Problem]:
         if field.field != "dependencyOf":
             continue
         value = doc.spec.get(field.field)
+        if js_falsy(value):
+            continue
         items = value if isinstance(value, list) else [value]
         for i, item in enumerate(items):
-            if not item or isinstance(item, str):
-                continue  # falsy entries are skipped, strings are checked below
+            if isinstance(item, str):
+                continue  # checked with the other references
             pointer = ("spec", field.field, i) if isinstance(value, list) else ("spec", field.field)
+            if js_falsy(item):
+                yield Problem(f"dependencyOf: an empty entry ({item!r}) is not an entity reference", pointer)
+                continue
             if isinstance(item, dict) and isinstance(item.get("kind"), str) and item.get("kind") and item.get("name"):
                 continue
             yield Problem(f"dependencyOf: {item!r} is not an entity reference; write it as kind:name", pointer)

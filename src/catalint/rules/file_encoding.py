@@ -1,13 +1,15 @@
-"""A descriptor must be UTF-8 text; binary files and other encodings are reported and not parsed.
+"""A descriptor should be UTF-8 text; NUL bytes and invalid UTF-8 are reported as warnings.
 
-A UTF-8 byte-order mark is accepted. The finding names the offset of the first bad byte."""
+Backstage reads the file anyway: each invalid byte sequence becomes U+FFFD and NUL is an
+ordinary character, so catalint judges the text Backstage would see. A UTF-8 byte-order mark
+is accepted. The finding names the offset of the first bad byte."""
 
 from catalint.model import Severity
 
 ID = "file-encoding"
-SEVERITY = Severity.ERROR
-SUMMARY = "descriptor files must be UTF-8 text"
-BACKSTAGE = True
+SEVERITY = Severity.WARNING
+SUMMARY = "descriptor files should be UTF-8 text"
+BACKSTAGE = False
 
 FAILS = """\
 """

@@ -55,7 +55,7 @@ def check(doc: EntityDoc) -> Iterator[Problem]:
             )
         for field in ("title", "icon"):
             value = link.get(field)
-            if isinstance(value, str) and value and not value.strip():
+            if isinstance(value, str) and value and not formats.is_non_empty_string(value):
                 yield Problem(
                     f"metadata.links[{i}].{field} is not valid: expected a non-empty string",
                     ("metadata", "links", i, field),

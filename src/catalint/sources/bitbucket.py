@@ -194,7 +194,7 @@ class RemoteSource(Source):
         if is_listing(reply):
             return Fetched(status="missing", detail=f"{where} is a folder, not a file", where=where)
         try:
-            return Fetched(text=reply.body.decode("utf-8"), where=where)
+            return Fetched(text=reply.body.decode("utf-8", "replace"), where=where)  # as Backstage reads it
         except UnicodeDecodeError:
             return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
 

@@ -147,7 +147,8 @@ class LocalSource(Source):
         except OSError:
             return Fetched(status="missing", detail=f"{where} does not exist", where=where)
         try:
-            return Fetched(text=data.decode("utf-8"), where=where, note=self._note(target))
+            # Invalid UTF-8 reads as U+FFFD, as Backstage reads it.
+            return Fetched(text=data.decode("utf-8", "replace"), where=where, note=self._note(target))
         except UnicodeDecodeError:
             return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
 

@@ -2,13 +2,20 @@
 
 libyaml (through PyYAML's `CParser`) composes nodes at C speed; we construct plain Python values
 ourselves so we control what Backstage controls: YAML 1.2 scalars, duplicate keys as errors,
-`<<` as an ordinary key, and a bound on alias expansion. libyaml stops a stream at its first
-error, while Backstage still reads the other documents, so a stream is split on its `---`
-markers and each part is parsed on its own.
+`<<` as an ordinary key, explicit tags, and the npm parser's alias-count limit. libyaml stops a
+stream at its first error, while Backstage still reads the other documents, so a stream is split
+into documents (at `---` and after `...`) and each is parsed on its own.
+
+Where libyaml and Backstage's parser (the `yaml` npm package) read the same text differently,
+each document's text is first rewritten so libyaml reads what the npm parser reads: directives
+normalised, characters libyaml refuses swapped for stand-ins (and swapped back in every
+scalar), surrogate escapes joined, the non-specific tag `!` spelled `!!str`. Rewrites keep
+every line where it was; only columns after a rewrite on the same line can move.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +26,12 @@ from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from catalint.model import Span
 from catalint.yaml.resolver import Core12Resolver, construct_scalar, js_key
-from catalint.yaml.yaml11 import MERGE, Yaml11Resolver, construct_scalar_11
+from catalint.yaml.yaml11 import MERGE, TIMESTAMP, Yaml11Resolver, construct_scalar_11
+
+BINARY = "tag:yaml.org,2002:binary"
+SET = "tag:yaml.org,2002:set"
+OMAP = "tag:yaml.org,2002:omap"
+PAIRS = "tag:yaml.org,2002:pairs"
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -49,10 +61,8 @@ class _Composer11(_Parser, Yaml11Resolver):  # type: ignore[misc, valid-type]
         Yaml11Resolver.__init__(self)
 
 
-_YAML11 = re.compile(r"^%YAML[ \t]+1\.[01]\b", re.MULTILINE)
-
-
 DEFAULT_MAX_ALIAS_EXPANSION = 100_000
+MAX_ALIAS_COUNT = 100  # the npm `yaml` package's default maxAliasCount
 _MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 Pointer = tuple[str | int, ...]
@@ -109,6 +119,7 @@ class YamlDocument:
 class LoadedFile:
     documents: list[YamlDocument]
     problems: list[YamlProblem]
+    count: int = 0  # documents in the stream, empty ones included
 
 
 def _key_text(node: ScalarNode, yaml11: bool = False) -> str:
@@ -129,7 +140,63 @@ def node_span(node: Node, offset: int = 0) -> Span:
 
 
 class _AliasBudgetExceeded(Exception):
-    pass
+    def __init__(self, node: Node | None = None) -> None:
+        super().__init__()
+        self.node = node
+
+
+class _Refused(Exception):
+    """What the npm parser refuses where libyaml reads on: a value wrong for its explicit tag
+    (`!!timestamp x`, `!!set {a: 1}`), a multi-line value not indented past its key."""
+
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+class _MergeError(Exception):
+    """A `<<` merge of something that is not a mapping: the npm parser throws while reading."""
+
+    def __init__(self, node: Node) -> None:
+        super().__init__("Merge sources must be maps or map aliases")
+        self.node = node
+
+
+# Stands for the value of an explicit `!!merge` scalar: to the npm parser a JavaScript symbol.
+# JSON drops it from mappings and writes null for it in sequences, but Backstage checks the
+# envelope (and the annotations) before its JSON round trip, and a symbol is no string there.
+_UNDEFINED = object()
+_CHECKED_BEFORE_JSON = frozenset(
+    {
+        ("apiVersion",),
+        ("kind",),
+        ("metadata",),
+        ("metadata", "name"),
+        ("metadata", "namespace"),
+        ("metadata", "annotations"),
+    }
+)
+SYMBOL = "Symbol(<<)"  # how the root reads when it is one; anything but a mapping fails the same way
+
+
+def _settle(value: Any, path: tuple[str, ...] = ()) -> Any:
+    """Resolve `_UNDEFINED` the way Backstage meets it: a failing non-string on the envelope
+    fields, gone everywhere else."""
+    if value is _UNDEFINED:
+        return SYMBOL
+    if isinstance(value, list):
+        return [None if v is _UNDEFINED else _settle(v, ("",)) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        where = (*path, key)
+        if item is _UNDEFINED:
+            if where in _CHECKED_BEFORE_JSON:
+                out[key] = []  # neither a string nor a mapping, as a symbol is neither
+            continue
+        out[key] = _settle(item, where if len(where) < 2 else ("",))
+    return out
 
 
 class _DuplicateKey(Exception):
@@ -143,14 +210,81 @@ class _DuplicateKey(Exception):
 class _Constructor:
     """Builds JSON-like values from nodes; aliases share one value, but their expansion is counted."""
 
-    def __init__(self, max_expansion: int, yaml11: bool = False) -> None:
+    def __init__(self, max_expansion: int, yaml11: bool = False, masked: bool = False, text: str = "") -> None:
         self._values: dict[int, Any] = {}
         self._sizes: dict[int, int] = {}
         self._budget = max_expansion
         self._scalar = construct_scalar_11 if yaml11 else construct_scalar
+        self._masked = masked
+        self._text = text
+        self._lines: list[str] | None = None
+        self.symbols = False  # some value is `_UNDEFINED`; `_settle` must run on the result
+        self._order: dict[int, int] = {}  # first visit of each node, in document order
+        self._anchors: dict[int, list[int]] = {}  # anchored node -> [count, alias count]
+
+    def _check_indent(self, node: Node, required: int) -> None:
+        """A flow collection or quoted scalar that goes on over lines must keep every further line
+        indented past its key or `-`; the npm parser ends it early otherwise (libyaml does not).
+        A closing bracket may sit one column back, level with the key."""
+        flow = isinstance(node, MappingNode | SequenceNode) and bool(node.flow_style)
+        quoted = isinstance(node, ScalarNode) and node.style in ('"', "'")
+        if not (flow or quoted) or node.end_mark.line <= node.start_mark.line:
+            return
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        last = node.end_mark.line
+        for number in range(node.start_mark.line + 1, min(last + 1, len(self._lines))):
+            line = self._lines[number]
+            body = line.lstrip(" ")
+            indent = len(line) - len(body)
+            if indent >= required or not body.strip(" \t\r") or (flow and body.startswith("#")):
+                continue
+            if flow and number == last and body[:1] in "]}" and indent == required - 1:
+                continue
+            raise _Refused("a value going on over several lines must be indented more than its key", node)
+
+    def _count_alias(self, node: Node) -> None:
+        """The npm parser's guard (maxAliasCount 100): each use of an anchor counts, weighted by
+        how many alias uses its own value holds; past 100 it refuses the document."""
+        data = self._anchors.setdefault(id(node), [1, 0])
+        data[0] += 1
+        if data[1] == 0:
+            data[1] = self._alias_weight(node, node, set())
+        if data[0] * data[1] > MAX_ALIAS_COUNT:
+            raise _AliasBudgetExceeded(node)
+
+    def _alias_weight(self, node: Node, root: Node, seen: set[int]) -> int:
+        ident = id(node)
+        if node is not root and (self._order.get(ident, -1) < self._order[id(root)] or ident in seen):
+            anchor = self._anchors.get(ident)
+            return anchor[0] * anchor[1] if anchor else 0  # an alias inside the anchored value
+        seen.add(ident)
+        if isinstance(node, ScalarNode):
+            return 1
+        if isinstance(node, SequenceNode):
+            return max((self._alias_weight(item, root, seen) for item in node.value), default=0)
+        return max(
+            (max(self._alias_weight(k, root, seen), self._alias_weight(v, root, seen)) for k, v in node.value),
+            default=0,
+        )
 
     def build(self, node: Node) -> Any:
-        return self._build(node)
+        value = self._build(node)
+        return _settle(value) if self.symbols or value is _UNDEFINED else value
+
+    def _scalar_value(self, node: ScalarNode) -> Any:
+        text = _unmask(node.value) if self._masked else node.value
+        tag = node.tag
+        if tag == BINARY:
+            return {"type": "Buffer", "data": list(_base64(text))}
+        if tag == MERGE and self._scalar is construct_scalar:
+            return _UNDEFINED
+        if tag == TIMESTAMP and self._scalar is construct_scalar:
+            stamp = construct_scalar_11(tag, text)
+            if stamp is text:
+                raise _Refused("!!timestamp expects a date, starting with yyyy-mm-dd", node)
+            return stamp
+        return self._scalar(tag, text)
 
     def _build(self, node: Node) -> Any:
         ident = id(node)
@@ -159,64 +293,414 @@ class _Constructor:
             self._budget -= self._sizes[ident]
             if self._budget < 0:
                 raise _AliasBudgetExceeded
+            self._count_alias(node)
             return self._values[ident]
+        self._order[ident] = len(self._order)
         size = 1
         value: Any
         if isinstance(node, ScalarNode):
-            value = self._scalar(node.tag, node.value)
+            value = self._scalar_value(node)
         elif isinstance(node, SequenceNode):
             value = []
             self._values[ident] = value
             self._sizes[ident] = 1
             for item in node.value:
-                value.append(self._build(item))
+                built = self._build(item)
+                self.symbols = self.symbols or built is _UNDEFINED
+                value.append(built)
                 size += self._sizes.get(id(item), 1)
+                if not node.flow_style:
+                    self._check_indent(item, node.start_mark.column + 1)
+            value = _tagged_sequence(node, value)
         else:
             value = {}
             self._values[ident] = value
             self._sizes[ident] = 1
-            seen: dict[tuple[type, Any], Node] = {}
-            merges: list[Any] = []
+            seen: dict[tuple[Any, ...], Node] = {}
+            merges: list[tuple[Node, Any]] = []
             for key_node, value_node in node.value:
                 if isinstance(key_node, ScalarNode) and key_node.tag == MERGE:
-                    # YAML 1.1 `<<`: the merged keys fill in whatever the mapping does not set itself.
-                    merges.append(self._build(value_node))
+                    # `<<` (YAML 1.1, or tagged `!!merge`): the merged keys fill in what the mapping does not set.
+                    merges.append((value_node, self._build(value_node)))
                     size += self._sizes.get(id(value_node), 1)
                     continue
                 key = self._build(key_node)
-                marker = (type(key), key) if isinstance(key, str | int | float | bool | None) else (object, id(key))
+                marker = _key_marker(key)
                 if marker in seen:
                     raise _DuplicateKey(js_key(key), seen[marker], key_node)
                 seen[marker] = key_node
-                value[js_key(key) if not isinstance(key, dict | list) else str(key)] = self._build(value_node)
+                built = self._build(value_node)
+                if not getattr(node, "flow_style", False):
+                    # Keys of a block mapping start at its column (an explicit `? key` is further in).
+                    column = min(key_node.start_mark.column, node.start_mark.column)
+                    self._check_indent(value_node, column + 1)
+                if built is _UNDEFINED:
+                    self.symbols = True
+                value[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
                 size += self._sizes.get(id(key_node), 1) + self._sizes.get(id(value_node), 1)
-            for merged in merges:
-                for source in merged if isinstance(merged, list) else [merged]:
-                    if isinstance(source, dict):
-                        for k, v in source.items():
-                            value.setdefault(k, v)
+            for source_node, merged in merges:
+                sources = merged if isinstance(merged, list) else [merged]
+                if not all(isinstance(source, dict) for source in sources):
+                    raise _MergeError(source_node)
+                for source in sources:
+                    for k, v in source.items():
+                        value.setdefault(k, v)
+            value = _tagged_mapping(node, value) if isinstance(node, MappingNode) else value
         self._values[ident] = value
         self._sizes[ident] = size
         return value
 
 
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """Split a stream at its document markers; yields (0-based first line, text)."""
-    starts = [m.start() for m in _MARKER.finditer(text)]
-    if not starts:
-        starts = [0]
-    elif starts[0] != 0:
-        if _has_content(text[: starts[0]]):
-            starts.insert(0, 0)
-        else:
-            # Comments and directives before the first marker belong to that first document.
-            starts[0] = 0
-    line = 0
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        chunk = text[start:end]
-        yield line, chunk
-        line += chunk.count("\n")
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """One document's share of the stream, rewritten so libyaml reads what the npm parser reads."""
+
+    line: int  # 0-based line of the stream where the chunk starts
+    text: str
+    yaml11: bool
+    masked: bool  # characters were swapped for stand-ins that `_unmask` turns back
+    broken: str | None  # why the npm parser rejects the document where libyaml would not
+    empty: bool = False  # a document with no content at all
+
+
+_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)(?P<rest>.*)$")
+_DIRECTIVE = re.compile(r"^%(?P<name>\S*)(?P<rest>.*)$")
+_VERSION = re.compile(r"^[ \t]+(?P<version>[0-9]+\.[0-9]+)(?:[ \t]+(?:#.*)?)?\r?$")
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def _key_marker(key: Any) -> tuple[Any, ...]:
+    """What the npm parser compares to find a repeated key: scalar values with `===`."""
+    if isinstance(key, bool) or key is None or isinstance(key, str):
+        return (type(key), key)
+    if isinstance(key, int | float):
+        # 1, 1.0, 0x1 and 1e0 are one JavaScript number; NaN never equals itself.
+        number = float(key) if isinstance(key, float) or abs(key) < 2**1023 else math.copysign(math.inf, key)
+        return ("number", object()) if math.isnan(number) else ("number", number)
+    return (object, id(key))
+
+
+_BASE64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")} | {"-": 62, "_": 63}
+
+
+def _base64(text: str) -> bytes:
+    """Node's lenient `Buffer.from(text, "base64")`: both alphabets, others skipped, `=` ends it."""
+    bits = 0
+    count = 0
+    out = bytearray()
+    for char in text:
+        if char == "=":
+            break
+        six = _BASE64.get(char)
+        if six is None:
+            continue
+        bits = (bits << 6) | six
+        count += 6
+        if count >= 8:
+            count -= 8
+            out.append((bits >> count) & 0xFF)
+    return bytes(out)
+
+
+def _tagged_sequence(node: SequenceNode, items: list[Any]) -> Any:
+    """`!!omap` is a JavaScript Map (JSON `{}`); `!!pairs` turns each item into a one-key mapping."""
+    if node.tag == OMAP:
+        seen: set[str] = set()
+        for item in items:
+            for key in item if isinstance(item, dict) else [js_key(item)]:
+                if key in seen:
+                    raise _Refused(f"Ordered maps must not include duplicate keys: {key}", node)
+                seen.add(key)
+        return {}
+    if node.tag == PAIRS:
+        return [item if isinstance(item, dict) else {js_key(item): None} for item in items]
+    return items
+
+
+def _tagged_mapping(node: MappingNode, mapping: dict[str, Any]) -> Any:
+    """`!!set` is a JavaScript Set (JSON `{}`), and only keys with null values make one."""
+    if node.tag == SET:
+        if any(v is not None for v in mapping.values()):
+            raise _Refused("Set items must all have null values", node)
+        return {}
+    return mapping
+
+
+def _chunks(text: str) -> Iterator[_Chunk]:
+    """Split a stream into its documents as the npm `yaml` parser sees them.
+
+    A document ends before a `---` line and after a `...` line; directives and comments
+    before a `---` belong to the document it opens. Directives after `...` with no `---`
+    following are ignored, as the npm parser ignores them.
+    """
+    lines = _lines(text)
+    # (first line, last line exclusive, after `...`?) for each part
+    parts: list[tuple[int, int, bool]] = []
+    start, after_end = 0, False
+    for number, line in enumerate(lines):
+        if _MARKER.match(line) and number > start:
+            parts.append((start, number, after_end))
+            start, after_end = number, False
+        elif _END.match(line):
+            parts.append((start, number + 1, after_end))
+            start, after_end = number + 1, True
+    parts.append((start, len(lines), after_end))
+    pending: tuple[int, bool] | None = None  # a leading part without content, waiting for its `---`
+    for first, last, after in parts:
+        chunk_lines = lines[first:last]
+        if pending is not None:
+            first, after = pending[0], pending[1]
+            chunk_lines = lines[first:last]
+            pending = None
+        opens = bool(chunk_lines) and bool(_MARKER.match(chunk_lines[0]))
+        if (
+            chunk_lines
+            and _END.match(chunk_lines[-1])
+            and not _has_content(chunk_lines[:-1])
+            and not any(line.startswith("%") for line in chunk_lines)
+        ):
+            # Nothing but `...`: to the npm parser an empty document, which still takes an index.
+            yield _Chunk(first, "", False, False, None, empty=True)
+            continue
+        if not _has_content(chunk_lines) and not opens:
+            if last < len(lines) and _MARKER.match(lines[last]):
+                pending = (first, after)
+                continue
+            # Directives (or nothing) with no document to open: the npm parser ignores them.
+            chunk_lines = ["#" + line[1:] if line.startswith("%") else line for line in chunk_lines]
+        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines))
+
+
+def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool) -> _Chunk:
+    yaml11 = False
+    seen_version = False
+    broken: str | None = None
+    out: list[str] = []
+    in_directives = True
+    tag_lines: dict[str, int] = {}
+    for number, line in enumerate(lines):
+        if in_directives and stream_start and line.startswith("\ufeff") and (first, number) != (0, 0):
+            # Before a document's content the npm parser skips one byte-order mark per line (the
+            # file's own first one is already gone).
+            line = line[1:]
+        if in_directives and line.startswith("%"):
+            match = _DIRECTIVE.match(line)
+            name = match["name"] if match else ""
+            version = _VERSION.match(match["rest"]) if match and name == "YAML" else None
+            if name == "TAG":
+                handle = match["rest"].split()[0] if match and match["rest"].split() else ""
+                if handle in tag_lines:
+                    # A repeated handle is no error to the npm parser: the last one wins.
+                    previous = tag_lines[handle]
+                    out[previous] = "#" + out[previous][1:]
+                tag_lines[handle] = len(out)
+                out.append(line)
+            elif version is not None:
+                # Any well-formed version is accepted; only 1.1 changes the schema.
+                yaml11 = version["version"] == "1.1"
+                out.append("#" + line[1:] if seen_version else "%YAML 1.2")
+                seen_version = True
+            elif name == "YAML":
+                out.append(line)  # malformed: libyaml rejects it as the npm parser does
+            else:
+                out.append("#" + line[1:])  # unknown directives are only warned about
+            continue
+        if line.startswith("%"):
+            # Inside a document a directive line is a plain scalar, and none may start with `%`.
+            broken = broken or "a line starting with `%` inside a document (directives go before `---`)"
+            line = "#" + line[1:]
+        if _MARKER.match(line) or (line.strip() and not line.lstrip().startswith("#")):
+            in_directives = False
+        end = _END.match(line)
+        if end is not None and end["rest"].strip() and not end["rest"].strip().startswith("#"):
+            broken = broken or "content after the document end marker `...`"
+            line = "..."
+        out.append(line)
+    body = "\n".join(out) + ("\n" if terminated else "")
+    masked = bool(_FOREIGN.search(body))
+    if masked:
+        body = _mask(body)
+    if _WIDE_ANCHOR.search(body):
+        body = _rename_anchors(body)
+    if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body):
+        body = _repair(body, yaml11)
+    if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
+        body, glued = _scan_tags_and_comments(body)
+        broken = broken or glued
+    return _Chunk(first, body, yaml11, masked, broken)
+
+
+# A flow collection or quoted scalar closed with a `#` straight after it: libyaml starts a
+# comment there, the npm parser refuses the document.
+_MAYBE_GLUED = re.compile(r"""[\]}"']#|[|>][-+0-9]*#""")
+_CLOSERS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*")
+_MAYBE_NON_SPECIFIC = re.compile(r"!(?=[\s,\]}]|$)", re.MULTILINE)
+# Block indicators at a line's start followed by whitespace that holds a tab.
+_TAB_AFTER_INDICATOR = re.compile(r"^[ ]*(?:[-?:][ \t]+)*[-?:][ ]*\t[ \t]*", re.MULTILINE)
+_INDICATOR_NEXT = re.compile(r"[-?:](?:[ \t\r\n]|$)")
+_IMPLICIT_KEY = re.compile(r"[^#\n\"'\[{]*?:(?:[ \t\r]|$)", re.MULTILINE)
+_TAB_COMMENT = re.compile(r"^[ \t]*\t[ \t]*(?:#.*)?\r?$")
+_TAB_LINE = re.compile(r"^[ ]*\t[ \t]*(?:#|\r?$)", re.MULTILINE)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _scan_tags_and_comments(text: str) -> tuple[str, str | None]:
+    """Two readings libyaml's tokens can tell apart where text patterns cannot.
+
+    The non-specific tag `!` makes a scalar a string for the npm parser, while libyaml resolves it
+    as if untagged: it is spelled `!!str` instead. A `#` straight after a closing bracket, brace
+    or quote is a comment to libyaml and an error to the npm parser. A `! ` or `]#` inside a
+    block scalar or a quoted string is not a token, so it is left alone.
+    """
+    scanner = _Parser(text)
+    places: list[int] = []
+    glued: str | None = None
+    try:
+        while (token := scanner.get_token()) is not None:
+            if isinstance(token, yaml.TagToken) and token.value == (None, "!"):
+                places.append(token.start_mark.index)
+            closes = isinstance(token, _CLOSERS) or (
+                isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+            )
+            if closes and text[token.end_mark.index : token.end_mark.index + 1] == "#":
+                glued = glued or "a comment must be separated from the value before it by a space"
+            if isinstance(token, yaml.ScalarToken) and token.style in ("|", ">"):
+                header = _BLOCK_HEADER.match(text, token.start_mark.index)
+                if header and text[header.end() : header.end() + 1] == "#":
+                    glued = glued or "a comment must be separated from a block scalar's header by a space"
+    except yaml.YAMLError:
+        pass  # the real parse reports it; keep what was found before the error
+    finally:
+        scanner.dispose()
+    for place in reversed(places):
+        text = f"{text[:place]}!!str{text[place + 1 :]}"
+    return text, glued
+
+
+# An anchor or alias whose name holds a character libyaml does not take (`&https://x`, `*a.b`):
+# the npm parser reads the name up to whitespace or a flow indicator.
+_WIDE_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,]))[&*][^\s,\[\]{}]*[^A-Za-z0-9_\-\s,\[\]{}]", re.MULTILINE)
+_NAME_END = re.compile(r"[\s,\[\]{}]|$")
+
+
+def _rename_anchors(text: str) -> str:
+    """Give anchors and aliases that the npm parser names more widely than libyaml does a name
+    libyaml takes, the same for every use. libyaml's tokens (or its error) say where they are."""
+    names: dict[str, str] = {}
+    for _ in range(200):
+        scanner = _Parser(text)
+        place = -1
+        try:
+            while (token := scanner.get_token()) is not None:
+                if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+                    end = _NAME_END.search(text, token.start_mark.index + 1)
+                    if end is not None and end.start() > token.end_mark.index:
+                        place = token.start_mark.index
+                        break
+        except yaml.MarkedYAMLError as err:
+            if err.context in ("while scanning an anchor", "while scanning an alias") and err.context_mark:
+                place = err.context_mark.index
+        except yaml.YAMLError:
+            pass
+        finally:
+            scanner.dispose()
+        if place < 0:
+            return text
+        end = _NAME_END.search(text, place + 1)
+        stop = end.start() if end is not None else len(text)
+        safe = names.setdefault(text[place + 1 : stop], f"catalint-anchor-{len(names)}")
+        text = text[: place + 1] + safe + text[stop:]
+    return text
+
+
+def _repair(text: str, yaml11: bool) -> str:
+    """Rewrite what libyaml refuses but the npm parser reads, at the places libyaml names.
+
+    * `\\uD83D\\uDE00` escapes in double-quoted scalars: JavaScript strings are UTF-16, so the
+      npm parser joins a pair into one character and keeps a lone half; a pair becomes one `\\U`
+      escape, a lone half U+FFFD (neither is whitespace nor matches any format, as the half
+      would not).
+    * Tabs after a block indicator (`-\\tx`, `? \\tkey`): separation to the npm parser, unless a
+      further indicator follows (then both refuse it). They become spaces, keeping columns.
+
+    libyaml reports where each one is, which also tells a scalar from text that only looks alike.
+    """
+    for _ in range(200):
+        composer = _Composer11(text) if yaml11 else _Composer(text)
+        try:
+            while composer.check_node():
+                composer.get_node()
+            return text
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark
+            fixed = _repaired(text, err.problem or "", mark.index if mark is not None else -1)
+            if fixed is None:
+                return text
+            text = fixed
+        except yaml.YAMLError:
+            return text
+        finally:
+            composer.dispose()
+    return text
+
+
+def _repaired(text: str, problem: str, at: int) -> str | None:
+    if problem == "found invalid Unicode character escape code" and text[at - 2 : at] == "\\u":
+        start = at - 2
+        pair = _SURROGATE_PAIR.match(text, start)
+        if pair:
+            code = 0x10000 + ((int(pair[1], 16) - 0xD800) << 10) + (int(pair[2], 16) - 0xDC00)
+            return f"{text[:start]}\\U{code:08X}{text[pair.end() :]}"
+        return f"{text[:start]}\\uFFFD{text[start + 6 :]}"
+    if problem == "found character that cannot start any token" and text[at : at + 1] == "\t":
+        line_start = text.rfind("\n", 0, at) + 1
+        match = _TAB_AFTER_INDICATOR.match(text, line_start)
+        if (
+            match
+            and match.end() > at
+            and not _INDICATOR_NEXT.match(text, match.end())
+            and not _IMPLICIT_KEY.match(text, match.end())  # a mapping after the tab: indentation
+        ):
+            return text[:line_start] + match.group(0).replace("\t", " ") + text[match.end() :]
+    if problem in ("found a tab character that violates indentation", "found character that cannot start any token"):
+        # A line of only tabs and a comment inside what libyaml takes for a plain scalar going on:
+        # to the npm parser just a comment line.
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", at)
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        if _TAB_COMMENT.match(line):
+            return text[:line_start] + line.replace("\t", " ") + text[line_start + len(line) :]
+    return None
+
+
+# Characters the npm parser takes as ordinary content but libyaml refuses (controls,
+# non-characters) or reads as something else (a CR alone, NEL, LS and PS as line breaks, a BOM
+# at the start of a line as nothing). They are swapped for stand-ins in plane 15, which libyaml
+# takes as content, and swapped back in every scalar.
+_FOREIGN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)")
+_STAND_IN = 0xF0000
+_UNMASK = {
+    _STAND_IN + c: c
+    for c in (*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
+}
+
+
+def _mask(text: str) -> str:
+    def swap(match: re.Match[str]) -> str:
+        return chr(_STAND_IN + ord(match.group(0)))
+
+    # After `:` or `,` the npm parser takes a lone CR as the separating space, and keeps it.
+    text = re.sub(r"(?<=[:,])\r(?!\n)", " \r", text)
+    return _FOREIGN.sub(swap, text)
+
+
+def _unmask(text: str) -> str:
+    return text.translate(_UNMASK)
 
 
 def _offset(mark: Any, lines: int) -> Span:
@@ -227,17 +711,33 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
     documents: list[YamlDocument] = []
     problems: list[YamlProblem] = []
     index = 0
-    for first_line, chunk in _chunks(text):
+    for chunk in _chunks(text):
+        if chunk.empty:
+            index += 1
+            continue
+        first_line = chunk.line
         composer: _Composer | _Composer11 | None = None
-        yaml11 = bool(_YAML11.search(chunk))
+        yaml11 = chunk.yaml11
+        chunk_start = index
         try:
-            composer = _Composer11(chunk) if yaml11 else _Composer(chunk)
+            composer = _Composer11(chunk.text) if yaml11 else _Composer(chunk.text)
             while composer.check_node():
                 node = composer.get_node()
                 if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
                     break
+                if chunk.broken:
+                    problems.append(
+                        YamlProblem(
+                            "yaml-syntax",
+                            f"YAML syntax error: {chunk.broken}",
+                            Span.point(first_line + chunk.text.count("\n") + 1),
+                            index,
+                        )
+                    )
+                    index += 1
+                    continue
                 try:
-                    data = _Constructor(max_alias_expansion, yaml11).build(node)
+                    data = _Constructor(max_alias_expansion, yaml11, chunk.masked, chunk.text).build(node)
                 except _DuplicateKey as dup:
                     span = node_span(dup.second, first_line)
                     first = node_span(dup.first, first_line)
@@ -250,15 +750,21 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                             index,
                         )
                     )
-                except _AliasBudgetExceeded:
-                    problems.append(
-                        YamlProblem(
-                            "yaml-aliases",
+                except _AliasBudgetExceeded as err:
+                    if err.node is None:
+                        message = (
                             f"aliases expand to more than {max_alias_expansion} nodes; "
-                            "refusing to expand what looks like an alias bomb",
-                            node_span(node, first_line),
-                            index,
+                            "refusing to expand what looks like an alias bomb"
                         )
+                    else:
+                        message = (
+                            "an anchor is used through aliases more often than Backstage's YAML parser allows "
+                            f"(uses times the aliases inside its value over {MAX_ALIAS_COUNT}); it refuses the file"
+                        )
+                    problems.append(YamlProblem("yaml-aliases", message, node_span(node, first_line), index))
+                except (_Refused, _MergeError) as err:
+                    problems.append(
+                        YamlProblem("yaml-syntax", f"YAML error: {err}", node_span(err.node, first_line), index)
                     )
                 except RecursionError:
                     problems.append(YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node, first_line), index))
@@ -267,8 +773,12 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                         documents.append(YamlDocument(index, node, data, first_line, yaml11))
                 index += 1
         except yaml.MarkedYAMLError as err:
+            if index > chunk_start and err.problem == "did not find expected <document start>":
+                # Content after a complete document: the npm parser rejects that document itself.
+                index -= 1
+                documents[:] = [d for d in documents if d.index != index]
             mark = err.problem_mark or err.context_mark
-            if err.context_mark is not None and mark is not None and not chunk[mark.index :].strip():
+            if err.context_mark is not None and mark is not None and not chunk.text[mark.index :].strip():
                 # "did not find the closing ]" is reported at the end of the stream; the construct
                 # that was left open is where the reader has to look.
                 mark = err.context_mark
@@ -279,7 +789,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
             line = first_line + 1
             position = getattr(err, "position", None)
             if isinstance(position, int):
-                line += chunk.count("\n", 0, position)
+                line += chunk.text.count("\n", 0, position)
             problems.append(
                 YamlProblem("yaml-syntax", f"YAML error: {str(err).splitlines()[0]}", Span.point(line), index)
             )
@@ -287,11 +797,11 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
         finally:
             if composer is not None:
                 composer.dispose()
-    return LoadedFile(documents, problems)
+    return LoadedFile(documents, problems, index)
 
 
-def _has_content(chunk: str) -> bool:
-    for line in chunk.splitlines():
+def _has_content(lines: list[str]) -> bool:
+    for line in lines:
         stripped = line.strip()
         if stripped and not stripped.startswith(("#", "%")):
             return True

@@ -7,6 +7,7 @@ this resolver registers only the 1.2 core types so those stay what Backstage see
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from typing import Any
@@ -24,6 +25,12 @@ _BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT_RE = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT_RE = re.compile(
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+# An explicit `!!float` needs a point, an exponent or inf/nan: `!!float 12` stays the string "12".
+_FLOAT_FORM = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+)"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
 
@@ -60,7 +67,7 @@ def construct_scalar(tag: str, value: str) -> Any:
         return value[0] in "tT"
     if tag == INT and _INT_RE.match(value):
         return _int(value)
-    if tag == FLOAT and _FLOAT_RE.match(value):
+    if tag == FLOAT and _FLOAT_FORM.match(value):
         return float_value(value)
     # Explicit tags (`!!str 1`, `!custom x`) and mismatches keep the text, as the npm parser does.
     return value
@@ -68,17 +75,17 @@ def construct_scalar(tag: str, value: str) -> Any:
 
 def _int(value: str) -> int | float:
     if value.startswith("0o"):
-        return js_number(value[2:], 8)
+        return js_integer(value[2:], 8)
     if value.startswith("0x"):
-        return js_number(value[2:], 16)
+        return js_integer(value[2:], 16)
     # YAML 1.2: a leading zero is decimal (`017` is 17), unlike PyYAML's YAML 1.1 octal.
-    return js_number(value, 10)
+    return js_integer(value, 10)
 
 
 MAX_DOUBLE_BITS = 1024  # an integer this wide is beyond every JavaScript number: Infinity
 
 
-def js_number(digits: str, base: int) -> int | float:
+def js_integer(digits: str, base: int) -> int | float:
     """An integer scalar as a JavaScript number can hold it: exact, or ±Infinity past a double's
     range. Python refuses to convert (or print) decimal integers past 4,300 digits, so such a
     value must never become an int."""
@@ -102,6 +109,32 @@ def float_value(value: str) -> float:
     return float(value)
 
 
+def js_number(value: float) -> str:
+    """`String(n)` for a JavaScript number: the shortest round-trip digits, placed as ECMAScript does."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    exact = decimal.Decimal(repr(abs(value))).normalize()
+    _, digit_tuple, exponent = exact.as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple))
+    k = len(digits)
+    n = exponent + k
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    power = n - 1
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{sign}{mantissa}e{'+' if power > 0 else '-'}{abs(power)}"
+
+
 def js_key(value: Any) -> str:
     """Stringify a mapping key the way JavaScript's object keys do after `toJSON()`."""
     if isinstance(value, str):
@@ -110,12 +143,16 @@ def js_key(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        # Every YAML integer is a double in JavaScript: large ones lose digits or overflow.
+        return js_number(_as_double(value))
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
+        return js_number(value)
     return str(value)
+
+
+def _as_double(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf

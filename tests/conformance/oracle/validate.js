@@ -7,7 +7,7 @@
  * the steps the catalog backend (plugin-catalog-backend 4.0.5) takes for an
  * entity read from a file, so that Python tests can compare verdicts.
  *
- * stdin:  {"files": ["/abs/a.yaml", ...], "placeholders": "assume" | "none"}
+ * stdin:  {"files": ["/abs/a.yaml", ...], "placeholders": "assume" | "none" | "read"}
  * stdout: {"oracle": {...versions}, "files": [{"path", "error", "truncated",
  *          "documents": [{"line", "index", "parse_error", "valid", "kind",
  *          "error"}]}]}
@@ -35,7 +35,7 @@ const lodash = require('lodash');
 const model = require('@backstage/catalog-model');
 const scaffolder = require('@backstage/plugin-scaffolder-common');
 
-const PLACEHOLDER_MODES = new Set(['assume', 'none']);
+const PLACEHOLDER_MODES = new Set(['assume', 'none', 'read']);
 
 // Stand-ins for what a successful placeholder read would produce.
 const ASSUMED_PLACEHOLDER_VALUES = {
@@ -43,6 +43,51 @@ const ASSUMED_PLACEHOLDER_VALUES = {
   json: () => ({}),
   yaml: () => ({}),
 };
+
+/**
+ * What PlaceholderProcessor's resolvers make of a target's text (plugin-catalog-backend
+ * 4.0.5): $text as is, $json through JSON.parse, $yaml as exactly one YAML document.
+ */
+const READ_PLACEHOLDER_VALUES = {
+  text: content => content,
+  json: (content, value) => {
+    try {
+      return JSON.parse(content);
+    } catch (e) {
+      throw new Error(`Placeholder $json failed to parse JSON data at ${value}, ${e}`);
+    }
+  },
+  yaml: (content, value) => {
+    let documents;
+    try {
+      documents = YAML.parseAllDocuments(content, { merge: false }).filter(d => d);
+    } catch (e) {
+      throw new Error(`Placeholder $yaml failed to parse YAML data at ${value}, ${e}`);
+    }
+    if (documents.length !== 1) {
+      throw new Error(
+        `Placeholder $yaml expected to find exactly one document of data at ${value}, found ${documents.length}`,
+      );
+    }
+    if (documents[0].errors?.length) {
+      throw new Error(`Placeholder $yaml found an error in the data at ${value}, ${documents[0].errors[0]}`);
+    }
+    return documents[0].toJSON();
+  },
+};
+
+/** Reads a relative placeholder target next to the descriptor, as a file location's reader would. */
+function readerFor(filePath) {
+  return (key, value) => {
+    let content;
+    try {
+      content = fs.readFileSync(path.resolve(path.dirname(filePath), value)).toString('utf-8');
+    } catch (e) {
+      throw new Error(`Placeholder $${key} could not read location ${value}, ${e}`);
+    }
+    return READ_PLACEHOLDER_VALUES[key](content, value);
+  };
+}
 
 const validateEnvelope = model.entityEnvelopeSchemaValidator();
 const validateEntitySchema = model.entitySchemaValidator();
@@ -143,22 +188,21 @@ function makeLineOf(text) {
 }
 
 /**
- * Pre-process step of PlaceholderProcessor, with every read assumed to
- * succeed. Mirrors its traversal: objects with no `$` key are descended,
- * objects with a `$` key and other keys are left alone, a single-key object
- * with a known resolver is replaced, an unknown resolver is left alone.
+ * Pre-process step of PlaceholderProcessor. Mirrors its traversal: objects with no `$` key are
+ * descended, objects with a `$` key and other keys are left alone, a single-key object with a
+ * known resolver is replaced by `resolve(key, value)`, an unknown resolver is left alone.
  */
-function applyPlaceholders(data) {
+function applyPlaceholders(data, resolve) {
   if (!data || !(data instanceof Object)) {
     return data;
   }
   if (Array.isArray(data)) {
-    return data.map(applyPlaceholders);
+    return data.map(item => applyPlaceholders(item, resolve));
   }
   const keys = Object.keys(data);
   if (!keys.some(k => k.startsWith('$'))) {
     return Object.fromEntries(
-      Object.entries(data).map(([k, v]) => [k, applyPlaceholders(v)]),
+      Object.entries(data).map(([k, v]) => [k, applyPlaceholders(v, resolve)]),
     );
   }
   if (keys.length !== 1) {
@@ -173,14 +217,14 @@ function applyPlaceholders(data) {
       `Placeholder $${key} expected a string value parameter, in the form of an absolute URL or a relative path`,
     );
   }
-  return ASSUMED_PLACEHOLDER_VALUES[key]();
+  return resolve(key, data[keys[0]]);
 }
 
 /**
  * Everything after YAML parsing for one plain-object document. Returns null
  * when the entity is accepted, or throws EntityFailure with the message.
  */
-async function checkEntity(raw, locationRef, placeholders) {
+async function checkEntity(raw, locationRef, placeholders, filePath) {
   // -- Output collector of the parent location (entity emitted by a read).
   let emitted;
   try {
@@ -215,9 +259,11 @@ async function checkEntity(raw, locationRef, placeholders) {
   }
   const entityRef = model.stringifyEntityRef(entity);
 
-  if (placeholders === 'assume') {
+  if (placeholders !== 'none') {
+    const resolve =
+      placeholders === 'read' ? readerFor(filePath) : key => ASSUMED_PLACEHOLDER_VALUES[key]();
     try {
-      entity = applyPlaceholders(entity);
+      entity = applyPlaceholders(entity, resolve);
     } catch (e) {
       fail(
         caused(
@@ -402,7 +448,7 @@ async function checkFile(filePath, placeholders) {
     }
     verdict.kind = typeof json.kind === 'string' ? json.kind : null;
     try {
-      await checkEntity(json, locationRef, placeholders);
+      await checkEntity(json, locationRef, placeholders, filePath);
       verdict.valid = true;
     } catch (e) {
       if (!(e instanceof EntityFailure)) {
