@@ -39,6 +39,7 @@ def _catalint(paths: list[Path], assume: bool = True) -> dict[str, list[Document
 
 
 def _compare(paths: list[Path], placeholders: str = "assume") -> tuple[int, list[str]]:
+    paths = [p.resolve() for p in paths]  # both sides key files by one spelling, symlinked folders included
     oracle = run_oracle(paths, placeholders)
     ours = _catalint(paths, assume=placeholders == "assume")
     compared = 0
