@@ -26,10 +26,25 @@ from catalint.facts import (
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.refs import RefError, parse_entity_ref
 from catalint.resolve.placeholders import Substitution, substitute
+from catalint.rules import (
+    file_encoding,
+    file_too_large,
+    file_unreadable,
+    internal_error,
+    placeholder,
+    style_skipped,
+    unverified,
+    yaml_aliases,
+    yaml_duplicate_key,
+    yaml_syntax,
+)
 from catalint.rules.base import EntityDoc
 from catalint.rules.entity_ref_format import refs_of
 from catalint.rules.unknown_kind import recognised
 from catalint.yaml.loader import load_text
+
+# The loader's kinds of problem, and the rules they are findings of.
+YAML_RULES = {"syntax": yaml_syntax.ID, "duplicate-key": yaml_duplicate_key.ID, "aliases": yaml_aliases.ID}
 
 
 def build_options(*, yamllint: str | None, max_bytes: int, kinds: dict[str, list[str]], assume_placeholders: bool) -> Options:
@@ -70,7 +85,7 @@ def _directives(text: str) -> tuple[dict[int, frozenset[str]], frozenset[str]]:
 
 def _too_large(size: int, limit: int, display: str) -> Finding:
     return file_finding(
-        "file-too-large",
+        file_too_large.ID,
         f"the file is {size:,} bytes, over the {limit:,}-byte limit; not parsed "
         "(raise max-file-size in .catalint.yaml if this is intended)",
         display,
@@ -83,7 +98,7 @@ def lint_source(source: Source, options: Options) -> FileResult:
         _lint_file(source, options, result)
     except Exception as err:  # one file's crash must not hide every other file's result
         result.findings.append(
-            file_finding("internal-error", f"catalint failed on this file: {type(err).__name__}: {err}", source.display)
+            file_finding(internal_error.ID, f"catalint failed on this file: {type(err).__name__}: {err}", source.display)
         )
     return result
 
@@ -100,7 +115,7 @@ def _lint_file(source: Source, options: Options, result: FileResult) -> None:
     try:
         raw = source.read_bytes()
     except OSError as err:
-        result.findings.append(file_finding("file-unreadable", f"cannot read the file: {err.strerror or err}", source.display))
+        result.findings.append(file_finding(file_unreadable.ID, f"cannot read the file: {err.strerror or err}", source.display))
         return
     result.digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > options.max_bytes:
@@ -115,14 +130,14 @@ def _lint_file(source: Source, options: Options, result: FileResult) -> None:
         if others > 0:
             # Backstage stores nothing from a file it could not read whole.
             message += "; until it is fixed, Backstage ingests none of this file's other entities either"
-        result.findings.append(_finding(problem.rule, message, source, problem.span, problem.index, None))
+        result.findings.append(_finding(YAML_RULES[problem.kind], message, source, problem.span, problem.index, None))
     skip = style_skip(text) if options.yamllint is not None else None
     if skip is not None:
         line, why = skip
         message = f"yamllint's style checks were skipped: {why}; everything else was checked"
-        result.findings.append(Finding("style-skipped", Severity.INFO, message, source.display, Span.point(line, 1)))
+        result.findings.append(Finding(style_skipped.ID, style_skipped.SEVERITY, message, source.display, Span.point(line, 1)))
     elif options.yamllint is not None:
-        first_error = min((p.span.line for p in loaded.problems if p.rule == "yaml-syntax"), default=None)
+        first_error = min((p.span.line for p in loaded.problems if p.kind == "syntax"), default=None)
         for rule, level, message, line, column in options.yamllint(text, source.location):
             if first_error is None or line < first_error:
                 severity = Severity.ERROR if level == "error" else Severity.WARNING
@@ -142,7 +157,7 @@ def _decode(raw: bytes, source: Source, result: FileResult) -> str:
         # Backstage's YAML reader takes NUL as an ordinary character, so the file is still judged.
         result.findings.append(
             file_finding(
-                "file-encoding",
+                file_encoding.ID,
                 "the file looks binary (it contains NUL bytes); Backstage reads them as characters",
                 source.display,
             )
@@ -154,8 +169,8 @@ def _decode(raw: bytes, source: Source, result: FileResult) -> str:
         line = raw[: err.start].count(b"\n") + 1
         result.findings.append(
             Finding(
-                "file-encoding",
-                rules.REGISTRY["file-encoding"].severity,
+                file_encoding.ID,
+                file_encoding.SEVERITY,
                 f"the file is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); "
                 "Backstage reads each bad byte sequence as U+FFFD",
                 source.display,
@@ -181,7 +196,7 @@ def _lint_document(
     doc.data = _without_prototypes(sub.data) if sub.found or prototypes else sub.data
     ref = doc.ref
     entity = ref.key if ref else None
-    problems: list[tuple[str, Problem]] = list(sub.problems)
+    problems: list[tuple[str, Problem]] = [(placeholder.RULE_OF[kind], problem) for kind, problem in sub.problems]
     for rule in rules.REGISTRY.values():
         if rule.check is not None:
             problems.extend((rule.id, p) for p in rule.check(doc))
@@ -192,7 +207,7 @@ def _lint_document(
                 for rule_id, problem in resolution(doc, source, result, options):
                     problems.append((rule_id, problem))
             except (OSError, ValueError) as err:  # a name too long for the file system, a NUL in a path
-                problems.append(("unverified", Problem(f"a target could not be checked: {err}")))
+                problems.append((unverified.ID, Problem(f"a target could not be checked: {err}")))
     for rule_id, problem in problems:
         rule = rules.REGISTRY[rule_id]
         result.findings.append(

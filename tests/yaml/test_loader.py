@@ -24,7 +24,7 @@ def test_yaml_12_scalars_stay_what_backstage_sees() -> None:
 def test_a_broken_document_does_not_hide_the_others() -> None:
     loaded = load_text("a: 1\n---\nb: [\n---\nc: 3\n")
     assert [d.data for d in loaded.documents] == [{"a": 1}, {"c": 3}]
-    assert [(p.rule, p.span.line, p.index) for p in loaded.problems] == [("yaml-syntax", 4, 1)]
+    assert [(p.kind, p.span.line, p.index) for p in loaded.problems] == [("syntax", 4, 1)]
     assert loaded.documents[1].line == 5 and loaded.documents[1].index == 2
 
 
@@ -32,7 +32,7 @@ def test_duplicate_keys_are_errors_at_the_second_key() -> None:
     loaded = load_text("x: 1\nspec:\n  owner: a\n  owner: b\n")
     assert loaded.documents == []
     (problem,) = loaded.problems
-    assert problem.rule == "yaml-duplicate-key"
+    assert problem.kind == "duplicate-key"
     assert (problem.span.line, problem.span.column) == (4, 3)
     assert "first defined at line 3" in problem.message
 
@@ -47,7 +47,7 @@ def test_alias_bomb_is_refused_quickly() -> None:
     for i in range(1, 9):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     loaded = load_text("\n".join(lines) + "\n")
-    assert [p.rule for p in loaded.problems] == ["yaml-aliases"]
+    assert [p.kind for p in loaded.problems] == ["aliases"]
     assert loaded.documents == []
 
 

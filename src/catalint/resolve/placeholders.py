@@ -17,6 +17,12 @@ from catalint.facts import Fetched, Problem
 from catalint.yaml.loader import Pointer, load_text
 
 RESOLVERS = ("text", "json", "yaml")
+# What a placeholder's problem is; rules/placeholder.py names the rule each is a finding of.
+REJECTED = "rejected"  # Backstage refuses the entity: unreadable, unparseable, not allowed
+ESCAPES = "escapes"  # the target leaves the repository; not read
+UNANSWERED = "unanswered"  # Bitbucket could not be asked
+UNFETCHED = "unfetched"  # not fetched by design: offline, or a host catalint does not read
+MISREAD = "misread"  # Backstage reads the URL as another ref
 
 
 Reader = Callable[[str], Fetched]
@@ -65,7 +71,7 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     if not isinstance(target, str):
         out.problems.append(
             (
-                "placeholder",
+                REJECTED,
                 Problem(
                     f"${name} expects a string (a relative path or an absolute URL), not {target!r}",
                     (*pointer, keys[0]),
@@ -79,26 +85,26 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     fetched = read(target)
     where = (*pointer, keys[0])
     if fetched.note:
-        out.problems.append(("backstage-url", Problem(f"${name} target {target!r}: {fetched.note}", where)))
+        out.problems.append((MISREAD, Problem(f"${name} target {target!r}: {fetched.note}", where)))
     if fetched.status == "escapes":
         out.problems.append(
-            ("path-escape", Problem(f"${name} target {target!r} leaves the repository; not read", where))
+            (ESCAPES, Problem(f"${name} target {target!r} leaves the repository; not read", where))
         )
         return value
     if fetched.status == "foreign":
-        out.problems.append(("placeholder", Problem(f"${name} {fetched.detail}", where)))
+        out.problems.append((REJECTED, Problem(f"${name} {fetched.detail}", where)))
         return _STAND_IN[name]
     if fetched.status == "offline":
         detail = fetched.detail or "not verified: the run is offline"
-        out.problems.append(("offline", Problem(f"${name} target {target!r} {detail}", where)))
+        out.problems.append((UNFETCHED, Problem(f"${name} target {target!r} {detail}", where)))
         return _STAND_IN[name]
     if fetched.status in ("unverified", "skipped"):
         if fetched.detail:
-            out.problems.append(("unverified", Problem(f"${name} target {target!r} {fetched.detail}", where)))
+            out.problems.append((UNANSWERED, Problem(f"${name} target {target!r} {fetched.detail}", where)))
         return _STAND_IN[name]
     if fetched.status == "missing" or fetched.text is None:
         detail = fetched.detail or f"{fetched.where or target} does not exist"
-        out.problems.append(("placeholder", Problem(f"${name} could not read {target!r}: {detail}", where)))
+        out.problems.append((REJECTED, Problem(f"${name} could not read {target!r}: {detail}", where)))
         return _STAND_IN[name]
     if name == "text":
         return fetched.text
@@ -106,18 +112,18 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         try:
             return json.loads(fetched.text, parse_constant=_no_constant)
         except ValueError as err:
-            out.problems.append(("placeholder", Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
+            out.problems.append((REJECTED, Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
             return _STAND_IN[name]
         except RecursionError:
             # Backstage parses it, then overflows its stack merging it (from about 2,000 levels).
-            out.problems.append(("placeholder", Problem(f"$json target {target!r} is nested too deeply", where)))
+            out.problems.append((REJECTED, Problem(f"$json target {target!r} is nested too deeply", where)))
             return _STAND_IN[name]
     loaded = load_text(fetched.text)
     if loaded.problems:
         first = loaded.problems[0]
         out.problems.append(
             (
-                "placeholder",
+                REJECTED,
                 Problem(f"$yaml target {target!r} does not parse (line {first.span.line}): {first.message}", where),
             )
         )
@@ -125,7 +131,7 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     if loaded.count != 1:
         out.problems.append(
             (
-                "placeholder",
+                REJECTED,
                 Problem(f"$yaml target {target!r} must hold exactly one document, found {loaded.count}", where),
             )
         )

@@ -6,6 +6,8 @@ root). `$json`/`$yaml` files must parse, and `$yaml` must hold exactly one docum
 placeholder into another repository is refused by Backstage (catalog-backend 4.0.3 and later)."""
 
 from catalint.model import Severity
+from catalint.resolve import placeholders as resolved
+from catalint.rules import backstage_url, offline, path_escape, unverified
 
 ID = "placeholder"
 SEVERITY = Severity.ERROR
@@ -36,3 +38,12 @@ spec:
   definition: |
     openapi: 3.0.0
 """
+
+# What substituting a placeholder can run into, and the rule each is a finding of.
+RULE_OF = {
+    resolved.REJECTED: ID,
+    resolved.ESCAPES: path_escape.ID,
+    resolved.UNANSWERED: unverified.ID,
+    resolved.UNFETCHED: offline.ID,
+    resolved.MISREAD: backstage_url.ID,
+}

@@ -31,6 +31,7 @@ from catalint.bitbucket.urls import (
 from catalint.config import Settings
 from catalint.engine import build_options, file_finding, lint_source
 from catalint.facts import ANYWHERE, Fetched, FileResult, Origin, Source
+from catalint.rules import file_unreadable, path_escape, unverified
 from catalint.sources.local import FOREIGN_PLACEHOLDER, not_read_on
 
 MAX_DEPTH = 10
@@ -352,7 +353,7 @@ class RemoteLinter:
                         if item.depth + 1 > MAX_DEPTH:
                             result.findings.append(
                                 file_finding(
-                                    "unverified",
+                                    unverified.ID,
                                     f"Location nesting is deeper than {MAX_DEPTH} levels; {child.location} not followed",
                                     result.path,
                                 )
@@ -368,12 +369,12 @@ class RemoteLinter:
         if parsed is None:
             result = FileResult(root.url)
             result.findings.append(
-                file_finding("file-unreadable", "not a Bitbucket file URL on the configured host", root.url)
+                file_finding(file_unreadable.ID, "not a Bitbucket file URL on the configured host", root.url)
             )
             return result
         if parsed.escapes:
             result = FileResult(root.url)
-            result.findings.append(file_finding("path-escape", "the URL's path leaves its repository; not read", root.url))
+            result.findings.append(file_finding(path_escape.ID, "the URL's path leaves its repository; not read", root.url))
             return result
         located = ctx.refs.locate(parsed)
         if located.loc is None:
@@ -389,7 +390,7 @@ class RemoteLinter:
             return _failed(root.url, reply)
         if is_listing(reply):
             result = FileResult(root.url)
-            result.findings.append(file_finding("file-unreadable", "the URL names a folder, not a file", root.url))
+            result.findings.append(file_finding(file_unreadable.ID, "the URL names a folder, not a file", root.url))
             return result
         source = RemoteSource(loc, ctx, root.url, reply.body)
         return lint_source(source, dataclasses.replace(self.options, location_type=root.location_type))
@@ -415,11 +416,11 @@ def lint_remote(
 def _failed(url: str, reply: Reply | None) -> FileResult:
     result = FileResult(url)
     if reply is None:
-        result.findings.append(file_finding("unverified", "could not verify the file", url))
+        result.findings.append(file_finding(unverified.ID, "could not verify the file", url))
     elif reply.outcome == NOT_FOUND:
-        result.findings.append(file_finding("file-unreadable", f"cannot read the file: {NOT_FOUND_TEXT}", url))
+        result.findings.append(file_finding(file_unreadable.ID, f"cannot read the file: {NOT_FOUND_TEXT}", url))
     elif reply.outcome != AUTH_FAILED:  # auth failures are one run-level message, not one per file
-        result.findings.append(file_finding("unverified", f"{reply.detail or 'could not verify'} (the file)", url))
+        result.findings.append(file_finding(unverified.ID, f"{reply.detail or 'could not verify'} (the file)", url))
     return result
 
 

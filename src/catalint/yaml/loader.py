@@ -66,12 +66,13 @@ MAX_ALIAS_COUNT = 100  # the npm `yaml` package's default maxAliasCount
 _MARKER = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 Pointer = tuple[str | int, ...]
-ProblemRule = Literal["yaml-syntax", "yaml-duplicate-key", "yaml-aliases"]
+# What kind of problem the loader found; the engine reports each under its rule.
+ProblemKind = Literal["syntax", "duplicate-key", "aliases"]
 
 
 @dataclass(frozen=True, slots=True)
 class YamlProblem:
-    rule: ProblemRule
+    kind: ProblemKind
     message: str
     span: Span
     index: int | None
@@ -728,7 +729,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                 if chunk.broken:
                     problems.append(
                         YamlProblem(
-                            "yaml-syntax",
+                            "syntax",
                             f"YAML syntax error: {chunk.broken}",
                             Span.point(first_line + chunk.text.count("\n") + 1),
                             index,
@@ -743,7 +744,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                     first = node_span(dup.first, first_line)
                     problems.append(
                         YamlProblem(
-                            "yaml-duplicate-key",
+                            "duplicate-key",
                             f'duplicate key "{dup.key}" (first defined at line {first.line}); '
                             "Backstage rejects the document",
                             span,
@@ -761,13 +762,13 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                             "an anchor is used through aliases more often than Backstage's YAML parser allows "
                             f"(uses times the aliases inside its value over {MAX_ALIAS_COUNT}); it refuses the file"
                         )
-                    problems.append(YamlProblem("yaml-aliases", message, node_span(node, first_line), index))
+                    problems.append(YamlProblem("aliases", message, node_span(node, first_line), index))
                 except (_Refused, _MergeError) as err:
                     problems.append(
-                        YamlProblem("yaml-syntax", f"YAML error: {err}", node_span(err.node, first_line), index)
+                        YamlProblem("syntax", f"YAML error: {err}", node_span(err.node, first_line), index)
                     )
                 except RecursionError:
-                    problems.append(YamlProblem("yaml-syntax", "document is nested too deeply", node_span(node, first_line), index))
+                    problems.append(YamlProblem("syntax", "document is nested too deeply", node_span(node, first_line), index))
                 else:
                     if data is not None:
                         documents.append(YamlDocument(index, node, data, first_line, yaml11))
@@ -783,7 +784,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
                 # that was left open is where the reader has to look.
                 mark = err.context_mark
             span = _offset(mark, first_line) if mark is not None else Span.point(first_line + 1)
-            problems.append(YamlProblem("yaml-syntax", _describe(err), span, index))
+            problems.append(YamlProblem("syntax", _describe(err), span, index))
             index += 1
         except yaml.YAMLError as err:  # reader errors: control characters and the like
             line = first_line + 1
@@ -791,7 +792,7 @@ def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSI
             if isinstance(position, int):
                 line += chunk.text.count("\n", 0, position)
             problems.append(
-                YamlProblem("yaml-syntax", f"YAML error: {str(err).splitlines()[0]}", Span.point(line), index)
+                YamlProblem("syntax", f"YAML error: {str(err).splitlines()[0]}", Span.point(line), index)
             )
             index += 1
         finally:
