@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from catalint.config import Settings, load_app_config, load_settings
+from catalint.lint.run import LintRequest, run
 from catalint.model import RunResult
-from catalint.runner import LintRequest, run
 
 _FILE = re.compile(r"^# file: (.+)$", re.MULTILINE)
 _APP = re.compile(r"^# app-config: (.+)$", re.MULTILINE)

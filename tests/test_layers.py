@@ -9,18 +9,21 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "catalint"
 
-# Top to bottom. A name is a module or package directly under catalint/.
+# Top to bottom. A name is a module or package directly under catalint/, or, for the packages
+# that span layers (SPLIT), one of their modules.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"cli"}),
     frozenset({"sync"}),
+    frozenset({"ci"}),
     frozenset({"report"}),
-    frozenset({"runner", "catalog_lookup", "cache", "workers"}),
+    frozenset({"lint.run", "lint.cache", "lint.workers", "lint", "backstage.lookup"}),
     frozenset({"sources"}),
-    frozenset({"engine", "config"}),
+    frozenset({"lint.file", "config"}),
     frozenset({"rules", "resolve", "style"}),
-    frozenset({"bitbucket", "yaml", "schemas", "refs", "formats"}),
+    frozenset({"bitbucket", "yaml", "schemas", "backstage.formats", "backstage.refs", "backstage"}),
     frozenset({"facts", "model", "atomic", "__init__"}),
 )
+SPLIT = frozenset({"lint", "backstage"})
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 
 
@@ -31,6 +34,8 @@ def _module(path: Path) -> str:
 
 def _top(module: str) -> str:
     parts = module.split(".")
+    if len(parts) > 2 and parts[1] in SPLIT:
+        return f"{parts[1]}.{parts[2]}"
     return parts[1] if len(parts) > 1 else "__init__"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from catalint.catalog_lookup import CatalogLookup
+from catalint.backstage.lookup import CatalogLookup
 from catalint.cli import main
 from tests.fakes.backstage import FakeBackstage
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalint.config import Settings
+from catalint.lint.run import LintRequest, run
 from catalint.model import DocumentSummary, Finding
-from catalint.runner import LintRequest, run
 from catalint.yaml.loader import load_text
 from tests.conformance.mutators import OPERATORS, Seed
 from tests.conformance.oracle import FileVerdict, run_oracle

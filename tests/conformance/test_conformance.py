@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from catalint.config import Settings
+from catalint.lint.run import LintRequest, run
 from catalint.model import DocumentSummary
-from catalint.runner import LintRequest, run
 from tests.conformance.oracle import FileVerdict, run_oracle
 
 REPO = Path(__file__).resolve().parents[2]

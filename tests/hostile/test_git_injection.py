@@ -8,8 +8,8 @@ import git as gitpython
 import pytest
 from click.testing import CliRunner
 
+from catalint.ci.changes import ChangesError, _fetch, check_ref, compute_changes
 from catalint.cli import main
-from catalint.sources.changes import ChangesError, _fetch, check_ref, compute_changes
 from tests.gitrepo import commit_all, git, write
 
 DESCRIPTOR = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\nspec:\n  type: team\n  children: []\n"

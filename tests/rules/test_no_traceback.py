@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from catalint.engine import Options, lint_source
+from catalint.lint.file import Options, lint_source
 from catalint.resolve.local import LocalResolver
 from catalint.sources.local import LocalSource
 from tests.helpers import lint_tree

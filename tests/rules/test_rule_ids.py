@@ -29,7 +29,7 @@ ELSEWHERE = {
     ("rules/unverified.py", "offline"),
     # a stand-in text for a `$text` placeholder not read, and the purpose of a read
     ("resolve/placeholders.py", "placeholder"),
-    ("engine.py", "placeholder"),
+    ("lint/file.py", "placeholder"),
     ("sources/local.py", "placeholder"),
     ("sources/bitbucket.py", "placeholder"),
     # the JSON report's summary key and the client's outcome name

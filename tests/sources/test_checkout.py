@@ -19,8 +19,8 @@ from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
 from catalint.cli import main
 from catalint.config import Settings
+from catalint.lint.run import LintRequest, run
 from catalint.model import RunResult
-from catalint.runner import LintRequest, run
 from catalint.sources.bitbucket import RemoteLinter
 from tests.fakes import FakeBitbucket
 

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from catalint.ci.changes import FILTER_MODES, ChangesError
+from catalint.ci.publish import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
 from catalint.cli.common import app_config_option, colour, config_option, die, run_settings, verbose_option, warn
 from catalint.config import Settings
 from catalint.facts import Origin
+from catalint.lint.run import LintRequest, UsageError, run
 from catalint.model import RunResult, Severity
 from catalint.report import in_pipelines
-from catalint.report.ci import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
 from catalint.report.text import printable
-from catalint.runner import LintRequest, UsageError, run
-from catalint.sources.changes import FILTER_MODES, ChangesError
 
 if TYPE_CHECKING:
     from catalint.cli.bitbucket import RemoteSide
@@ -402,12 +402,12 @@ def _nothing_found(targets: Sequence[Path], settings: Settings, workspace: str |
 def _catalog_lookup(url: str | None, token: str | None) -> Callable[[set[str]], set[str]] | None:
     if not url:
         return None
-    from catalint.catalog_lookup import lookup_for
+    from catalint.backstage.lookup import lookup_for
 
     return lookup_for(url, token)
 
 
 def _default_cache() -> Path:
-    from catalint.cache import default_dir
+    from catalint.lint.cache import default_dir
 
     return default_dir()

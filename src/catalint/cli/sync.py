@@ -17,7 +17,7 @@ from catalint.bitbucket.client import REDACTOR, BitbucketClient
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.cli.common import app_config_option, config_option, die, run_settings, verbose_option
 from catalint.config import Settings
-from catalint.runner import LintRequest, run
+from catalint.lint.run import LintRequest, run
 from catalint.sync import backstage as bs
 from catalint.sync import git as gitops
 from catalint.sync import location_file
@@ -157,7 +157,7 @@ class SyncArgs:
     def http_cache(self) -> Path | None:
         if self.no_cache:
             return None
-        from catalint.cache import default_dir
+        from catalint.lint.cache import default_dir
 
         return (self.cache_dir or default_dir()) / "http"
 

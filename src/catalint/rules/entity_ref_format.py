@@ -8,8 +8,8 @@ is rejected; write `resource:payments-db` or `component:payments`. Empty parts (
 
 from collections.abc import Iterator
 
+from catalint.backstage.refs import RELATION_FIELDS, RefError, parse_entity_ref
 from catalint.model import Severity
-from catalint.refs import RELATION_FIELDS, RefError, parse_entity_ref
 from catalint.rules.base import EntityDoc, Problem
 from catalint.rules.unknown_kind import recognised
 

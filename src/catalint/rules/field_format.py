@@ -12,7 +12,7 @@ These are Backstage's FieldFormat policy rules (catalog-model's default `makeVal
 
 from collections.abc import Iterator
 
-from catalint import formats
+from catalint.backstage import formats
 from catalint.model import Severity
 from catalint.rules.base import EntityDoc, Problem
 

@@ -6,7 +6,7 @@ relative one such as `/docs`. Titles and icons that are only whitespace are reje
 
 from collections.abc import Iterator
 
-from catalint import formats
+from catalint.backstage import formats
 from catalint.model import Severity
 from catalint.rules.base import EntityDoc, Problem
 

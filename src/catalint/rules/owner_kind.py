@@ -6,8 +6,8 @@ people and teams: the alpha catalog model drops such owners, and the UI shows no
 
 from collections.abc import Iterator
 
+from catalint.backstage.refs import RefError, parse_entity_ref
 from catalint.model import Severity
-from catalint.refs import RefError, parse_entity_ref
 from catalint.rules.base import EntityDoc, Problem
 from catalint.rules.entity_ref_format import refs_of
 

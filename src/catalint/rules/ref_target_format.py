@@ -7,9 +7,9 @@ rule and namespaces the namespace rule.
 
 from collections.abc import Iterator
 
-from catalint import formats
+from catalint.backstage import formats
+from catalint.backstage.refs import RefError, parse_entity_ref
 from catalint.model import Severity
-from catalint.refs import RefError, parse_entity_ref
 from catalint.rules.base import EntityDoc, Problem
 from catalint.rules.entity_ref_format import refs_of
 

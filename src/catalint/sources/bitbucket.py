@@ -29,8 +29,8 @@ from catalint.bitbucket.urls import (
     strip_userinfo,
 )
 from catalint.config import Settings
-from catalint.engine import build_options, file_finding, lint_source
 from catalint.facts import ANYWHERE, Fetched, FileResult, Origin, Source
+from catalint.lint.file import build_options, file_finding, lint_source
 from catalint.rules import file_unreadable, path_escape, unverified
 from catalint.sources.local import FOREIGN_PLACEHOLDER, not_read_on
 

@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalint.atomic import write_atomic
-from catalint.model import RunResult, Severity
-from catalint.report import Reporter
-from catalint.report.paths import PathMapper
-from catalint.report.text import printable
-from catalint.sources.changes import (
+from catalint.ci.changes import (
     ChangesError,
     compute_changes,
     detect_base,
     filter_result,
     select,
 )
+from catalint.model import RunResult, Severity
+from catalint.report import Reporter
+from catalint.report.paths import PathMapper
+from catalint.report.text import printable
 
 FILE_FORMATS = ("sarif", "junit", "codeclimate", "json", "text")
 

@@ -6,9 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from catalint.cli import main
-from catalint.model import Finding, Severity, Span
-from catalint.sources.changes import (
+from catalint.ci.changes import (
     ChangesError,
     FileDiff,
     Selection,
@@ -17,6 +15,8 @@ from catalint.sources.changes import (
     parse_diff,
     unquote_c,
 )
+from catalint.cli import main
+from catalint.model import Finding, Severity, Span
 from tests.gitrepo import commit_all, git, write
 
 COMPONENT = """\

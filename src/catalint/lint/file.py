@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalint import rules
+from catalint.backstage.refs import RefError, parse_entity_ref
 from catalint.facts import (
     Declared,
     FileResult,
@@ -24,7 +25,6 @@ from catalint.facts import (
     style_skip,
 )
 from catalint.model import DocumentSummary, Finding, Severity, Span
-from catalint.refs import RefError, parse_entity_ref
 from catalint.resolve.placeholders import Substitution, substitute
 from catalint.rules import (
     file_encoding,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from catalint import cache as cachemod
 from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
+from catalint.lint import cache as cachemod
 from catalint.model import Finding, RunResult, Severity
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
@@ -91,7 +91,7 @@ class WorkerSettings:
 
 
 def _options(payload: WorkerSettings) -> Options:
-    from catalint.engine import build_options  # the parser and the rules: only where files are linted
+    from catalint.lint.file import build_options  # the parser and the rules: only where files are linted
 
     cached = _WORKER.get("options")
     if cached is not None and _WORKER.get("payload") == payload:
@@ -113,7 +113,7 @@ _Args = tuple[str, str, str, bytes | None, str, WorkerSettings, "Checkout | None
 def _lint_one(args: _Args, remote: RemoteReader | None = None) -> dict[str, Any]:
     path, display, root, content, location_type, payload, checkout = args
     options = dataclasses.replace(_options(payload), location_type=location_type)
-    from catalint.engine import lint_source
+    from catalint.lint.file import lint_source
     from catalint.resolve.local import LocalResolver
     from catalint.sources.local import DEFERRED, OFFLINE, PreloadedSource
 
@@ -248,7 +248,7 @@ class _LocalRun:
             # cached runs never need it.
             from concurrent.futures import ProcessPoolExecutor
 
-            from catalint.workers import follow_parent
+            from catalint.lint.workers import follow_parent
 
             self.pool = ProcessPoolExecutor(max_workers=workers, initializer=follow_parent)
         chunk = max(1, len(args) // (workers * 8))

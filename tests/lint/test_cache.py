@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from catalint.config import Settings
-from catalint.runner import LintRequest, run
+from catalint.lint.run import LintRequest, run
 
 
 def _lint(root: Path, cache: Path) -> list[tuple[str, str, int]]:

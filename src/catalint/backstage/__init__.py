@@ -1,0 +1,1 @@
+"""Backstage's own rules written in Python: its formats and entity references, and its catalog API."""

@@ -1,0 +1,1 @@
+"""Pull-request scoping (git changes) and publishing a run's results where CI users look."""
