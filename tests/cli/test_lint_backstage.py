@@ -82,14 +82,14 @@ def test_wrong_token_warns_and_keeps_warnings(tmp_path: Path, backstage: FakeBac
     code, unresolved, err = lint(tmp_path, "--backstage-url", backstage.url, "--backstage-token", "not-it-9931")
     assert code == 0
     assert set(unresolved.values()) == {"warning"} and len(unresolved) == 3
-    assert "HTTP 401" in err and "could not ask the Backstage catalog" in err
+    assert "rejected the token (401" in err and "could not ask the Backstage catalog" in err
     assert "not-it-9931" not in err and TOKEN not in err
 
 
 def test_server_error_and_unreachable_are_warnings(tmp_path: Path, backstage: FakeBackstage) -> None:
     backstage.fail_with = 503
     code, unresolved, err = lint(tmp_path, "--backstage-url", backstage.url, "--backstage-token", TOKEN)
-    assert code == 0 and len(unresolved) == 3 and "HTTP 503" in err
+    assert code == 0 and len(unresolved) == 3 and "-> 503" in err
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -83,7 +83,7 @@ def test_the_run_waits_for_retry_after_only_so_long(fake_bitbucket: FakeBitbucke
 
 
 def test_a_drip_fed_backstage_is_abandoned_at_the_deadline() -> None:
-    from catalint.sync.backstage import BackstageError, CatalogClient
+    from catalint.backstage.catalog import BackstageError, CatalogClient
 
     with HostileServer() as server:
         server.on(r"/api/catalog/locations", Drip(length=100_000, interval=0.05))

@@ -36,7 +36,7 @@ def test_a_redirected_write_fails_and_reaches_nobody_else(
 
 
 def test_a_redirected_backstage_write_is_not_followed() -> None:
-    from catalint.sync.backstage import BackstageError, CatalogClient
+    from catalint.backstage.catalog import BackstageError, CatalogClient
 
     with HostileServer() as elsewhere, HostileServer() as backstage:
         elsewhere.on(r".", Answer(201, b'{"location": {"id": "x"}}', {"Content-Type": "application/json"}))

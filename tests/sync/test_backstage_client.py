@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from catalint.sync.backstage import BackstageError, CatalogClient, SyncState
+from catalint.backstage.catalog import BackstageError, CatalogClient
+from catalint.sync.backstage import SyncState
 from tests.fakes.bitbucket import ForeignServer
 
 

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
+from catalint.backstage.catalog import API_PATH, BackstageError, CatalogClient
 
-API_PATH = "/api/catalog"
 BATCH = 500
 FIELDS = ("kind", "metadata.name", "metadata.namespace")
 
@@ -45,21 +44,18 @@ class CatalogLookup:
     warn: Callable[[str], None] = lambda message: None
     batch: int = BATCH
     timeout: float = 30.0
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
     requests_made: int = 0
     failed: bool = False
+    client: CatalogClient = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         base = self.base_url.rstrip("/")
         self.base_url = base.removesuffix(API_PATH)
+        self.client = CatalogClient(self.base_url, self.token, timeout=(5.0, self.timeout))
         if self.token:
             from catalint.bitbucket.client import REDACTOR
 
             REDACTOR.add(self.token)
-
-    @property
-    def endpoint(self) -> str:
-        return self.base_url + API_PATH + "/entities/by-refs"
 
     def __call__(self, refs: set[str]) -> set[str]:
         wanted = sorted(refs)
@@ -78,36 +74,11 @@ class CatalogLookup:
         return known
 
     def _ask(self, chunk: list[str]) -> tuple[list[Any] | None, str]:
-        headers = {"Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
         self.requests_made += 1
         try:
-            response = self.session.post(
-                self.endpoint,
-                json={"entityRefs": chunk, "fields": list(FIELDS)},
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            return None, f"no answer within {self.timeout:.0f} s"
-        except requests.RequestException as err:
-            return None, f"connection failed: {type(err).__name__}"
-        status = response.status_code
-        if status == 401:
-            hint = "set --backstage-token / BACKSTAGE_TOKEN" if not self.token else "check BACKSTAGE_TOKEN"
-            return None, f"HTTP 401, the token was refused; {hint}"
-        if status != 200:
-            return None, f"HTTP {status}"
-        try:
-            body = response.json()
-        except ValueError:
-            return None, "the answer is not JSON"
-        items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list) or len(items) != len(chunk):
-            return None, "the answer does not have one item per reference"
-        return items, ""
+            return self.client.by_refs(chunk, FIELDS), ""
+        except BackstageError as err:
+            return None, str(err)
 
 
 def lookup_for(url: str | None, token: str | None) -> CatalogLookup | None:

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import click
 
+from catalint.backstage.catalog import BackstageError, CatalogClient
 from catalint.bitbucket.client import REDACTOR, BitbucketClient
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.cli.common import app_config_option, config_option, die, run_settings, verbose_option
@@ -258,7 +259,7 @@ def sync_command(**options: Any) -> None:
     failure: str | None = None
     try:
         _sync(args, settings, author, report)
-    except (SyncFailure, bs.BackstageError, gitops.GitError, location_file.LocationFileError) as err:
+    except (SyncFailure, BackstageError, gitops.GitError, location_file.LocationFileError) as err:
         failure = str(err)
         report.notes.append(f"stopped: {failure}")
     click.echo(report.render_json() if args.fmt == "json" else report.render_text(), nl=False)
@@ -301,7 +302,7 @@ def _sync(args: SyncArgs, settings: Settings, author: gitops.Author, report: Syn
         return
     assert args.backstage_url is not None
     bs.sync_backstage(
-        bs.CatalogClient(args.backstage_url, args.backstage_token),
+        CatalogClient(args.backstage_url, args.backstage_token),
         discovery,
         report,
         managed_prefix=args.managed_prefix or bs.managed_prefix_for(args.web_url, args.workspace),
