@@ -36,7 +36,9 @@ import urllib3
 
 from catalint.atomic import write_atomic
 from catalint.bitbucket.credentials import Credentials, load_credentials
-from catalint.bitbucket.urls import Hosts, origin, redact_url
+from catalint.bitbucket.urls import Hosts, origin
+from catalint.redact import REDACTOR as REDACTOR
+from catalint.redact import Redactor as Redactor
 
 log = logging.getLogger("catalint.bitbucket")
 
@@ -83,35 +85,7 @@ class Reply:
         return next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
 
 
-class Redactor(logging.Filter):
-    """Replaces every known secret in log records with `***` (install on handlers or loggers)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, *secrets: str | None) -> None:
-        with self._lock:
-            for secret in secrets:
-                if secret and len(secret) >= 4:
-                    self._secrets.add(secret)
-                    self._secrets.add(base64.b64encode(secret.encode("utf-8", "surrogateescape")).decode())
-
-    def redact(self, text: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return redact_url(text)  # e.g. CATALINT_BITBUCKET_API_URL=https://user:pw@host in -v lines
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
-        record.args = None
-        return True
-
-
-REDACTOR = Redactor()
 
 
 class Progress:

@@ -12,27 +12,14 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from catalint.redact import redact_url as redact_url
+from catalint.redact import strip_userinfo as strip_userinfo
 
 DEFAULT_WEB = "https://bitbucket.org"
 DEFAULT_API = "https://api.bitbucket.org/2.0"
 HASH = re.compile(r"[0-9a-fA-F]{7,40}")
-
-
-_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
-
-
-def redact_url(text: str) -> str:
-    """`text` with the userinfo of every URL in it (`user:password@`) replaced by `***@`."""
-    return _USERINFO.sub(r"\g<scheme>***@", text)
-
-
-def strip_userinfo(url: str) -> str:
-    """`url` without `user:password@`: credentials come from the environment, never from a URL."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def origin(url: str) -> tuple[str, str, int]:

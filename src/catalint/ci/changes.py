@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from catalint.model import Finding, RunResult
+from catalint.redact import redact_url
 from catalint.rules.unverified import NOT_VERIFIED
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 DEEPEN_STEPS = (50, 500)  # then --unshallow
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_USERINFO = re.compile(r"(\w[\w+.-]*://)[^/@\s]+@")
 
 
 class ChangesError(Exception):
@@ -52,7 +52,7 @@ class ChangeSet:
 
 # ------------------------------------------------------------------- git access
 def _redact(text: str) -> str:
-    return _USERINFO.sub(r"\1***@", text)
+    return redact_url(text)
 
 
 def _git_error(err: Exception) -> str:

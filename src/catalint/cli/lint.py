@@ -379,10 +379,10 @@ def _fail_on_unreadable(result: RunResult) -> None:
     """A file the run was asked to lint and could not read is no pass, whatever the findings say."""
     if not result.unreadable:
         return
-    from catalint.report.paths import without_userinfo
+    from catalint.redact import strip_userinfo
 
     for url, why in sorted(result.unreadable.items()):
-        click.echo(f"catalint: could not read {printable(without_userinfo(url))}: {printable(why)}", err=True)
+        click.echo(f"catalint: could not read {printable(strip_userinfo(url))}: {printable(why)}", err=True)
     die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
 
 

@@ -20,14 +20,6 @@ if TYPE_CHECKING:
     from catalint.bitbucket.checkout import Checkout
 
 
-def without_userinfo(url: str) -> str:
-    """`https://user:token@host/x` → `https://host/x`: a URL as it may be shown."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
-
-
 def is_url(display: str) -> bool:
     parts = urlsplit(display)
     return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import git
 
+from catalint.redact import redact_url
+
 DEFAULT_AUTHOR = "catalint <catalint@users.noreply.github.com>"
 _AUTHOR = re.compile(r"\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+)>\s*")
-_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 
 class GitError(Exception):
@@ -44,7 +45,7 @@ def parse_author(text: str) -> Author:
 
 def redact(text: str) -> str:
     """Hide ``user:token@`` in URLs that git may echo back."""
-    return _CREDENTIALS.sub(r"\g<scheme>***@", text)
+    return redact_url(text)
 
 
 def _stderr(err: git.GitCommandError) -> str:
