@@ -208,6 +208,7 @@ _KNOWN_KEYS = {"rules", "include", "exclude", "yamllint", "max-file-size", "kind
 
 
 def _apply_file(settings: Settings, path: Path) -> None:
+    """`.catalint.yaml`: each key checked by its own parser, a broken one named with its file."""
     data = _load_yaml_file(path)
     if data is None:
         return
@@ -216,49 +217,15 @@ def _apply_file(settings: Settings, path: Path) -> None:
     for key in data:
         if key not in _KNOWN_KEYS:
             raise _fail(path, str(key), f"unknown key; expected one of {', '.join(sorted(_KNOWN_KEYS))}")
-    rules = data.get("rules") or {}
-    if not isinstance(rules, dict):
-        raise _fail(path, "rules", "expected a mapping of rule id to error, warning, info or off")
-    for rule_id, level in rules.items():
-        if rule_id not in rules_registry() and not str(rule_id).startswith("yamllint"):
-            raise _fail(path, f"rules.{rule_id}", "unknown rule; `catalint rules` lists them")
-        text = "off" if level is False else str(level).lower()
-        if text not in ("error", "warning", "info", "off"):
-            raise _fail(path, f"rules.{rule_id}", f"expected error, warning, info or off, found {level!r}")
-        settings.severity[str(rule_id)] = text
-    for key in ("include", "exclude", "allowed-hosts"):
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _fail(path, key, "expected a list of strings")
-    settings.include = list(data.get("include", []))
-    settings.exclude = list(data.get("exclude", []))
-    settings.allowed_hosts = list(data.get("allowed-hosts", []))
+    settings.severity.update(_severities(path, data.get("rules") or {}))
+    settings.include = _strings(path, data, "include")
+    settings.exclude = _strings(path, data, "exclude")
+    settings.allowed_hosts = _strings(path, data, "allowed-hosts")
     if "max-file-size" in data:
-        size = data["max-file-size"]
-        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
-            raise _fail(path, "max-file-size", f"expected a positive number of bytes, found {size!r}")
-        settings.max_file_size = size
-    kinds = data.get("kinds", {})
-    if not isinstance(kinds, dict) or not all(
-        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in kinds.items()
-    ):
-        raise _fail(path, "kinds", "expected a mapping of Kind to a list of apiVersions")
-    settings.kinds = {k: list(v) for k, v in kinds.items()}
+        settings.max_file_size = _max_file_size(path, data["max-file-size"])
+    settings.kinds = _kinds(path, data.get("kinds", {}))
     if "yamllint" in data:
-        value = data["yamllint"]
-        if value is False or value == "off":
-            settings.yamllint = None
-        elif isinstance(value, dict):
-            import yaml
-
-            settings.yamllint = yaml.safe_dump(value)
-        elif isinstance(value, str):
-            target = (path.parent / value).resolve()
-            if not target.is_file():
-                raise _fail(path, "yamllint", f"no yamllint config file at {target}")
-            settings.yamllint = target.read_text(encoding="utf-8")
-        else:
-            raise _fail(path, "yamllint", "expected false, a yamllint config mapping, or a path to one")
+        settings.yamllint = _yamllint(path, data["yamllint"])
         settings.yamllint_origin = str(path)
     from catalint.style import check_config
 
@@ -266,6 +233,57 @@ def _apply_file(settings: Settings, path: Path) -> None:
         problem = check_config(settings.yamllint)
         if problem:
             raise _fail(path, "yamllint", problem)
+
+
+def _severities(path: Path, rules: Any) -> dict[str, str]:
+    if not isinstance(rules, dict):
+        raise _fail(path, "rules", "expected a mapping of rule id to error, warning, info or off")
+    out: dict[str, str] = {}
+    for rule_id, level in rules.items():
+        if rule_id not in rules_registry() and not str(rule_id).startswith("yamllint"):
+            raise _fail(path, f"rules.{rule_id}", "unknown rule; `catalint rules` lists them")
+        text = "off" if level is False else str(level).lower()
+        if text not in ("error", "warning", "info", "off"):
+            raise _fail(path, f"rules.{rule_id}", f"expected error, warning, info or off, found {level!r}")
+        out[str(rule_id)] = text
+    return out
+
+
+def _strings(path: Path, data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(path, key, "expected a list of strings")
+    return list(value)
+
+
+def _max_file_size(path: Path, size: Any) -> int:
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise _fail(path, "max-file-size", f"expected a positive number of bytes, found {size!r}")
+    return size
+
+
+def _kinds(path: Path, kinds: Any) -> dict[str, list[str]]:
+    if not isinstance(kinds, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in kinds.items()
+    ):
+        raise _fail(path, "kinds", "expected a mapping of Kind to a list of apiVersions")
+    return {k: list(v) for k, v in kinds.items()}
+
+
+def _yamllint(path: Path, value: Any) -> str | None:
+    """The yamllint config text: none (`false`/`off`), an inline mapping, or a file next to this one."""
+    if value is False or value == "off":
+        return None
+    if isinstance(value, dict):
+        import yaml
+
+        return yaml.safe_dump(value)
+    if isinstance(value, str):
+        target = (path.parent / value).resolve()
+        if not target.is_file():
+            raise _fail(path, "yamllint", f"no yamllint config file at {target}")
+        return target.read_text(encoding="utf-8")
+    raise _fail(path, "yamllint", "expected false, a yamllint config mapping, or a path to one")
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -320,61 +338,72 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
     catalog = merged.get("catalog") or {}
     if not isinstance(catalog, dict):
         raise _fail(source, "catalog", "expected a mapping")
-    for i, entry in enumerate(catalog.get("locations") or []):
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("type"), str)
-            or not isinstance(entry.get("target"), str)
-        ):
-            raise _fail(source, f"catalog.locations[{i}]", "expected a mapping with string type and target")
-        allow: list[str] | None = None
-        for rule in entry.get("rules") or []:
-            if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
-                raise _fail(source, f"catalog.locations[{i}].rules", "expected a list of {allow: [Kind, ...]}")
-            allow = (allow or []) + [str(k) for k in rule["allow"]]
-        app.locations.append(CatalogLocation(entry["type"], entry["target"], allow, locations_from))
+    app.locations = [
+        _catalog_location(source, i, entry, locations_from) for i, entry in enumerate(catalog.get("locations") or [])
+    ]
     if "rules" in catalog:
-        app.rules = []
-        for i, rule in enumerate(catalog.get("rules") or []):
-            if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
-                raise _fail(source, f"catalog.rules[{i}].allow", "expected a list of kinds")
-            allowed: list[tuple[str, str | None]] = []
-            for item in rule["allow"]:
-                if isinstance(item, str):
-                    allowed.append((item, None))
-                elif isinstance(item, dict) and isinstance(item.get("kind"), str):
-                    spec_type = item.get("spec.type")
-                    allowed.append((item["kind"], spec_type if isinstance(spec_type, str) else None))
-                else:
-                    raise _fail(
-                        source, f"catalog.rules[{i}].allow", f"expected a kind or {{kind, spec.type}}, found {item!r}"
-                    )
-            locations = rule.get("locations")
-            if locations is not None:
-                for loc in locations:
-                    if not isinstance(loc, dict) or ("exact" in loc and "pattern" in loc):
-                        raise _fail(
-                            source, f"catalog.rules[{i}].locations", "each needs a type and one of exact or pattern"
-                        )
-            app.rules.append(CatalogRule(allowed, locations))
+        app.rules = [_catalog_rule(source, i, rule) for i, rule in enumerate(catalog.get("rules") or [])]
     integrations = merged.get("integrations") or {}
     if isinstance(integrations, dict):
-        entries = integrations.get("bitbucketCloud") or []
-        if not isinstance(entries, list):
-            raise _fail(source, "integrations.bitbucketCloud", "expected a list")
-        app.bitbucket_cloud = [e for e in entries if isinstance(e, dict)]
-        for provider, listed in integrations.items():
-            if provider == "bitbucketCloud" or not isinstance(listed, list):
-                continue
-            for entry in listed:
-                host = entry.get("host") if isinstance(entry, dict) else None
-                host = host if isinstance(host, str) and host else _DEFAULT_INTEGRATION_HOSTS.get(provider)
-                if host:
-                    app.integration_hosts.append(host)
+        app.bitbucket_cloud = _bitbucket_entries(source, integrations)
+        app.integration_hosts = _integration_hosts(integrations)
     backend = merged.get("backend") or {}
     if isinstance(backend, dict) and isinstance(backend.get("reading"), dict):
         app.reading_allow = [a for a in backend["reading"].get("allow") or [] if isinstance(a, dict)]
     return app
+
+
+def _catalog_location(source: Path, i: int, entry: Any, base: Path | None) -> CatalogLocation:
+    """`catalog.locations[i]`: a type, a target, and the kinds its `rules` allow."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("type"), str) or not isinstance(entry.get("target"), str):
+        raise _fail(source, f"catalog.locations[{i}]", "expected a mapping with string type and target")
+    allow: list[str] | None = None
+    for rule in entry.get("rules") or []:
+        if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
+            raise _fail(source, f"catalog.locations[{i}].rules", "expected a list of {allow: [Kind, ...]}")
+        allow = (allow or []) + [str(k) for k in rule["allow"]]
+    return CatalogLocation(entry["type"], entry["target"], allow, base)
+
+
+def _catalog_rule(source: Path, i: int, rule: Any) -> CatalogRule:
+    """`catalog.rules[i]`: the kinds (optionally with a spec.type) it allows, and from which locations."""
+    if not isinstance(rule, dict) or not isinstance(rule.get("allow"), list):
+        raise _fail(source, f"catalog.rules[{i}].allow", "expected a list of kinds")
+    allowed: list[tuple[str, str | None]] = []
+    for item in rule["allow"]:
+        if isinstance(item, str):
+            allowed.append((item, None))
+        elif isinstance(item, dict) and isinstance(item.get("kind"), str):
+            spec_type = item.get("spec.type")
+            allowed.append((item["kind"], spec_type if isinstance(spec_type, str) else None))
+        else:
+            raise _fail(source, f"catalog.rules[{i}].allow", f"expected a kind or {{kind, spec.type}}, found {item!r}")
+    locations = rule.get("locations")
+    for loc in locations or []:
+        if not isinstance(loc, dict) or ("exact" in loc and "pattern" in loc):
+            raise _fail(source, f"catalog.rules[{i}].locations", "each needs a type and one of exact or pattern")
+    return CatalogRule(allowed, locations)
+
+
+def _bitbucket_entries(source: Path, integrations: dict[str, Any]) -> list[dict[str, object]]:
+    entries = integrations.get("bitbucketCloud") or []
+    if not isinstance(entries, list):
+        raise _fail(source, "integrations.bitbucketCloud", "expected a list")
+    return [e for e in entries if isinstance(e, dict)]
+
+
+def _integration_hosts(integrations: dict[str, Any]) -> list[str]:
+    """The hosts of the other integrations: URLs on them are Backstage-readable, so not foreign."""
+    hosts: list[str] = []
+    for provider, listed in integrations.items():
+        if provider == "bitbucketCloud" or not isinstance(listed, list):
+            continue
+        for entry in listed:
+            host = entry.get("host") if isinstance(entry, dict) else None
+            host = host if isinstance(host, str) and host else _DEFAULT_INTEGRATION_HOSTS.get(provider)
+            if host:
+                hosts.append(host)
+    return hosts
 
 
 # The host an integrations.<provider> entry without `host` stands for, as in @backstage/integration.
