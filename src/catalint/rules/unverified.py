@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from catalint.facts import Pointer, Problem
 from catalint.model import Severity
 from catalint.rules import foreign_host, offline
-from catalint.rules.base import Problem
-from catalint.yaml.loader import Pointer
 
 ID = "unverified"
 SEVERITY = Severity.WARNING
