@@ -249,3 +249,15 @@ def test_a_cycle_back_into_the_checkout_gets_the_same_verdict_cached(catalog: Ro
     assert first == second
     assert not [f for f in first if f[0] == "duplicate-entity"]  # teams.yaml is read from the tree, once
     assert not catalog.fake.requests_matching(r"/acme/catalog/")
+
+
+def test_a_password_written_into_a_target_reaches_no_report(catalog: RootCatalog, tmp_path: Path) -> None:
+    secret = "s3cret-pw-4412"
+    url = catalog.targets["ok"].replace("://", f"://alice:{secret}@")
+    (catalog.root / "catalog-info.yaml").write_text(
+        f"apiVersion: backstage.io/v1alpha1\\nkind: Location\\nmetadata:\\n  name: root\\nspec:\\n  targets:\\n    - {url}\\n"
+    )
+    sarif = tmp_path / "out.sarif"
+    for fmt in ("json", "github", "text"):
+        result, _ = catalog.lint("--offline", "--format", fmt, "--output", f"sarif:{sarif}")
+        assert secret not in result.output and secret not in sarif.read_text(), fmt

@@ -259,3 +259,13 @@ def _wait_description(world: World, repo: str, expected: str, timeout: float = 1
         if time.monotonic() > deadline:
             raise AssertionError(f"{world.ref(repo)} still not {expected!r}: {entity and entity['metadata']}")
         time.sleep(0.2)
+
+
+def test_offline_prune_removes_nothing_it_cannot_confirm(world: World) -> None:
+    a, b = world.add("off-a"), world.add("off-b")
+    result, _ = world.sync([a, b])
+    assert result.exit_code == 0, result.output
+    result, report = world.sync([a], "--prune", "--offline", "--include-invalid")
+    assert result.exit_code == 0, result.output
+    assert actions(report, "removed") == [] and actions(report, "skipped") == [b]
+    assert world.our_locations() == [a, b]

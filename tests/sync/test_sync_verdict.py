@@ -95,7 +95,11 @@ def test_sync_to_backstage_skips_exactly_what_lint_fails(acme: dict[str, str], b
 
 
 def test_offline_sync_needs_a_discovery_file_and_lints_nothing(acme: dict[str, str], fake_bitbucket: FakeBitbucket) -> None:
-    report = sync("--to", "file", "offline.yaml", "--offline")
+    refused = CliRunner().invoke(
+        main, ["sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "x.yaml", "--offline"]
+    )
+    assert refused.exit_code == 2 and "--include-invalid" in refused.stderr  # unlinted only when said
+    report = sync("--to", "file", "offline.yaml", "--offline", "--include-invalid")
     assert fake_bitbucket.request_log == []
     assert any("without being linted" in str(n) for n in report["notes"])  # type: ignore[union-attr]
     result = CliRunner().invoke(main, ["sync", "-w", "acme", "--to", "file", "x.yaml", "--offline"])

@@ -100,3 +100,11 @@ def test_positions_in_a_yaml_11_document_follow_its_keys() -> None:
     doc = load_text("%YAML 1.1\n---\nspec:\n  on: 1\n").documents[0]
     assert doc.data == {"spec": {"true": 1}}
     assert doc.span(("spec", "true"), "key").line == 4
+
+
+def test_repairs_of_a_large_file_are_bounded() -> None:
+    from catalint.yaml.loader import REPAIR_BYTES, REPAIR_PASSES, _passes
+
+    assert len(_passes("a: 1\n")) == REPAIR_PASSES  # small files: every spot is repaired
+    large = "x" * (2 * 1024 * 1024)
+    assert len(_passes(large)) * len(large) <= REPAIR_BYTES  # a 2 MiB file is re-read a few times at most

@@ -43,7 +43,7 @@ class CiArgs:
     bitbucket_proxy: str | None = None
 
 
-def _output_option(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
+def _output_option(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
     try:
         return tuple(parse_output(v) for v in value)
     except ValueError as err:

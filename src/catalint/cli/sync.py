@@ -151,6 +151,7 @@ class SyncArgs:
             (to_file and self.state_path is not None, "--state only applies to --to backstage"),
             (bool(self.branch) and not self.push, "--branch needs --push"),
             (self.offline and self.discovery_file is None, "--offline needs --discovery-file: discovering a workspace asks Bitbucket"),
+            (self.offline and not self.include_invalid, "--offline lints nothing, so it lists every descriptor: add --include-invalid to say so"),
         )
         return next((message for failed, message in checks if failed), None)
 
@@ -313,7 +314,8 @@ def _sync(args: SyncArgs, settings: Settings, author: gitops.Author, report: Syn
         prune=args.prune,
         max_delete=args.max_delete,
         dry_run=args.dry_run,
-        gone=bs.bitbucket_gone(client),
+        # Offline, nothing can confirm a descriptor is gone: prune then removes nothing.
+        gone=bs.bitbucket_gone(client) if client is not None else None,
     )
 
 

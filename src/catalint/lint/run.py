@@ -17,6 +17,7 @@ from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
 from catalint.lint import cache as cachemod
 from catalint.model import Finding, RunResult, Severity
+from catalint.redact import redact_url
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
@@ -495,15 +496,10 @@ def finish(
             if severity is None:
                 continue
             if severity != finding.severity:
-                finding = Finding(
-                    finding.rule,
-                    severity,
-                    finding.message,
-                    finding.path,
-                    finding.span,
-                    finding.document,
-                    finding.entity,
-                )
+                finding = dataclasses.replace(finding, severity=severity)
+            if "@" in finding.message:
+                # A target written with `user:password@` must not carry it into any report.
+                finding = dataclasses.replace(finding, message=redact_url(finding.message))
             run_result.findings.append(finding)
         run_result.documents.extend(result.documents)
         run_result.deps[result.path] = list(result.deps)

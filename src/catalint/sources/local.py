@@ -44,7 +44,7 @@ class Offline:
 
 class Deferred(Offline):
     """A first pass in a worker process, where no client can go: the URLs are only recorded (as
-    `REMOTE_DEP` deps), and the runner lints the file again with the network in the main process."""
+    `REMOTE_DEP` deps), and lint/run.py lints the file again with the network in the main process."""
 
     def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
         return Fetched(status="skipped"), []

@@ -589,11 +589,21 @@ _WIDE_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,]))[&*][^\s,\[\]{}]*[^A-Za-z0-9_\-\s
 _NAME_END = re.compile(r"[\s,\[\]{}]|$")
 
 
+# Each repair pass re-reads the whole text: bounded by passes and by the bytes read in all, so a
+# large file full of repairable spots costs seconds, not minutes (and is then left to the parser).
+REPAIR_PASSES = 200
+REPAIR_BYTES = 16 * 1024 * 1024
+
+
+def _passes(text: str) -> range:
+    return range(max(1, min(REPAIR_PASSES, REPAIR_BYTES // max(1, len(text)))))
+
+
 def _rename_anchors(text: str) -> str:
     """Give anchors and aliases that the npm parser names more widely than libyaml does a name
     libyaml takes, the same for every use. libyaml's tokens (or its error) say where they are."""
     names: dict[str, str] = {}
-    for _ in range(200):
+    for _ in _passes(text):
         scanner = _Parser(text)
         place = -1
         try:
@@ -631,7 +641,7 @@ def _repair(text: str, yaml11: bool) -> str:
 
     libyaml reports where each one is, which also tells a scalar from text that only looks alike.
     """
-    for _ in range(200):
+    for _ in _passes(text):
         composer = _Composer11(text) if yaml11 else _Composer(text)
         try:
             while composer.check_node():
