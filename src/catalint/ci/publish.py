@@ -21,11 +21,10 @@ from catalint.ci.changes import (
     select,
 )
 from catalint.model import RunResult, Severity
-from catalint.report import Reporter
+from catalint.report import FILE_FORMATS as FILE_FORMATS
+from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
 from catalint.report.text import printable
-
-FILE_FORMATS = ("sarif", "junit", "codeclimate", "json", "text")
 
 
 def parse_output(spec: str) -> tuple[str, Path]:
@@ -40,27 +39,7 @@ def parse_output(spec: str) -> tuple[str, Path]:
 
 
 def file_reporter(fmt: str, paths: PathMapper) -> Reporter:
-    if fmt == "sarif":
-        from catalint.report.sarif import SarifReporter
-
-        return SarifReporter(paths)
-    if fmt == "junit":
-        from catalint.report.junit import JunitReporter
-
-        return JunitReporter(paths)
-    if fmt == "codeclimate":
-        from catalint.report.codeclimate import CodeClimateReporter
-
-        return CodeClimateReporter(paths)
-    if fmt == "json":
-        from catalint.report.json import JsonReporter
-
-        return JsonReporter()
-    if fmt == "text":
-        from catalint.report.text import TextReporter
-
-        return TextReporter(colour=False)
-    raise ValueError(f"unknown format {fmt!r}")
+    return reporter_for(fmt, paths)
 
 
 def default_format(explicit: str | None, env: Mapping[str, str]) -> str:
@@ -197,19 +176,7 @@ class Publisher:
     def _stdout(self, result: RunResult, annotate: bool, check_url: str | None) -> None:
         fmt = self.options.fmt
         try:
-            reporter: Reporter
-            if fmt == "github":
-                from catalint.report.github import GithubReporter
-
-                reporter = GithubReporter(self.paths, annotate=annotate)
-            elif fmt == "json":
-                from catalint.report.json import JsonReporter
-
-                reporter = JsonReporter()
-            else:
-                from catalint.report.text import TextReporter
-
-                reporter = TextReporter(colour=self.options.colour)
+            reporter = reporter_for(fmt, self.paths, colour=self.options.colour, annotate=annotate)
             text = reporter.render(result)
             if fmt != "json":
                 notes = list(self.options.notes)

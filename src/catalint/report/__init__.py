@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from catalint.model import RunResult
+
+if TYPE_CHECKING:
+    from catalint.report.paths import PathMapper
 
 
 class Reporter(Protocol):
@@ -17,3 +22,28 @@ class Reporter(Protocol):
 def in_pipelines(env: Mapping[str, str]) -> bool:
     """Whether this runs in a Bitbucket Pipelines step, where Code Insights reports belong."""
     return bool(env.get("BITBUCKET_COMMIT") and env.get("BITBUCKET_REPO_FULL_NAME"))
+
+
+# Every output format by name: (module, class). A run imports only the reporters it writes.
+REPORTERS: dict[str, tuple[str, str]] = {
+    "text": ("catalint.report.text", "TextReporter"),
+    "json": ("catalint.report.json", "JsonReporter"),
+    "github": ("catalint.report.github", "GithubReporter"),
+    "sarif": ("catalint.report.sarif", "SarifReporter"),
+    "junit": ("catalint.report.junit", "JunitReporter"),
+    "codeclimate": ("catalint.report.codeclimate", "CodeClimateReporter"),
+}
+# The formats that can be written to a file (`--output FORMAT:PATH`).
+FILE_FORMATS = ("sarif", "junit", "codeclimate", "json", "text")
+
+
+def reporter_for(fmt: str, paths: PathMapper, *, colour: bool = False, annotate: bool = True) -> Reporter:
+    """The reporter of `fmt`, given whichever of paths, colour and annotate it takes."""
+    if fmt not in REPORTERS:
+        raise ValueError(f"unknown format {fmt!r}")
+    module, name = REPORTERS[fmt]
+    cls = getattr(importlib.import_module(module), name)
+    offered: dict[str, Any] = {"paths": paths, "colour": colour, "annotate": annotate}
+    taken = {f.name for f in dataclasses.fields(cls)}
+    reporter: Reporter = cls(**{key: value for key, value in offered.items() if key in taken})
+    return reporter
