@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from catalint.resolve.local import git_toplevel
+
 if TYPE_CHECKING:
     from catalint.bitbucket.checkout import Checkout
 
@@ -28,14 +30,6 @@ def is_url(display: str) -> bool:
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
-
-def git_toplevel(start: Path) -> Path | None:
-    """The nearest folder at or above `start` holding `.git` (a folder, or a file in worktrees)."""
-    current = start.resolve()
-    for folder in (current, *current.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 def find_root(cwd: Path, env: Mapping[str, str] | None = None) -> Path:

@@ -82,10 +82,15 @@ def digest(path: Path) -> str | None:
         return None
 
 
-def find_root(start: Path) -> Path:
-    """The repository root above `start` (a folder with `.git`), or `start` itself."""
+def git_toplevel(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding `.git` (a folder, or a file in worktrees)."""
     current = start.resolve()
-    for candidate in (current, *current.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return current
+    for folder in (current, *current.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def find_root(start: Path) -> Path:
+    """The repository root above `start`, or `start` itself outside a repository."""
+    return git_toplevel(start) or start.resolve()
