@@ -14,7 +14,6 @@ impossible, `ChangesError` says which `fetch-depth` would have been enough.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -375,18 +374,11 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
 # ------------------------------------------------------------- CI detection
 def detect_base(env: Mapping[str, str]) -> tuple[str, str] | None:
     """(base revision, where it came from) on a GitHub pull_request event or a Bitbucket PR pipeline."""
-    event_name = env.get("GITHUB_EVENT_NAME", "")
-    event_path = env.get("GITHUB_EVENT_PATH")
-    if event_name in ("pull_request", "pull_request_target") and event_path:
-        try:
-            payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            payload = None
-        pr = payload.get("pull_request") if isinstance(payload, dict) else None
-        base = pr.get("base") if isinstance(pr, dict) else None
-        sha = base.get("sha") if isinstance(base, dict) else None
-        if isinstance(sha, str) and sha:
-            return sha, "the pull request's base commit (GITHUB_EVENT_PATH)"
+    from catalint.report.github import GithubEnv  # one reading of GitHub's event payload
+
+    github = GithubEnv.from_env(env)
+    if github.event_name in ("pull_request", "pull_request_target") and github.base_sha:
+        return github.base_sha, "the pull request's base commit (GITHUB_EVENT_PATH)"
     branch = env.get("BITBUCKET_PR_DESTINATION_BRANCH")
     if branch:
         return branch, "the pull request's destination branch (BITBUCKET_PR_DESTINATION_BRANCH)"
