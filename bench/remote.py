@@ -9,7 +9,10 @@ Usage: python bench/remote.py [--latency 0.05] [--concurrency 8] [--repos 50] [-
    every component reads two shared files by `$text` and has a source-location in another
    repository whose folder holds the TechDocs `mkdocs.yml`. All are linted from one root Location URL with a cold HTTP cache
    directory, then again with a new client on the same (warm) cache directory.
-2. Discovers a generated workspace of `workspace-repos` repositories, one descriptor each.
+2. Lints the same repositories from a local root catalog, as a pull request in the platform
+   team's catalog repository does: a checkout whose Location lists every repository's
+   catalog-info.yaml by absolute URL (no URL on the command line), cold.
+3. Discovers a generated workspace of `workspace-repos` repositories, one descriptor each.
 
 Reported: requests per distinct resource and per distinct remote file, 200s vs 304s from the
 fake's request log, and wall time against requests x latency / concurrency.
@@ -18,6 +21,7 @@ fake's request log, and wall time against requests x latency / concurrency.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -35,7 +39,8 @@ from catalint.bitbucket.credentials import Credentials  # noqa: E402
 from catalint.bitbucket.discovery import discover  # noqa: E402
 from catalint.bitbucket.urls import Hosts  # noqa: E402
 from catalint.config import Settings  # noqa: E402
-from catalint.sources.bitbucket import lint_remote  # noqa: E402
+from catalint.lint.run import LintRequest, run  # noqa: E402
+from catalint.sources.bitbucket import RemoteLinter, lint_remote  # noqa: E402
 from tests.fakes import FakeBitbucket, RecordedRequest  # noqa: E402
 
 WS = "bench"
@@ -119,6 +124,26 @@ def lint_pass(fake: FakeBitbucket, label: str, root: str, cache: Path, concurren
     return Pass(label, seconds, fake.request_log, len(results), findings)
 
 
+def checkout_pass(fake: FakeBitbucket, repos: int, work: Path, concurrency: int) -> Pass:
+    """`catalint lint` in a local root catalog whose Location names every repository by URL."""
+    root = work / "catalog"
+    root.mkdir()
+    targets = [f"{fake.web_url}/{WS}/r{i:02d}/src/main/catalog-info.yaml" for i in range(repos)]
+    (root / "catalog-info.yaml").write_text(location("root", targets))
+    # A checkout reads the Bitbucket hosts from the environment, as `catalint lint` does.
+    os.environ["CATALINT_BITBUCKET_URL"], os.environ["CATALINT_BITBUCKET_API_URL"] = fake.web_url, fake.api_url
+    fake.reset_log()
+    client = BitbucketClient(Credentials(), Hosts(fake.web_url, fake.api_url), concurrency=concurrency)
+    request = LintRequest(
+        paths=[root], settings=Settings(), cwd=root, style=False, remote=lambda: RemoteLinter(client, Settings(), style=False)
+    )
+    start = time.perf_counter()
+    result = run(request)
+    seconds = time.perf_counter() - start
+    client.close()
+    return Pass("checkout", seconds, fake.request_log, result.files, Counter(f.rule for f in result.findings))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the fake waits per request")
@@ -143,6 +168,7 @@ def main() -> None:
         cache = work / "http"
         cold = lint_pass(fake, "cold", root, cache, args.concurrency)
         warm = lint_pass(fake, "warm", root, cache, args.concurrency)
+        local = checkout_pass(fake, args.repos, work, args.concurrency)
 
     distinct = Counter(resource(r) for r in cold.log)
     # Every generated file name has a dot; a `src` path without one is a folder listing (JSON).
@@ -157,14 +183,14 @@ def main() -> None:
     )
     print(f"cold: {cold.files} files linted; {len(files)} distinct remote files read; other requests: {dict(other)}")
     print(f"findings (cold / warm): {dict(cold.findings) or 'none'} / {dict(warm.findings) or 'none'}")
-    for run in (cold, warm):
-        ideal = run.requests * args.latency / args.concurrency
-        ratio = run.seconds / ideal if ideal else float("nan")
+    for one in (cold, warm):
+        ideal = one.requests * args.latency / args.concurrency
+        ratio = one.seconds / ideal if ideal else float("nan")
         rows.append(
             (
-                f"lint {run.label}",
-                f"{run.requests:5d} req  {run.status(200):5d}x200 {run.status(304):5d}x304  "
-                f"{run.seconds:6.2f} s  ideal {ideal:5.2f} s  x{ratio:.2f}",
+                f"lint {one.label}",
+                f"{one.requests:5d} req  {one.status(200):5d}x200 {one.status(304):5d}x304  "
+                f"{one.seconds:6.2f} s  ideal {ideal:5.2f} s  x{ratio:.2f}",
             )
         )
     rows.append(("requests / distinct URL (cold)", f"{cold.requests / max(1, len(distinct)):.3f}"))
@@ -185,6 +211,17 @@ def main() -> None:
             "warm file GETs",
             f"{len(warm_files)} ({sum(1 for r in warm_files if r.status == 304)} x304, "
             f"{sum(1 for r in warm_files if r.status == 200)} x200)",
+        )
+    )
+
+    ideal = local.requests * args.latency / args.concurrency
+    local_distinct = len({resource(r) for r in local.log})
+    rows.append(
+        (
+            "lint a local root catalog (cold)",
+            f"{local.files} files, findings {dict(local.findings) or 'none'}, "
+            f"{local.requests} req ({local.requests / max(1, local_distinct):.3f} per distinct URL), "
+            f"{local.seconds:.2f} s, ideal {ideal:.2f} s, x{local.seconds / ideal if ideal else float('nan'):.2f}",
         )
     )
 
