@@ -261,3 +261,19 @@ def test_a_password_written_into_a_target_reaches_no_report(catalog: RootCatalog
     for fmt in ("json", "github", "text"):
         result, _ = catalog.lint("--offline", "--format", fmt, "--output", f"sarif:{sarif}")
         assert secret not in result.output and secret not in sarif.read_text(), fmt
+
+
+def test_a_file_target_on_the_backend_machine_is_said_not_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app-config.yaml").write_text(
+        "catalog:\n  rules:\n    - allow: [Location]\n  locations:\n    - type: file\n      target: ./catalog-info.yaml\n"
+    )
+    (tmp_path / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\nspec:\n"
+        "  type: file\n  targets:\n    - /srv/catalog/teams.yaml\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "json", "--app-config", "app-config.yaml"])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("offline", 8)]
+    assert "backend's machine" in report["findings"][0]["message"] and report["summary"]["unverified"] == 1

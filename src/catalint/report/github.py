@@ -117,14 +117,8 @@ def _columns(finding: Finding) -> tuple[int, int] | None:
 
 
 def annotation_command(finding: Finding, path: str) -> str:
-    """A workflow command; a file outside the checkout (a URL) gets no `file=`, which GitHub could
-    not place, and names its URL and line in the message instead."""
     span = finding.span
     line = max(span.line, 1)
-    if is_url(path):
-        message = f"{path}#lines-{line}: {finding.message}"[:MESSAGE_LIMIT]
-        title = escape_property(f"catalint [{finding.rule}]")
-        return f"::{COMMANDS[finding.severity]} title={title}::{escape_data(message)}"
     props = [f"file={escape_property(path)}", f"line={line}"]
     columns = _columns(finding)
     if columns is not None:
@@ -180,7 +174,10 @@ class GithubReporter:
             f"{result.tally()}"
         )
         if self.annotate:
-            chosen, left_out = pick_annotations(result.findings, self.cap)
+            # GitHub places annotations on files of the checkout only; the rest are in the log above
+            # and in the job summary, and take none of the step's few annotation slots.
+            placed = [f for f in result.findings if not self.paths.is_remote(f.path)]
+            chosen, left_out = pick_annotations(placed, self.cap)
             out.extend(annotation_command(f, self.paths.relative(f.path)) for f in chosen)
             if left_out:
                 out.append(

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from catalint.model import Severity
-from catalint.rules import backstage_url, path_escape, unverified
+from catalint.rules import backstage_url, offline, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
 
 if TYPE_CHECKING:
@@ -101,7 +101,9 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
             )
             continue
         if loc_type == "file" and target.startswith("/"):
-            continue  # an absolute path on the backend's machine: nothing here to check
+            # A path on the Backstage backend's machine: nothing here can check it, and that is said.
+            yield offline.ID, Problem(f'target "{target}" is a path on the Backstage backend\'s machine; not checked', pointer)
+            continue
         fetched, matches = source.exists(target, glob_ok=True)
         yield from backstage_url.remark(fetched.note, f'target "{target}"', pointer)
         if fetched.status == "escapes":
