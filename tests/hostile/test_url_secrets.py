@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from catalint.bitbucket.urls import redact_url, strip_userinfo
 from catalint.cli import main
+from catalint.redact import redact_url, strip_userinfo
 from tests.fakes import FakeBitbucket
 
 PASSWORD = "Pw-c4n4ry-77"

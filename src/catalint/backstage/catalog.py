@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 import urllib3
 
-from catalint.bitbucket.urls import redact_url
+from catalint.redact import redact_url
 
 API_PATH = "/api/catalog"
 

@@ -13,21 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from catalint.backstage.catalog import API_PATH, BackstageError, CatalogClient
+from catalint.redact import strip_userinfo
 
 BATCH = 500
 FIELDS = ("kind", "metadata.name", "metadata.namespace")
-
-
-def _public(url: str) -> str:
-    """The URL without any user:password part, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
@@ -65,7 +56,7 @@ class CatalogLookup:
             if items is None:
                 self.failed = True
                 self.warn(
-                    f"could not ask the Backstage catalog at {_public(self.base_url)} ({problem}); "
+                    f"could not ask the Backstage catalog at {strip_userinfo(self.base_url)} ({problem}); "
                     f"{len(wanted) - len(known)} reference(s) not declared in the linted files stay "
                     "unresolved warnings, unconfirmed"
                 )

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from catalint.redact import redact_url as redact_url
-from catalint.redact import strip_userinfo as strip_userinfo
+from catalint.redact import strip_userinfo
 
 DEFAULT_WEB = "https://bitbucket.org"
 DEFAULT_API = "https://api.bitbucket.org/2.0"

@@ -148,10 +148,8 @@ class RemoteSide:
         if client.auth_error:
             die(client.auth_error)
         if client.budget_spent:
-            click.echo(
-                f"catalint: warning: the request budget ({client.max_requests}) ran out; "
-                "remaining checks are reported as unverified",
-                err=True,
+            warn(
+                f"the request budget ({client.max_requests}) ran out; remaining checks are reported as unverified"
             )
 
 

@@ -180,7 +180,7 @@ def exit_code(result: RunResult, fail_on: str) -> int:
 
 def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
     """The app-config's `file` locations, confined to the repository as descriptor targets are."""
-    from catalint.resolve.local import find_root
+    from catalint.resolve.local import find_root, inside
 
     repo = find_root(cwd)
     roots = []
@@ -191,12 +191,12 @@ def _app_roots(settings: Settings, cwd: Path) -> list[tuple[Path, Origin]]:
             # catalint runs elsewhere, the app-config's own folder is the next best guess.
             path = Path(loc.target)
             candidates = [path] if path.is_absolute() else [cwd / path] + ([loc.base / path] if loc.base else [])
-            inside = [c for c in candidates if _within(c, repo)]
-            if not inside:
+            inside_repo = [c for c in candidates if inside(c, repo)]
+            if not inside_repo:
                 die(f"catalog.locations: file target {loc.target} is outside the repository ({repo}); not read")
-            found = next((c for c in inside if c.exists()), None)
+            found = next((c for c in inside_repo if c.exists()), None)
             if found is None:
-                die(f"catalog.locations: file target {loc.target} does not exist (looked in {', '.join(map(str, inside))})")
+                die(f"catalog.locations: file target {loc.target} does not exist (looked in {', '.join(map(str, inside_repo))})")
             roots.append((found, origin))
     return roots
 
@@ -208,11 +208,6 @@ def _app_urls(settings: Settings) -> dict[str, Origin]:
         for loc in settings.app.locations
         if loc.type == "url"
     }
-
-
-def _within(path: Path, root: Path) -> bool:
-    real = Path(os.path.realpath(path))
-    return real == root or root in real.parents
 
 
 @dataclass(frozen=True, slots=True)

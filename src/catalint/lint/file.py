@@ -7,7 +7,6 @@ file at once (duplicates, unresolved references, catalog rules) runs later on th
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -117,7 +116,6 @@ def _lint_file(source: Source, options: Options, result: FileResult) -> None:
     except OSError as err:
         result.findings.append(file_finding(file_unreadable.ID, f"cannot read the file: {err.strerror or err}", source.display))
         return
-    result.digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > options.max_bytes:
         result.findings.append(_too_large(len(raw), options.max_bytes, source.display))
         return

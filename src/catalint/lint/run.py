@@ -353,7 +353,7 @@ class _Run:
     each was reached through."""
 
     def __init__(self, request: LintRequest) -> None:
-        from catalint.bitbucket.urls import strip_userinfo  # a password in a URL is never echoed
+        from catalint.redact import strip_userinfo  # a password in a URL is never echoed
 
         self.request = request
         self.local = _LocalRun(request)

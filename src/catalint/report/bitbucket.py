@@ -22,8 +22,8 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from catalint.bitbucket.credentials import Credentials, CredentialsError, load_credentials
-from catalint.bitbucket.urls import redact_url
 from catalint.model import Finding, RunResult, Severity
+from catalint.redact import redact_url
 from catalint.report import in_pipelines
 from catalint.report.paths import PathMapper
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from catalint.bitbucket.urls import redact_url
+from catalint.redact import redact_url
 
 _BREAK = re.compile("\r\n|[\r\n\u2028\u2029\x85]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from catalint.bitbucket.urls import redact_url
 from catalint.model import RunResult, Severity
+from catalint.redact import redact_url
 
 # Line breaks would start a line of their own (which CI runners read as `::error ...` commands);
 # other controls, C1 codes and bidirectional overrides would rewrite what a reader sees.

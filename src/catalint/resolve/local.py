@@ -67,6 +67,12 @@ class LocalResolver:
         return glob_files(self.root, path.relative_to(self.root).as_posix())
 
 
+def inside(path: Path, real_root: Path) -> bool:
+    """Whether `path`, symlinks followed, lies in `real_root` (itself already resolved)."""
+    real = Path(os.path.realpath(path))
+    return real == real_root or real_root in real.parents
+
+
 def digest(path: Path) -> str | None:
     """The content hash of a regular file, read in pieces (a FIFO would block, a huge file would
     sit in memory whole); None for anything else."""

@@ -27,6 +27,7 @@ BACKSTAGE = False
 
 # Needs a Bitbucket with a slash branch to fail; tests/cli/test_root_catalog.py shows it.
 FAILS = ""
+# The web UI's spelling of a slash branch: the commit in the path, the branch in `?at=`.
 PASSES = """\
 apiVersion: backstage.io/v1alpha1
 kind: Location
@@ -34,14 +35,7 @@ metadata:
   name: services
 spec:
   targets:
-    - ./payments/catalog-info.yaml
-# file: payments/catalog-info.yaml
-apiVersion: backstage.io/v1alpha1
-kind: System
-metadata:
-  name: payments
-spec:
-  owner: team-a
+    - https://bitbucket.org/acme/payments/src/4f1c2a9e7b/catalog-info.yaml?at=feature%2Fnew-endpoint
 """
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import hashlib
 import posixpath
 import threading
 from collections.abc import Callable, Sequence
@@ -26,11 +27,11 @@ from catalint.bitbucket.urls import (
     is_absolute,
     join,
     parse,
-    strip_userinfo,
 )
 from catalint.config import Settings
 from catalint.facts import ANYWHERE, Fetched, FileResult, Origin, Source
 from catalint.lint.file import build_options, file_finding, lint_source
+from catalint.redact import strip_userinfo
 from catalint.rules import file_unreadable, path_escape, unverified
 from catalint.sources.local import FOREIGN_PLACEHOLDER, not_read_on
 
@@ -393,7 +394,9 @@ class RemoteLinter:
             result.findings.append(file_finding(file_unreadable.ID, "the URL names a folder, not a file", root.url))
             return result
         source = RemoteSource(loc, ctx, root.url, reply.body)
-        return lint_source(source, dataclasses.replace(self.options, location_type=root.location_type))
+        result = lint_source(source, dataclasses.replace(self.options, location_type=root.location_type))
+        result.digest = hashlib.sha256(reply.body).hexdigest()  # sync notices edits by it
+        return result
 
 
 def lint_remote(

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from catalint.resolve.globs import first_listing, glob_match
+from catalint.resolve.local import inside
 
 REMOTE_DEP = "remote:"  # a deps key: the result depends on the network, so it is never cached
 DEFAULT_NAMES = ("catalog-info.yaml", "catalog-info.yml", "catalog-info.json")
@@ -73,7 +74,7 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
         for entry in first_listing(folder, real_folder, walked):
             relative = entry.path[prefix:].replace(os.sep, "/")
             link = entry.is_symlink()
-            if link and not _inside(Path(entry.path), real_root):
+            if link and not inside(Path(entry.path), real_root):
                 continue
             real = os.path.realpath(entry.path) if link else os.path.join(real_folder, entry.name)
             try:
@@ -91,8 +92,3 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
                 if entry.is_file(follow_symlinks=True):
                     yield Path(entry.path), real
         stack.extend(reversed(subfolders))
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    real = Path(os.path.realpath(path))
-    return real == real_root or real_root in real.parents

@@ -89,12 +89,13 @@ class LocalSource(Source):
         self.deps: dict[str, str | None] = {}
 
     def _foreign(self, url: str) -> Fetched | None:
-        """A URL on a host that is neither Bitbucket nor in `allowed-hosts`: a finding, never read."""
+        """None for a URL on Bitbucket; else what catalint says of it without reading it: fine but
+        not read (a host in `allowed-hosts`), or a finding (any other host)."""
         if self.hosts.trusted(url) or self.hosts.is_web(url):
             return None
         host = (urlsplit(url).hostname or "").lower()
         if any(fnmatch.fnmatch(host, pattern.lower()) for pattern in self.allowed_hosts):
-            return None
+            return Fetched(status="offline", detail=not_read_on(url), where=url)
         return Fetched(
             status="foreign",
             detail=f"is on {host or url}, which is neither Bitbucket nor an allowed host; not read",
@@ -156,24 +157,12 @@ class LocalSource(Source):
         return self.checkout is not None and parse(url, self.checkout.hosts) is not None
 
     def _remote_exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
-        unread = self._allowed_elsewhere(url)
-        if unread is not None:
-            return unread, []
         self.deps[REMOTE_DEP + url] = None
         return self.remote.exists(url, glob_ok)
 
     def _remote_fetch(self, url: str, purpose: str) -> Fetched:
-        unread = self._allowed_elsewhere(url)
-        if unread is not None:
-            return unread
         self.deps[REMOTE_DEP + url] = None
         return self.remote.fetch(url, purpose)
-
-    def _allowed_elsewhere(self, url: str) -> Fetched | None:
-        """A URL on an `allowed-hosts` host: fine to name, but catalint reads only Bitbucket."""
-        if self.hosts.trusted(url) or self.hosts.is_web(url):
-            return None
-        return Fetched(status="offline", detail=not_read_on(url), where=url)
 
     def _note(self, target: str) -> str:
         """How Backstage would misread an absolute URL into this checkout, if it would."""

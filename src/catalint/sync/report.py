@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalint.bitbucket.urls import redact_url
+from catalint.redact import redact_url
 from catalint.report.markdown import cell
 from catalint.report.text import line_safe, printable
 
