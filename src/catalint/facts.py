@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 from catalint.model import DocumentSummary, Finding, Span
@@ -118,12 +119,25 @@ class Problem:
     on: On = "value"
 
 
+class FetchStatus(StrEnum):
+    """What reading a target gave. A `StrEnum`, so a member prints, formats and compares as its
+    value: messages and any serialised form read as they did with plain strings."""
+
+    OK = "ok"
+    MISSING = "missing"  # read, and it is not there (or not a readable file)
+    ESCAPES = "escapes"  # the target leaves the repository; never read
+    UNVERIFIED = "unverified"  # could not be asked, or matched too much to say
+    FOREIGN = "foreign"  # on a host catalint does not read
+    OFFLINE = "offline"  # not read: the run is offline
+    SKIPPED = "skipped"  # not read on this pass by design (a worker defers it to the main process)
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     """What reading a target gave: text, or a reason it could not be had."""
 
     text: str | None = None
-    status: str = "ok"  # ok | missing | escapes | unverified | foreign | offline | skipped
+    status: FetchStatus = FetchStatus.OK
     detail: str = ""
     where: str = ""
     # How Backstage's own reader would read the URL differently (a `backstage-url` warning), if at all.

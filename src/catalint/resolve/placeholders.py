@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalint.facts import Fetched, Problem
+from catalint.facts import Fetched, FetchStatus, Problem
 from catalint.yaml.loader import Pointer, load_text
 
 RESOLVERS = ("text", "json", "yaml")
@@ -86,23 +86,23 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
     where = (*pointer, keys[0])
     if fetched.note:
         out.problems.append((MISREAD, Problem(f"${name} target {target!r}: {fetched.note}", where)))
-    if fetched.status == "escapes":
+    if fetched.status is FetchStatus.ESCAPES:
         out.problems.append(
             (ESCAPES, Problem(f"${name} target {target!r} leaves the repository; not read", where))
         )
         return value
-    if fetched.status == "foreign":
+    if fetched.status is FetchStatus.FOREIGN:
         out.problems.append((REJECTED, Problem(f"${name} {fetched.detail}", where)))
         return _STAND_IN[name]
-    if fetched.status == "offline":
+    if fetched.status is FetchStatus.OFFLINE:
         detail = fetched.detail or "not verified: the run is offline"
         out.problems.append((UNFETCHED, Problem(f"${name} target {target!r} {detail}", where)))
         return _STAND_IN[name]
-    if fetched.status in ("unverified", "skipped"):
+    if fetched.status in (FetchStatus.UNVERIFIED, FetchStatus.SKIPPED):
         if fetched.detail:
             out.problems.append((UNANSWERED, Problem(f"${name} target {target!r} {fetched.detail}", where)))
         return _STAND_IN[name]
-    if fetched.status == "missing" or fetched.text is None:
+    if fetched.status is FetchStatus.MISSING or fetched.text is None:
         detail = fetched.detail or f"{fetched.where or target} does not exist"
         out.problems.append((REJECTED, Problem(f"${name} could not read {target!r}: {detail}", where)))
         return _STAND_IN[name]

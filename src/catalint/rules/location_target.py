@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from catalint.facts import FetchStatus
 from catalint.model import Severity
 from catalint.rules import backstage_url, offline, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
@@ -106,14 +107,14 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
             continue
         fetched, matches = source.exists(target, glob_ok=True)
         yield from backstage_url.remark(fetched.note, f'target "{target}"', pointer)
-        if fetched.status == "escapes":
+        if fetched.status is FetchStatus.ESCAPES:
             yield path_escape.ID, Problem(f'target "{target}" leaves the repository; not read', pointer)
         elif fetched.status in unverified.NOT_CHECKED:
             yield from unverified.unchecked(fetched.status, fetched.detail, f'target "{target}"', pointer)
-        elif fetched.status == "missing":
+        elif fetched.status is FetchStatus.MISSING:
             if not optional:
                 yield ID, Problem(f'target "{target}" not found: {fetched.detail}', pointer)
-        elif fetched.status == "ok":
+        elif fetched.status is FetchStatus.OK:
             if fetched.detail == "folder":
                 yield ID, Problem(f'target "{target}" is a folder; a Location target must name a file', pointer)
                 continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from catalint.facts import FetchStatus
 from catalint.model import Severity
 from catalint.rules import backstage_url, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
@@ -67,9 +68,9 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
     pointer = ("metadata", "annotations", ANNOTATION)
     fetched, _ = source.exists(target)
     yield from backstage_url.remark(fetched.note, f'{ANNOTATION} "{target}"', pointer)
-    if fetched.status == "escapes":
+    if fetched.status is FetchStatus.ESCAPES:
         yield path_escape.ID, Problem(f'{ANNOTATION} "{target}" leaves the repository; not read', pointer)
-    elif fetched.status == "missing":
+    elif fetched.status is FetchStatus.MISSING:
         yield ID, Problem(f'{ANNOTATION} "{target}" not found: {fetched.detail}', pointer)
     elif fetched.status in unverified.NOT_CHECKED:
         yield from unverified.unchecked(fetched.status, fetched.detail, f'{ANNOTATION} "{target}"', pointer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from catalint.facts import FetchStatus
 from catalint.model import Severity
 from catalint.rules import backstage_url, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
@@ -75,10 +76,10 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         fetched, _ = source.exists(f"{base_folder}/{name}")
         yield from backstage_url.remark(fetched.note, f'{ANNOTATION} folder "{folder}"', pointer)
-        if fetched.status == "escapes":
+        if fetched.status is FetchStatus.ESCAPES:
             yield path_escape.ID, Problem(f'{ANNOTATION} folder "{folder}" leaves the repository; not read', pointer)
             return
-        if fetched.status == "ok":
+        if fetched.status is FetchStatus.OK:
             return
         if fetched.status in unverified.NOT_CHECKED:
             yield from unverified.unchecked(fetched.status, fetched.detail, f'{ANNOTATION} folder "{folder}"', pointer)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from catalint.facts import Pointer, Problem
+from catalint.facts import FetchStatus, Pointer, Problem
 from catalint.model import Severity
 from catalint.rules import foreign_host, offline
 
@@ -32,14 +32,14 @@ spec:
 NOT_VERIFIED = frozenset({ID, offline.ID, foreign_host.ID})
 
 # Fetched statuses that mean "not looked at": each becomes at most one finding, never "missing".
-NOT_CHECKED = frozenset({"unverified", "skipped", "foreign", "offline"})
+NOT_CHECKED = frozenset({FetchStatus.UNVERIFIED, FetchStatus.SKIPPED, FetchStatus.FOREIGN, FetchStatus.OFFLINE})
 
 
-def unchecked(status: str, detail: str, subject: str, pointer: Pointer) -> Iterator[tuple[str, Problem]]:
+def unchecked(status: FetchStatus, detail: str, subject: str, pointer: Pointer) -> Iterator[tuple[str, Problem]]:
     """The finding for a target that was not checked: offline, on a foreign host, or not answered."""
-    if status == "offline":
+    if status is FetchStatus.OFFLINE:
         yield offline.ID, Problem(f"{subject} {detail or 'not verified: the run is offline'}", pointer)
-    elif status == "foreign":
+    elif status is FetchStatus.FOREIGN:
         yield foreign_host.ID, Problem(f"{subject} {detail or 'is on a host that is not allowed'}", pointer)
     elif detail:
         yield ID, Problem(f"{subject} {detail}", pointer)

@@ -29,7 +29,7 @@ from catalint.bitbucket.urls import (
     parse,
 )
 from catalint.config import Settings
-from catalint.facts import ANYWHERE, Fetched, FileResult, Origin, Source
+from catalint.facts import ANYWHERE, Fetched, FetchStatus, FileResult, Origin, Source
 from catalint.lint.file import build_options, file_finding, lint_source
 from catalint.redact import strip_userinfo
 from catalint.rules import file_unreadable, path_escape, unverified
@@ -98,21 +98,21 @@ def _read_tree(path: Path, where: str) -> Fetched:
     try:
         return Fetched(text=path.read_bytes().decode("utf-8"), where=where)
     except IsADirectoryError:
-        return Fetched(status="missing", detail=f"{where} is a folder, not a file", where=where)
+        return Fetched(status=FetchStatus.MISSING, detail=f"{where} is a folder, not a file", where=where)
     except OSError:
-        return Fetched(status="missing", detail=f"{where} does not exist in the checkout", where=where)
+        return Fetched(status=FetchStatus.MISSING, detail=f"{where} does not exist in the checkout", where=where)
     except UnicodeDecodeError:
-        return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
+        return Fetched(status=FetchStatus.MISSING, detail=f"{where} is not UTF-8 text", where=where)
 
 
 def _unavailable(reply: Reply | None, where: str) -> Fetched:
     if reply is None:
-        return Fetched(status="unverified", detail="could not verify", where=where)
+        return Fetched(status=FetchStatus.UNVERIFIED, detail="could not verify", where=where)
     if reply.outcome == NOT_FOUND:
-        return Fetched(status="missing", detail=f"{where}: {NOT_FOUND_TEXT}", where=where)
+        return Fetched(status=FetchStatus.MISSING, detail=f"{where}: {NOT_FOUND_TEXT}", where=where)
     if reply.outcome == AUTH_FAILED:
-        return Fetched(status="unverified", detail="", where=where)  # reported once for the run
-    return Fetched(status="unverified", detail=reply.detail or "could not verify", where=where)
+        return Fetched(status=FetchStatus.UNVERIFIED, detail="", where=where)  # reported once for the run
+    return Fetched(status=FetchStatus.UNVERIFIED, detail=reply.detail or "could not verify", where=where)
 
 
 class RemoteSource(Source):
@@ -141,7 +141,7 @@ class RemoteSource(Source):
             try:
                 return join(self.loc, target), ""
             except Escapes:
-                return Fetched(status="escapes"), ""
+                return Fetched(status=FetchStatus.ESCAPES), ""
         parsed = parse(target, self.ctx.hosts)
         located = self._resolve_absolute(target, parsed, placeholder=placeholder)
         note = ""
@@ -154,17 +154,17 @@ class RemoteSource(Source):
     def _resolve_absolute(self, target: str, parsed: ParsedUrl | None, *, placeholder: bool) -> FileLoc | Fetched:
         if parsed is None:
             if self.ctx.allowed_host(target):
-                return Fetched(status="offline", detail=not_read_on(target), where=target)
+                return Fetched(status=FetchStatus.OFFLINE, detail=not_read_on(target), where=target)
             host = urlsplit(target).netloc
             return Fetched(
-                status="foreign",
+                status=FetchStatus.FOREIGN,
                 detail=f"is on {host}, which is neither Bitbucket nor an allowed host; not read",
                 where=target,
             )
         if parsed.escapes:
-            return Fetched(status="escapes")
+            return Fetched(status=FetchStatus.ESCAPES)
         if placeholder and not self.loc.same_repo(parsed):
-            return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
+            return Fetched(status=FetchStatus.FOREIGN, detail=FOREIGN_PLACEHOLDER, where=target)
         located = self.ctx.refs.locate(parsed)
         if located.loc is None:
             return _unavailable(located.failure, target)
@@ -190,15 +190,15 @@ class RemoteSource(Source):
         where = self._where(resolved)
         reply = self.ctx.read(resolved)
         if reply.outcome == NOT_FOUND and resolved.same_repo(self.loc):
-            return Fetched(status="missing", detail=f"{where} does not exist", where=where)
+            return Fetched(status=FetchStatus.MISSING, detail=f"{where} does not exist", where=where)
         if not reply.ok:
             return _unavailable(reply, where)
         if is_listing(reply):
-            return Fetched(status="missing", detail=f"{where} is a folder, not a file", where=where)
+            return Fetched(status=FetchStatus.MISSING, detail=f"{where} is a folder, not a file", where=where)
         try:
             return Fetched(text=reply.body.decode("utf-8", "replace"), where=where)  # as Backstage reads it
         except UnicodeDecodeError:
-            return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
+            return Fetched(status=FetchStatus.MISSING, detail=f"{where} is not UTF-8 text", where=where)
 
     def prefetch(self, targets: Sequence[str]) -> None:
         """Start reading a Location's targets in parallel; the checks that follow one by one then
@@ -221,8 +221,8 @@ class RemoteSource(Source):
             if local.is_file():
                 return Fetched(where=target), [target]
             if local.is_dir():
-                return Fetched(status="ok", detail="folder", where=target), [target]
-            return Fetched(status="missing", detail=f"{target} does not exist in the checkout", where=target), []
+                return Fetched(status=FetchStatus.OK, detail="folder", where=target), [target]
+            return Fetched(status=FetchStatus.MISSING, detail=f"{target} does not exist in the checkout", where=target), []
         resolved, note = self._resolve_noted(target, placeholder=False)
         fetched, matches = self._exists(resolved, glob_ok)
         return (dataclasses.replace(fetched, note=note) if note else fetched), matches
@@ -235,10 +235,10 @@ class RemoteSource(Source):
         if glob_ok and any(ch in resolved.path for ch in GLOB_CHARS):
             folder = posixpath.dirname(resolved.path)
             if any(ch in folder for ch in GLOB_CHARS):
-                return Fetched(status="unverified", detail="has a glob in a folder name; not expanded remotely"), []
+                return Fetched(status=FetchStatus.UNVERIFIED, detail="has a glob in a folder name; not expanded remotely"), []
             reply, entries = self.ctx.listing(resolved.with_path(folder))
             if reply.outcome == NOT_FOUND:
-                return Fetched(status="missing", detail=f"no files match {where}", where=where), []
+                return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
             if not reply.ok:
                 return _unavailable(reply, where), []
             matches = sorted(
@@ -247,16 +247,16 @@ class RemoteSource(Source):
                 if e.get("type") == "commit_file" and fnmatch.fnmatchcase(posixpath.basename(str(e.get("path"))), name)
             )
             if not matches:
-                return Fetched(status="missing", detail=f"no files match {where}", where=where), []
+                return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
             return Fetched(where=where), matches
         reply = self.ctx.read(resolved.with_path(resolved.path.rstrip("/")))
         if reply.outcome == NOT_FOUND:
             detail = f"{where} does not exist" if resolved.same_repo(self.loc) else f"{where}: {NOT_FOUND_TEXT}"
-            return Fetched(status="missing", detail=detail, where=where), []
+            return Fetched(status=FetchStatus.MISSING, detail=detail, where=where), []
         if not reply.ok:
             return _unavailable(reply, where), []
         if is_listing(reply) or resolved.path in ("", "/"):
-            return Fetched(status="ok", detail="folder", where=where), [resolved.web_url(self.ctx.hosts)]
+            return Fetched(status=FetchStatus.OK, detail="folder", where=where), [resolved.web_url(self.ctx.hosts)]
         return Fetched(where=where), [resolved.web_url(self.ctx.hosts)]
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from catalint.bitbucket.checkout import Checkout
 from catalint.bitbucket.urls import Hosts, is_absolute, parse
-from catalint.facts import DEFAULT_MAX_BYTES, Fetched, Source
+from catalint.facts import DEFAULT_MAX_BYTES, Fetched, FetchStatus, Source
 from catalint.resolve.globs import GLOB_CUT, matches_digest
 from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.sources.files import REMOTE_DEP, file_size
@@ -33,10 +33,10 @@ class Offline:
     """No network at all: every such URL is reported as not verified (rule `offline`)."""
 
     def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
-        return Fetched(status="offline", where=url), []
+        return Fetched(status=FetchStatus.OFFLINE, where=url), []
 
     def fetch(self, url: str, purpose: str) -> Fetched:
-        return Fetched(status="offline", where=url)
+        return Fetched(status=FetchStatus.OFFLINE, where=url)
 
     def prefetch(self, urls: Sequence[str]) -> None:
         pass
@@ -47,10 +47,10 @@ class Deferred(Offline):
     `REMOTE_DEP` deps), and lint/run.py lints the file again with the network in the main process."""
 
     def exists(self, url: str, glob_ok: bool) -> tuple[Fetched, list[str]]:
-        return Fetched(status="skipped"), []
+        return Fetched(status=FetchStatus.SKIPPED), []
 
     def fetch(self, url: str, purpose: str) -> Fetched:
-        return Fetched(status="skipped")
+        return Fetched(status=FetchStatus.SKIPPED)
 
 
 OFFLINE = Offline()
@@ -95,9 +95,9 @@ class LocalSource(Source):
             return None
         host = (urlsplit(url).hostname or "").lower()
         if any(fnmatch.fnmatch(host, pattern.lower()) for pattern in self.allowed_hosts):
-            return Fetched(status="offline", detail=not_read_on(url), where=url)
+            return Fetched(status=FetchStatus.OFFLINE, detail=not_read_on(url), where=url)
         return Fetched(
-            status="foreign",
+            status=FetchStatus.FOREIGN,
             detail=f"is on {host or url}, which is neither Bitbucket nor an allowed host; not read",
             where=url,
         )
@@ -127,14 +127,14 @@ class LocalSource(Source):
             inside = self._into_checkout(resolved.remote)
             if inside is None:
                 if self.checkout is not None and purpose == "placeholder" and self._is_bitbucket(target):
-                    return Fetched(status="foreign", detail=FOREIGN_PLACEHOLDER, where=target)
+                    return Fetched(status=FetchStatus.FOREIGN, detail=FOREIGN_PLACEHOLDER, where=target)
                 return self._remote_fetch(resolved.remote, purpose)
             resolved, certain = inside
             if not certain and resolved.path is not None and not resolved.path.is_file():
                 # Perhaps a slash branch git does not know here: the network can tell, not the disk.
                 return self._remote_fetch(target, purpose)
         if resolved.escapes:
-            return Fetched(status="escapes")
+            return Fetched(status=FetchStatus.ESCAPES)
         assert resolved.path is not None
         self.deps[str(resolved.path)] = digest(resolved.path)
         where = self._rel(resolved.path)
@@ -144,14 +144,14 @@ class LocalSource(Source):
         try:
             data = resolved.path.read_bytes()
         except IsADirectoryError:
-            return Fetched(status="missing", detail=f"{where} is a folder, not a file", where=where)
+            return Fetched(status=FetchStatus.MISSING, detail=f"{where} is a folder, not a file", where=where)
         except OSError:
-            return Fetched(status="missing", detail=f"{where} does not exist", where=where)
+            return Fetched(status=FetchStatus.MISSING, detail=f"{where} does not exist", where=where)
         try:
             # Invalid UTF-8 reads as U+FFFD, as Backstage reads it.
             return Fetched(text=data.decode("utf-8", "replace"), where=where, note=self._note(target))
         except UnicodeDecodeError:
-            return Fetched(status="missing", detail=f"{where} is not UTF-8 text", where=where)
+            return Fetched(status=FetchStatus.MISSING, detail=f"{where} is not UTF-8 text", where=where)
 
     def _is_bitbucket(self, url: str) -> bool:
         return self.checkout is not None and parse(url, self.checkout.hosts) is not None
@@ -189,7 +189,7 @@ class LocalSource(Source):
                 # Perhaps a slash branch git does not know here: the network can tell, not the disk.
                 return self._remote_exists(target, glob_ok)
         if resolved.escapes:
-            return Fetched(status="escapes"), []
+            return Fetched(status=FetchStatus.ESCAPES), []
         assert resolved.path is not None
         where = self._rel(resolved.path)
         if glob_ok and any(ch in str(resolved.path) for ch in "*?["):
@@ -197,17 +197,17 @@ class LocalSource(Source):
             key = "glob:" + str(resolved.path)
             self.deps[key] = matches_digest(matches)
             if cut:
-                return Fetched(status="unverified", detail=f"matches too much: {GLOB_CUT}", where=where), []
+                return Fetched(status=FetchStatus.UNVERIFIED, detail=f"matches too much: {GLOB_CUT}", where=where), []
             if not matches:
-                return Fetched(status="missing", detail=f"no files match {where}", where=where), []
+                return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
             return Fetched(where=where), [str(m) for m in matches]
         self.deps[str(resolved.path)] = digest(resolved.path)
         note = self._note(target)
         if resolved.path.is_file():
             return Fetched(where=where, note=note), [str(resolved.path)]
         if resolved.path.is_dir():
-            return Fetched(status="ok", detail="folder", where=where, note=note), [str(resolved.path)]
-        return Fetched(status="missing", detail=f"{where} does not exist", where=where), []
+            return Fetched(status=FetchStatus.OK, detail="folder", where=where, note=note), [str(resolved.path)]
+        return Fetched(status=FetchStatus.MISSING, detail=f"{where} does not exist", where=where), []
 
     def _rel(self, path: Path) -> str:
         try:
@@ -226,10 +226,10 @@ def _unreadable(path: Path, where: str) -> Fetched | None:
     if stat.S_ISDIR(info.st_mode):
         return None
     if not stat.S_ISREG(info.st_mode):
-        return Fetched(status="missing", detail=f"{where} is not a regular file", where=where)
+        return Fetched(status=FetchStatus.MISSING, detail=f"{where} is not a regular file", where=where)
     if info.st_size > DEFAULT_MAX_BYTES:
         detail = f"is {info.st_size:,} bytes, over the {DEFAULT_MAX_BYTES:,}-byte limit for a placeholder target; not read"
-        return Fetched(status="unverified", detail=detail, where=where)
+        return Fetched(status=FetchStatus.UNVERIFIED, detail=detail, where=where)
     return None
 
 
