@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
@@ -215,6 +215,8 @@ class _Constructor:
         self._values: dict[int, Any] = {}
         self._sizes: dict[int, int] = {}
         self._budget = max_expansion
+        self._max_expansion = max_expansion
+        self._yaml11 = yaml11
         self._scalar = construct_scalar_11 if yaml11 else construct_scalar
         self._masked = masked
         self._text = text
@@ -225,8 +227,7 @@ class _Constructor:
 
     def _check_indent(self, node: Node, required: int) -> None:
         """A flow collection or quoted scalar that goes on over lines must keep every further line
-        indented past its key or `-`; the npm parser ends it early otherwise (libyaml does not).
-        A closing bracket may sit one column back, level with the key."""
+        indented past its key or `-`; the npm parser ends it early otherwise (libyaml does not)."""
         flow = isinstance(node, MappingNode | SequenceNode) and bool(node.flow_style)
         quoted = isinstance(node, ScalarNode) and node.style in ('"', "'")
         if not (flow or quoted) or node.end_mark.line <= node.start_mark.line:
@@ -235,14 +236,8 @@ class _Constructor:
             self._lines = self._text.split("\n")
         last = node.end_mark.line
         for number in range(node.start_mark.line + 1, min(last + 1, len(self._lines))):
-            line = self._lines[number]
-            body = line.lstrip(" ")
-            indent = len(line) - len(body)
-            if indent >= required or not body.strip(" \t\r") or (flow and body.startswith("#")):
-                continue
-            if flow and number == last and body[:1] in "]}" and indent == required - 1:
-                continue
-            raise _Refused("a value going on over several lines must be indented more than its key", node)
+            if not _indented_enough(self._lines[number], required, flow, number == last):
+                raise _Refused("a value going on over several lines must be indented more than its key", node)
 
     def _count_alias(self, node: Node) -> None:
         """The npm parser's guard (maxAliasCount 100): each use of an anchor counts, weighted by
@@ -269,9 +264,25 @@ class _Constructor:
             default=0,
         )
 
-    def build(self, node: Node) -> Any:
-        value = self._build(node)
-        return _settle(value) if self.symbols or value is _UNDEFINED else value
+    def document(self, root: Node, offset: int, index: int) -> YamlDocument | YamlProblem | None:
+        """The document `root` stands for, or why the npm parser refuses it; None when it is empty.
+        It calls the recursion directly, from a frame `load_text` calls: each frame in between
+        would lower the depth at which a document is "nested too deeply"."""
+        try:
+            data = self._build(root)
+            if self.symbols or data is _UNDEFINED:
+                data = _settle(data)
+        except _DuplicateKey as dup:
+            first = node_span(dup.first, offset)
+            message = f'duplicate key "{dup.key}" (first defined at line {first.line}); Backstage rejects the document'
+            return YamlProblem("duplicate-key", message, node_span(dup.second, offset), index)
+        except _AliasBudgetExceeded as err:
+            return YamlProblem("aliases", _alias_message(err, self._max_expansion), node_span(root, offset), index)
+        except (_Refused, _MergeError) as err:
+            return YamlProblem("syntax", f"YAML error: {err}", node_span(err.node, offset), index)
+        except RecursionError:
+            return YamlProblem("syntax", "document is nested too deeply", node_span(root, offset), index)
+        return None if data is None else YamlDocument(index, root, data, offset, self._yaml11)
 
     def _scalar_value(self, node: ScalarNode) -> Any:
         text = _unmask(node.value) if self._masked else node.value
@@ -288,35 +299,28 @@ class _Constructor:
         return self._scalar(tag, text)
 
     def _build(self, node: Node) -> Any:
+        # Sequences and mappings are walked here rather than in helpers of their own: each level
+        # of nesting then costs one Python frame, so the depth at which a document is "nested too
+        # deeply" stays where it was.
         ident = id(node)
         if ident in self._values:
-            # An alias: the value is shared, but anything that walks it pays for the full subtree.
-            self._budget -= self._sizes[ident]
-            if self._budget < 0:
-                raise _AliasBudgetExceeded
-            self._count_alias(node)
-            return self._values[ident]
+            return self._alias(node, ident)
         self._order[ident] = len(self._order)
         size = 1
         value: Any
         if isinstance(node, ScalarNode):
             value = self._scalar_value(node)
         elif isinstance(node, SequenceNode):
-            value = []
-            self._values[ident] = value
-            self._sizes[ident] = 1
+            items: list[Any] = self._open(ident, [])
+            indent = None if node.flow_style else node.start_mark.column + 1
             for item in node.value:
                 built = self._build(item)
-                self.symbols = self.symbols or built is _UNDEFINED
-                value.append(built)
-                size += self._sizes.get(id(item), 1)
-                if not node.flow_style:
-                    self._check_indent(item, node.start_mark.column + 1)
-            value = _tagged_sequence(node, value)
+                items.append(built)
+                size += self._took(item, built, indent)
+            value = _tagged_sequence(node, items)
         else:
-            value = {}
-            self._values[ident] = value
-            self._sizes[ident] = 1
+            mapping: dict[str, Any] = self._open(ident, {})
+            block = not getattr(node, "flow_style", False)
             seen: dict[tuple[Any, ...], Node] = {}
             merges: list[tuple[Node, Any]] = []
             for key_node, value_node in node.value:
@@ -326,30 +330,71 @@ class _Constructor:
                     size += self._sizes.get(id(value_node), 1)
                     continue
                 key = self._build(key_node)
-                marker = _key_marker(key)
-                if marker in seen:
-                    raise _DuplicateKey(js_key(key), seen[marker], key_node)
-                seen[marker] = key_node
+                _claim(seen, key, key_node)
                 built = self._build(value_node)
-                if not getattr(node, "flow_style", False):
-                    # Keys of a block mapping start at its column (an explicit `? key` is further in).
-                    column = min(key_node.start_mark.column, node.start_mark.column)
-                    self._check_indent(value_node, column + 1)
-                if built is _UNDEFINED:
-                    self.symbols = True
-                value[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
-                size += self._sizes.get(id(key_node), 1) + self._sizes.get(id(value_node), 1)
-            for source_node, merged in merges:
-                sources = merged if isinstance(merged, list) else [merged]
-                if not all(isinstance(source, dict) for source in sources):
-                    raise _MergeError(source_node)
-                for source in sources:
-                    for k, v in source.items():
-                        value.setdefault(k, v)
-            value = _tagged_mapping(node, value) if isinstance(node, MappingNode) else value
+                # Keys of a block mapping start at its column (an explicit `? key` is further in).
+                indent = min(key_node.start_mark.column, node.start_mark.column) + 1 if block else None
+                mapping[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
+                size += self._sizes.get(id(key_node), 1) + self._took(value_node, built, indent)
+            value = _merged(node, mapping, merges)
         self._values[ident] = value
         self._sizes[ident] = size
         return value
+
+    def _alias(self, node: Node, ident: int) -> Any:
+        """An alias: the value is shared, but anything that walks it pays for the full subtree."""
+        self._budget -= self._sizes[ident]
+        if self._budget < 0:
+            raise _AliasBudgetExceeded
+        self._count_alias(node)
+        return self._values[ident]
+
+    def _open(self, ident: int, empty: Any) -> Any:
+        """Record a collection before its items are built, so an alias inside it finds it."""
+        self._values[ident] = empty
+        self._sizes[ident] = 1
+        return empty
+
+    def _took(self, child: Node, built: Any, indent: int | None) -> int:
+        """Account for a built item or mapping value: whether it is the merge symbol, whether it
+        keeps to `indent` (None: inside a flow collection, where any indentation goes), and its
+        share of the expansion size, which it returns."""
+        if built is _UNDEFINED:
+            self.symbols = True
+        if indent is not None:
+            self._check_indent(child, indent)
+        return self._sizes.get(id(child), 1)
+
+
+def _indented_enough(line: str, required: int, flow: bool, last: bool) -> bool:
+    """Whether a further line of a multi-line value keeps the npm parser reading it: indented to
+    `required`, blank, a comment inside a flow collection, or (on the `last` line) a closing
+    bracket one column back, level with the key."""
+    body = line.lstrip(" ")
+    indent = len(line) - len(body)
+    if indent >= required or not body.strip(" \t\r") or (flow and body.startswith("#")):
+        return True
+    return flow and last and body[:1] in "]}" and indent == required - 1
+
+
+def _claim(seen: dict[tuple[Any, ...], Node], key: Any, key_node: Node) -> None:
+    """Note a mapping's key, refusing one that repeats an earlier key as the npm parser does."""
+    marker = _key_marker(key)
+    if marker in seen:
+        raise _DuplicateKey(js_key(key), seen[marker], key_node)
+    seen[marker] = key_node
+
+
+def _merged(node: Node, mapping: dict[str, Any], merges: list[tuple[Node, Any]]) -> Any:
+    """The mapping with its `<<` sources filling in the keys it does not set, then its tag applied."""
+    for source_node, merged in merges:
+        sources = merged if isinstance(merged, list) else [merged]
+        if not all(isinstance(source, dict) for source in sources):
+            raise _MergeError(source_node)
+        for source in sources:
+            for k, v in source.items():
+                mapping.setdefault(k, v)
+    return _tagged_mapping(node, mapping) if isinstance(node, MappingNode) else mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +483,28 @@ def _chunks(text: str) -> Iterator[_Chunk]:
     following are ignored, as the npm parser ignores them.
     """
     lines = _lines(text)
-    # (first line, last line exclusive, after `...`?) for each part
+    pending: tuple[int, bool] | None = None  # a leading part without content, waiting for its `---`
+    for first, last, after in _parts(lines):
+        if pending is not None:
+            first, after = pending
+            pending = None
+        chunk_lines = lines[first:last]
+        if _only_end_marker(chunk_lines):
+            # Nothing but `...`: to the npm parser an empty document, which still takes an index.
+            yield _Chunk(first, "", False, False, None, empty=True)
+            continue
+        opens = bool(chunk_lines) and bool(_MARKER.match(chunk_lines[0]))
+        if not _has_content(chunk_lines) and not opens:
+            if last < len(lines) and _MARKER.match(lines[last]):
+                pending = (first, after)
+                continue
+            # Directives (or nothing) with no document to open: the npm parser ignores them.
+            chunk_lines = ["#" + line[1:] if line.startswith("%") else line for line in chunk_lines]
+        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines))
+
+
+def _parts(lines: list[str]) -> list[tuple[int, int, bool]]:
+    """(first line, last line exclusive, after `...`?) for each part the document markers cut."""
     parts: list[tuple[int, int, bool]] = []
     start, after_end = 0, False
     for number, line in enumerate(lines):
@@ -449,78 +515,100 @@ def _chunks(text: str) -> Iterator[_Chunk]:
             parts.append((start, number + 1, after_end))
             start, after_end = number + 1, True
     parts.append((start, len(lines), after_end))
-    pending: tuple[int, bool] | None = None  # a leading part without content, waiting for its `---`
-    for first, last, after in parts:
-        chunk_lines = lines[first:last]
-        if pending is not None:
-            first, after = pending[0], pending[1]
-            chunk_lines = lines[first:last]
-            pending = None
-        opens = bool(chunk_lines) and bool(_MARKER.match(chunk_lines[0]))
-        if (
-            chunk_lines
-            and _END.match(chunk_lines[-1])
-            and not _has_content(chunk_lines[:-1])
-            and not any(line.startswith("%") for line in chunk_lines)
-        ):
-            # Nothing but `...`: to the npm parser an empty document, which still takes an index.
-            yield _Chunk(first, "", False, False, None, empty=True)
-            continue
-        if not _has_content(chunk_lines) and not opens:
-            if last < len(lines) and _MARKER.match(lines[last]):
-                pending = (first, after)
-                continue
-            # Directives (or nothing) with no document to open: the npm parser ignores them.
-            chunk_lines = ["#" + line[1:] if line.startswith("%") else line for line in chunk_lines]
-        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines))
+    return parts
+
+
+def _only_end_marker(lines: list[str]) -> bool:
+    """A part that is a `...` line after nothing but comments and blank lines."""
+    return (
+        bool(lines)
+        and bool(_END.match(lines[-1]))
+        and not _has_content(lines[:-1])
+        and not any(line.startswith("%") for line in lines)
+    )
+
+
+@dataclass(slots=True)
+class _Directives:
+    """The directive lines before a document, rewritten as libyaml should read them. `lines` is
+    the document's whole output: directives are rewritten in place after the fact."""
+
+    lines: list[str]
+    yaml11: bool = False
+    seen_version: bool = False
+    tag_lines: dict[str, int] = field(default_factory=dict)
+
+    def add(self, line: str) -> None:
+        match = _DIRECTIVE.match(line)
+        name = match["name"] if match else ""
+        rest = match["rest"] if match else ""
+        if name == "TAG":
+            self._tag(line, rest)
+        elif name == "YAML":
+            self._version(line, rest)
+        else:
+            self.lines.append("#" + line[1:])  # unknown directives are only warned about
+
+    def _tag(self, line: str, rest: str) -> None:
+        words = rest.split()
+        handle = words[0] if words else ""
+        if handle in self.tag_lines:
+            # A repeated handle is no error to the npm parser: the last one wins.
+            previous = self.tag_lines[handle]
+            self.lines[previous] = "#" + self.lines[previous][1:]
+        self.tag_lines[handle] = len(self.lines)
+        self.lines.append(line)
+
+    def _version(self, line: str, rest: str) -> None:
+        version = _VERSION.match(rest)
+        if version is None:
+            self.lines.append(line)  # malformed: libyaml rejects it as the npm parser does
+            return
+        # Any well-formed version is accepted; only 1.1 changes the schema.
+        self.yaml11 = version["version"] == "1.1"
+        self.lines.append("#" + line[1:] if self.seen_version else "%YAML 1.2")
+        self.seen_version = True
 
 
 def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool) -> _Chunk:
-    yaml11 = False
-    seen_version = False
-    broken: str | None = None
     out: list[str] = []
+    directives = _Directives(out)
+    broken: str | None = None
     in_directives = True
-    tag_lines: dict[str, int] = {}
     for number, line in enumerate(lines):
         if in_directives and stream_start and line.startswith("\ufeff") and (first, number) != (0, 0):
             # Before a document's content the npm parser skips one byte-order mark per line (the
             # file's own first one is already gone).
             line = line[1:]
         if in_directives and line.startswith("%"):
-            match = _DIRECTIVE.match(line)
-            name = match["name"] if match else ""
-            version = _VERSION.match(match["rest"]) if match and name == "YAML" else None
-            if name == "TAG":
-                handle = match["rest"].split()[0] if match and match["rest"].split() else ""
-                if handle in tag_lines:
-                    # A repeated handle is no error to the npm parser: the last one wins.
-                    previous = tag_lines[handle]
-                    out[previous] = "#" + out[previous][1:]
-                tag_lines[handle] = len(out)
-                out.append(line)
-            elif version is not None:
-                # Any well-formed version is accepted; only 1.1 changes the schema.
-                yaml11 = version["version"] == "1.1"
-                out.append("#" + line[1:] if seen_version else "%YAML 1.2")
-                seen_version = True
-            elif name == "YAML":
-                out.append(line)  # malformed: libyaml rejects it as the npm parser does
-            else:
-                out.append("#" + line[1:])  # unknown directives are only warned about
+            directives.add(line)
             continue
-        if line.startswith("%"):
-            # Inside a document a directive line is a plain scalar, and none may start with `%`.
-            broken = broken or "a line starting with `%` inside a document (directives go before `---`)"
-            line = "#" + line[1:]
+        if line.startswith(("%", "...")):
+            line, problem = _document_line(line)
+            broken = broken or problem
         if _MARKER.match(line) or (line.strip() and not line.lstrip().startswith("#")):
             in_directives = False
-        end = _END.match(line)
-        if end is not None and end["rest"].strip() and not end["rest"].strip().startswith("#"):
-            broken = broken or "content after the document end marker `...`"
-            line = "..."
         out.append(line)
     body = "\n".join(out) + ("\n" if terminated else "")
+    body, masked, glued = _for_libyaml(body, directives.yaml11)
+    return _Chunk(first, body, directives.yaml11, masked, broken or glued)
+
+
+def _document_line(line: str) -> tuple[str, str | None]:
+    """A line of a document's content that starts with `%` or `...`, as libyaml should read it,
+    and why the npm parser refuses the document because of it (None: it does not)."""
+    if line.startswith("%"):
+        # Inside a document a directive line is a plain scalar, and none may start with `%`.
+        return "#" + line[1:], "a line starting with `%` inside a document (directives go before `---`)"
+    end = _END.match(line)
+    if end is not None and end["rest"].strip() and not end["rest"].strip().startswith("#"):
+        return "...", "content after the document end marker `...`"
+    return line, None
+
+
+def _for_libyaml(body: str, yaml11: bool) -> tuple[str, bool, str | None]:
+    """A document rewritten where libyaml would read it otherwise than the npm parser: (text,
+    whether characters were masked, why the npm parser refuses it if a token scan found why)."""
     masked = bool(_FOREIGN.search(body))
     if masked:
         body = _mask(body)
@@ -528,10 +616,10 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
         body = _rename_anchors(body)
     if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body):
         body = _repair(body, yaml11)
+    glued: str | None = None
     if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
         body, glued = _scan_tags_and_comments(body)
-        broken = broken or glued
-    return _Chunk(first, body, yaml11, masked, broken)
+    return body, masked, glued
 
 
 # A flow collection or quoted scalar closed with a `#` straight after it: libyaml starts a
@@ -565,15 +653,7 @@ def _scan_tags_and_comments(text: str) -> tuple[str, str | None]:
         while (token := scanner.get_token()) is not None:
             if isinstance(token, yaml.TagToken) and token.value == (None, "!"):
                 places.append(token.start_mark.index)
-            closes = isinstance(token, _CLOSERS) or (
-                isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
-            )
-            if closes and text[token.end_mark.index : token.end_mark.index + 1] == "#":
-                glued = glued or "a comment must be separated from the value before it by a space"
-            if isinstance(token, yaml.ScalarToken) and token.style in ("|", ">"):
-                header = _BLOCK_HEADER.match(text, token.start_mark.index)
-                if header and text[header.end() : header.end() + 1] == "#":
-                    glued = glued or "a comment must be separated from a block scalar's header by a space"
+            glued = glued or _glued_comment(text, token)
     except yaml.YAMLError:
         pass  # the real parse reports it; keep what was found before the error
     finally:
@@ -581,6 +661,18 @@ def _scan_tags_and_comments(text: str) -> tuple[str, str | None]:
     for place in reversed(places):
         text = f"{text[:place]}!!str{text[place + 1 :]}"
     return text, glued
+
+
+def _glued_comment(text: str, token: yaml.Token) -> str | None:
+    """Why the npm parser refuses a `#` straight after `token`, if one follows it there."""
+    closes = isinstance(token, _CLOSERS) or (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'"))
+    if closes and text[token.end_mark.index : token.end_mark.index + 1] == "#":
+        return "a comment must be separated from the value before it by a space"
+    if isinstance(token, yaml.ScalarToken) and token.style in ("|", ">"):
+        header = _BLOCK_HEADER.match(text, token.start_mark.index)
+        if header and text[header.end() : header.end() + 1] == "#":
+            return "a comment must be separated from a block scalar's header by a space"
+    return None
 
 
 # An anchor or alias whose name holds a character libyaml does not take (`&https://x`, `*a.b`):
@@ -719,96 +811,82 @@ def _offset(mark: Any, lines: int) -> Span:
 
 
 def load_text(text: str, *, max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION) -> LoadedFile:
-    documents: list[YamlDocument] = []
-    problems: list[YamlProblem] = []
-    index = 0
+    loaded = LoadedFile([], [], 0)  # `count` is the stream index of the next document meanwhile
     for chunk in _chunks(text):
         if chunk.empty:
-            index += 1
+            loaded.count += 1
             continue
-        first_line = chunk.line
-        composer: _Composer | _Composer11 | None = None
-        yaml11 = chunk.yaml11
-        chunk_start = index
-        try:
-            composer = _Composer11(chunk.text) if yaml11 else _Composer(chunk.text)
-            while composer.check_node():
-                node = composer.get_node()
-                if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
-                    break
-                if chunk.broken:
-                    problems.append(
-                        YamlProblem(
-                            "syntax",
-                            f"YAML syntax error: {chunk.broken}",
-                            Span.point(first_line + chunk.text.count("\n") + 1),
-                            index,
-                        )
-                    )
-                    index += 1
-                    continue
-                try:
-                    data = _Constructor(max_alias_expansion, yaml11, chunk.masked, chunk.text).build(node)
-                except _DuplicateKey as dup:
-                    span = node_span(dup.second, first_line)
-                    first = node_span(dup.first, first_line)
-                    problems.append(
-                        YamlProblem(
-                            "duplicate-key",
-                            f'duplicate key "{dup.key}" (first defined at line {first.line}); '
-                            "Backstage rejects the document",
-                            span,
-                            index,
-                        )
-                    )
-                except _AliasBudgetExceeded as err:
-                    if err.node is None:
-                        message = (
-                            f"aliases expand to more than {max_alias_expansion} nodes; "
-                            "refusing to expand what looks like an alias bomb"
-                        )
-                    else:
-                        message = (
-                            "an anchor is used through aliases more often than Backstage's YAML parser allows "
-                            f"(uses times the aliases inside its value over {MAX_ALIAS_COUNT}); it refuses the file"
-                        )
-                    problems.append(YamlProblem("aliases", message, node_span(node, first_line), index))
-                except (_Refused, _MergeError) as err:
-                    problems.append(
-                        YamlProblem("syntax", f"YAML error: {err}", node_span(err.node, first_line), index)
-                    )
-                except RecursionError:
-                    problems.append(YamlProblem("syntax", "document is nested too deeply", node_span(node, first_line), index))
-                else:
-                    if data is not None:
-                        documents.append(YamlDocument(index, node, data, first_line, yaml11))
-                index += 1
-        except yaml.MarkedYAMLError as err:
-            if index > chunk_start and err.problem == "did not find expected <document start>":
-                # Content after a complete document: the npm parser rejects that document itself.
-                index -= 1
-                documents[:] = [d for d in documents if d.index != index]
-            mark = err.problem_mark or err.context_mark
-            if err.context_mark is not None and mark is not None and not chunk.text[mark.index :].strip():
-                # "did not find the closing ]" is reported at the end of the stream; the construct
-                # that was left open is where the reader has to look.
-                mark = err.context_mark
-            span = _offset(mark, first_line) if mark is not None else Span.point(first_line + 1)
-            problems.append(YamlProblem("syntax", _describe(err), span, index))
-            index += 1
-        except yaml.YAMLError as err:  # reader errors: control characters and the like
-            line = first_line + 1
-            position = getattr(err, "position", None)
-            if isinstance(position, int):
-                line += chunk.text.count("\n", 0, position)
-            problems.append(
-                YamlProblem("syntax", f"YAML error: {str(err).splitlines()[0]}", Span.point(line), index)
-            )
-            index += 1
-        finally:
-            if composer is not None:
-                composer.dispose()
-    return LoadedFile(documents, problems, index)
+        for node in _nodes(chunk, loaded):
+            constructor = _Constructor(max_alias_expansion, chunk.yaml11, chunk.masked, chunk.text)
+            found = constructor.document(node, chunk.line, loaded.count)
+            if isinstance(found, YamlProblem):
+                loaded.problems.append(found)
+            elif found is not None:
+                loaded.documents.append(found)
+            loaded.count += 1
+    return loaded
+
+
+def _nodes(chunk: _Chunk, loaded: LoadedFile) -> Iterator[Node]:
+    """The root nodes of a chunk's documents, to be constructed one by one. A chunk the npm
+    parser refuses as a whole, and a syntax error that ends the chunk, are recorded in `loaded`
+    instead, each taking a stream index as the npm parser counts them."""
+    composer: _Composer | _Composer11 | None = None
+    chunk_start = loaded.count
+    try:
+        composer = _Composer11(chunk.text) if chunk.yaml11 else _Composer(chunk.text)
+        while composer.check_node():
+            node = composer.get_node()
+            if node is None:  # pragma: no cover - libyaml returns a node when check_node is true
+                break
+            if chunk.broken:
+                span = Span.point(chunk.line + chunk.text.count("\n") + 1)
+                loaded.problems.append(YamlProblem("syntax", f"YAML syntax error: {chunk.broken}", span, loaded.count))
+                loaded.count += 1
+                continue
+            yield node
+    except yaml.MarkedYAMLError as err:
+        if loaded.count > chunk_start and err.problem == "did not find expected <document start>":
+            # Content after a complete document: the npm parser rejects that document itself.
+            loaded.count -= 1
+            loaded.documents[:] = [d for d in loaded.documents if d.index != loaded.count]
+        loaded.problems.append(YamlProblem("syntax", _describe(err), _error_span(err, chunk), loaded.count))
+        loaded.count += 1
+    except yaml.YAMLError as err:  # reader errors: control characters and the like
+        loaded.problems.append(_reader_problem(err, chunk, loaded.count))
+        loaded.count += 1
+    finally:
+        if composer is not None:
+            composer.dispose()
+
+
+def _reader_problem(err: yaml.YAMLError, chunk: _Chunk, index: int) -> YamlProblem:
+    line = chunk.line + 1
+    position = getattr(err, "position", None)
+    if isinstance(position, int):
+        line += chunk.text.count("\n", 0, position)
+    return YamlProblem("syntax", f"YAML error: {str(err).splitlines()[0]}", Span.point(line), index)
+
+
+def _alias_message(err: _AliasBudgetExceeded, max_alias_expansion: int) -> str:
+    if err.node is None:
+        return (
+            f"aliases expand to more than {max_alias_expansion} nodes; "
+            "refusing to expand what looks like an alias bomb"
+        )
+    return (
+        "an anchor is used through aliases more often than Backstage's YAML parser allows "
+        f"(uses times the aliases inside its value over {MAX_ALIAS_COUNT}); it refuses the file"
+    )
+
+
+def _error_span(err: yaml.MarkedYAMLError, chunk: _Chunk) -> Span:
+    mark = err.problem_mark or err.context_mark
+    if err.context_mark is not None and mark is not None and not chunk.text[mark.index :].strip():
+        # "did not find the closing ]" is reported at the end of the stream; the construct
+        # that was left open is where the reader has to look.
+        mark = err.context_mark
+    return _offset(mark, chunk.line) if mark is not None else Span.point(chunk.line + 1)
 
 
 def _has_content(lines: list[str]) -> bool:
