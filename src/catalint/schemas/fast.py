@@ -46,53 +46,84 @@ def compile_schema(schema: dict[str, Any]) -> Check:
     unknown = set(schema) - _KNOWN - _IGNORED
     if unknown:
         raise Unsupported(f"keywords not supported by the fast path: {sorted(unknown)}")
-    checks: list[Check] = []
-    if "type" in schema:
-        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        tests = [_TYPES[n] for n in names]
-        checks.append(lambda v: any(t(v) for t in tests))
-    if "enum" in schema:
-        options = schema["enum"]
-        checks.append(lambda v: any(v == o and type(v) is type(o) for o in options))
-    if "minLength" in schema:
-        least = schema["minLength"]
-        checks.append(lambda v: not isinstance(v, str) or len(v) >= least)
-    if "minimum" in schema:
-        low = schema["minimum"]
-        checks.append(lambda v: not _TYPES["number"](v) or v >= low)
-    if "required" in schema:
-        required = tuple(schema["required"])
-        checks.append(lambda v: not isinstance(v, dict) or all(n in v for n in required))
-    if "properties" in schema or "patternProperties" in schema or "additionalProperties" in schema:
-        props = {k: compile_schema(s) for k, s in schema.get("properties", {}).items()}
-        patterns = [(re.compile(p), compile_schema(s)) for p, s in schema.get("patternProperties", {}).items()]
-        extra_schema = schema.get("additionalProperties", True)
-        extra = compile_schema(extra_schema) if isinstance(extra_schema, dict) else None
-
-        def mapping(v: Any) -> bool:
-            if not isinstance(v, dict):
-                return True
-            for key, value in v.items():
-                matched = False
-                check = props.get(key)
-                if check is not None:
-                    matched = True
-                    if not check(value):
-                        return False
-                for pattern, pcheck in patterns:
-                    if pattern.search(key):
-                        matched = True
-                        if not pcheck(value):
-                            return False
-                if not matched and extra is not None and not extra(value):
-                    return False
-            return True
-
-        checks.append(mapping)
-    if "items" in schema:
-        item = compile_schema(schema["items"])
-        checks.append(lambda v: not isinstance(v, list) or all(item(i) for i in v))
-    if "oneOf" in schema:
-        options = [compile_schema(s) for s in schema["oneOf"]]
-        checks.append(lambda v: sum(1 for o in options if o(v)) == 1)
+    checks = [build(schema) for keywords, build in _BUILDERS if any(k in schema for k in keywords)]
     return lambda v: all(c(v) for c in checks)
+
+
+def _type(schema: dict[str, Any]) -> Check:
+    names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    tests = [_TYPES[n] for n in names]
+    return lambda v: any(t(v) for t in tests)
+
+
+def _enum(schema: dict[str, Any]) -> Check:
+    options = schema["enum"]
+    return lambda v: any(v == o and type(v) is type(o) for o in options)
+
+
+def _min_length(schema: dict[str, Any]) -> Check:
+    least = schema["minLength"]
+    return lambda v: not isinstance(v, str) or len(v) >= least
+
+
+def _minimum(schema: dict[str, Any]) -> Check:
+    low = schema["minimum"]
+    return lambda v: not _TYPES["number"](v) or v >= low
+
+
+def _required(schema: dict[str, Any]) -> Check:
+    required = tuple(schema["required"])
+    return lambda v: not isinstance(v, dict) or all(n in v for n in required)
+
+
+def _mapping(schema: dict[str, Any]) -> Check:
+    """`properties`, `patternProperties` and `additionalProperties` together: a key is checked
+    against every schema it matches, and against `additionalProperties` when it matches none."""
+    props = {k: compile_schema(s) for k, s in schema.get("properties", {}).items()}
+    patterns = [(re.compile(p), compile_schema(s)) for p, s in schema.get("patternProperties", {}).items()]
+    extra_schema = schema.get("additionalProperties", True)
+    extra = compile_schema(extra_schema) if isinstance(extra_schema, dict) else None
+
+    def mapping(v: Any) -> bool:
+        if not isinstance(v, dict):
+            return True
+        for key, value in v.items():
+            matched = False
+            check = props.get(key)
+            if check is not None:
+                matched = True
+                if not check(value):
+                    return False
+            for pattern, pcheck in patterns:
+                if pattern.search(key):
+                    matched = True
+                    if not pcheck(value):
+                        return False
+            if not matched and extra is not None and not extra(value):
+                return False
+        return True
+
+    return mapping
+
+
+def _items(schema: dict[str, Any]) -> Check:
+    item = compile_schema(schema["items"])
+    return lambda v: not isinstance(v, list) or all(item(i) for i in v)
+
+
+def _one_of(schema: dict[str, Any]) -> Check:
+    options = [compile_schema(s) for s in schema["oneOf"]]
+    return lambda v: sum(1 for o in options if o(v)) == 1
+
+
+# The keywords each check stands for, in the order the checks run (cheap ones first).
+_BUILDERS: tuple[tuple[tuple[str, ...], Callable[[dict[str, Any]], Check]], ...] = (
+    (("type",), _type),
+    (("enum",), _enum),
+    (("minLength",), _min_length),
+    (("minimum",), _minimum),
+    (("required",), _required),
+    (("properties", "patternProperties", "additionalProperties"), _mapping),
+    (("items",), _items),
+    (("oneOf",), _one_of),
+)

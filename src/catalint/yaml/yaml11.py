@@ -76,6 +76,8 @@ set_implicit_types(
 
 
 def construct_scalar_11(tag: str, value: str) -> Any:
+    """A resolved YAML 1.1 scalar's value; text that its tag's forms do not match stays the very
+    string it was (the loader tells a refused `!!timestamp` by that)."""
     if tag == STR:
         return value
     if tag == NULL and _NULL.match(value):
@@ -83,22 +85,32 @@ def construct_scalar_11(tag: str, value: str) -> Any:
     if tag == BOOL and (_TRUE.match(value) or _FALSE.match(value)):
         return bool(_TRUE.match(value))
     if tag == INT:
-        for test, prefix, radix in _INT_FORMS:
-            if test.match(value):
-                return _int(value, prefix, radix)
-        if _INT_TIME.match(value):
-            return _sexagesimal(value)
+        return _integer_11(value)
     if tag == FLOAT:
-        if _NAN_INF.match(value):
-            return float_value(value)
-        if _FLOAT_EXP.match(value) or _FLOAT_DOT.match(value):
-            return parse_float(value.replace("_", ""))
-        if _FLOAT_TIME.match(value):
-            return _sexagesimal(value)
+        return _float_11(value)
     if tag == TIMESTAMP:
         match = _TIMESTAMP.match(value)
         if match:
             return _timestamp(match, value)
+    return value
+
+
+def _integer_11(value: str) -> Any:
+    for test, prefix, radix in _INT_FORMS:
+        if test.match(value):
+            return _int(value, prefix, radix)
+    if _INT_TIME.match(value):
+        return _sexagesimal(value)
+    return value
+
+
+def _float_11(value: str) -> Any:
+    if _NAN_INF.match(value):
+        return float_value(value)
+    if _FLOAT_EXP.match(value) or _FLOAT_DOT.match(value):
+        return parse_float(value.replace("_", ""))
+    if _FLOAT_TIME.match(value):
+        return _sexagesimal(value)
     return value
 
 
