@@ -79,9 +79,7 @@ def glob_files(root: Path, pattern: str, *, budget: int = GLOB_BUDGET) -> tuple[
     twice (a symlink loop) is walked once."""
     segments = _segments(pattern.strip("/"))
     real_root = os.path.realpath(root)
-    fixed = 0
-    while fixed < len(segments) - 1 and not any(ch in segments[fixed] for ch in GLOB_CHARS):
-        fixed += 1
+    fixed = _literal_prefix(segments)
     start = os.path.join(root, *segments[:fixed])
     rest = segments[fixed:]
     found: list[Path] = []
@@ -98,19 +96,40 @@ def glob_files(root: Path, pattern: str, *, budget: int = GLOB_BUDGET) -> tuple[
             if looked > budget:
                 return sorted(found), True
             after = _step(states, entry.name, rest)
-            if not after:
-                continue
-            try:
-                if entry.is_symlink() and not _within(os.path.realpath(entry.path), real_root):
-                    continue
-                if entry.is_dir():
-                    if any(j < len(rest) for j in after):
-                        stack.append((entry.path, after))
-                elif len(rest) in after and entry.is_file():
-                    found.append(Path(entry.path))
-            except OSError:
-                continue
+            if after:
+                _follow(entry, after, rest, real_root, stack, found)
     return sorted(found), False
+
+
+def _literal_prefix(segments: tuple[str, ...]) -> int:
+    """How many leading folder segments hold no glob character: the walk starts below them."""
+    fixed = 0
+    while fixed < len(segments) - 1 and not any(ch in segments[fixed] for ch in GLOB_CHARS):
+        fixed += 1
+    return fixed
+
+
+def _follow(
+    entry: os.DirEntry[str],
+    after: set[int],
+    rest: tuple[str, ...],
+    real_root: str,
+    stack: list[tuple[str, set[int]]],
+    found: list[Path],
+) -> None:
+    """An entry the pattern matched so far (`after`): a folder the pattern can go on into is
+    walked, a file the whole pattern matches is found; a symlink out of the root, or an entry
+    that cannot be looked at, is neither."""
+    try:
+        if entry.is_symlink() and not _within(os.path.realpath(entry.path), real_root):
+            return
+        if entry.is_dir():
+            if any(j < len(rest) for j in after):
+                stack.append((entry.path, after))
+        elif len(rest) in after and entry.is_file():
+            found.append(Path(entry.path))
+    except OSError:
+        return
 
 
 def matches_digest(matches: Iterable[Path]) -> str:

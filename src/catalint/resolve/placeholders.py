@@ -9,7 +9,7 @@ untouched, exactly as Backstage leaves them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,77 +64,76 @@ def _walk(value: Any, pointer: Pointer, read: Reader | None, out: Substitution) 
         # Backstage adds its location annotations to `metadata.annotations` before substituting,
         # so a placeholder standing for the whole mapping always has company and stays as is.
         return value
-    name = keys[0][1:]
-    target = value[keys[0]]
+    return _placeholder(keys[0], value, pointer, read, out)
+
+
+def _placeholder(key: str, value: dict[str, Any], pointer: Pointer, read: Reader | None, out: Substitution) -> Any:
+    """What the mapping `{key: target}` at `pointer` becomes: the target's content, a stand-in
+    of its type when it cannot be had, or the mapping itself when Backstage leaves it as is."""
+    name = key[1:]
+    target = value[key]
+    where = (*pointer, key)
     if name not in RESOLVERS:
         return value
     if not isinstance(target, str):
-        out.problems.append(
-            (
-                REJECTED,
-                Problem(
-                    f"${name} expects a string (a relative path or an absolute URL), not {target!r}",
-                    (*pointer, keys[0]),
-                ),
-            )
-        )
+        message = f"${name} expects a string (a relative path or an absolute URL), not {target!r}"
+        out.problems.append((REJECTED, Problem(message, where)))
         return value
     out.found += 1
     if read is None:
         return _STAND_IN[name]
     fetched = read(target)
-    where = (*pointer, keys[0])
     if fetched.note:
         out.problems.append((MISREAD, Problem(f"${name} target {target!r}: {fetched.note}", where)))
     if fetched.status is FetchStatus.ESCAPES:
-        out.problems.append(
-            (ESCAPES, Problem(f"${name} target {target!r} leaves the repository; not read", where))
-        )
+        out.problems.append((ESCAPES, Problem(f"${name} target {target!r} leaves the repository; not read", where)))
         return value
-    if fetched.status is FetchStatus.FOREIGN:
-        out.problems.append((REJECTED, Problem(f"${name} {fetched.detail}", where)))
-        return _STAND_IN[name]
-    if fetched.status is FetchStatus.OFFLINE:
-        detail = fetched.detail or "not verified: the run is offline"
-        out.problems.append((UNFETCHED, Problem(f"${name} target {target!r} {detail}", where)))
-        return _STAND_IN[name]
-    if fetched.status in (FetchStatus.UNVERIFIED, FetchStatus.SKIPPED):
-        if fetched.detail:
-            out.problems.append((UNANSWERED, Problem(f"${name} target {target!r} {fetched.detail}", where)))
-        return _STAND_IN[name]
-    if fetched.status is FetchStatus.MISSING or fetched.text is None:
-        detail = fetched.detail or f"{fetched.where or target} does not exist"
-        out.problems.append((REJECTED, Problem(f"${name} could not read {target!r}: {detail}", where)))
+    if fetched.status is not FetchStatus.OK or fetched.text is None:
+        out.problems.extend(_unread(name, target, fetched, where))
         return _STAND_IN[name]
     if name == "text":
         return fetched.text
     if name == "json":
-        try:
-            return json.loads(fetched.text, parse_constant=_no_constant)
-        except ValueError as err:
-            out.problems.append((REJECTED, Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
-            return _STAND_IN[name]
-        except RecursionError:
-            # Backstage parses it, then overflows its stack merging it (from about 2,000 levels).
-            out.problems.append((REJECTED, Problem(f"$json target {target!r} is nested too deeply", where)))
-            return _STAND_IN[name]
-    loaded = load_text(fetched.text)
+        return _json(target, fetched.text, where, out)
+    return _yaml(target, fetched.text, where, out)
+
+
+def _unread(name: str, target: str, fetched: Fetched, where: Pointer) -> Iterator[tuple[str, Problem]]:
+    """What a placeholder whose target was not read says, if anything."""
+    if fetched.status is FetchStatus.FOREIGN:
+        yield REJECTED, Problem(f"${name} {fetched.detail}", where)
+    elif fetched.status is FetchStatus.OFFLINE:
+        detail = fetched.detail or "not verified: the run is offline"
+        yield UNFETCHED, Problem(f"${name} target {target!r} {detail}", where)
+    elif fetched.status in (FetchStatus.UNVERIFIED, FetchStatus.SKIPPED):
+        if fetched.detail:
+            yield UNANSWERED, Problem(f"${name} target {target!r} {fetched.detail}", where)
+    else:  # missing, or read without text
+        detail = fetched.detail or f"{fetched.where or target} does not exist"
+        yield REJECTED, Problem(f"${name} could not read {target!r}: {detail}", where)
+
+
+def _json(target: str, text: str, where: Pointer, out: Substitution) -> Any:
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except ValueError as err:
+        out.problems.append((REJECTED, Problem(f"$json target {target!r} is not valid JSON: {err}", where)))
+    except RecursionError:
+        # Backstage parses it, then overflows its stack merging it (from about 2,000 levels).
+        out.problems.append((REJECTED, Problem(f"$json target {target!r} is nested too deeply", where)))
+    return _STAND_IN["json"]
+
+
+def _yaml(target: str, text: str, where: Pointer, out: Substitution) -> Any:
+    loaded = load_text(text)
     if loaded.problems:
         first = loaded.problems[0]
-        out.problems.append(
-            (
-                REJECTED,
-                Problem(f"$yaml target {target!r} does not parse (line {first.span.line}): {first.message}", where),
-            )
-        )
-        return _STAND_IN[name]
+        message = f"$yaml target {target!r} does not parse (line {first.span.line}): {first.message}"
+        out.problems.append((REJECTED, Problem(message, where)))
+        return _STAND_IN["yaml"]
     if loaded.count != 1:
-        out.problems.append(
-            (
-                REJECTED,
-                Problem(f"$yaml target {target!r} must hold exactly one document, found {loaded.count}", where),
-            )
-        )
-        return _STAND_IN[name]
+        message = f"$yaml target {target!r} must hold exactly one document, found {loaded.count}"
+        out.problems.append((REJECTED, Problem(message, where)))
+        return _STAND_IN["yaml"]
     # One document with no content (`---`, `~`) reads as null.
     return loaded.documents[0].data if loaded.documents else None
