@@ -11,6 +11,7 @@ These are Backstage's FieldFormat policy rules (catalog-model's default `makeVal
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 from catalint.backstage import formats
 from catalint.model import Severity
@@ -57,35 +58,53 @@ def check(doc: EntityDoc) -> Iterator[Problem]:
     data = doc.data
     if not isinstance(data, dict):
         return
+    yield from _envelope(data)
+    meta = doc.metadata
+    yield from _names(meta)
+    yield from _labels(meta.get("labels"))
+    yield from _annotations(meta.get("annotations"))
+    yield from _tags(meta.get("tags"))
+
+
+def _envelope(data: dict[str, Any]) -> Iterator[Problem]:
     api_version = data.get("apiVersion")
     if isinstance(api_version, str) and api_version and not formats.is_api_version(api_version):
         yield Problem(_bad("apiVersion", formats.EXPECT_PREFIXED, api_version), ("apiVersion",))
     kind = data.get("kind")
     if isinstance(kind, str) and kind and not formats.is_kind(kind):
         yield Problem(_bad("kind", formats.EXPECT_KIND, kind), ("kind",))
-    meta = doc.metadata
+
+
+def _names(meta: dict[str, Any]) -> Iterator[Problem]:
     name = meta.get("name")
     if isinstance(name, str) and name and not formats.is_object_name(name):
         yield Problem(_bad("metadata.name", formats.EXPECT_NAME, name), ("metadata", "name"))
     namespace = meta.get("namespace")
     if isinstance(namespace, str) and namespace and not formats.is_namespace(namespace):
         yield Problem(_bad("metadata.namespace", formats.EXPECT_NAMESPACE, namespace), ("metadata", "namespace"))
-    labels = meta.get("labels")
-    if isinstance(labels, dict):
-        for key, value in labels.items():
-            if not formats.is_label_key(key):
-                yield Problem(_bad("label key", formats.EXPECT_PREFIXED, key), ("metadata", "labels", key), "key")
-            if isinstance(value, str) and not formats.is_label_value(value):
-                yield Problem(_bad(f'label "{key}"', formats.EXPECT_NAME, value), ("metadata", "labels", key))
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        for key in annotations:
-            if not formats.is_annotation_key(key):
-                yield Problem(
-                    _bad("annotation key", formats.EXPECT_PREFIXED, key), ("metadata", "annotations", key), "key"
-                )
-    tags = meta.get("tags")
-    if isinstance(tags, list):
-        for i, tag in enumerate(tags):
-            if isinstance(tag, str) and tag and not formats.is_tag(tag):
-                yield Problem(_bad(f"tag {tag!r}", formats.EXPECT_TAG, tag), ("metadata", "tags", i))
+
+
+def _labels(labels: object) -> Iterator[Problem]:
+    if not isinstance(labels, dict):
+        return
+    for key, value in labels.items():
+        if not formats.is_label_key(key):
+            yield Problem(_bad("label key", formats.EXPECT_PREFIXED, key), ("metadata", "labels", key), "key")
+        if isinstance(value, str) and not formats.is_label_value(value):
+            yield Problem(_bad(f'label "{key}"', formats.EXPECT_NAME, value), ("metadata", "labels", key))
+
+
+def _annotations(annotations: object) -> Iterator[Problem]:
+    if not isinstance(annotations, dict):
+        return
+    for key in annotations:
+        if not formats.is_annotation_key(key):
+            yield Problem(_bad("annotation key", formats.EXPECT_PREFIXED, key), ("metadata", "annotations", key), "key")
+
+
+def _tags(tags: object) -> Iterator[Problem]:
+    if not isinstance(tags, list):
+        return
+    for i, tag in enumerate(tags):
+        if isinstance(tag, str) and tag and not formats.is_tag(tag):
+            yield Problem(_bad(f"tag {tag!r}", formats.EXPECT_TAG, tag), ("metadata", "tags", i))

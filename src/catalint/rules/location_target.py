@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from catalint.facts import FetchStatus
+from catalint.facts import Child, FetchStatus, Pointer
 from catalint.model import Severity
 from catalint.rules import backstage_url, offline, path_escape, unverified
 from catalint.rules.base import EntityDoc, Problem
@@ -69,13 +69,10 @@ def targets(spec: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]
 def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options) -> Iterator[tuple[str, Problem]]:
     if doc.kind != "Location":
         return
-    from catalint.facts import Child
-
     spec = doc.spec
     parent = options.location_type
     declared = spec.get("type")
     loc_type = declared if isinstance(declared, str) and declared else parent
-    optional = spec.get("presence") == "optional"
     if loc_type != parent and loc_type not in ALLOWED_TYPES:
         yield (
             ID,
@@ -90,33 +87,47 @@ def resolve(doc: EntityDoc, source: Source, result: FileResult, options: Options
         return  # read by other processors (discovery providers and the like)
     if loc_type == "url":
         source.prefetch([target for _, target in targets(spec)])
+    optional = spec.get("presence") == "optional"
     for pointer, target in targets(spec):
-        if loc_type == "file" and not target.startswith((".", "/")):
-            yield (
-                ID,
-                Problem(
-                    f'relative file target "{target}" does not start with "./"; Backstage resolves it against the '
-                    "backend's working directory, not this file",
-                    pointer,
-                ),
-            )
-            continue
-        if loc_type == "file" and target.startswith("/"):
-            # A path on the Backstage backend's machine: nothing here can check it, and that is said.
-            yield offline.ID, Problem(f'target "{target}" is a path on the Backstage backend\'s machine; not checked', pointer)
-            continue
-        fetched, matches = source.exists(target, glob_ok=True)
-        yield from backstage_url.remark(fetched.note, f'target "{target}"', pointer)
-        if fetched.status is FetchStatus.ESCAPES:
-            yield path_escape.ID, Problem(f'target "{target}" leaves the repository; not read', pointer)
-        elif fetched.status in unverified.NOT_CHECKED:
-            yield from unverified.unchecked(fetched.status, fetched.detail, f'target "{target}"', pointer)
-        elif fetched.status is FetchStatus.MISSING:
-            if not optional:
-                yield ID, Problem(f'target "{target}" not found: {fetched.detail}', pointer)
-        elif fetched.status is FetchStatus.OK:
-            if fetched.detail == "folder":
-                yield ID, Problem(f'target "{target}" is a folder; a Location target must name a file', pointer)
-                continue
-            for match in matches:
-                result.children.append(Child(match, loc_type))
+        unchecked = _file_path(target, pointer) if loc_type == "file" else None
+        if unchecked is not None:
+            yield unchecked
+        else:
+            yield from _look_up(target, pointer, loc_type, optional, source, result)
+
+
+def _file_path(target: str, pointer: Pointer) -> tuple[str, Problem] | None:
+    """What a `file` target that is not relative to this file gets instead of a look-up."""
+    if not target.startswith((".", "/")):
+        return (
+            ID,
+            Problem(
+                f'relative file target "{target}" does not start with "./"; Backstage resolves it against the '
+                "backend's working directory, not this file",
+                pointer,
+            ),
+        )
+    if target.startswith("/"):
+        # A path on the Backstage backend's machine: nothing here can check it, and that is said.
+        return offline.ID, Problem(f'target "{target}" is a path on the Backstage backend\'s machine; not checked', pointer)
+    return None
+
+
+def _look_up(
+    target: str, pointer: Pointer, loc_type: str, optional: bool, source: Source, result: FileResult
+) -> Iterator[tuple[str, Problem]]:
+    """Look the target up: what is wrong with it, or the files it names, to be linted too."""
+    fetched, matches = source.exists(target, glob_ok=True)
+    yield from backstage_url.remark(fetched.note, f'target "{target}"', pointer)
+    if fetched.status is FetchStatus.ESCAPES:
+        yield path_escape.ID, Problem(f'target "{target}" leaves the repository; not read', pointer)
+    elif fetched.status in unverified.NOT_CHECKED:
+        yield from unverified.unchecked(fetched.status, fetched.detail, f'target "{target}"', pointer)
+    elif fetched.status is FetchStatus.MISSING:
+        if not optional:
+            yield ID, Problem(f'target "{target}" not found: {fetched.detail}', pointer)
+    elif fetched.status is FetchStatus.OK:
+        if fetched.detail == "folder":
+            yield ID, Problem(f'target "{target}" is a folder; a Location target must name a file', pointer)
+            return
+        result.children.extend(Child(match, loc_type) for match in matches)
