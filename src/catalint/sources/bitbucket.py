@@ -231,24 +231,8 @@ class RemoteSource(Source):
         if isinstance(resolved, Fetched):
             return resolved, []
         where = self._where(resolved)
-        name = posixpath.basename(resolved.path.rstrip("/"))
         if glob_ok and any(ch in resolved.path for ch in GLOB_CHARS):
-            folder = posixpath.dirname(resolved.path)
-            if any(ch in folder for ch in GLOB_CHARS):
-                return Fetched(status=FetchStatus.UNVERIFIED, detail="has a glob in a folder name; not expanded remotely"), []
-            reply, entries = self.ctx.listing(resolved.with_path(folder))
-            if reply.outcome == NOT_FOUND:
-                return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
-            if not reply.ok:
-                return _unavailable(reply, where), []
-            matches = sorted(
-                resolved.with_path(str(e["path"])).web_url(self.ctx.hosts)
-                for e in entries
-                if e.get("type") == "commit_file" and fnmatch.fnmatchcase(posixpath.basename(str(e.get("path"))), name)
-            )
-            if not matches:
-                return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
-            return Fetched(where=where), matches
+            return self._glob(resolved, where)
         reply = self.ctx.read(resolved.with_path(resolved.path.rstrip("/")))
         if reply.outcome == NOT_FOUND:
             detail = f"{where} does not exist" if resolved.same_repo(self.loc) else f"{where}: {NOT_FOUND_TEXT}"
@@ -258,6 +242,26 @@ class RemoteSource(Source):
         if is_listing(reply) or resolved.path in ("", "/"):
             return Fetched(status=FetchStatus.OK, detail="folder", where=where), [resolved.web_url(self.ctx.hosts)]
         return Fetched(where=where), [resolved.web_url(self.ctx.hosts)]
+
+    def _glob(self, pattern: FileLoc, where: str) -> tuple[Fetched, list[str]]:
+        """The files a glob in the last segment matches, from one listing of its folder."""
+        name = posixpath.basename(pattern.path.rstrip("/"))
+        folder = posixpath.dirname(pattern.path)
+        if any(ch in folder for ch in GLOB_CHARS):
+            return Fetched(status=FetchStatus.UNVERIFIED, detail="has a glob in a folder name; not expanded remotely"), []
+        reply, entries = self.ctx.listing(pattern.with_path(folder))
+        if reply.outcome == NOT_FOUND:
+            return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
+        if not reply.ok:
+            return _unavailable(reply, where), []
+        matches = sorted(
+            pattern.with_path(str(e["path"])).web_url(self.ctx.hosts)
+            for e in entries
+            if e.get("type") == "commit_file" and fnmatch.fnmatchcase(posixpath.basename(str(e.get("path"))), name)
+        )
+        if not matches:
+            return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
+        return Fetched(where=where), matches
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -118,31 +118,45 @@ class LocalSource(Source):
         relative, certain = inside
         return self.resolver.resolve(self.path, "/" + relative), certain
 
+    def _absolute(self, target: str, url: str, present: Callable[[Path], bool], placeholder: bool = False) -> Target | Fetched | str:
+        """Where an absolute URL is answered: a file of this checkout (its Target), an answer
+        without reading it (a Fetched), or by the remote reader (the URL to ask it about)."""
+        foreign = self._foreign(url)
+        if foreign is not None:
+            return foreign
+        inside = self._into_checkout(url)
+        if inside is None:
+            if placeholder and self._is_bitbucket(target):
+                return Fetched(status=FetchStatus.FOREIGN, detail=FOREIGN_PLACEHOLDER, where=target)
+            return url
+        resolved, certain = inside
+        if not certain and resolved.path is not None and not present(resolved.path):
+            # Perhaps a slash branch git does not know here: the network can tell, not the disk.
+            return target
+        return resolved
+
     def fetch(self, target: str, *, purpose: str) -> Fetched:
         resolved = self.resolver.resolve(self.path, target)
         if resolved.remote is not None:
-            foreign = self._foreign(resolved.remote)
-            if foreign is not None:
-                return foreign
-            inside = self._into_checkout(resolved.remote)
-            if inside is None:
-                if self.checkout is not None and purpose == "placeholder" and self._is_bitbucket(target):
-                    return Fetched(status=FetchStatus.FOREIGN, detail=FOREIGN_PLACEHOLDER, where=target)
-                return self._remote_fetch(resolved.remote, purpose)
-            resolved, certain = inside
-            if not certain and resolved.path is not None and not resolved.path.is_file():
-                # Perhaps a slash branch git does not know here: the network can tell, not the disk.
-                return self._remote_fetch(target, purpose)
+            routed = self._absolute(target, resolved.remote, Path.is_file, placeholder=purpose == "placeholder")
+            if isinstance(routed, str):
+                return self._remote_fetch(routed, purpose)
+            if isinstance(routed, Fetched):
+                return routed
+            resolved = routed
         if resolved.escapes:
             return Fetched(status=FetchStatus.ESCAPES)
         assert resolved.path is not None
-        self.deps[str(resolved.path)] = digest(resolved.path)
-        where = self._rel(resolved.path)
-        refused = _unreadable(resolved.path, where)
+        return self._read(resolved.path, target)
+
+    def _read(self, path: Path, target: str) -> Fetched:
+        self.deps[str(path)] = digest(path)
+        where = self._rel(path)
+        refused = _unreadable(path, where)
         if refused is not None:
             return refused
         try:
-            data = resolved.path.read_bytes()
+            data = path.read_bytes()
         except IsADirectoryError:
             return Fetched(status=FetchStatus.MISSING, detail=f"{where} is a folder, not a file", where=where)
         except OSError:
@@ -178,29 +192,18 @@ class LocalSource(Source):
     def exists(self, target: str, *, glob_ok: bool = False) -> tuple[Fetched, list[str]]:
         resolved = self.resolver.resolve(self.path, target)
         if resolved.remote is not None:
-            foreign = self._foreign(resolved.remote)
-            if foreign is not None:
-                return foreign, []
-            inside = self._into_checkout(resolved.remote)
-            if inside is None:
-                return self._remote_exists(resolved.remote, glob_ok)
-            resolved, certain = inside
-            if not certain and resolved.path is not None and not resolved.path.exists():
-                # Perhaps a slash branch git does not know here: the network can tell, not the disk.
-                return self._remote_exists(target, glob_ok)
+            routed = self._absolute(target, resolved.remote, Path.exists)
+            if isinstance(routed, str):
+                return self._remote_exists(routed, glob_ok)
+            if isinstance(routed, Fetched):
+                return routed, []
+            resolved = routed
         if resolved.escapes:
             return Fetched(status=FetchStatus.ESCAPES), []
         assert resolved.path is not None
         where = self._rel(resolved.path)
         if glob_ok and any(ch in str(resolved.path) for ch in "*?["):
-            matches, cut = self.resolver.expand(resolved.path)
-            key = "glob:" + str(resolved.path)
-            self.deps[key] = matches_digest(matches)
-            if cut:
-                return Fetched(status=FetchStatus.UNVERIFIED, detail=f"matches too much: {GLOB_CUT}", where=where), []
-            if not matches:
-                return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
-            return Fetched(where=where), [str(m) for m in matches]
+            return self._glob(resolved.path, where)
         self.deps[str(resolved.path)] = digest(resolved.path)
         note = self._note(target)
         if resolved.path.is_file():
@@ -208,6 +211,15 @@ class LocalSource(Source):
         if resolved.path.is_dir():
             return Fetched(status=FetchStatus.OK, detail="folder", where=where, note=note), [str(resolved.path)]
         return Fetched(status=FetchStatus.MISSING, detail=f"{where} does not exist", where=where), []
+
+    def _glob(self, pattern: Path, where: str) -> tuple[Fetched, list[str]]:
+        matches, cut = self.resolver.expand(pattern)
+        self.deps["glob:" + str(pattern)] = matches_digest(matches)
+        if cut:
+            return Fetched(status=FetchStatus.UNVERIFIED, detail=f"matches too much: {GLOB_CUT}", where=where), []
+        if not matches:
+            return Fetched(status=FetchStatus.MISSING, detail=f"no files match {where}", where=where), []
+        return Fetched(where=where), [str(m) for m in matches]
 
     def _rel(self, path: Path) -> str:
         try:
