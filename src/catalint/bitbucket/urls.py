@@ -112,11 +112,7 @@ def parse(url: str, hosts: Hosts) -> ParsedUrl | None:
     if not hosts.is_web(url):
         return None
     parts = urlsplit(url)
-    base = (urlsplit(hosts.web).path or "").rstrip("/")
-    raw_segments = parts.path[len(base) :].split("/")[1:]
-    segments = [unquote(s) for s in raw_segments]
-    while segments and segments[-1] == "" and len(segments) > 2:
-        segments.pop()
+    segments = _segments(parts.path, hosts)
     if len(segments) < 2 or not segments[0] or not segments[1]:
         return None
     workspace, repo = segments[0], segments[1].removesuffix(".git")
@@ -128,12 +124,26 @@ def parse(url: str, hosts: Hosts) -> ParsedUrl | None:
         return ParsedUrl(workspace, repo, (), at, "repo", escapes)
     if rest[0] not in ("src", "raw"):
         return None
-    kind = rest[0]
-    tail = tuple(rest[1:2]) + tuple(p for p in rest[2:] if p != ".")  # `./` in a path names the same folder
-    if tail and tail[-1] == "":
-        tail = tail[:-1]
+    tail = _tail(rest[1:])
     escapes = escapes or any(_climbs(p, itself=i == 0) for i, p in enumerate(tail))
-    return ParsedUrl(workspace, repo, tail, at, kind, escapes)
+    return ParsedUrl(workspace, repo, tail, at, rest[0], escapes)
+
+
+def _segments(path: str, hosts: Hosts) -> list[str]:
+    """The decoded path segments after the web host's own path; trailing empty ones dropped
+    beyond the workspace and repository."""
+    base = (urlsplit(hosts.web).path or "").rstrip("/")
+    segments = [unquote(s) for s in path[len(base) :].split("/")[1:]]
+    while segments and segments[-1] == "" and len(segments) > 2:
+        segments.pop()
+    return segments
+
+
+def _tail(after_kind: list[str]) -> tuple[str, ...]:
+    """The ref-and-path segments after `src`/`raw`: `./` names the same folder, and a trailing
+    slash adds nothing."""
+    tail = tuple(after_kind[:1]) + tuple(p for p in after_kind[1:] if p != ".")
+    return tail[:-1] if tail and tail[-1] == "" else tail
 
 
 def _climbs(segment: str, *, itself: bool = False) -> bool:
