@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from catalint.bitbucket.checkout import Checkout
     from catalint.facts import Fetched, Options
+    from catalint.rules.policy import Policy
     from catalint.sources.bitbucket import RemoteLinter, RemoteRoot
     from catalint.sources.local import RemoteReader
 
@@ -89,6 +90,7 @@ class WorkerSettings:
     allowed_hosts: tuple[str, ...] = ()
     # True when the run has a Bitbucket side: workers then only note remote URLs (see `Deferred`).
     deferred: bool = False
+    policies: tuple[Policy, ...] = ()
 
 
 def _options(payload: WorkerSettings) -> Options:
@@ -102,6 +104,7 @@ def _options(payload: WorkerSettings) -> Options:
         max_bytes=payload.max_bytes,
         kinds=payload.kinds,
         assume_placeholders=payload.assume_placeholders,
+        policies=payload.policies,
     )
     _WORKER["options"] = options
     _WORKER["payload"] = payload
@@ -169,6 +172,7 @@ class _LocalRun:
             request.assume_placeholders,
             tuple(settings.trusted_hosts()),
             request.remote is not None,
+            settings.policies,
         )
         self.fingerprint = (
             settings.fingerprint()
