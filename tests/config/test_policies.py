@@ -160,5 +160,5 @@ def test_policy_names_must_be_rule_id_words(tmp_path: Path) -> None:
 
 def test_rules_may_name_a_policy_only_when_it_exists(tmp_path: Path) -> None:
     (tmp_path / ".catalint.yaml").write_text("rules:\n  policy/nope: warning\n")
-    with pytest.raises(ConfigError, match="rules.policy/nope: unknown rule"):
+    with pytest.raises(ConfigError, match=r"rules\.policy/nope: unknown rule"):
         load_settings(None, tmp_path)

@@ -40,7 +40,7 @@ def test_text_json_and_summary_carry_every_action_and_reason(tmp_path: Path) -> 
         "action": "refreshed",
         "target": URL.format("b"),
         "reason": "content changed",
-        "entityRef": "location:default/generated-2",
+        "entity_ref": "location:default/generated-2",
     }
     assert data["discovery"] == {"urls": 4, "complete": False, "errors": ["project PLAT: HTTP 429"]}
 

@@ -28,7 +28,7 @@ class Action:
         if self.reason:
             out["reason"] = self.reason
         if self.entity_ref:
-            out["entityRef"] = self.entity_ref
+            out["entity_ref"] = self.entity_ref
         return out
 
 
@@ -64,7 +64,7 @@ class SyncReport:
         return {
             "mode": self.mode,
             "destination": self.destination,
-            "dryRun": self.dry_run,
+            "dry_run": self.dry_run,
             "discovery": {
                 "urls": self.discovered,
                 "complete": self.complete,
