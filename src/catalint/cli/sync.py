@@ -76,7 +76,8 @@ def lint_discovered(client: BitbucketClient, settings: Settings, urls: Sequence[
     failed = found.fetch_errors()
     if failed and len(failed) == len(found.by_url):
         # Not one descriptor could be read: an outage, not a workspace to act on.
-        raise SyncFailure(f"none of the {len(failed)} discovered descriptors could be read (first: {failed[0]})")
+        which = "the one discovered descriptor could not" if len(failed) == 1 else f"none of the {len(failed)} discovered descriptors could"
+        raise SyncFailure(f"{which} be read (first: {failed[0]})")
     return found
 
 
