@@ -286,7 +286,7 @@ class LintArgs:
     show_default=True,
     help="`assume` treats every placeholder as readable (for files copied out of their repository).",
 )
-@click.option("--workspace", help="Also lint every catalog descriptor discovered in this Bitbucket workspace.")
+@click.option("--workspace", "-w", help="Also lint every catalog descriptor discovered in this Bitbucket workspace.")
 @click.option(
     "--offline",
     is_flag=True,
