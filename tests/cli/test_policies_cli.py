@@ -94,3 +94,17 @@ def test_explain_prints_the_policy_description_and_rules_lists_it(tmp_path: Path
     assert "policy/owned-by-group" in listed and "Owners are teams, written as group:NAME" in listed
     missing = _invoke(tmp_path, "explain", "policy/other")
     assert missing.exit_code == 2 and "policy/owned-by-group" in missing.stderr
+
+
+def test_editing_a_policy_file_invalidates_cached_results(tmp_path: Path) -> None:
+    (tmp_path / "policy.json").write_text(json.dumps({"properties": {"metadata": {"required": ["title"]}}}))
+    (tmp_path / ".catalint.yaml").write_text(
+        "policies:\n  titled:\n    description: Entities have a title.\n    kinds: Component\n    schema: policy.json\n"
+    )
+    (tmp_path / "catalog-info.yaml").write_text(DESCRIPTOR.format(name="a", owner="group:a"))
+    cache = ["lint", "--no-style", "--cache-dir", str(tmp_path / "cache"), "--format", "json"]
+    first = json.loads(_invoke(tmp_path, *cache).stdout)["findings"]
+    assert [(f["rule"], f["line"], f["column"]) for f in first if f["rule"].startswith("policy/")] == [("policy/titled", 3, 1)]
+    (tmp_path / "policy.json").write_text(json.dumps({"properties": {"metadata": {"required": ["name"]}}}))
+    second = json.loads(_invoke(tmp_path, *cache).stdout)["findings"]
+    assert [f for f in second if f["rule"].startswith("policy/")] == []
