@@ -162,3 +162,15 @@ def test_rules_may_name_a_policy_only_when_it_exists(tmp_path: Path) -> None:
     (tmp_path / ".catalint.yaml").write_text("rules:\n  policy/nope: warning\n")
     with pytest.raises(ConfigError, match=r"rules\.policy/nope: unknown rule"):
         load_settings(None, tmp_path)
+
+
+def test_long_values_are_cut_short_in_messages(tmp_path: Path) -> None:
+    schema = {"properties": {"metadata": {"properties": {"description": {"maxLength": 10}}}}, "not": {"required": ["spec"]}}
+    _config(tmp_path, f"  short:\n    description: d\n    kinds: Component\n    schema: {json.dumps(schema)}\n")
+    text = COMPONENT.format(type="service", owner="team-a").replace("  name: payments\n", f"  name: payments\n  description: {'x' * 5000}\n")
+    (tmp_path / "catalog-info.yaml").write_text(text)
+    found = _findings(tmp_path)
+    assert found[0][4].startswith("document: {'apiVersion'") and found[0][4].endswith("…")
+    assert found[1][4].startswith('metadata.description must be at most 10 characters long; found "xxx')
+    assert all(len(f[4]) < 300 for f in found)
+    assert found[1][2:4] == (5, 16)

@@ -140,6 +140,11 @@ def problem(error: ValidationError) -> Problem:
     }
     explain = words.get(keyword)
     if explain is None:
-        return Problem(f"{field}: {error.message}", at)
-    found = "" if keyword in ("type", "minItems", "maxItems") else f"; found {json.dumps(value, default=str)}"
+        return Problem(f"{field}: {_short(error.message)}", at)
+    found = "" if keyword in ("type", "minItems", "maxItems") else f"; found {_short(json.dumps(value, default=str))}"
     return Problem(f"{field} {explain()}{found}", at)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """jsonschema quotes the whole value it rejects, which may be a long description or the entity."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
