@@ -270,7 +270,7 @@ class Publisher:
             self.warn(f"the Bitbucket Code Insights report could not be written: {type(exc).__name__}: {exc}")
             return
         extra = f" ({outcome.left_out} more not annotated: Bitbucket's limit)" if outcome.left_out else ""
-        self.info(f"Code Insights report written with {outcome.annotations} annotations{extra}")
+        self.info(f"Code Insights report written with {counted(outcome.annotations, 'annotation')}{extra}")
 
 
 def _head_commit(cwd: Path) -> str | None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from catalint.facts import Pointer, Problem
 from catalint.model import Severity
+from catalint.words import counted
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -133,10 +134,10 @@ def problem(error: ValidationError) -> Problem:
         "enum": lambda: f"must be one of {', '.join(json.dumps(v) for v in expected)}",
         "type": lambda: f"must be {' or '.join(expected) if isinstance(expected, list) else expected}, "
         f"not {describe_type(value)}",
-        "minLength": lambda: f"must be at least {expected} characters long",
-        "maxLength": lambda: f"must be at most {expected} characters long",
-        "minItems": lambda: f"must have at least {expected} item{'s' if expected != 1 else ''}",
-        "maxItems": lambda: f"must have at most {expected} item{'s' if expected != 1 else ''}",
+        "minLength": lambda: f"must be at least {counted(expected, 'character')} long",
+        "maxLength": lambda: f"must be at most {counted(expected, 'character')} long",
+        "minItems": lambda: f"must have at least {counted(expected, 'item')}",
+        "maxItems": lambda: f"must have at most {counted(expected, 'item')}",
     }
     explain = words.get(keyword)
     if explain is None:
