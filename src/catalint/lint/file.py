@@ -229,9 +229,7 @@ def _lint_document(
                 rule.severity,
             )
         )
-    for rule_of, problem in policy.check(doc):  # the organisation's rules: no part of Backstage's verdict
-        span = doc.span(problem.pointer, problem.on)
-        result.findings.append(Finding(rule_of.rule_id, rule_of.severity, problem.message, source.display, span, doc.index, entity))
+    result.findings.extend(_policy_findings(doc, source.display, entity))
     result.documents.append(
         DocumentSummary(source.display, doc.index, doc.yaml.line, doc.kind, entity, not backstage_broken)
     )
@@ -252,6 +250,13 @@ def _lint_document(
         except RefError:
             continue
         result.references.append(Reference(target.key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
+
+
+def _policy_findings(doc: EntityDoc, display: str, entity: str | None) -> Iterable[Finding]:
+    """The organisation's policies (`policy/<name>`): findings, but no part of Backstage's verdict."""
+    for rule_of, problem in policy.check(doc):
+        span = doc.span(problem.pointer, problem.on)
+        yield Finding(rule_of.rule_id, rule_of.severity, problem.message, display, span, doc.index, entity)
 
 
 # Backstage writes these two itself (the file's location) before it validates the entity.
