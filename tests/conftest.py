@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.backstage.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.backstage.fixtures", "tests.cli_run"]
 
 # A loopback port nothing listens on. catalint sends every request to the API host, so a test that
 # forgets to point it at a fake server gets a refused connection here, never traffic to Bitbucket.

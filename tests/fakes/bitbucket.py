@@ -227,6 +227,10 @@ class FakeBitbucket(_Served, _Recorder, BitbucketState):
     def oauth_token_url(self) -> str:
         return self.base_url + "/site/oauth2/access_token"
 
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment that points catalint's web and API hosts at this fake, plus `extra`."""
+        return {"CATALINT_BITBUCKET_URL": self.web_url, "CATALINT_BITBUCKET_API_URL": self.api_url, **extra}
+
     @property
     def proxy_url(self) -> str:
         """Use as ``proxies={"http": fake.proxy_url}`` with ``http://api.bitbucket.org/2.0/...`` URLs."""
