@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 from catalint.atomic import write_atomic
+from tests.cli_run import run_process
 
 COMPONENT = """\
 apiVersion: backstage.io/v1alpha1
@@ -30,14 +30,7 @@ def lint(root: Path, *args: str, limit: int | None = None) -> subprocess.Complet
         if limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run(
-        [sys.executable, "-c", "from catalint.cli import main; main()", "lint", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=cap,
-    )
+    return run_process("lint", *args, cwd=root, timeout=120, preexec_fn=cap)
 
 
 def test_a_report_cut_short_leaves_the_previous_one_whole(tmp_path: Path) -> None:

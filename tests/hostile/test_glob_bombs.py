@@ -6,12 +6,12 @@ measurements: before the fix each of these ran for minutes."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from catalint.resolve.globs import glob_files, glob_match
+from tests.cli_run import run_process
 
 GUARD = 120.0
 LOCATION = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets:\n    - {target}\n"
@@ -19,14 +19,7 @@ GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {nam
 
 
 def lint(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    code = "from catalint.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, "lint", "--no-cache", "--format", "json", *args, "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=GUARD,
-    )
+    return run_process("lint", "--no-cache", "--format", "json", *args, ".", cwd=root, timeout=GUARD)
 
 
 def deep_chain(root: Path, depth: int) -> Path:
