@@ -16,6 +16,7 @@ from catalint.ci.changes import (
 )
 from catalint.model import Finding, Severity, Span
 from tests.cli_run import RunCli
+from tests.descriptors import group
 from tests.gitrepo import commit_all, git, write
 
 COMPONENT = """\
@@ -40,15 +41,7 @@ spec:
   definition:
     $text: ./openapi.yaml
 """
-GROUP = """\
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata:
-  name: team-a
-spec:
-  type: team
-  children: []
-"""
+GROUP = group()
 
 
 def test_parse_diff_tracks_new_side_lines() -> None:

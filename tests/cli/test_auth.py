@@ -11,6 +11,7 @@ import pytest
 
 from catalint.bitbucket.client import Progress
 from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes import FakeBitbucket
 
 FIELDS = [
@@ -20,20 +21,12 @@ FIELDS = [
     "BITBUCKET_CLIENT_ID",
     "BITBUCKET_CLIENT_SECRET",
 ]
-CATALOG = (
-    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
-    "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
-)
 
 
 @pytest.fixture
 def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
-    fake_bitbucket.add_repo(
-        "acme", "svc", project="P", branches={"main": {"catalog-info.yaml": CATALOG.format(name="a")}}
-    )
-    fake_bitbucket.add_repo(
-        "acme", "two", project="P", branches={"main": {"catalog-info.yaml": CATALOG.format(name="b")}}
-    )
+    fake_bitbucket.add_repo("acme", "svc", project="P", branches={"main": {"catalog-info.yaml": component("a")}})
+    fake_bitbucket.add_repo("acme", "two", project="P", branches={"main": {"catalog-info.yaml": component("b")}})
     fake_bitbucket.add_user("dev@acme.test", "api-token-111", workspaces=["acme"])
     fake_bitbucket.add_app_password("legacy", "app-pw-222")
     fake_bitbucket.add_access_token("bearer-333", repositories=["acme/svc"])

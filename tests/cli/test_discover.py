@@ -14,12 +14,9 @@ from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.discovery import discover
 from catalint.bitbucket.urls import Hosts
 from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes import FakeBitbucket
 
-CATALOG = (
-    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
-    "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
-)
 CANARY = {
     "BITBUCKET_USERNAME": "canary-user@acme.test",
     "BITBUCKET_TOKEN": "CANARY-TOKEN-7f3a9c",
@@ -32,15 +29,13 @@ SECRETS = [v for k, v in CANARY.items() if k != "BITBUCKET_USERNAME"]
 
 @pytest.fixture
 def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
-    fake_bitbucket.add_repo(
-        "acme", "svc", project="PLAT", branches={"main": {"catalog-info.yaml": CATALOG.format(name="svc")}}
-    )
+    fake_bitbucket.add_repo("acme", "svc", project="PLAT", branches={"main": {"catalog-info.yaml": component("svc")}})
     fake_bitbucket.add_repo(
         "acme",
         "priv",
         project="SEC",
         private=True,
-        branches={"main": {"catalog-info.yaml": CATALOG.format(name="priv")}},
+        branches={"main": {"catalog-info.yaml": component("priv")}},
     )
     fake_bitbucket.add_repo("acme", "empty", project="PLAT")
     fake_bitbucket.add_user("dev@acme.test", "good-token", workspaces=["acme"])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes.bitbucket import FakeBitbucket
 from tests.fakes.github import FakeGitHub
 from tests.gitrepo import commit_all, git, write
@@ -18,16 +19,7 @@ from tests.report.test_github import _read_outputs
 # Code Insights goes to Bitbucket's own API host through the Pipelines proxy, which the fake plays.
 pytestmark = pytest.mark.usefixtures("pipelines_api")
 
-BROKEN = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: -payments
-spec:
-  type: service
-  lifecycle: production
-  owner: team-a
-"""
+BROKEN = component("-payments")
 
 
 @pytest.fixture

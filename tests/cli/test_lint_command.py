@@ -6,16 +6,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import RunCli
+from tests.descriptors import group
 
-VALID = """\
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata:
-  name: team-a
-spec:
-  type: team
-  children: []
-"""
+VALID = group()
 INVALID = """\
 apiVersion: backstage.io/v1alpha1
 kind: Component

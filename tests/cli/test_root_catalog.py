@@ -12,6 +12,7 @@ import git
 import pytest
 
 from tests.cli_run import CliResult, RunCli
+from tests.descriptors import group
 from tests.fakes import FakeBitbucket
 
 ME = git.Actor("Dev", "dev@example.test")
@@ -25,7 +26,6 @@ def component(name: str, extra: str = "") -> bytes:
 
 
 RESOURCE = b"apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: db\nspec:\n  type: database\n  owner: group:team-a\n"
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n"
 APP_CONFIG = """\
 catalog:
   rules:
@@ -62,7 +62,7 @@ class RootCatalog:
         self.root = tmp / "catalog"
         self.root.mkdir()
         (self.root / "catalog-info.yaml").write_text(location)
-        (self.root / "teams.yaml").write_text(GROUP)
+        (self.root / "teams.yaml").write_text(group())
         (self.root / ".catalint.yaml").write_text("include: [teams.yaml]\n")
         (tmp / "app-config.yaml").write_text(APP_CONFIG)
         self.app_config = tmp / "app-config.yaml"
@@ -156,7 +156,7 @@ def test_wrong_credentials_stop_the_run_with_a_message(catalog: RootCatalog) -> 
 
 def test_an_empty_run_is_not_a_pass(tmp_path: Path, run_cli: RunCli) -> None:
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "service.yaml").write_text(GROUP)
+    (tmp_path / "docs" / "service.yaml").write_text(group())
     result = run_cli("lint", "--no-cache", "docs", cwd=tmp_path)
     allowed = run_cli("lint", "--no-cache", "docs", "--allow-empty", cwd=tmp_path)
     named = run_cli("lint", "--no-cache", "docs/service.yaml", cwd=tmp_path)

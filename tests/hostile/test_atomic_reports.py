@@ -12,17 +12,7 @@ from pathlib import Path
 
 from catalint.atomic import write_atomic
 from tests.cli_run import run_process
-
-COMPONENT = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: Bad_Name_{i}
-spec:
-  type: service
-  lifecycle: production
-  owner: team-a
-"""
+from tests.descriptors import component
 
 
 def lint(root: Path, *args: str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,12 +26,12 @@ def lint(root: Path, *args: str, limit: int | None = None) -> subprocess.Complet
 def test_a_report_cut_short_leaves_the_previous_one_whole(tmp_path: Path) -> None:
     for i in range(40):
         (tmp_path / f"c{i}").mkdir()
-        (tmp_path / f"c{i}" / "catalog-info.yaml").write_text(COMPONENT.format(i=i))
+        (tmp_path / f"c{i}" / "catalog-info.yaml").write_text(component(f"Bad_Name_{i}"))
     first = lint(tmp_path, "--no-cache", "--output", "sarif:out.sarif", ".")
     assert first.returncode in (0, 1), first.stderr
     whole = (tmp_path / "out.sarif").read_text()
     assert len(whole) > 20_000
-    (tmp_path / "c0" / "catalog-info.yaml").write_text(COMPONENT.format(i="changed"))
+    (tmp_path / "c0" / "catalog-info.yaml").write_text(component("Bad_Name_changed"))
     cut = lint(tmp_path, "--no-cache", "--output", "sarif:out.sarif", ".", limit=len(whole) // 2)
     assert "could not be written" in cut.stderr
     assert (tmp_path / "out.sarif").read_text() == whole  # the old report, whole: not half a new one

@@ -9,9 +9,8 @@ import pytest
 
 from catalint.ci.changes import ChangesError, _fetch, check_ref, compute_changes
 from tests.cli_run import RunCli
+from tests.descriptors import group
 from tests.gitrepo import commit_all, git, write
-
-DESCRIPTOR = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\nspec:\n  type: team\n  children: []\n"
 
 
 @pytest.fixture
@@ -19,7 +18,7 @@ def clone(tmp_path: Path) -> Path:
     upstream = tmp_path / "upstream"
     upstream.mkdir()
     git(upstream, "init", "-q", "-b", "main")
-    write(upstream, {"catalog-info.yaml": DESCRIPTOR})
+    write(upstream, {"catalog-info.yaml": group("a")})
     commit_all(upstream, "first")
     git(tmp_path, "clone", "-q", str(upstream), "clone")
     return tmp_path / "clone"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.cli_run import CliResult, RunCli
+from tests.descriptors import group
 
 INPUTS = Path(__file__).parent / "inputs"
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n  children: []\n"
 
 
 def assert_clean(result: CliResult, *codes: int) -> None:
@@ -32,9 +32,9 @@ def workspace(tmp_path: Path) -> Path:
     odd = os.fsencode(root) + b"/caf\xe9-\xff"
     os.mkdir(odd)
     with open(odd + b"/catalog-info.yaml", "w") as fh:
-        fh.write(GROUP.format(name="odd"))
+        fh.write(group("odd"))
     (root / "loop").mkdir()
-    (root / "loop" / "catalog-info.yaml").write_text(GROUP.format(name="looped"))
+    (root / "loop" / "catalog-info.yaml").write_text(group("looped"))
     (root / "loop" / "again").symlink_to("..")
     (root / "loop" / "self").symlink_to("self")
     (root / "host").symlink_to("/")
@@ -73,7 +73,7 @@ def test_a_fifo_named_on_the_command_line(workspace: Path, run_cli: RunCli) -> N
     ],
 )
 def test_broken_yamllint_config_exits_2(tmp_path: Path, name: str, text: str, expected: str, run_cli: RunCli) -> None:
-    (tmp_path / "catalog-info.yaml").write_text(GROUP.format(name="a"))
+    (tmp_path / "catalog-info.yaml").write_text(group("a"))
     (tmp_path / name).write_text(text)
     result = run_cli("lint", ".", cwd=tmp_path, catch_exceptions=True)
     assert_clean(result, 2)

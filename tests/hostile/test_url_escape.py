@@ -10,6 +10,7 @@ from catalint.bitbucket.urls import Hosts, parse
 from catalint.config import Settings
 from catalint.facts import FileResult
 from catalint.sources.bitbucket import lint_remote
+from tests.descriptors import location
 from tests.fakes import FakeBitbucket
 
 API = """\
@@ -25,7 +26,6 @@ spec:
   owner: team-a
   definition: openapi
 """
-LOCATION = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets:\n    - {target}\n"
 
 
 def client_for(fake: FakeBitbucket) -> BitbucketClient:
@@ -46,7 +46,7 @@ def test_placeholder_and_target_escapes_are_findings_never_requests(fake_bitbuck
     fake_bitbucket.add_repo(
         "acme",
         "svc",
-        branches={"main": {"api.yaml": API.format(text=bad), "all.yaml": LOCATION.format(target=bad)}},
+        branches={"main": {"api.yaml": API.format(text=bad), "all.yaml": location(bad)}},
     )
     fake_bitbucket.add_repo("acme", "other", branches={"main": {"secret.yaml": "x: 1\n"}})
     results = lint_remote(

@@ -9,10 +9,10 @@ import pytest
 
 from catalint.redact import redact_url, strip_userinfo
 from tests.cli_run import RunCli
+from tests.descriptors import group
 from tests.fakes import FakeBitbucket
 
 PASSWORD = "Pw-c4n4ry-77"
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g\nspec:\n  type: team\n  children: []\n"
 
 
 def with_userinfo(url: str) -> str:
@@ -30,7 +30,7 @@ def test_a_url_argument_and_the_api_url(
     fake_bitbucket: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, run_cli: RunCli
 ) -> None:
     clean_env(monkeypatch)
-    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"catalog-info.yaml": GROUP + "x: [\n"}})
+    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"catalog-info.yaml": group("g") + "x: [\n"}})
     monkeypatch.chdir(tmp_path)
     env = {"CATALINT_BITBUCKET_URL": fake_bitbucket.web_url, "CATALINT_BITBUCKET_API_URL": with_userinfo(fake_bitbucket.api_url)}
     url = with_userinfo(f"{fake_bitbucket.web_url}/acme/svc/src/main/catalog-info.yaml")
@@ -44,7 +44,7 @@ def test_a_url_argument_and_the_api_url(
 
 def test_a_proxy_with_userinfo_in_the_report_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     clean_env(monkeypatch)
-    (tmp_path / "catalog-info.yaml").write_text(GROUP)
+    (tmp_path / "catalog-info.yaml").write_text(group("g"))
     monkeypatch.chdir(tmp_path)
     env = {"BITBUCKET_COMMIT": "a" * 40, "BITBUCKET_REPO_FULL_NAME": "acme/svc"}
     proxy = f"http://someone:{PASSWORD}@127.0.0.1:9"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests import descriptors
 from tests.backstage.harness import Backstage
 from tests.cli_run import CliResult, RunCli
 from tests.fakes.bitbucket import FakeBitbucket
@@ -24,11 +25,7 @@ WS_PREFIX = "e2e"
 
 
 def component(name: str, description: str = "first") -> bytes:
-    return (
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
-        f"  name: {name}\n  description: {description}\nspec:\n  type: service\n"
-        "  lifecycle: production\n  owner: team-a\n"
-    ).encode()
+    return descriptors.component(name, description=description).encode()
 
 
 class World:

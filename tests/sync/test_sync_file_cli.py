@@ -10,9 +10,9 @@ import pytest
 
 from catalint.sync.location_file import parse_targets
 from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes.bitbucket import FakeBitbucket
 
-GOOD = b"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: %s\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
 ENV = {
     "GIT_AUTHOR_NAME": "s",
     "GIT_AUTHOR_EMAIL": "s@x",
@@ -27,8 +27,8 @@ def setup(
 ) -> tuple[FakeBitbucket, Path]:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.setenv("CATALINT_BITBUCKET_API_URL", fake_bitbucket.api_url)  # sync lints through the API
-    fake_bitbucket.add_repo("acme", "a", branches={"main": {"catalog-info.yaml": GOOD % b"a"}})
-    fake_bitbucket.add_repo("acme", "bad", branches={"main": {"catalog-info.yaml": GOOD % b"Bad Name!"}})
+    fake_bitbucket.add_repo("acme", "a", branches={"main": {"catalog-info.yaml": component("a")}})
+    fake_bitbucket.add_repo("acme", "bad", branches={"main": {"catalog-info.yaml": component("Bad Name!")}})
     bare = tmp_path / "remote.git"
     git.Repo.init(bare, bare=True, initial_branch="main")
     work = git.Repo.init(tmp_path / "work", initial_branch="main")
@@ -117,7 +117,7 @@ def test_push_to_a_new_branch_and_a_rejected_push(setup: tuple[FakeBitbucket, Pa
     other.git.add("NEWS")
     other.git.commit("-m", "theirs", env=ENV)
     other.git.push("origin", "main")
-    fake.add_repo("acme", "c", branches={"main": {"catalog-info.yaml": GOOD % b"c"}})
+    fake.add_repo("acme", "c", branches={"main": {"catalog-info.yaml": component("c")}})
     c = f"{fake.web_url}/acme/c/src/main/catalog-info.yaml"
     code, out, err = run_cli(*_sync_args(fake, tmp, [a, c], "--style", "app-config", "--push"))
     assert code == 2

@@ -15,16 +15,17 @@ import pytest
 from catalint.sync.location_file import parse_targets
 from tests.backstage.harness import Backstage
 from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes.bitbucket import FakeBitbucket
 
 HEAD = "apiVersion: backstage.io/v1alpha1\n"
 FILES = {
-    "good": HEAD + "kind: Component\nmetadata:\n  name: good\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    "good": component("good"),
     "widget": HEAD.replace("backstage.io", "acme.io") + "kind: Widget\nmetadata:\n  name: knob\nspec:\n  colour: red\n",
     "no-text": HEAD
     + "kind: Component\nmetadata:\n  name: no-text\n  description:\n    $text: ./NOPE.md\n"
     + "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
-    "bad-name": HEAD + "kind: Component\nmetadata:\n  name: Bad Name!\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    "bad-name": component("Bad Name!"),
 }
 CONFIG = "kinds:\n  Widget: [acme.io/v1alpha1]\n"
 
