@@ -12,11 +12,6 @@ from tests.fakes import FakeBitbucket
 from tests.hostile.server import Answer, HostileServer
 
 
-def client_for(fake: FakeBitbucket) -> BitbucketClient:
-    creds = Credentials("bearer", secret="tok-foreign-123")
-    return BitbucketClient(creds, Hosts(fake.web_url, fake.api_url), timeout=5.0, retries=0)
-
-
 def test_a_foreign_403_is_unverified_and_the_run_goes_on(fake_bitbucket: FakeBitbucket) -> None:
     fake_bitbucket.add_access_token("tok-foreign-123", workspaces=["acme"])
     fake_bitbucket.add_repo(
@@ -27,7 +22,7 @@ def test_a_foreign_403_is_unverified_and_the_run_goes_on(fake_bitbucket: FakeBit
     with HostileServer() as media:
         media.on(r"/media/", Answer(403, b"<Error><Code>AccessDenied</Code>Request has expired</Error>"))
         fake_bitbucket.redirect(r"/src/main/lfs\.yaml$", f"{media.url}/media/lfs.yaml?Expires=1")
-        client = client_for(fake_bitbucket)
+        client = fake_bitbucket.client(Credentials("bearer", secret="tok-foreign-123"), timeout=5.0, retries=0)
         web = fake_bitbucket.web_url
         results = lint_remote(
             [f"{web}/acme/svc/src/main/lfs.yaml", f"{web}/acme/svc/src/main/plain.yaml"], Settings(), client

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from catalint.bitbucket.client import BitbucketClient
-from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts, parse
 from catalint.config import Settings
 from catalint.facts import FileResult
@@ -28,10 +26,6 @@ spec:
 """
 
 
-def client_for(fake: FakeBitbucket) -> BitbucketClient:
-    return BitbucketClient(Credentials(), Hosts(fake.web_url, fake.api_url), timeout=2.0, backoff_base=0.01)
-
-
 def found(results: list[FileResult], rule: str) -> list[str]:
     return [f.message for r in results for f in r.findings if f.rule == rule]
 
@@ -50,7 +44,7 @@ def test_placeholder_and_target_escapes_are_findings_never_requests(fake_bitbuck
     )
     fake_bitbucket.add_repo("acme", "other", branches={"main": {"secret.yaml": "x: 1\n"}})
     results = lint_remote(
-        [f"{web}/acme/svc/src/main/api.yaml", f"{web}/acme/svc/src/main/all.yaml", bad], Settings(), client_for(fake_bitbucket)
+        [f"{web}/acme/svc/src/main/api.yaml", f"{web}/acme/svc/src/main/all.yaml", bad], Settings(), fake_bitbucket.client()
     )
     assert len(found(results, "path-escape")) == 3, [f.message for r in results for f in r.findings]
     requested = [r.path for r in fake_bitbucket.request_log]
