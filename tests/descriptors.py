@@ -6,6 +6,9 @@ the plain entities around it.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 HEADER = "apiVersion: backstage.io/v1alpha1\n"
 
 
@@ -21,6 +24,13 @@ def component(name: str = "svc", *, owner: str = "team-a", description: str | No
         f"{HEADER}kind: Component\nmetadata:\n  name: {name}\n{about}"
         f"spec:\n  type: service\n  lifecycle: production\n  owner: {owner}\n"
     )
+
+
+def system(name: str = "payments", *, owner: str = "team-a", annotations: Mapping[str, str] | None = None) -> str:
+    """A System owned by `owner`; its annotations, quoted, one per line from line 6 on."""
+    listed = "".join(f"    {key}: {json.dumps(value)}\n" for key, value in (annotations or {}).items())
+    block = f"  annotations:\n{listed}" if listed else ""
+    return f"{HEADER}kind: System\nmetadata:\n  name: {name}\n{block}spec:\n  owner: {owner}\n"
 
 
 def location(*targets: str, name: str = "all") -> str:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 _SECTION = re.compile(r"^# (file|bitbucket): (.+)$", re.MULTILINE)
 _APP = re.compile(r"^# app-config: (.+)$", re.MULTILINE)
 BITBUCKET_ORG = "https://bitbucket.org"
+# A loopback port nothing listens on: every request to it is refused at once.
+NOWHERE_API = "http://127.0.0.1:9/2.0"
 UNREACHABLE = "unreachable"
 
 
@@ -100,8 +102,7 @@ def remote_for(example: Example, settings: Settings, fake: FakeBitbucket | None)
     if fake is not None:
         client = fake.client()
     else:
-        # Port 9 on loopback: nothing listens, every request is refused at once.
-        client = BitbucketClient(Credentials(), Hosts(BITBUCKET_ORG, "http://127.0.0.1:9/2.0"), backoff_base=0.01)
+        client = BitbucketClient(Credentials(), Hosts(BITBUCKET_ORG, NOWHERE_API), backoff_base=0.01)
     return RemoteLinter(client, settings)
 
 
@@ -135,3 +136,8 @@ def lint_example(root: Path, text: str, fake: FakeBitbucket | None = None) -> Ru
     return lint_tree(
         root, app_config=example.app_config, style=True, remote=lambda settings: remote_for(example, settings, fake)
     )
+
+
+def found(result: RunResult, rule: str) -> list[tuple[str, int, str]]:
+    """(path, line, message) of each finding of `rule`, in the order the run reports them."""
+    return [(f.path, f.span.line, f.message) for f in result.findings if f.rule == rule]
