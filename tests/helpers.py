@@ -92,7 +92,7 @@ def write_example(root: Path, text: str, fake: FakeBitbucket | None = None) -> E
 
 def remote_for(example: Example, settings: Settings, fake: FakeBitbucket | None) -> RemoteLinter | None:
     """The Bitbucket side an example's run asks: the fake, one that never answers, or none (offline)."""
-    if not example.online:
+    if not example.online and fake is None:
         return None
     from catalint.bitbucket.client import BitbucketClient
     from catalint.bitbucket.credentials import Credentials
@@ -130,7 +130,7 @@ def lint_tree(
 
 
 def lint_example(root: Path, text: str, fake: FakeBitbucket | None = None) -> RunResult:
-    """Write a rule example under `root` and lint it as its sections say."""
+    """Write a rule example under `root` and lint it as its sections say (online whenever `fake` is given)."""
     example = write_example(root, text, fake)
     # With yamllint's pass, as the command line runs by default: `style-skipped` is about it.
     return lint_tree(
