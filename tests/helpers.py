@@ -141,3 +141,17 @@ def lint_example(root: Path, text: str, fake: FakeBitbucket | None = None) -> Ru
 def found(result: RunResult, rule: str) -> list[tuple[str, int, str]]:
     """(path, line, message) of each finding of `rule`, in the order the run reports them."""
     return [(f.path, f.span.line, f.message) for f in result.findings if f.rule == rule]
+
+
+def reported(result: RunResult, *rules: str) -> list[tuple[str, int, str]]:
+    """(rule, line, message) of each finding of any of `rules`, in the order the run reports them."""
+    return [(f.rule, f.span.line, f.message) for f in result.findings if f.rule in rules]
+
+
+# What the `run_example` fixture (tests/rules/conftest.py) is: example text in, the run's result out.
+RunExample = Callable[[str], RunResult]
+
+
+def resolution(result: RunResult, rule: str) -> list[tuple[str, int, str]]:
+    """What a resolve-time rule reports: its own findings and the cases it hands to other rules."""
+    return reported(result, rule, "path-escape", "unverified", "offline", "foreign-host", "backstage-url")

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from catalint.model import RunResult
 from catalint.rules import backstage_url, location_target
 from tests.descriptors import group, location
 from tests.fakes import FakeBitbucket
-from tests.helpers import lint_example
+from tests.helpers import RunExample, lint_example
 
-RunExample = Callable[[str], RunResult]
 REPO = "https://bitbucket.org/acme/payments/src"
 BRANCH = "feature/new-endpoint"
 SERVED = (

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from catalint.model import RunResult
 from catalint.rules import catalog_rules
 from tests.cli_run import RunCli
 from tests.descriptors import component, group, system
-from tests.helpers import found
+from tests.helpers import RunExample, found
 
-RunExample = Callable[[str], RunResult]
 ID = catalog_rules.ID
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from catalint.model import RunResult
 from catalint.rules import duplicate_entity
 from tests.descriptors import group, location, system
-from tests.helpers import found
+from tests.helpers import RunExample, found
 
-RunExample = Callable[[str], RunResult]
 ID = duplicate_entity.ID
 
 

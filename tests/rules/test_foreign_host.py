@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from catalint.model import RunResult
 from catalint.rules import foreign_host, offline
 from tests.descriptors import location, system
+from tests.helpers import RunExample
 
-RunExample = Callable[[str], RunResult]
 TARGET = "https://git.example.org/team/catalog-info.yaml"
 ALLOWED = f'target "{TARGET}" is on git.example.org, an allowed host that catalint does not read; not verified'
 

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from catalint.model import RunResult
 from catalint.rules import location_target, path_escape
 from tests.cli_run import RunCli
 from tests.descriptors import group, location
-from tests.helpers import found
+from tests.helpers import RunExample, found
 
-RunExample = Callable[[str], RunResult]
 ID = location_target.ID
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from catalint.model import RunResult
 from catalint.rules import path_escape
 from tests.descriptors import HEADER, location
-from tests.helpers import found, lint_tree
+from tests.helpers import RunExample, found, lint_tree
 
-RunExample = Callable[[str], RunResult]
 ID = path_escape.ID
 SECRET = "TOP-SECRET-5521"
 

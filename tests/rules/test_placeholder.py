@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from catalint.model import RunResult
 from catalint.rules import backstage_url, offline, path_escape, placeholder, unverified
 from tests.descriptors import HEADER
+from tests.helpers import RunExample
 
-RunExample = Callable[[str], RunResult]
 ID = placeholder.ID
 BITBUCKET_FILE = "https://bitbucket.org/acme/other/src/main/api.yaml"
 

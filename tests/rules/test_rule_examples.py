@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from catalint.model import RunResult
 from catalint.rules import REGISTRY
-
-RunExample = Callable[[str], RunResult]
+from tests.helpers import RunExample
 
 WITH_EXAMPLES = [r for r in REGISTRY.values() if getattr(r.module, "FAILS", "")]
 

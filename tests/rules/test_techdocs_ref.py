@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from catalint.model import RunResult
 from catalint.rules import offline, path_escape, techdocs_ref, unverified
 from tests.descriptors import system
+from tests.helpers import RunExample, resolution
 
-RunExample = Callable[[str], RunResult]
 ID = techdocs_ref.ID
 REF = techdocs_ref.ANNOTATION
 MKDOCS = "site_name: Handbook\n"
 
 
-def rules_of(result: RunResult) -> list[tuple[str, int, str]]:
-    """(rule, line, message) of what the check reports: its own findings and the other rules it names."""
-    ids = (ID, path_escape.ID, unverified.ID, offline.ID)
-    return [(f.rule, f.span.line, f.message) for f in result.findings if f.rule in ids]
-
-
 def test_the_value_must_be_dir_or_url(run_example: RunExample) -> None:
-    assert rules_of(run_example(system(annotations={REF: "./docs"}))) == [
+    assert resolution(run_example(system(annotations={REF: "./docs"})), ID) == [
         (ID, 6, f'{REF} must be "dir:<path>" or "url:<url>", found "./docs"')
     ]
-    assert rules_of(run_example(system(annotations={REF: "url:"}))) == [
+    assert resolution(run_example(system(annotations={REF: "url:"})), ID) == [
         (ID, 6, f'{REF} "url:" needs the URL of the folder holding mkdocs.yml')
     ]
 
 
 def test_mkdocs_yaml_counts_too(run_example: RunExample) -> None:
-    assert rules_of(run_example(system(annotations={REF: "dir:docs"}) + "# file: docs/mkdocs.yaml\n" + MKDOCS)) == []
-    assert rules_of(run_example(system(annotations={REF: "dir:docs"}) + "# file: docs/README.md\nhi\n")) == [
+    assert (
+        resolution(run_example(system(annotations={REF: "dir:docs"}) + "# file: docs/mkdocs.yaml\n" + MKDOCS), ID) == []
+    )
+    assert resolution(run_example(system(annotations={REF: "dir:docs"}) + "# file: docs/README.md\nhi\n"), ID) == [
         (ID, 6, f'{REF} points at "docs", which has no mkdocs.yml')
     ]
 
 
 def test_a_folder_outside_the_repository_is_path_escape(run_example: RunExample) -> None:
-    assert rules_of(run_example(system(annotations={REF: "dir:../../.."}))) == [
+    assert resolution(run_example(system(annotations={REF: "dir:../../.."})), ID) == [
         (path_escape.ID, 6, f'{REF} folder "../../.." leaves the repository; not read')
     ]
 
@@ -51,7 +44,7 @@ def test_url_folders_are_looked_up_on_bitbucket(run_example: RunExample) -> None
         + "# bitbucket: acme/docs main handbook/mkdocs.yml\n"
         + MKDOCS
     )
-    [(rule, line, message)] = rules_of(run_example(text))
+    [(rule, line, message)] = resolution(run_example(text), ID)
     assert (rule, line) == (ID, 15)  # the second document's annotation
     assert message.endswith('/acme/docs/src/main/nothing", which has no mkdocs.yml')
 
@@ -59,22 +52,22 @@ def test_url_folders_are_looked_up_on_bitbucket(run_example: RunExample) -> None
 def test_dir_is_read_against_a_source_location_url(run_example: RunExample) -> None:
     annotations = {"backstage.io/source-location": "url:https://bitbucket.org/acme/docs/src/main/", REF: "dir:handbook"}
     text = system(annotations=annotations) + "# bitbucket: acme/docs main handbook/mkdocs.yml\n" + MKDOCS
-    assert rules_of(run_example(text)) == []
+    assert resolution(run_example(text), ID) == []
     text = system(annotations=annotations) + "# bitbucket: acme/docs main other/mkdocs.yml\n" + MKDOCS
-    [(rule, _, message)] = rules_of(run_example(text))
+    [(rule, _, message)] = resolution(run_example(text), ID)
     assert rule == ID and message.endswith('/acme/docs/src/main/handbook", which has no mkdocs.yml')
 
 
 def test_a_folder_not_looked_at_is_never_said_missing(run_example: RunExample) -> None:
     text = system(annotations={REF: "url:https://bitbucket.org/acme/docs/src/main/handbook"})
-    assert rules_of(run_example(text + "# bitbucket: unreachable\n")) == [
+    assert resolution(run_example(text + "# bitbucket: unreachable\n"), ID) == [
         (
             unverified.ID,
             6,
             f'{REF} folder "https://bitbucket.org/acme/docs/src/main/handbook" could not verify: connection failed',
         )
     ]
-    assert rules_of(run_example(text)) == [
+    assert resolution(run_example(text), ID) == [
         (
             offline.ID,
             6,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from catalint.model import RunResult, Severity
+from catalint.model import Severity
 from catalint.rules import unresolved_ref
 from tests.descriptors import HEADER, group
-from tests.helpers import found
+from tests.helpers import RunExample, found
 
-RunExample = Callable[[str], RunResult]
 ID = unresolved_ref.ID
 
 SERVICE = (
