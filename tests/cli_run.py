@@ -48,7 +48,7 @@ class RunCli(Protocol):
         cwd: Path | None = None,
         color: bool = False,
         catch_exceptions: bool = False,
-        input: str | None = None,
+        input: str | bytes | None = None,
     ) -> CliResult: ...
 
 
@@ -60,7 +60,7 @@ def invoke(
     cwd: Path | None = None,
     color: bool = False,
     catch_exceptions: bool = False,
-    input: str | None = None,
+    input: str | bytes | None = None,
 ) -> CliResult:
     # The cache goes to a folder of the test's own unless the test names one: runs that do not
     # say --no-cache must neither read nor fill the cache of whoever runs the suite.
