@@ -6,11 +6,12 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.backstage.fixtures"]
+from tests.helpers import NOWHERE_API
 
-# A loopback port nothing listens on. catalint sends every request to the API host, so a test that
-# forgets to point it at a fake server gets a refused connection here, never traffic to Bitbucket.
-NOWHERE_API = "http://127.0.0.1:9/2.0"
+pytest_plugins = ["tests.fakes.fixtures", "tests.backstage.fixtures", "tests.cli_run"]
+
+# catalint sends every request to the API host: a test that forgets to point it at a fake server
+# gets a refused connection (NOWHERE_API), never traffic to Bitbucket.
 
 # Variables of the CI the suite may itself run in (GitHub Actions, Pipelines): tests set what they need.
 CI_PREFIXES = ("GITHUB_", "BITBUCKET_", "INPUT_", "CATALINT_BITBUCKET_", "RUNNER_")

@@ -6,19 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from catalint.bitbucket.client import AUTH_FAILED, NOT_FOUND, OK, UNVERIFIED, BitbucketClient
-from catalint.bitbucket.credentials import Credentials, load_credentials
+from catalint.bitbucket.client import AUTH_FAILED, NOT_FOUND, OK, UNVERIFIED
+from catalint.bitbucket.credentials import load_credentials
 from catalint.bitbucket.refs import RefResolver
-from catalint.bitbucket.urls import Hosts, parse
+from catalint.bitbucket.urls import parse
 from tests.fakes import FakeBitbucket, ForeignServer
 
 CATALOG = b"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n"
-
-
-def client_for(fake: FakeBitbucket, creds: Credentials | None = None, **kw: object) -> BitbucketClient:
-    kw.setdefault("backoff_base", 0.01)
-    kw.setdefault("timeout", 2.0)
-    return BitbucketClient(creds or Credentials(), Hosts(fake.web_url, fake.api_url), **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -50,19 +44,19 @@ def secret_url(fake: FakeBitbucket) -> str:
     ],
 )
 def test_each_method_reads_a_private_file(fake: FakeBitbucket, env: dict[str, str]) -> None:
-    client = client_for(fake, load_credentials(env))
+    client = fake.client(load_credentials(env))
     reply = client.get(secret_url(fake))
     assert reply.outcome == OK and reply.body == CATALOG
 
 
 def test_anonymous_private_is_not_found_with_wording(fake: FakeBitbucket) -> None:
-    reply = client_for(fake).get(secret_url(fake))
+    reply = fake.client().get(secret_url(fake))
     assert reply.outcome == NOT_FOUND
     assert "private repository these credentials cannot see" in reply.detail
 
 
 def test_bad_credentials_one_run_level_message(fake: FakeBitbucket) -> None:
-    client = client_for(fake, load_credentials({"BITBUCKET_USERNAME": "dev@acme.test", "BITBUCKET_TOKEN": "no"}))
+    client = fake.client(load_credentials({"BITBUCKET_USERNAME": "dev@acme.test", "BITBUCKET_TOKEN": "no"}))
     first = client.get(secret_url(fake))
     assert first.outcome == AUTH_FAILED
     assert client.auth_error is not None and "HTTP 401" in client.auth_error
@@ -73,7 +67,7 @@ def test_bad_credentials_one_run_level_message(fake: FakeBitbucket) -> None:
 
 def test_oauth_token_cached_renewed_before_expiry_and_on_401(fake: FakeBitbucket) -> None:
     creds = load_credentials({"BITBUCKET_CLIENT_ID": "cid", "BITBUCKET_CLIENT_SECRET": "csecret"})
-    client = client_for(fake, creds, clock=fake.now)
+    client = fake.client(creds, clock=fake.now)
     url = f"{fake.api_url}/repositories/acme/secret"
     assert client.get(url).ok and client.get(url + "/src/main/").ok
     assert len(fake.issued_oauth_tokens()) == 1  # cached
@@ -81,7 +75,7 @@ def test_oauth_token_cached_renewed_before_expiry_and_on_401(fake: FakeBitbucket
     assert client.get(url + "/refs/branches").ok
     assert len(fake.issued_oauth_tokens()) == 2
     # Server-side expiry the client did not foresee: one 401, renewed once, then OK.
-    other = client_for(fake, creds)  # real clock: never thinks its token is old
+    other = fake.client(creds)  # real clock: never thinks its token is old
     assert other.get(url + "?x=1").ok
     fake.advance_time(7201)
     reply = other.get(url + "?x=2")
@@ -90,14 +84,14 @@ def test_oauth_token_cached_renewed_before_expiry_and_on_401(fake: FakeBitbucket
 
 
 def test_oauth_bad_secret_is_auth_failure(fake: FakeBitbucket) -> None:
-    client = client_for(fake, load_credentials({"BITBUCKET_CLIENT_ID": "cid", "BITBUCKET_CLIENT_SECRET": "nope"}))
+    client = fake.client(load_credentials({"BITBUCKET_CLIENT_ID": "cid", "BITBUCKET_CLIENT_SECRET": "nope"}))
     reply = client.get(secret_url(fake))
     assert reply.outcome == UNVERIFIED and client.auth_error and "OAuth" in client.auth_error
 
 
 def test_429_with_and_without_retry_after(fake: FakeBitbucket) -> None:
     waits: list[float] = []
-    client = client_for(fake, sleep=waits.append)
+    client = fake.client(sleep=waits.append)
     fake.fail_next(r"/repositories/acme/svc$", 429, count=1, retry_after=3)
     assert client.get(f"{fake.api_url}/repositories/acme/svc").ok
     assert waits == [3.0]
@@ -112,7 +106,7 @@ def test_429_with_and_without_retry_after(fake: FakeBitbucket) -> None:
 
 
 def test_5xx_burst_then_success_and_drops_and_timeouts(fake: FakeBitbucket) -> None:
-    client = client_for(fake, timeout=0.15)
+    client = fake.client(timeout=0.15)
     fake.fail_next(r"/repositories/acme/svc$", 503, count=3)
     assert client.get(f"{fake.api_url}/repositories/acme/svc").ok
     fake.drop(r"/refs/branches$", count=None)
@@ -124,7 +118,7 @@ def test_5xx_burst_then_success_and_drops_and_timeouts(fake: FakeBitbucket) -> N
 
 
 def test_budget_and_memo(fake: FakeBitbucket) -> None:
-    client = client_for(fake, max_requests=2)
+    client = fake.client(max_requests=2)
     url = f"{fake.api_url}/repositories/acme/svc"
     assert client.get(url).ok and client.get(url).ok  # memoised: one request
     assert client.get(url + "/refs/branches").ok
@@ -135,7 +129,7 @@ def test_budget_and_memo(fake: FakeBitbucket) -> None:
 
 def test_concurrent_identical_gets_made_once(fake: FakeBitbucket) -> None:
     fake.delay(r"/repositories/acme/svc$", 0.05)
-    client = client_for(fake, concurrency=8)
+    client = fake.client(concurrency=8)
     url = f"{fake.api_url}/repositories/acme/svc"
     replies = client.map(lambda _: client.get(url), range(16))
     assert all(r.ok for r in replies)
@@ -144,9 +138,9 @@ def test_concurrent_identical_gets_made_once(fake: FakeBitbucket) -> None:
 
 def test_etag_disk_cache(fake: FakeBitbucket, tmp_path: Path) -> None:
     url = f"{fake.api_url}/repositories/acme/svc/src/main/catalog-info.yaml"
-    assert client_for(fake, cache_dir=tmp_path).get(url).body == CATALOG
+    assert fake.client(cache_dir=tmp_path).get(url).body == CATALOG
     fake.reset_log()
-    second = client_for(fake, cache_dir=tmp_path).get(url)
+    second = fake.client(cache_dir=tmp_path).get(url)
     assert second.ok and second.body == CATALOG
     log = fake.request_log
     assert [r.status for r in log] == [304] and log[0].header("If-None-Match")
@@ -154,7 +148,7 @@ def test_etag_disk_cache(fake: FakeBitbucket, tmp_path: Path) -> None:
 
 def test_redirect_off_host_drops_authorization(fake: FakeBitbucket, foreign_server: ForeignServer) -> None:
     fake.redirect(r"/src/main/catalog-info.yaml$", foreign_server.url + "/lfs/object")
-    client = client_for(fake, load_credentials({"BITBUCKET_TOKEN": "repo-token"}))
+    client = fake.client(load_credentials({"BITBUCKET_TOKEN": "repo-token"}))
     reply = client.get(secret_url(fake))
     assert reply.ok and reply.body == b"foreign content\n"
     assert foreign_server.request_log and foreign_server.authorization_headers() == []
@@ -162,7 +156,7 @@ def test_redirect_off_host_drops_authorization(fake: FakeBitbucket, foreign_serv
 
 
 def test_ref_resolution(fake: FakeBitbucket) -> None:
-    client = client_for(fake)
+    client = fake.client()
     resolver = RefResolver(client)
     hosts = client.hosts
     slash = parse(f"{fake.web_url}/acme/svc/src/feature/x/dir/c.yaml", hosts)
@@ -192,7 +186,7 @@ def test_ref_resolution(fake: FakeBitbucket) -> None:
 
 def test_an_outage_fails_fast_then_one_probe_finds_bitbucket_back(fake: FakeBitbucket) -> None:
     now = [1000.0]
-    client = client_for(fake, retries=0, clock=lambda: now[0])
+    client = fake.client(retries=0, clock=lambda: now[0])
     url = f"{fake.api_url}/repositories/acme/svc/src/main/catalog-info.yaml"
     fake.drop(r"/src/", count=3)
     for n in range(3):  # each a new URL: the memo answers repeats without asking

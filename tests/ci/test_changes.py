@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from catalint.ci.changes import (
     ChangesError,
@@ -15,8 +14,9 @@ from catalint.ci.changes import (
     parse_diff,
     unquote_c,
 )
-from catalint.cli import main
 from catalint.model import Finding, Severity, Span
+from tests.cli_run import RunCli
+from tests.descriptors import group
 from tests.gitrepo import commit_all, git, write
 
 COMPONENT = """\
@@ -41,15 +41,7 @@ spec:
   definition:
     $text: ./openapi.yaml
 """
-GROUP = """\
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata:
-  name: team-a
-spec:
-  type: team
-  children: []
-"""
+GROUP = group()
 
 
 def test_parse_diff_tracks_new_side_lines() -> None:
@@ -142,10 +134,9 @@ def _feature(root: Path) -> str:
 
 
 def _lint(
-    root: Path, monkeypatch: pytest.MonkeyPatch, *args: str, env: dict[str, str] | None = None
+    root: Path, run_cli: RunCli, *args: str, env: dict[str, str] | None = None
 ) -> tuple[int, list[tuple[str, int, str]], str]:
-    monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "json", *args], env=env)
+    result = run_cli("lint", "--no-cache", "--format", "json", *args, env=env, cwd=root)
     findings = []
     if result.exit_code in (0, 1):
         payload = json.loads(result.stdout)
@@ -169,55 +160,50 @@ LEGACY = ("legacy/catalog-info.yaml", 4, "field-format")
         ("nofilter", [DEPENDENT, LEGACY, PRE_EXISTING, TRAILING, CHANGED]),
     ],
 )
-def test_filter_modes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, expected: list[tuple[str, int, str]]
-) -> None:
+def test_filter_modes(tmp_path: Path, run_cli: RunCli, mode: str, expected: list[tuple[str, int, str]]) -> None:
     root = tmp_path / "repo"
     _base_repo(root)
     _feature(root)
-    code, findings, _ = _lint(root, monkeypatch, "--changed-since", "main", "--filter-mode", mode)
+    code, findings, _ = _lint(root, run_cli, "--changed-since", "main", "--filter-mode", mode)
     assert findings == expected
     assert code == 1  # the placeholder error of the API whose definition was deleted
 
 
-def test_default_mode_is_file_and_summary_counts_selected_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_mode_is_file_and_summary_counts_selected_files(tmp_path: Path, run_cli: RunCli) -> None:
     root = tmp_path / "repo"
     _base_repo(root)
     _feature(root)
-    monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "text", "--changed-since", "main"])
+    result = run_cli("lint", "--no-cache", "--format", "text", "--changed-since", "main", cwd=root)
     assert "legacy/" not in result.stdout and "svc/catalog-info.yaml:4:9" in result.stdout
     assert "Pull-request mode: 2 of 4 files selected" in result.stdout
     assert "(--filter-mode file)" in result.stdout
 
 
-def test_uncommitted_and_untracked_files_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uncommitted_and_untracked_files_count(tmp_path: Path, run_cli: RunCli) -> None:
     root = tmp_path / "repo"
     _base_repo(root)
     write(root, {"new/catalog-info.yaml": COMPONENT.format(name="-new", trailing="", owner="team-a")})
-    code, findings, _ = _lint(root, monkeypatch, "--changed-since", "HEAD", "--filter-mode", "added")
+    code, findings, _ = _lint(root, run_cli, "--changed-since", "HEAD", "--filter-mode", "added")
     assert findings == [("new/catalog-info.yaml", 4, "field-format")] and code == 1
     changes = compute_changes(root, "HEAD")
     assert changes.files["new/catalog-info.yaml"].whole
 
 
-def test_base_from_the_github_pull_request_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_from_the_github_pull_request_event(tmp_path: Path, run_cli: RunCli) -> None:
     root = tmp_path / "repo"
     base = _base_repo(root)
     _feature(root)
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"base": {"sha": base}, "head": {"sha": "0" * 40}}}))
     env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
-    _, findings, _ = _lint(root, monkeypatch, "--filter-mode", "added", env=env)
+    _, findings, _ = _lint(root, run_cli, "--filter-mode", "added", env=env)
     assert findings == [DEPENDENT, CHANGED]
     # on a push there is no base: everything is reported
-    _, findings, _ = _lint(root, monkeypatch, env={**env, "GITHUB_EVENT_NAME": "push"})
+    _, findings, _ = _lint(root, run_cli, env={**env, "GITHUB_EVENT_NAME": "push"})
     assert LEGACY in findings
 
 
-def test_base_from_the_bitbucket_destination_branch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_from_the_bitbucket_destination_branch(tmp_path: Path, run_cli: RunCli) -> None:
     origin = tmp_path / "origin"
     _base_repo(origin)
     _feature(origin)
@@ -225,7 +211,7 @@ def test_base_from_the_bitbucket_destination_branch(tmp_path: Path, monkeypatch:
     # Pipelines clones only the PR branch: `main` exists only on the remote
     git(tmp_path, "clone", "-q", "--single-branch", "--branch", "feature", origin.as_uri(), str(clone))
     env = {"BITBUCKET_PR_DESTINATION_BRANCH": "main"}
-    _, findings, stderr = _lint(clone, monkeypatch, "--filter-mode", "added", env=env)
+    _, findings, stderr = _lint(clone, run_cli, "--filter-mode", "added", env=env)
     assert findings == [DEPENDENT, CHANGED], stderr
 
 
@@ -248,21 +234,21 @@ def _shallow_clone(tmp_path: Path, branch: str) -> Path:
     return clone
 
 
-def test_shallow_clone_is_deepened_from_origin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shallow_clone_is_deepened_from_origin(tmp_path: Path, run_cli: RunCli) -> None:
     origin = tmp_path / "origin"
     _base_repo(origin)
     _feature(origin)
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", origin.as_uri(), str(clone))
     base = git(origin, "rev-parse", "main")
-    code, findings, stderr = _lint(clone, monkeypatch, "--changed-since", base, "--filter-mode", "added")
+    code, findings, stderr = _lint(clone, run_cli, "--changed-since", base, "--filter-mode", "added")
     assert (code, findings) == (1, [DEPENDENT, CHANGED]), stderr
     # the full clone was never made shallow by our fetches, and the shallow one got deeper
     assert git(origin, "rev-parse", "--is-shallow-repository") == "false"
     assert int(git(clone, "rev-list", "--count", "HEAD")) >= 2
 
 
-def test_too_shallow_without_a_remote_needs_full_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_shallow_without_a_remote_needs_full_history(tmp_path: Path, run_cli: RunCli) -> None:
     origin = tmp_path / "origin"
     _base_repo(origin)
     _feature(origin)
@@ -271,7 +257,7 @@ def test_too_shallow_without_a_remote_needs_full_history(tmp_path: Path, monkeyp
     clone = _shallow_clone(tmp_path, "feature")
     base = git(origin, "rev-parse", "main")
     git(clone, "remote", "remove", "origin")
-    code, findings, stderr = _lint(clone, monkeypatch, "--changed-since", base)
+    code, findings, stderr = _lint(clone, run_cli, "--changed-since", base)
     assert code == 2 and findings == []
     assert "fetch-depth: 0" in stderr and "shallow" in stderr
 
@@ -290,20 +276,18 @@ def test_too_shallow_merge_commit_needs_depth_2(tmp_path: Path) -> None:
     assert "fetch-depth: 2" in str(caught.value)
 
 
-def test_unknown_base_and_no_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_base_and_no_repository(tmp_path: Path, run_cli: RunCli) -> None:
     root = tmp_path / "repo"
     _base_repo(root)
-    code, _, stderr = _lint(root, monkeypatch, "--changed-since", "no-such-branch")
+    code, _, stderr = _lint(root, run_cli, "--changed-since", "no-such-branch")
     assert code == 2 and "'no-such-branch' is not a known revision" in stderr
     plain = tmp_path / "plain"
     write(plain, {"catalog-info.yaml": GROUP})
-    code, _, stderr = _lint(plain, monkeypatch, "--changed-since", "main")
+    code, _, stderr = _lint(plain, run_cli, "--changed-since", "main")
     assert code == 2 and "needs a git repository" in stderr
 
 
-def test_too_shallow_pull_request_event_reports_everything_with_a_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_too_shallow_pull_request_event_reports_everything_with_a_warning(tmp_path: Path, run_cli: RunCli) -> None:
     """A base read from the event (not asked for with --changed-since) that cannot be diffed against
     only turns pull-request mode off: the run still reports, and says which fetch-depth is needed."""
     origin = tmp_path / "origin"
@@ -316,9 +300,9 @@ def test_too_shallow_pull_request_event_reports_everything_with_a_warning(
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"base": {"sha": base}, "head": {"sha": "0" * 40}}}))
     env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
-    code, findings, stderr = _lint(clone, monkeypatch, "--filter-mode", "added", env=env)
+    code, findings, stderr = _lint(clone, run_cli, "--filter-mode", "added", env=env)
     assert code == 1 and LEGACY in findings  # everything, unfiltered
     assert "catalint: warning: pull-request mode is off" in stderr and "fetch-depth: 0" in stderr
     # asked for explicitly, the same problem is a usage error
-    code, findings, stderr = _lint(clone, monkeypatch, "--changed-since", base, env=env)
+    code, findings, stderr = _lint(clone, run_cli, "--changed-since", base, env=env)
     assert code == 2 and findings == [] and "fetch-depth: 0" in stderr

@@ -8,10 +8,10 @@ import io
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from catalint.bitbucket.client import Progress
-from catalint.cli import main
+from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes import FakeBitbucket
 
 FIELDS = [
@@ -21,26 +21,12 @@ FIELDS = [
     "BITBUCKET_CLIENT_ID",
     "BITBUCKET_CLIENT_SECRET",
 ]
-CATALOG = (
-    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
-    "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
-)
-
-
-def run(fake: FakeBitbucket, args: list[str], **env: str) -> tuple[int, str, str]:
-    full = {"CATALINT_BITBUCKET_URL": fake.web_url, "CATALINT_BITBUCKET_API_URL": fake.api_url, **env}
-    result = CliRunner().invoke(main, args, env={**dict.fromkeys(FIELDS), **full}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
 def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
-    fake_bitbucket.add_repo(
-        "acme", "svc", project="P", branches={"main": {"catalog-info.yaml": CATALOG.format(name="a")}}
-    )
-    fake_bitbucket.add_repo(
-        "acme", "two", project="P", branches={"main": {"catalog-info.yaml": CATALOG.format(name="b")}}
-    )
+    fake_bitbucket.add_repo("acme", "svc", project="P", branches={"main": {"catalog-info.yaml": component("a")}})
+    fake_bitbucket.add_repo("acme", "two", project="P", branches={"main": {"catalog-info.yaml": component("b")}})
     fake_bitbucket.add_user("dev@acme.test", "api-token-111", workspaces=["acme"])
     fake_bitbucket.add_app_password("legacy", "app-pw-222")
     fake_bitbucket.add_access_token("bearer-333", repositories=["acme/svc"])
@@ -59,9 +45,9 @@ def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
     ],
 )
 def test_auth_prints_method_and_identity_never_a_secret(
-    fake: FakeBitbucket, env: dict[str, str], method: str, identity: str, warning: bool
+    fake: FakeBitbucket, env: dict[str, str], method: str, identity: str, warning: bool, run_cli: RunCli
 ) -> None:
-    code, out, err = run(fake, ["auth"], **env)
+    code, out, err = run_cli("auth", env=fake.env(**env))
     assert code == 0, err
     assert f"method:   {method}" in out and identity in out
     assert ("app passwords are retired" in err) is warning
@@ -69,21 +55,24 @@ def test_auth_prints_method_and_identity_never_a_secret(
         assert secret not in out + err
 
 
-def test_app_config_with_var_substitution_and_env_winning(fake: FakeBitbucket, tmp_path: Path) -> None:
+def test_app_config_with_var_substitution_and_env_winning(fake: FakeBitbucket, tmp_path: Path, run_cli: RunCli) -> None:
     app = tmp_path / "app-config.yaml"
     app.write_text("integrations:\n  bitbucketCloud:\n    - username: ${BB_USER}\n      token: ${BB_TOKEN}\n", "utf-8")
-    code, out, _ = run(fake, ["auth", "--app-config", str(app)], BB_USER="dev@acme.test", BB_TOKEN="api-token-111")
+    code, out, _ = run_cli(
+        "auth", "--app-config", str(app), env=fake.env(BB_USER="dev@acme.test", BB_TOKEN="api-token-111")
+    )
     assert code == 0 and "source:   app-config" in out and "identity: Dev" in out
     # The file's token is wrong; BITBUCKET_TOKEN from the environment wins over it.
-    code, out, _ = run(
-        fake,
-        ["auth", "--app-config", str(app)],
-        BB_USER="dev@acme.test",
-        BB_TOKEN="bad-file-token-555",
-        BITBUCKET_TOKEN="api-token-111",
+    code, out, _ = run_cli(
+        "auth",
+        "--app-config",
+        str(app),
+        env=fake.env(BB_USER="dev@acme.test", BB_TOKEN="bad-file-token-555", BITBUCKET_TOKEN="api-token-111"),
     )
     assert code == 0 and "source:   app-config+env" in out and "identity: Dev" in out
-    code, _, err = run(fake, ["auth", "--app-config", str(app)], BB_USER="dev@acme.test", BB_TOKEN="bad-file-token-555")
+    code, _, err = run_cli(
+        "auth", "--app-config", str(app), env=fake.env(BB_USER="dev@acme.test", BB_TOKEN="bad-file-token-555")
+    )
     assert code == 2 and "HTTP 401" in err and "bad-file-token-555" not in err
 
 
@@ -114,7 +103,7 @@ def test_app_config_with_var_substitution_and_env_winning(fake: FakeBitbucket, t
 )
 @pytest.mark.parametrize("command", ["auth", "lint", "discover"])
 def test_rejected_combinations_exit_2_naming_fields(
-    fake: FakeBitbucket, tmp_path: Path, env: dict[str, str], app: str, names: list[str], command: str
+    fake: FakeBitbucket, tmp_path: Path, env: dict[str, str], app: str, names: list[str], command: str, run_cli: RunCli
 ) -> None:
     args = [command]
     if app:
@@ -125,7 +114,7 @@ def test_rejected_combinations_exit_2_naming_fields(
         args += ["--no-cache", f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"]
     if command == "discover":
         args += ["--workspace", "acme"]
-    code, out, err = run(fake, args, **env)
+    code, out, err = run_cli(*args, env=fake.env(**env))
     assert code == 2
     assert err.startswith("catalint: Bitbucket credentials:")
     for name in names:
@@ -135,30 +124,30 @@ def test_rejected_combinations_exit_2_naming_fields(
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_auth_failure_is_one_run_level_message(fake: FakeBitbucket, status: int) -> None:
+def test_auth_failure_is_one_run_level_message(fake: FakeBitbucket, status: int, run_cli: RunCli) -> None:
     fake.fail_next(r"/src/", status, count=None)
     urls = [f"{fake.web_url}/acme/{r}/src/main/catalog-info.yaml" for r in ("svc", "two")]
-    code, out, err = run(
-        fake, ["lint", "--no-cache", *urls], BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="api-token-111"
+    code, out, err = run_cli(
+        "lint", "--no-cache", *urls, env=fake.env(BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="api-token-111")
     )
     assert code == 2
     assert err.count(f"HTTP {status}") == 1 and err.count("catalint:") == 1
     assert f"HTTP {status}" not in out
 
 
-def test_discover_text_output_and_max_requests(fake: FakeBitbucket) -> None:
-    code, out, err = run(fake, ["discover", "--workspace", "acme"])
+def test_discover_text_output_and_max_requests(fake: FakeBitbucket, run_cli: RunCli) -> None:
+    code, out, err = run_cli("discover", "--workspace", "acme", env=fake.env())
     assert code == 0 and not err
     assert out.splitlines() == [
         f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml",
         f"{fake.web_url}/acme/two/src/main/catalog-info.yaml",
     ]
     fake.reset_log()
-    code, out, err = run(fake, ["discover", "--workspace", "acme", "--max-requests", "1"])
+    code, out, err = run_cli("discover", "--workspace", "acme", "--max-requests", "1", env=fake.env())
     assert code == 1 and len(fake.request_log) == 1 and "budget" in err
     fake.reset_log()
     urls = [f"{fake.web_url}/acme/{r}/src/main/catalog-info.yaml" for r in ("svc", "two")]
-    code, out, err = run(fake, ["lint", "--no-cache", "--max-requests", "1", *urls])
+    code, out, err = run_cli("lint", "--no-cache", "--max-requests", "1", *urls, env=fake.env())
     assert len(fake.request_log) == 1
     assert "request budget (1) ran out" in err and "unverified" in out
 

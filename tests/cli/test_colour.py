@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from catalint.cli.common import colour
+from tests.cli_run import CLI
 
 RED = "\x1b[31merror\x1b[0m"
 BROKEN = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\nspec:\n  type: service\n"
@@ -47,7 +47,7 @@ def _env(**extra: str) -> dict[str, str]:
     return env | extra
 
 
-CLI = [sys.executable, "-c", "from catalint.cli import main; main()", "lint", "--no-cache", "--no-style"]
+LINT = [*CLI, "lint", "--no-cache", "--no-style"]
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def tree(tmp_path: Path) -> Path:
     ],
 )
 def test_through_a_pipe(tree: Path, args: tuple[str, ...], env: dict[str, str], expected: bool) -> None:
-    done = subprocess.run([*CLI, *args], cwd=tree, env=_env(**env), capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*LINT, *args], cwd=tree, env=_env(**env), capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert (RED in done.stdout) is expected, done.stdout
     assert "\\x1b" not in done.stdout  # colour codes are never escaped into the text
@@ -75,7 +75,7 @@ def test_through_a_pipe(tree: Path, args: tuple[str, ...], env: dict[str, str], 
 
 def _on_a_terminal(tree: Path, args: tuple[str, ...], env: dict[str, str]) -> str:
     master, slave = pty.openpty()
-    proc = subprocess.Popen([*CLI, *args], cwd=tree, env=_env(**env), stdout=slave, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*LINT, *args], cwd=tree, env=_env(**env), stdout=slave, stderr=subprocess.DEVNULL)
     os.close(slave)
     chunks = []
     while True:

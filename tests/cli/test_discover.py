@@ -8,19 +8,15 @@ import logging
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from catalint.bitbucket.client import BitbucketClient
 from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.discovery import discover
 from catalint.bitbucket.urls import Hosts
-from catalint.cli import main
+from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes import FakeBitbucket
 
-CATALOG = (
-    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
-    "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
-)
 CANARY = {
     "BITBUCKET_USERNAME": "canary-user@acme.test",
     "BITBUCKET_TOKEN": "CANARY-TOKEN-7f3a9c",
@@ -31,27 +27,15 @@ CANARY = {
 SECRETS = [v for k, v in CANARY.items() if k != "BITBUCKET_USERNAME"]
 
 
-def env_for(fake: FakeBitbucket, **creds: str) -> dict[str, str]:
-    return {"CATALINT_BITBUCKET_URL": fake.web_url, "CATALINT_BITBUCKET_API_URL": fake.api_url, **creds}
-
-
-def run(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    blank = {k: None for k in CANARY}
-    result = CliRunner().invoke(main, args, env={**blank, **env}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
 def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
-    fake_bitbucket.add_repo(
-        "acme", "svc", project="PLAT", branches={"main": {"catalog-info.yaml": CATALOG.format(name="svc")}}
-    )
+    fake_bitbucket.add_repo("acme", "svc", project="PLAT", branches={"main": {"catalog-info.yaml": component("svc")}})
     fake_bitbucket.add_repo(
         "acme",
         "priv",
         project="SEC",
         private=True,
-        branches={"main": {"catalog-info.yaml": CATALOG.format(name="priv")}},
+        branches={"main": {"catalog-info.yaml": component("priv")}},
     )
     fake_bitbucket.add_repo("acme", "empty", project="PLAT")
     fake_bitbucket.add_user("dev@acme.test", "good-token", workspaces=["acme"])
@@ -59,46 +43,48 @@ def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
     return fake_bitbucket
 
 
-def test_auth_command_modes(fake: FakeBitbucket) -> None:
-    code, out, _ = run(["auth"], env_for(fake, BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="good-token"))
+def test_auth_command_modes(fake: FakeBitbucket, run_cli: RunCli) -> None:
+    code, out, _ = run_cli("auth", env=fake.env(BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="good-token"))
     assert code == 0 and "API token" in out and "Dev" in out and "good-token" not in out
-    code, out, _ = run(["auth"], env_for(fake, BITBUCKET_CLIENT_ID="cid", BITBUCKET_CLIENT_SECRET="csecret"))
+    code, out, _ = run_cli("auth", env=fake.env(BITBUCKET_CLIENT_ID="cid", BITBUCKET_CLIENT_SECRET="csecret"))
     assert code == 0 and "OAuth" in out and "csecret" not in out
-    code, _, err = run(["auth"], env_for(fake, BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="bad"))
+    code, _, err = run_cli("auth", env=fake.env(BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="bad"))
     assert code == 2 and "HTTP 401" in err
-    code, _, err = run(["auth"], env_for(fake, BITBUCKET_USERNAME="x"))
+    code, _, err = run_cli("auth", env=fake.env(BITBUCKET_USERNAME="x"))
     assert code == 2 and "username" in err
 
 
-def test_lint_url_and_private(fake: FakeBitbucket) -> None:
+def test_lint_url_and_private(fake: FakeBitbucket, run_cli: RunCli) -> None:
     good = f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"
     priv = f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml"
-    code, out, _ = run(["lint", "--no-cache", "--format", "json", good], env_for(fake))
+    code, out, _ = run_cli("lint", "--no-cache", "--format", "json", good, env=fake.env())
     assert code == 0, out
-    code, out, err = run(["lint", "--no-cache", priv], env_for(fake))
+    code, out, err = run_cli("lint", "--no-cache", priv, env=fake.env())
     # A file the run was asked to lint and could not read fails the run (exit 2), with the reason.
     assert code == 2 and "private repository these credentials cannot see" in out
     assert f"could not read {priv}" in err and "1 of the files to lint could not be read" in err
     creds = {"BITBUCKET_USERNAME": "dev@acme.test", "BITBUCKET_TOKEN": "good-token"}
-    code, out, _ = run(["lint", "--no-cache", priv], env_for(fake, **creds))
+    code, out, _ = run_cli("lint", "--no-cache", priv, env=fake.env(**creds))
     assert code == 0, out
-    code, out, err = run(["lint", "--no-cache", priv, good], env_for(fake, BITBUCKET_TOKEN="wrong"))
+    code, out, err = run_cli("lint", "--no-cache", priv, good, env=fake.env(BITBUCKET_TOKEN="wrong"))
     assert code == 2 and err.count("HTTP 401") == 1
 
 
-def test_workspace_lint_and_discover_command(fake: FakeBitbucket) -> None:
+def test_workspace_lint_and_discover_command(fake: FakeBitbucket, run_cli: RunCli) -> None:
     creds = {"BITBUCKET_USERNAME": "dev@acme.test", "BITBUCKET_TOKEN": "good-token"}
-    code, out, _ = run(["discover", "--workspace", "acme", "--format", "json"], env_for(fake, **creds))
+    code, out, _ = run_cli("discover", "--workspace", "acme", "--format", "json", env=fake.env(**creds))
     assert code == 0
     assert json.loads(out)["urls"] == [
         f"{fake.web_url}/acme/priv/src/main/catalog-info.yaml",
         f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml",
     ]
-    code, out, _ = run(["lint", "--no-cache", "--workspace", "acme", "--format", "json"], env_for(fake, **creds))
+    code, out, _ = run_cli("lint", "--no-cache", "--workspace", "acme", "--format", "json", env=fake.env(**creds))
     assert code == 0 and json.loads(out)
 
 
-def test_canary_no_secret_anywhere(fake: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_canary_no_secret_anywhere(
+    fake: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
     """Distinctive values in all five variables (and in an app-config through `${VAR}`); every
     command, on success and failure paths, with debug logging: no secret in stdout, stderr or any
     file written (cache, reports, sync output, anything dropped in the working folder)."""
@@ -132,7 +118,7 @@ def test_canary_no_secret_anywhere(fake: FakeBitbucket, tmp_path: Path, monkeypa
     codes: set[int] = set()
     commands: set[str] = set()
     for number, (creds, flags) in enumerate(combos):
-        env = {**env_for(fake, **creds), "CATALINT_DEBUG": "1"}
+        env = {**fake.env(**creds), "CATALINT_DEBUG": "1"}
         app_args = ["--app-config", str(app)] if "app" in flags else []
         report = tmp_path / f"report-{number}"
         for args in (
@@ -154,7 +140,7 @@ def test_canary_no_secret_anywhere(fake: FakeBitbucket, tmp_path: Path, monkeypa
             ["discover", "--workspace", "acme", "--format", "json", *app_args],
             ["sync", "--workspace", "acme", "--to", "file", str(tmp_path / f"sync-{number}.yaml")],
         ):
-            code, out, err = run(args, env)
+            code, out, err = run_cli(*args, env=env)
             codes.add(code)
             commands.add(args[0] + (" --workspace" if args[0] == "lint" and "--workspace" in args else ""))
             outputs += [out, err]
@@ -162,7 +148,7 @@ def test_canary_no_secret_anywhere(fake: FakeBitbucket, tmp_path: Path, monkeypa
     fake.fail_next(r".*", 500, count=3)
     fake.fail_next(r"/src/", 429, count=2, retry_after=0)
     for args in (["lint", "--cache-dir", str(cache), url], ["discover", "--workspace", "acme"]):
-        _, out, err = run(args, {**env_for(fake, **combos[0][0]), "CATALINT_DEBUG": "1"})
+        _, out, err = run_cli(*args, env={**fake.env(**combos[0][0]), "CATALINT_DEBUG": "1"})
         outputs += [out, err]
     assert commands == {"auth", "lint", "lint --workspace", "discover", "sync"}
     assert {0, 2} <= codes  # both success and failure exits were exercised

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from catalint.cli import main
+from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes.bitbucket import FakeBitbucket
 from tests.fakes.github import FakeGitHub
 from tests.gitrepo import commit_all, git, write
@@ -19,16 +19,7 @@ from tests.report.test_github import _read_outputs
 # Code Insights goes to Bitbucket's own API host through the Pipelines proxy, which the fake plays.
 pytestmark = pytest.mark.usefixtures("pipelines_api")
 
-BROKEN = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: -payments
-spec:
-  type: service
-  lifecycle: production
-  owner: team-a
-"""
+BROKEN = component("-payments")
 
 
 @pytest.fixture
@@ -40,10 +31,6 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     commit_all(root, "init")
     monkeypatch.chdir(root)
     return root
-
-
-def _run(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, ["lint", "--no-cache", *args], env=env)
 
 
 def _github_env(root: Path, **extra: str) -> dict[str, str]:
@@ -59,8 +46,8 @@ def _github_env(root: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def test_github_format_is_automatic_in_actions(checkout: Path) -> None:
-    result = _run("--output", "sarif:reports/catalint.sarif", env=_github_env(checkout))
+def test_github_format_is_automatic_in_actions(checkout: Path, run_cli: RunCli) -> None:
+    result = run_cli("lint", "--no-cache", "--output", "sarif:reports/catalint.sarif", env=_github_env(checkout))
     assert result.exit_code == 1
     assert "::group::catalog/catalog-info.yaml (1 error, 1 warning)" in result.stdout
     assert re.search(r"^::error file=catalog/catalog-info.yaml,line=4,col=9,", result.stdout, re.M)
@@ -77,22 +64,24 @@ def test_github_format_is_automatic_in_actions(checkout: Path) -> None:
     assert json.loads((checkout / "reports" / "catalint.sarif").read_text())["version"] == "2.1.0"
 
 
-def test_explicit_format_and_no_summary_win(checkout: Path) -> None:
-    result = _run("--format", "text", "--no-summary", env=_github_env(checkout))
+def test_explicit_format_and_no_summary_win(checkout: Path, run_cli: RunCli) -> None:
+    result = run_cli("lint", "--no-cache", "--format", "text", "--no-summary", env=_github_env(checkout))
     assert result.exit_code == 1
     assert "::group::" not in result.stdout and "catalog/catalog-info.yaml:4:9: error [field-format]" in result.stdout
     assert not (checkout.parent / "summary.md").exists()
 
 
-def test_bad_output_spec_is_a_usage_error(checkout: Path) -> None:
-    result = _run("--output", "pdf:x.pdf")
+def test_bad_output_spec_is_a_usage_error(checkout: Path, run_cli: RunCli) -> None:
+    result = run_cli("lint", "--no-cache", "--output", "pdf:x.pdf")
     assert result.exit_code == 2 and "unknown format 'pdf'" in result.stderr
-    assert _run("--output", "sarif").exit_code == 2
+    assert run_cli("lint", "--no-cache", "--output", "sarif").exit_code == 2
 
 
-def test_a_failing_reporter_is_a_warning_and_loses_nothing(checkout: Path) -> None:
+def test_a_failing_reporter_is_a_warning_and_loses_nothing(checkout: Path, run_cli: RunCli) -> None:
     (checkout / "taken").mkdir()  # a folder where the SARIF file should go
-    result = _run(
+    result = run_cli(
+        "lint",
+        "--no-cache",
         "--format",
         "json",
         "--output",
@@ -112,11 +101,20 @@ def test_a_failing_reporter_is_a_warning_and_loses_nothing(checkout: Path) -> No
     assert "sarif-file" not in outputs and outputs["junit-file"] == "out/junit.xml"
 
 
-def test_clean_run_exits_0_with_reports(checkout: Path) -> None:
+def test_clean_run_exits_0_with_reports(checkout: Path, run_cli: RunCli) -> None:
     write(
         checkout, {"catalog/catalog-info.yaml": BROKEN.replace("-payments", "payments").replace("team-a", "user:guest")}
     )
-    result = _run("--no-style", "--output", "junit:junit.xml", "--fail-on", "error", env=_github_env(checkout))
+    result = run_cli(
+        "lint",
+        "--no-cache",
+        "--no-style",
+        "--output",
+        "junit:junit.xml",
+        "--fail-on",
+        "error",
+        env=_github_env(checkout),
+    )
     assert result.exit_code == 0, result.output
     suites = ET.parse(checkout / "junit.xml").getroot()
     assert suites.get("failures") == "1"  # the unresolved owner: a warning, below --fail-on error
@@ -131,11 +129,11 @@ def _event(root: Path) -> str:
     return str(path)
 
 
-def test_checks_annotations(checkout: Path, fake_github: FakeGitHub) -> None:
+def test_checks_annotations(checkout: Path, fake_github: FakeGitHub, run_cli: RunCli) -> None:
     env = _github_env(
         checkout, GITHUB_API_URL=fake_github.url, GITHUB_TOKEN=fake_github.token, GITHUB_EVENT_PATH=_event(checkout)
     )
-    result = _run("--annotations", "checks", "--filter-mode", "nofilter", env=env)
+    result = run_cli("lint", "--no-cache", "--annotations", "checks", "--filter-mode", "nofilter", env=env)
     assert result.exit_code == 1, result.output
     (run,) = fake_github.check_runs.values()
     assert run.head_sha == "b" * 40 and run.conclusion == "failure" and len(run.annotations) == 2
@@ -146,11 +144,11 @@ def test_checks_annotations(checkout: Path, fake_github: FakeGitHub) -> None:
     assert fake_github.token not in result.output
 
 
-def test_checks_403_falls_back_to_workflow_commands(checkout: Path, fake_github: FakeGitHub) -> None:
+def test_checks_403_falls_back_to_workflow_commands(checkout: Path, fake_github: FakeGitHub, run_cli: RunCli) -> None:
     fake_github.refuse(403)
     env = _github_env(checkout, GITHUB_API_URL=fake_github.url, GITHUB_EVENT_PATH=_event(checkout))
     env["INPUT_GITHUB-TOKEN"] = fake_github.token
-    result = _run("--annotations", "checks", "--filter-mode", "nofilter", env=env)
+    result = run_cli("lint", "--no-cache", "--annotations", "checks", "--filter-mode", "nofilter", env=env)
     assert result.exit_code == 1
     assert "catalint: warning: the Checks API refused the check run" in result.stderr
     assert "checks: write" in result.stderr
@@ -162,8 +160,8 @@ def test_checks_403_falls_back_to_workflow_commands(checkout: Path, fake_github:
     assert fake_github.token not in everything
 
 
-def test_checks_without_a_token_falls_back(checkout: Path) -> None:
-    result = _run("--annotations", "checks", env=_github_env(checkout))
+def test_checks_without_a_token_falls_back(checkout: Path, run_cli: RunCli) -> None:
+    result = run_cli("lint", "--no-cache", "--annotations", "checks", env=_github_env(checkout))
     assert result.exit_code == 1
     assert "--annotations checks needs a token" in result.stderr
     assert "::error file=catalog/catalog-info.yaml" in result.stdout
@@ -180,11 +178,13 @@ def _pipelines_env(fake: FakeBitbucket, commit: str, root: Path) -> dict[str, st
     }
 
 
-def test_code_insights_report_is_automatic_in_pipelines(checkout: Path, fake_bitbucket: FakeBitbucket) -> None:
+def test_code_insights_report_is_automatic_in_pipelines(
+    checkout: Path, fake_bitbucket: FakeBitbucket, run_cli: RunCli
+) -> None:
     fake_bitbucket.add_repo("acme", "catalog", private=True)
     commit = fake_bitbucket.commit_of("acme", "catalog", "main")
     fake_bitbucket.enable_pipelines_proxy()
-    result = _run("--format", "json", env=_pipelines_env(fake_bitbucket, commit, checkout))
+    result = run_cli("lint", "--no-cache", "--format", "json", env=_pipelines_env(fake_bitbucket, commit, checkout))
     assert result.exit_code == 1, result.output
     report = fake_bitbucket.reports[("acme", "catalog", commit, "catalint")]
     assert report.body["result"] == "FAILED"
@@ -193,11 +193,21 @@ def test_code_insights_report_is_automatic_in_pipelines(checkout: Path, fake_bit
     assert json.loads(result.stdout)["summary"]["errors"] == 1
 
     fake_bitbucket.reset_log()
-    result = _run("--format", "json", "--report", "none", env=_pipelines_env(fake_bitbucket, commit, checkout))
+    result = run_cli(
+        "lint",
+        "--no-cache",
+        "--format",
+        "json",
+        "--report",
+        "none",
+        env=_pipelines_env(fake_bitbucket, commit, checkout),
+    )
     assert fake_bitbucket.request_log == [] and result.exit_code == 1
 
 
-def test_code_insights_failure_is_a_warning_without_secrets(checkout: Path, fake_bitbucket: FakeBitbucket) -> None:
+def test_code_insights_failure_is_a_warning_without_secrets(
+    checkout: Path, fake_bitbucket: FakeBitbucket, run_cli: RunCli
+) -> None:
     fake_bitbucket.add_repo("acme", "catalog", private=True)
     commit = fake_bitbucket.commit_of("acme", "catalog", "main")
     fake_bitbucket.add_user("me@example.com", "tok-SECRET-42", read_only=True)
@@ -210,7 +220,9 @@ def test_code_insights_failure_is_a_warning_without_secrets(checkout: Path, fake
         "BITBUCKET_TOKEN": "tok-SECRET-42",
         "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url,
     }
-    result = _run("--format", "text", "--report", "bitbucket", "--output", "junit:junit.xml", env=env)
+    result = run_cli(
+        "lint", "--no-cache", "--format", "text", "--report", "bitbucket", "--output", "junit:junit.xml", env=env
+    )
     assert result.exit_code == 1
     assert "catalint: warning: the Bitbucket Code Insights report could not be written" in result.stderr
     assert "403" in result.stderr and "tok-SECRET-42" not in result.output
@@ -218,9 +230,11 @@ def test_code_insights_failure_is_a_warning_without_secrets(checkout: Path, fake
     assert fake_bitbucket.requests_matching("/reports/")[0].authorization is not None
 
 
-def test_paths_are_relative_to_the_workspace_from_a_subfolder(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_paths_are_relative_to_the_workspace_from_a_subfolder(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
     monkeypatch.chdir(checkout / "catalog")
-    result = _run("--output", "sarif:../x.sarif", env=_github_env(checkout))
+    result = run_cli("lint", "--no-cache", "--output", "sarif:../x.sarif", env=_github_env(checkout))
     assert re.search(r"^::error file=catalog/catalog-info.yaml,line=4,", result.stdout, re.M), result.stdout
     sarif = json.loads((checkout / "x.sarif").read_text())
     location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]

@@ -5,15 +5,14 @@ checkout. Every target is checked on the fake Bitbucket; nothing is skipped with
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import git
 import pytest
-from click.testing import CliRunner, Result
 
-from catalint.cli import main
+from tests.cli_run import CliResult, RunCli
+from tests.descriptors import group
 from tests.fakes import FakeBitbucket
 
 ME = git.Actor("Dev", "dev@example.test")
@@ -27,7 +26,6 @@ def component(name: str, extra: str = "") -> bytes:
 
 
 RESOURCE = b"apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: db\nspec:\n  type: database\n  owner: group:team-a\n"
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n"
 APP_CONFIG = """\
 catalog:
   rules:
@@ -38,8 +36,9 @@ catalog:
 class RootCatalog:
     """The fake's repositories, and a checkout of acme/catalog whose Location points at them."""
 
-    def __init__(self, fake: FakeBitbucket, tmp: Path) -> None:
+    def __init__(self, fake: FakeBitbucket, tmp: Path, run_cli: RunCli) -> None:
         self.fake = fake
+        self.run_cli = run_cli
         web = fake.web_url
         fake.add_repo("acme", "svc-a", branches={"main": {"catalog-info.yaml": component("svc-a"), "README.md": b"hi"}})
         fake.add_repo("acme", "svc-b", branches={"main": {}, "feature/new-endpoint": {"catalog-info.yaml": component("svc-b")}})
@@ -63,7 +62,7 @@ class RootCatalog:
         self.root = tmp / "catalog"
         self.root.mkdir()
         (self.root / "catalog-info.yaml").write_text(location)
-        (self.root / "teams.yaml").write_text(GROUP)
+        (self.root / "teams.yaml").write_text(group())
         (self.root / ".catalint.yaml").write_text("include: [teams.yaml]\n")
         (tmp / "app-config.yaml").write_text(APP_CONFIG)
         self.app_config = tmp / "app-config.yaml"
@@ -71,24 +70,11 @@ class RootCatalog:
         repo.index.add(["catalog-info.yaml", "teams.yaml", ".catalint.yaml"])
         repo.index.commit("root catalog", author=ME, committer=ME)
         repo.create_remote("origin", f"{web}/acme/catalog.git")
-        self.env = {
-            "CATALINT_BITBUCKET_URL": web,
-            "CATALINT_BITBUCKET_API_URL": fake.api_url,
-            "BITBUCKET_USERNAME": "dev@acme.test",
-            "BITBUCKET_TOKEN": "api-token",
-        }
+        self.env = fake.env(BITBUCKET_USERNAME="dev@acme.test", BITBUCKET_TOKEN="api-token")
 
-    def lint(self, *args: str) -> tuple[Result, dict[str, Any]]:
-        here = os.getcwd()
-        os.chdir(self.root)
-        try:
-            result = CliRunner().invoke(
-                main,
-                ["lint", "--no-cache", "--no-style", "--format", "json", "--app-config", str(self.app_config), *args],
-                env=self.env,
-            )
-        finally:
-            os.chdir(here)
+    def lint(self, *args: str) -> tuple[CliResult, dict[str, Any]]:
+        lint = ("lint", "--no-cache", "--no-style", "--format", "json", "--app-config", str(self.app_config))
+        result = self.run_cli(*lint, *args, env=self.env, cwd=self.root)
         try:
             return result, json.loads(result.stdout)
         except ValueError:
@@ -104,8 +90,8 @@ class RootCatalog:
 
 
 @pytest.fixture
-def catalog(fake_bitbucket: FakeBitbucket, tmp_path: Path) -> RootCatalog:
-    return RootCatalog(fake_bitbucket, tmp_path)
+def catalog(fake_bitbucket: FakeBitbucket, tmp_path: Path, run_cli: RunCli) -> RootCatalog:
+    return RootCatalog(fake_bitbucket, tmp_path, run_cli)
 
 
 def test_every_target_is_checked_once_and_linted(catalog: RootCatalog) -> None:
@@ -168,17 +154,12 @@ def test_wrong_credentials_stop_the_run_with_a_message(catalog: RootCatalog) -> 
     assert "authentication" in result.stderr.lower() or "credentials" in result.stderr.lower()
 
 
-def test_an_empty_run_is_not_a_pass(tmp_path: Path) -> None:
+def test_an_empty_run_is_not_a_pass(tmp_path: Path, run_cli: RunCli) -> None:
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "service.yaml").write_text(GROUP)
-    here = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        result = CliRunner().invoke(main, ["lint", "--no-cache", "docs"])
-        allowed = CliRunner().invoke(main, ["lint", "--no-cache", "docs", "--allow-empty"])
-        named = CliRunner().invoke(main, ["lint", "--no-cache", "docs/service.yaml"])
-    finally:
-        os.chdir(here)
+    (tmp_path / "docs" / "service.yaml").write_text(group())
+    result = run_cli("lint", "--no-cache", "docs", cwd=tmp_path)
+    allowed = run_cli("lint", "--no-cache", "docs", "--allow-empty", cwd=tmp_path)
+    named = run_cli("lint", "--no-cache", "docs/service.yaml", cwd=tmp_path)
     assert result.exit_code == 2
     assert "no catalog descriptor found in docs" in result.stderr and "include:" in result.stderr
     assert allowed.exit_code == 0 and "0 files" in allowed.stdout
@@ -236,14 +217,8 @@ def test_a_cycle_back_into_the_checkout_gets_the_same_verdict_cached(catalog: Ro
     cache = str(tmp_path / "cache")
     runs = []
     for _ in range(2):
-        here = os.getcwd()
-        os.chdir(catalog.root)
-        try:
-            result = CliRunner().invoke(
-                main, ["lint", "--cache-dir", cache, "--no-style", "--format", "json", ".", loop], env=catalog.env
-            )
-        finally:
-            os.chdir(here)
+        lint = ("lint", "--cache-dir", cache, "--no-style", "--format", "json", ".", loop)
+        result = catalog.run_cli(*lint, env=catalog.env, cwd=catalog.root)
         runs.append(json.loads(result.stdout))
     first, second = ([(f["rule"], f["path"], f["line"]) for f in run["findings"]] for run in runs)
     assert first == second
@@ -263,7 +238,7 @@ def test_a_password_written_into_a_target_reaches_no_report(catalog: RootCatalog
         assert secret not in result.output and secret not in sarif.read_text(), fmt
 
 
-def test_a_file_target_on_the_backend_machine_is_said_not_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_target_on_the_backend_machine_is_said_not_checked(tmp_path: Path, run_cli: RunCli) -> None:
     (tmp_path / "app-config.yaml").write_text(
         "catalog:\n  rules:\n    - allow: [Location]\n  locations:\n    - type: file\n      target: ./catalog-info.yaml\n"
     )
@@ -271,8 +246,7 @@ def test_a_file_target_on_the_backend_machine_is_said_not_checked(tmp_path: Path
         "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\nspec:\n"
         "  type: file\n  targets:\n    - /srv/catalog/teams.yaml\n"
     )
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "json", "--app-config", "app-config.yaml"])
+    result = run_cli("lint", "--no-cache", "--format", "json", "--app-config", "app-config.yaml", cwd=tmp_path)
     report = json.loads(result.stdout)
     assert result.exit_code == 0, result.output
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("offline", 8)]

@@ -19,6 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from catalint.bitbucket.client import BitbucketClient
+from catalint.bitbucket.credentials import Credentials
+from catalint.bitbucket.urls import Hosts
 from tests.fakes.loopback import Serving
 
 from .bitbucket_api import BitbucketApp, Request, Response, json_response, parse_query
@@ -226,6 +229,16 @@ class FakeBitbucket(_Served, _Recorder, BitbucketState):
     @property
     def oauth_token_url(self) -> str:
         return self.base_url + "/site/oauth2/access_token"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment that points catalint's web and API hosts at this fake, plus `extra`."""
+        return {"CATALINT_BITBUCKET_URL": self.web_url, "CATALINT_BITBUCKET_API_URL": self.api_url, **extra}
+
+    def client(self, creds: Credentials | None = None, **options: Any) -> BitbucketClient:
+        """catalint's client for this fake: anonymous unless `creds`, quick to give up unless told."""
+        options.setdefault("backoff_base", 0.01)
+        options.setdefault("timeout", 2.0)
+        return BitbucketClient(creds or Credentials(), Hosts(self.web_url, self.api_url), **options)
 
     @property
     def proxy_url(self) -> str:

@@ -9,14 +9,8 @@ from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
 from catalint.config import Settings
 from catalint.sources.bitbucket import lint_remote
+from tests.descriptors import group, location
 from tests.fakes import FakeBitbucket
-
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g\nspec:\n  type: team\n  children: []\n"
-
-
-def location(targets: list[str]) -> str:
-    head = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets:\n"
-    return head + "".join(f"    - {t}\n" for t in targets)
 
 
 def spellings(word: str) -> list[str]:
@@ -30,7 +24,7 @@ def test_spellings_of_one_file_are_one_request(fake_bitbucket: FakeBitbucket) ->
         for i, (ws, repo) in enumerate(itertools.product(spellings("acme"), spellings("svc")))
     ]
     assert len(targets) == 128
-    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"all.yaml": location(targets), "g.yaml": GROUP}})
+    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"all.yaml": location(*targets), "g.yaml": group("g")}})
     client = BitbucketClient(Credentials(), Hosts(web, fake_bitbucket.api_url))
     lint_remote([f"{web}/acme/svc/src/main/all.yaml"], Settings(), client)
     fetched = [r.path for r in fake_bitbucket.request_log]
@@ -43,7 +37,7 @@ def test_spellings_of_one_file_are_one_request(fake_bitbucket: FakeBitbucket) ->
 def test_runs_have_a_default_request_budget(fake_bitbucket: FakeBitbucket) -> None:
     web = fake_bitbucket.web_url
     targets = [f"{web}/acme/svc/src/main/g.yaml?at=nope-{i}" for i in range(200)]  # 200 distinct refs
-    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"all.yaml": location(targets), "g.yaml": GROUP}})
+    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"all.yaml": location(*targets), "g.yaml": group("g")}})
     assert BitbucketClient(Credentials()).max_requests == DEFAULT_MAX_REQUESTS
     client = BitbucketClient(Credentials(), Hosts(web, fake_bitbucket.api_url), max_requests=50)
     results = lint_remote([f"{web}/acme/svc/src/main/all.yaml"], Settings(), client)

@@ -8,21 +8,11 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 from catalint.atomic import write_atomic
-
-COMPONENT = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: Bad_Name_{i}
-spec:
-  type: service
-  lifecycle: production
-  owner: team-a
-"""
+from tests.cli_run import run_process
+from tests.descriptors import component
 
 
 def lint(root: Path, *args: str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,25 +20,18 @@ def lint(root: Path, *args: str, limit: int | None = None) -> subprocess.Complet
         if limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run(
-        [sys.executable, "-c", "from catalint.cli import main; main()", "lint", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=cap,
-    )
+    return run_process("lint", *args, cwd=root, timeout=120, preexec_fn=cap)
 
 
 def test_a_report_cut_short_leaves_the_previous_one_whole(tmp_path: Path) -> None:
     for i in range(40):
         (tmp_path / f"c{i}").mkdir()
-        (tmp_path / f"c{i}" / "catalog-info.yaml").write_text(COMPONENT.format(i=i))
+        (tmp_path / f"c{i}" / "catalog-info.yaml").write_text(component(f"Bad_Name_{i}"))
     first = lint(tmp_path, "--no-cache", "--output", "sarif:out.sarif", ".")
     assert first.returncode in (0, 1), first.stderr
     whole = (tmp_path / "out.sarif").read_text()
     assert len(whole) > 20_000
-    (tmp_path / "c0" / "catalog-info.yaml").write_text(COMPONENT.format(i="changed"))
+    (tmp_path / "c0" / "catalog-info.yaml").write_text(component("Bad_Name_changed"))
     cut = lint(tmp_path, "--no-cache", "--output", "sarif:out.sarif", ".", limit=len(whole) // 2)
     assert "could not be written" in cut.stderr
     assert (tmp_path / "out.sarif").read_text() == whole  # the old report, whole: not half a new one

@@ -7,15 +7,9 @@ from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
 from catalint.config import Settings
 from catalint.sources.bitbucket import lint_remote
+from tests.descriptors import group
 from tests.fakes import FakeBitbucket
 from tests.hostile.server import Answer, HostileServer
-
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n  children: []\n"
-
-
-def client_for(fake: FakeBitbucket) -> BitbucketClient:
-    creds = Credentials("bearer", secret="tok-foreign-123")
-    return BitbucketClient(creds, Hosts(fake.web_url, fake.api_url), timeout=5.0, retries=0)
 
 
 def test_a_foreign_403_is_unverified_and_the_run_goes_on(fake_bitbucket: FakeBitbucket) -> None:
@@ -23,12 +17,12 @@ def test_a_foreign_403_is_unverified_and_the_run_goes_on(fake_bitbucket: FakeBit
     fake_bitbucket.add_repo(
         "acme",
         "svc",
-        branches={"main": {"lfs.yaml": GROUP.format(name="lfs"), "plain.yaml": GROUP.format(name="plain")}},
+        branches={"main": {"lfs.yaml": group("lfs"), "plain.yaml": group("plain")}},
     )
     with HostileServer() as media:
         media.on(r"/media/", Answer(403, b"<Error><Code>AccessDenied</Code>Request has expired</Error>"))
         fake_bitbucket.redirect(r"/src/main/lfs\.yaml$", f"{media.url}/media/lfs.yaml?Expires=1")
-        client = client_for(fake_bitbucket)
+        client = fake_bitbucket.client(Credentials("bearer", secret="tok-foreign-123"), timeout=5.0, retries=0)
         web = fake_bitbucket.web_url
         results = lint_remote(
             [f"{web}/acme/svc/src/main/lfs.yaml", f"{web}/acme/svc/src/main/plain.yaml"], Settings(), client

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import git as gitpython
 import pytest
-from click.testing import CliRunner
 
 from catalint.ci.changes import ChangesError, _fetch, check_ref, compute_changes
-from catalint.cli import main
+from tests.cli_run import RunCli
+from tests.descriptors import group
 from tests.gitrepo import commit_all, git, write
-
-DESCRIPTOR = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\nspec:\n  type: team\n  children: []\n"
 
 
 @pytest.fixture
@@ -20,7 +18,7 @@ def clone(tmp_path: Path) -> Path:
     upstream = tmp_path / "upstream"
     upstream.mkdir()
     git(upstream, "init", "-q", "-b", "main")
-    write(upstream, {"catalog-info.yaml": DESCRIPTOR})
+    write(upstream, {"catalog-info.yaml": group("a")})
     commit_all(upstream, "first")
     git(tmp_path, "clone", "-q", str(upstream), "clone")
     return tmp_path / "clone"
@@ -32,21 +30,21 @@ def evil(tmp_path: Path) -> tuple[str, Path]:
 
 
 def test_changed_since_option_is_refused_and_runs_nothing(
-    clone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    clone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
 ) -> None:
     ref, marker = evil(tmp_path)
     monkeypatch.chdir(clone)
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--changed-since", ref, "."])
+    result = run_cli("lint", "--no-cache", "--changed-since", ref, ".")
     assert result.exit_code == 2, result.output
     assert "is not a revision" in result.stderr and "Traceback" not in result.output
     assert not marker.exists()
 
 
-def test_pr_destination_branch_option_is_refused(clone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pr_destination_branch_option_is_refused(clone: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     ref, marker = evil(tmp_path)
     monkeypatch.chdir(clone)
     env = {"BITBUCKET_PR_DESTINATION_BRANCH": ref, "GITHUB_EVENT_NAME": ""}
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "."], env=env)
+    result = run_cli("lint", "--no-cache", ".", env=env)
     assert "Traceback" not in result.output and not marker.exists()
     assert "not a revision" in result.output  # pull-request mode is off, and says why
 

@@ -6,27 +6,19 @@ measurements: before the fix each of these ran for minutes."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from catalint.resolve.globs import glob_files, glob_match
+from tests.cli_run import run_process
+from tests.descriptors import group, location
 
 GUARD = 120.0
-LOCATION = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets:\n    - {target}\n"
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n  children: []\n"
 
 
 def lint(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    code = "from catalint.cli import main; main()"
-    return subprocess.run(
-        [sys.executable, "-c", code, "lint", "--no-cache", "--format", "json", *args, "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=GUARD,
-    )
+    return run_process("lint", "--no-cache", "--format", "json", *args, ".", cwd=root, timeout=GUARD)
 
 
 def deep_chain(root: Path, depth: int) -> Path:
@@ -34,14 +26,14 @@ def deep_chain(root: Path, depth: int) -> Path:
     for _ in range(depth):
         folder = folder / "d"
     folder.mkdir(parents=True)
-    (folder / "deep.yaml").write_text(GROUP.format(name="deep"))
+    (folder / "deep.yaml").write_text(group("deep"))
     return folder
 
 
 def test_many_double_stars_over_a_deep_chain(tmp_path: Path) -> None:
     deep_chain(tmp_path, 40)
     target = "./" + "**/" * 8 + "*.yaml"
-    (tmp_path / "catalog-info.yaml").write_text(LOCATION.format(target=target))
+    (tmp_path / "catalog-info.yaml").write_text(location(target))
     done = lint(tmp_path)
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
@@ -58,7 +50,7 @@ def test_an_include_pattern_with_many_double_stars(tmp_path: Path) -> None:
 
 def test_a_symlink_to_the_root_of_the_host_is_not_walked(tmp_path: Path) -> None:
     (tmp_path / "host").symlink_to("/")
-    (tmp_path / "catalog-info.yaml").write_text(LOCATION.format(target="./**/*.yaml"))
+    (tmp_path / "catalog-info.yaml").write_text(location("./**/*.yaml"))
     done = lint(tmp_path)
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr

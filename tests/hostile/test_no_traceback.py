@@ -10,25 +10,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from catalint.cli import main
+from tests.cli_run import CliResult, RunCli
+from tests.descriptors import group
 
 INPUTS = Path(__file__).parent / "inputs"
-GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n  children: []\n"
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, args, env={"XDG_CACHE_HOME": str(cwd / ".cache"), **(env or {})})
-    finally:
-        os.chdir(old)
-
-
-def assert_clean(result: Result, *codes: int) -> None:
-    shown = result.output + (result.stderr if result.stderr_bytes is not None else "")
+def assert_clean(result: CliResult, *codes: int) -> None:
+    shown = result.output + result.stderr
     assert "Traceback" not in shown, shown
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code in (codes or (0, 1)), shown[-2000:]
@@ -42,9 +32,9 @@ def workspace(tmp_path: Path) -> Path:
     odd = os.fsencode(root) + b"/caf\xe9-\xff"
     os.mkdir(odd)
     with open(odd + b"/catalog-info.yaml", "w") as fh:
-        fh.write(GROUP.format(name="odd"))
+        fh.write(group("odd"))
     (root / "loop").mkdir()
-    (root / "loop" / "catalog-info.yaml").write_text(GROUP.format(name="looped"))
+    (root / "loop" / "catalog-info.yaml").write_text(group("looped"))
     (root / "loop" / "again").symlink_to("..")
     (root / "loop" / "self").symlink_to("self")
     (root / "host").symlink_to("/")
@@ -53,24 +43,24 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
-def test_the_whole_hostile_folder(workspace: Path, fmt: str) -> None:
-    result = run(["lint", "--format", fmt, "."], workspace)
+def test_the_whole_hostile_folder(workspace: Path, fmt: str, run_cli: RunCli) -> None:
+    result = run_cli("lint", "--format", fmt, ".", cwd=workspace, catch_exceptions=True)
     assert_clean(result)
     assert "looped" in result.output or fmt != "json", result.output[-1500:]
-    again = run(["lint", "--format", fmt, "."], workspace)  # answered from the default cache
+    again = run_cli("lint", "--format", fmt, ".", cwd=workspace, catch_exceptions=True)  # answered from the default cache
     assert_clean(again)
     assert again.output == result.output or fmt == "github"  # github output holds fresh stop-commands tokens
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in INPUTS.iterdir()))
-def test_each_hostile_file(workspace: Path, name: str) -> None:
-    result = run(["lint", "--no-cache", "--format", "json", name], workspace)
+def test_each_hostile_file(workspace: Path, name: str, run_cli: RunCli) -> None:
+    result = run_cli("lint", "--no-cache", "--format", "json", name, cwd=workspace, catch_exceptions=True)
     assert_clean(result)
     assert not Path("/tmp/catalint-pwned").exists()
 
 
-def test_a_fifo_named_on_the_command_line(workspace: Path) -> None:
-    assert_clean(run(["lint", "--no-cache", "fifo.yaml"], workspace), 0, 1, 2)
+def test_a_fifo_named_on_the_command_line(workspace: Path, run_cli: RunCli) -> None:
+    assert_clean(run_cli("lint", "--no-cache", "fifo.yaml", cwd=workspace, catch_exceptions=True), 0, 1, 2)
 
 
 @pytest.mark.parametrize(
@@ -82,25 +72,25 @@ def test_a_fifo_named_on_the_command_line(workspace: Path) -> None:
         (".catalint.yaml", "yamllint: {extends: /nonexistent}\n", "yamllint"),
     ],
 )
-def test_broken_yamllint_config_exits_2(tmp_path: Path, name: str, text: str, expected: str) -> None:
-    (tmp_path / "catalog-info.yaml").write_text(GROUP.format(name="a"))
+def test_broken_yamllint_config_exits_2(tmp_path: Path, name: str, text: str, expected: str, run_cli: RunCli) -> None:
+    (tmp_path / "catalog-info.yaml").write_text(group("a"))
     (tmp_path / name).write_text(text)
-    result = run(["lint", "."], tmp_path)
+    result = run_cli("lint", ".", cwd=tmp_path, catch_exceptions=True)
     assert_clean(result, 2)
     assert expected in result.stderr
 
 
-def test_discover_with_a_broken_regex_exits_2(tmp_path: Path) -> None:
-    result = run(["discover", "-w", "acme", "--repo", "("], tmp_path)
+def test_discover_with_a_broken_regex_exits_2(tmp_path: Path, run_cli: RunCli) -> None:
+    result = run_cli("discover", "-w", "acme", "--repo", "(", cwd=tmp_path, catch_exceptions=True)
     assert_clean(result, 2)
     assert "not a valid regular expression" in result.stderr
 
 
 @pytest.mark.parametrize("secret", ["s3cr\net-1234", "s3cr\u00e9et-1234", "s3cr\udcffet-1234", "s3cr\ret-1234"])
 @pytest.mark.parametrize("command", [["auth"], ["lint", "https://bitbucket.org/a/b/src/main/c.yaml"]])
-def test_a_credential_http_cannot_carry_exits_2_naming_the_field(tmp_path: Path, secret: str, command: list[str]) -> None:
+def test_a_credential_http_cannot_carry_exits_2_naming_the_field(tmp_path: Path, secret: str, command: list[str], run_cli: RunCli) -> None:
     env = {"BITBUCKET_TOKEN": secret, "CATALINT_BITBUCKET_API_URL": "http://127.0.0.1:9/2.0"}
-    result = run(command, tmp_path, env)
+    result = run_cli(*command, cwd=tmp_path, env=env, catch_exceptions=True)
     assert_clean(result, 2)
     assert "BITBUCKET_TOKEN" in result.stderr and "HTTP" in result.stderr
     assert "s3cr" not in result.output

@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from catalint.cli import main
 from catalint.report.text import line_safe, printable
+from tests.cli_run import RunCli
 
 EVIL = "x\n::error file=README.md,line=1::owned\r\n::add-mask::hidden\u2028::warning::also"
 DESCRIPTOR = """\
@@ -30,18 +29,18 @@ def commands(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.lstrip().startswith("::")]
 
 
-def test_lint_text_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lint_text_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     (tmp_path / "catalog-info.yaml").write_text(DESCRIPTOR.format(name=json.dumps(EVIL)))
     (tmp_path / "::error::named.yaml").write_text(DESCRIPTOR.format(name="ok"))
     (tmp_path / ".catalint.yaml").write_text("include: ['*.yaml']\n")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "text", "."])
+    result = run_cli("lint", "--no-cache", "--format", "text", ".")
     assert result.exit_code == 1, result.output
     assert "owned" in result.output  # the message is there, on its finding's line
     assert commands(result.output) == []
 
 
-def test_sync_text_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_text_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     monkeypatch.chdir(tmp_path)
     found = tmp_path / "found.json"
     url = "https://bitbucket.org/acme/svc/src/main/catalog-info.yaml"
@@ -49,7 +48,7 @@ def test_sync_text_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     for var in ("BITBUCKET_TOKEN", "BITBUCKET_USERNAME", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
     args = ["sync", "-w", "acme", "--to", "file", "out.yaml", "--discovery-file", str(found), "--include-invalid"]
-    result = CliRunner().invoke(main, args)
+    result = run_cli(*args)
     assert "owned" in result.output, result.output
     assert commands(result.output) == []
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from catalint.cli import main
 from catalint.sync.backstage import SyncState
+from tests.cli_run import RunCli
 from tests.sync.test_sync_backstage_e2e import World, actions, world
 
 __all__ = ["world"]  # the fixture: one workspace on the fake, Backstage shared by the session
@@ -35,7 +33,7 @@ def test_prune_spares_hand_registered_and_live_locations(world: World) -> None:
     assert state["owned"] == [ours_live]
 
 
-def test_prune_without_state_removes_nothing(world: World) -> None:
+def test_prune_without_state_removes_nothing(world: World, run_cli: RunCli) -> None:
     url = world.add("no-state")
     world.sync([url])
     world.fake.delete_file(world.ws, "no-state", "main", "catalog-info.yaml")
@@ -43,7 +41,7 @@ def test_prune_without_state_removes_nothing(world: World) -> None:
     found.write_text(json.dumps({"urls": [], "complete": True, "errors": []}))
     args = ["sync", "-w", world.ws, "--to", "backstage", "--web-url", world.fake.web_url]
     args += ["--backstage-url", world.backstage.url, "--discovery-file", str(found), "--prune", "--format", "json"]
-    result = CliRunner().invoke(main, args, env={"BACKSTAGE_TOKEN": world.backstage.token})
+    result = run_cli(*args, env={"BACKSTAGE_TOKEN": world.backstage.token})
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert actions(report, "removed") == [] and "prune needs --state" in " ".join(report["notes"])

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_run import run_process
 
 GIB = 1024**3
 
@@ -19,15 +20,8 @@ def lint(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (768 * 1024**2, 768 * 1024**2))
 
-    return subprocess.run(
-        [sys.executable, "-c", "from catalint.cli import main; main()", "lint", "--format", "json", *args, "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=cap,
-        env={"XDG_CACHE_HOME": str(root / ".cache"), "PATH": "/usr/bin:/bin"},
-    )
+    env = {"XDG_CACHE_HOME": str(root / ".cache"), "PATH": "/usr/bin:/bin"}
+    return run_process("lint", "--format", "json", *args, ".", cwd=root, timeout=120, preexec_fn=cap, env=env)
 
 
 @pytest.mark.parametrize("cache", [[], ["--no-cache"]], ids=["cache", "no-cache"])

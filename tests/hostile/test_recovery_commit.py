@@ -7,26 +7,30 @@ from pathlib import Path
 import git
 
 from catalint.sync.location_file import parse_targets
+from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes.bitbucket import FakeBitbucket
-from tests.sync.test_sync_file_cli import GOOD, _run, setup
+from tests.sync.test_sync_file_cli import _sync_args, setup
 
 __all__ = ["setup"]  # the fixture, shared with the sync file tests
 
 
-def test_the_recovery_commit_counts_what_the_interrupted_run_wrote(setup: tuple[FakeBitbucket, Path]) -> None:
+def test_the_recovery_commit_counts_what_the_interrupted_run_wrote(
+    setup: tuple[FakeBitbucket, Path], run_cli: RunCli
+) -> None:
     fake, tmp = setup
     urls = []
     for name in ("r1", "r2", "r3", "r4", "r5", "r6"):
-        fake.add_repo("acme", name, branches={"main": {"catalog-info.yaml": GOOD % name.encode()}})
+        fake.add_repo("acme", name, branches={"main": {"catalog-info.yaml": component(name)}})
         urls.append(f"{fake.web_url}/acme/{name}/src/main/catalog-info.yaml")
     work = tmp / "work"
-    code, _, err = _run(fake, tmp, urls[:1], "--commit", "--author", "s <s@x>")
+    code, _, err = run_cli(*_sync_args(fake, tmp, urls[:1], "--commit", "--author", "s <s@x>"))
     assert code == 0, err
     # The next run writes five more and dies before committing: the file is ahead of HEAD.
-    code, _, err = _run(fake, tmp, urls)
+    code, _, err = run_cli(*_sync_args(fake, tmp, urls))
     assert code == 0, err
     # The recovery run has nothing left to change in the file, only the commit to make.
-    code, out, err = _run(fake, tmp, urls, "--commit", "--author", "s <s@x>")
+    code, out, err = run_cli(*_sync_args(fake, tmp, urls, "--commit", "--author", "s <s@x>"))
     assert code == 0, err
     assert "0 added" in out.splitlines()[0]  # this run itself changed nothing in the file
     message = git.Repo(work).head.commit.message

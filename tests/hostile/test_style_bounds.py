@@ -5,25 +5,18 @@ The subprocess timeout is a guard: before the fix these files took minutes."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from catalint.facts import style_skip
+from tests.cli_run import run_process
 
 GUARD = 60.0
 
 
 def lint(root: Path, name: str) -> dict[str, list[dict[str, object]]]:
-    done = subprocess.run(
-        [sys.executable, "-c", "from catalint.cli import main; main()", "lint", "--no-cache", "--format", "json", name],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=GUARD,
-    )
+    done = run_process("lint", "--no-cache", "--format", "json", name, cwd=root, timeout=GUARD)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from catalint.bitbucket.client import BitbucketClient
-from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts, parse
 from catalint.config import Settings
 from catalint.facts import FileResult
 from catalint.sources.bitbucket import lint_remote
+from tests.descriptors import location
 from tests.fakes import FakeBitbucket
 
 API = """\
@@ -25,11 +24,6 @@ spec:
   owner: team-a
   definition: openapi
 """
-LOCATION = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets:\n    - {target}\n"
-
-
-def client_for(fake: FakeBitbucket) -> BitbucketClient:
-    return BitbucketClient(Credentials(), Hosts(fake.web_url, fake.api_url), timeout=2.0, backoff_base=0.01)
 
 
 def found(results: list[FileResult], rule: str) -> list[str]:
@@ -46,11 +40,11 @@ def test_placeholder_and_target_escapes_are_findings_never_requests(fake_bitbuck
     fake_bitbucket.add_repo(
         "acme",
         "svc",
-        branches={"main": {"api.yaml": API.format(text=bad), "all.yaml": LOCATION.format(target=bad)}},
+        branches={"main": {"api.yaml": API.format(text=bad), "all.yaml": location(bad)}},
     )
     fake_bitbucket.add_repo("acme", "other", branches={"main": {"secret.yaml": "x: 1\n"}})
     results = lint_remote(
-        [f"{web}/acme/svc/src/main/api.yaml", f"{web}/acme/svc/src/main/all.yaml", bad], Settings(), client_for(fake_bitbucket)
+        [f"{web}/acme/svc/src/main/api.yaml", f"{web}/acme/svc/src/main/all.yaml", bad], Settings(), fake_bitbucket.client()
     )
     assert len(found(results, "path-escape")) == 3, [f.message for r in results for f in r.findings]
     requested = [r.path for r in fake_bitbucket.request_log]

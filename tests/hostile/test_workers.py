@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from tests.cli_run import CLI
 
 GROUP = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g{i}\n  description: {text}\nspec:\n  type: team\n  children: []\n"
 
@@ -49,7 +50,7 @@ def test_sigterm_to_the_parent_ends_its_workers(tmp_path: Path) -> None:
         (tmp_path / f"d{i}").mkdir()
         (tmp_path / f"d{i}" / "catalog-info.yaml").write_text(GROUP.format(i=i, text="x " * 200))
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from catalint.cli import main; main()", "lint", "--no-cache", "-j", "2", "."],
+        [*CLI, "lint", "--no-cache", "-j", "2", "."],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -85,8 +85,8 @@ def test_github_annotations_place_only_files_of_the_checkout(paths: PathMapper) 
     assert not any("file=https" in line for line in lines)
 
 
-def test_job_summary_links_to_the_bitbucket_line(paths: PathMapper, tmp_path: Path) -> None:
-    env = GithubEnv(repository="acme/catalog", sha="abc123", step_summary=str(tmp_path / "s.md"))
+def test_job_summary_links_to_the_bitbucket_line(paths: PathMapper) -> None:
+    env = GithubEnv(repository="acme/catalog", sha="abc123")
     text = summary_markdown(result_with_remote(), env, paths)
     assert f"[7]({REMOTE}#lines-7)" in text
     assert "https:/bitbucket" not in text.replace("https://", "")

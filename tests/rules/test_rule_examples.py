@@ -7,15 +7,14 @@ from pathlib import Path
 import pytest
 
 from catalint.rules import REGISTRY
-from tests.helpers import lint_tree, write_example
+from tests.helpers import RunExample
 
 WITH_EXAMPLES = [r for r in REGISTRY.values() if getattr(r.module, "FAILS", "")]
 
 
 @pytest.mark.parametrize("rule", WITH_EXAMPLES, ids=lambda r: r.id)
-def test_failing_example_triggers_the_rule(rule, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    app = write_example(tmp_path, rule.module.FAILS)
-    result = lint_tree(tmp_path, app_config=app)
+def test_failing_example_triggers_the_rule(rule, run_example: RunExample) -> None:  # type: ignore[no-untyped-def]
+    result = run_example(rule.module.FAILS)
     hits = [f for f in result.findings if f.rule == rule.id]
     assert hits, f"{rule.id}: FAILS example produced {[(f.rule, f.message) for f in result.findings]}"
     for finding in hits:
@@ -25,9 +24,8 @@ def test_failing_example_triggers_the_rule(rule, tmp_path: Path) -> None:  # typ
 
 
 @pytest.mark.parametrize("rule", [r for r in REGISTRY.values() if getattr(r.module, "PASSES", "")], ids=lambda r: r.id)
-def test_passing_example_is_clean_for_the_rule(rule, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    app = write_example(tmp_path, rule.module.PASSES)
-    result = lint_tree(tmp_path, app_config=app)
+def test_passing_example_is_clean_for_the_rule(rule, run_example: RunExample) -> None:  # type: ignore[no-untyped-def]
+    result = run_example(rule.module.PASSES)
     assert [f.message for f in result.findings if f.rule == rule.id] == []
 
 
@@ -64,17 +62,32 @@ EXPECTED_POSITIONS = {
     "catalog-rules": ("catalog-info.yaml", 5, 9),
     "foreign-host": ("catalog-info.yaml", 7, 7),
     "offline": ("catalog-info.yaml", 7, 7),
+    "backstage-url": ("catalog-info.yaml", 7, 7),
+    "unverified": ("catalog-info.yaml", 7, 7),
+    "file-too-large": ("catalog-info.yaml", 1, 1),
+    "file-encoding": ("catalog-info.yaml", 1, 1),
+    "style-skipped": ("catalog-info.yaml", 5, 1),
+}
+
+# Rules no example can fail, and the test that makes each fail instead.
+WITHOUT_FAILING_EXAMPLE = {
+    "file-unreadable": "tests/rules/test_unreadable.py",
+    "internal-error": "tests/rules/test_no_traceback.py",
 }
 
 
 @pytest.mark.parametrize("rule_id", sorted(EXPECTED_POSITIONS))
-def test_failing_example_points_at_the_right_place(rule_id: str, tmp_path: Path) -> None:
-    rule = REGISTRY[rule_id]
-    app = write_example(tmp_path, rule.module.FAILS)
-    result = lint_tree(tmp_path, app_config=app)
+def test_failing_example_points_at_the_right_place(rule_id: str, run_example: RunExample) -> None:
+    result = run_example(REGISTRY[rule_id].module.FAILS)
     first = next(f for f in result.findings if f.rule == rule_id)
     assert (first.path, first.span.line, first.span.column) == EXPECTED_POSITIONS[rule_id]
 
 
 def test_every_rule_with_a_failing_example_has_an_expected_position() -> None:
     assert {r.id for r in WITH_EXAMPLES} == set(EXPECTED_POSITIONS)
+
+
+def test_only_the_listed_rules_lack_a_failing_example() -> None:
+    assert {r.id for r in REGISTRY.values()} - {r.id for r in WITH_EXAMPLES} == set(WITHOUT_FAILING_EXAMPLE)
+    for rule_id, test in WITHOUT_FAILING_EXAMPLE.items():
+        assert rule_id in (Path(__file__).parents[2] / test).read_text(), (rule_id, test)

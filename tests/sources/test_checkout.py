@@ -11,17 +11,16 @@ from pathlib import Path
 
 import git
 import pytest
-from click.testing import CliRunner
 
 from catalint.bitbucket.checkout import Checkout, detect, repo_from_remote
 from catalint.bitbucket.client import BitbucketClient
 from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
-from catalint.cli import main
 from catalint.config import Settings
 from catalint.lint.run import LintRequest, run
 from catalint.model import RunResult
 from catalint.sources.bitbucket import RemoteLinter
+from tests.cli_run import RunCli
 from tests.fakes import FakeBitbucket
 
 ME = git.Actor("Dev", "dev@example.test")
@@ -276,7 +275,7 @@ def test_cache_and_worker_processes(tmp_path: Path, fake_bitbucket: FakeBitbucke
     assert fake_bitbucket.request_log == []
 
 
-def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, run_cli: RunCli) -> None:
     web = fake_bitbucket.web_url
     group = (
         "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: g\nspec:\n  type: team\n  children: []\n"
@@ -288,9 +287,8 @@ def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, monkeypatch: 
         )
     }
     make_repo(tmp_path / "svc", files, f"{web}/acme/svc.git")
-    monkeypatch.chdir(tmp_path / "svc")
-    env = {"CATALINT_BITBUCKET_URL": web, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--no-style", "--format", "json"], env=env)
+    lint = ("lint", "--no-cache", "--no-style", "--format", "json")
+    result = run_cli(*lint, env=fake_bitbucket.env(), cwd=tmp_path / "svc")
     messages = [f["message"] for f in json.loads(result.stdout)["findings"]]
     # No URL on the command line: other repositories are checked all the same, this one on disk.
     assert result.exit_code == 1 and len(messages) == 2
@@ -298,7 +296,7 @@ def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, monkeypatch: 
     assert "acme/other/src/main/gone.yaml: not found" in messages[1]
     assert fake_bitbucket.request_log and not fake_bitbucket.requests_matching(r"/acme/svc")
     fake_bitbucket.reset_log()
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--no-style", "--format", "json", "--offline"], env=env)
+    result = run_cli(*lint, "--offline", env=fake_bitbucket.env(), cwd=tmp_path / "svc")
     report = json.loads(result.stdout)
     assert result.exit_code == 1 and fake_bitbucket.request_log == []
     assert [f["rule"] for f in report["findings"]] == ["location-target", "offline"]

@@ -4,7 +4,7 @@ $json through a slash branch, and short-lived OAuth tokens."""
 from __future__ import annotations
 
 from catalint.bitbucket.client import BitbucketClient
-from catalint.bitbucket.credentials import Credentials, load_credentials
+from catalint.bitbucket.credentials import load_credentials
 from catalint.bitbucket.urls import Hosts
 from catalint.config import Settings
 from catalint.facts import FileResult
@@ -33,10 +33,6 @@ spec:
 """
 
 
-def client_for(fake: FakeBitbucket, creds: Credentials | None = None) -> BitbucketClient:
-    return BitbucketClient(creds or Credentials(), Hosts(fake.web_url, fake.api_url), backoff_base=0.01, timeout=2.0)
-
-
 def findings(results: list[FileResult]) -> list[tuple[str, str]]:
     return [(f.rule, f.message) for r in results for f in r.findings if not f.rule.startswith("yamllint/")]
 
@@ -50,7 +46,7 @@ def test_foreign_hosts_are_findings_and_never_fetched(
         "acme", "svc", branches={"main": {"c.yaml": body}, "feature/x": {"api.json": '{"openapi": "3.0.0"}'}}
     )
     url = f"{fake_bitbucket.web_url}/acme/svc/src/main/c.yaml"
-    found = findings(lint_remote([url], Settings(), client_for(fake_bitbucket)))
+    found = findings(lint_remote([url], Settings(), fake_bitbucket.client()))
     rules = {rule for rule, message in found if "neither Bitbucket nor an allowed host" in message}
     assert rules == {"placeholder", "foreign-host"}, found
     assert sum(1 for _, message in found if "neither Bitbucket nor an allowed host" in message) == 3
@@ -58,7 +54,7 @@ def test_foreign_hosts_are_findings_and_never_fetched(
     assert [rule for rule, message in found if "api.json" in message] == ["backstage-url"]
     assert foreign_server.request_log == []
     allowed = Settings(allowed_hosts=["127.0.0.1"])
-    found = findings(lint_remote([url], allowed, client_for(fake_bitbucket)))
+    found = findings(lint_remote([url], allowed, fake_bitbucket.client()))
     assert not any("neither Bitbucket nor an allowed host" in message for _, message in found)
     unread = {rule for rule, message in found if "an allowed host that catalint does not read" in message}
     assert unread == {"offline"}  # allowed hosts are accepted, still not fetched, and that is said
@@ -71,13 +67,13 @@ def test_location_depth_limit_and_cycles(fake_bitbucket: FakeBitbucket) -> None:
     chain["loop/b.yaml"] = LOCATION.format(name="b", target="/loop/a.yaml")
     fake_bitbucket.add_repo("acme", "locs", branches={"main": chain})
     web = f"{fake_bitbucket.web_url}/acme/locs/src/main"
-    results = lint_remote([f"{web}/l0.yaml"], Settings(), client_for(fake_bitbucket))
+    results = lint_remote([f"{web}/l0.yaml"], Settings(), fake_bitbucket.client())
     assert len(results) == MAX_DEPTH + 1
     deep = [m for rule, m in findings(results) if rule == "unverified"]
     assert len(deep) == 1 and f"deeper than {MAX_DEPTH}" in deep[0] and f"l{MAX_DEPTH + 1}.yaml" in deep[0]
     assert not fake_bitbucket.requests_matching(rf"/l{MAX_DEPTH + 2}\.yaml")
     fake_bitbucket.reset_log()
-    looped = lint_remote([f"{web}/loop/a.yaml"], Settings(), client_for(fake_bitbucket))
+    looped = lint_remote([f"{web}/loop/a.yaml"], Settings(), fake_bitbucket.client())
     assert sorted(r.path.rsplit("/", 1)[-1] for r in looped) == ["a.yaml", "b.yaml"]
     assert len(fake_bitbucket.requests_matching(r"/loop/a\.yaml$")) == 1
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from catalint.bitbucket.client import BitbucketClient
-from catalint.bitbucket.credentials import Credentials
-from catalint.bitbucket.urls import Hosts
 from catalint.config import Settings
 from catalint.facts import FileResult
 from catalint.sources.bitbucket import lint_remote
@@ -36,12 +33,6 @@ spec:
   targets:
 {targets}
 """
-
-
-def client_for(fake: FakeBitbucket, **kw: object) -> BitbucketClient:
-    kw.setdefault("backoff_base", 0.01)
-    kw.setdefault("timeout", 2.0)
-    return BitbucketClient(Credentials(), Hosts(fake.web_url, fake.api_url), **kw)  # type: ignore[arg-type]
 
 
 def rules(results: list[FileResult]) -> dict[str, list[str]]:
@@ -94,29 +85,27 @@ def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
 
 
 def test_good_file_is_clean(fake: FakeBitbucket) -> None:
-    results = lint_remote([f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"], Settings(), client_for(fake))
+    results = lint_remote([f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"], Settings(), fake.client())
     assert len(results) == 1
     assert rules(results) == {}
     assert results[0].documents[0].valid
 
 
 def test_bad_file(fake: FakeBitbucket) -> None:
-    found = rules(
-        lint_remote([f"{fake.web_url}/acme/svc/src/main/bad/catalog-info.yaml"], Settings(), client_for(fake))
-    )
+    found = rules(lint_remote([f"{fake.web_url}/acme/svc/src/main/bad/catalog-info.yaml"], Settings(), fake.client()))
     assert "path-escape" in found
     assert "techdocs-ref" in found
     assert "source-location" in found
 
 
 def test_placeholder_into_another_repo_is_foreign(fake: FakeBitbucket) -> None:
-    found = rules(lint_remote([f"{fake.web_url}/acme/svc/src/main/bad/foreign.yaml"], Settings(), client_for(fake)))
+    found = rules(lint_remote([f"{fake.web_url}/acme/svc/src/main/bad/foreign.yaml"], Settings(), fake.client()))
     assert any("same repository as the entity" in m for m in found["placeholder"])
     assert not fake.requests_matching(r"/acme/other/")
 
 
 def test_locations_followed_with_globs_and_cycles(fake: FakeBitbucket) -> None:
-    results = lint_remote([f"{fake.web_url}/acme/svc/src/main/all.yaml"], Settings(), client_for(fake))
+    results = lint_remote([f"{fake.web_url}/acme/svc/src/main/all.yaml"], Settings(), fake.client())
     names = sorted(r.path.rsplit("/", 1)[-1].split("?")[0] for r in results)
     assert names == ["a.yaml", "all.yaml", "b.yaml", "catalog-info.yaml", "loop.yaml"]
     found = rules(results)
@@ -125,9 +114,7 @@ def test_locations_followed_with_globs_and_cycles(fake: FakeBitbucket) -> None:
 
 
 def test_slash_branch_file(fake: FakeBitbucket) -> None:
-    results = lint_remote(
-        [f"{fake.web_url}/acme/svc/src/feature/x/deep/catalog-info.yaml"], Settings(), client_for(fake)
-    )
+    results = lint_remote([f"{fake.web_url}/acme/svc/src/feature/x/deep/catalog-info.yaml"], Settings(), fake.client())
     assert len(results) == 1 and results[0].documents
     found = rules(results)
     assert "placeholder" not in found and "file-unreadable" not in found
@@ -135,17 +122,17 @@ def test_slash_branch_file(fake: FakeBitbucket) -> None:
 
 def test_failures_are_unverified_or_not_found(fake: FakeBitbucket) -> None:
     fake.fail_next(r"/src/main/README.md$", 503, count=None)
-    found = rules(lint_remote([f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"], Settings(), client_for(fake)))
+    found = rules(lint_remote([f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"], Settings(), fake.client()))
     assert list(found) == ["unverified"]
-    missing = rules(lint_remote([f"{fake.web_url}/acme/nope/src/main/catalog-info.yaml"], Settings(), client_for(fake)))
+    missing = rules(lint_remote([f"{fake.web_url}/acme/nope/src/main/catalog-info.yaml"], Settings(), fake.client()))
     assert "private repository these credentials cannot see" in missing["file-unreadable"][0]
     fake.drop(r"/src/main/teams/b.yaml$", count=None)
-    found = rules(lint_remote([f"{fake.web_url}/acme/svc/src/main/teams/b.yaml"], Settings(), client_for(fake)))
+    found = rules(lint_remote([f"{fake.web_url}/acme/svc/src/main/teams/b.yaml"], Settings(), fake.client()))
     assert list(found) == ["unverified"]
 
 
 def test_each_file_read_once(fake: FakeBitbucket) -> None:
-    client = client_for(fake)
+    client = fake.client()
     lint_remote(
         [f"{fake.web_url}/acme/svc/src/main/all.yaml", f"{fake.web_url}/acme/svc/src/main/catalog-info.yaml"],
         Settings(),

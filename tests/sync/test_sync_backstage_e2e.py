@@ -15,30 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from catalint.cli import main
+from tests import descriptors
 from tests.backstage.harness import Backstage
+from tests.cli_run import CliResult, RunCli
 from tests.fakes.bitbucket import FakeBitbucket
 
 WS_PREFIX = "e2e"
 
 
 def component(name: str, description: str = "first") -> bytes:
-    return (
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n"
-        f"  name: {name}\n  description: {description}\nspec:\n  type: service\n"
-        "  lifecycle: production\n  owner: team-a\n"
-    ).encode()
+    return descriptors.component(name, description=description).encode()
 
 
 class World:
     """One workspace on the fake, unique per test (the Backstage is shared by the session)."""
 
     def __init__(
-        self, fake: FakeBitbucket, backstage: Backstage, tmp: Path, monkeypatch: pytest.MonkeyPatch
+        self, fake: FakeBitbucket, backstage: Backstage, tmp: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
     ) -> None:
-        self.fake, self.backstage, self.tmp = fake, backstage, tmp
+        self.fake, self.backstage, self.tmp, self.run_cli = fake, backstage, tmp, run_cli
         self.ws = f"{WS_PREFIX}-{uuid.uuid4().hex[:8]}"
         self.state = tmp / "state.json"
         for var in ("BITBUCKET_TOKEN", "BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD", "GITHUB_STEP_SUMMARY"):
@@ -68,7 +64,7 @@ class World:
         errors: list[str] | None = None,
         url: str | None = None,
         token: str | None = None,
-    ) -> tuple[Result, dict[str, Any]]:
+    ) -> tuple[CliResult, dict[str, Any]]:
         found = self.tmp / "discovery.json"
         found.write_text(json.dumps({"urls": urls, "complete": complete, "errors": errors or []}))
         args = [
@@ -90,7 +86,7 @@ class World:
             *extra,
         ]
         env = {"BACKSTAGE_TOKEN": token or self.backstage.token}
-        result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+        result = self.run_cli(*args, env=env)
         try:
             report = json.loads(result.stdout)
         except ValueError:
@@ -104,9 +100,9 @@ class World:
 
 @pytest.fixture
 def world(
-    fake_bitbucket: FakeBitbucket, backstage: Backstage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_bitbucket: FakeBitbucket, backstage: Backstage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
 ) -> Iterator[World]:
-    yield World(fake_bitbucket, backstage, tmp_path, monkeypatch)
+    yield World(fake_bitbucket, backstage, tmp_path, monkeypatch, run_cli)
 
 
 def actions(report: dict[str, Any], kind: str) -> list[str]:
@@ -243,7 +239,7 @@ def test_real_discovery(world: World) -> None:
         "json",
     ]
     env = {"BACKSTAGE_TOKEN": world.backstage.token, "CATALINT_BITBUCKET_API_URL": world.fake.api_url}
-    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    result = world.run_cli(*args, env=env)
     assert result.exit_code == 0, result.output
     assert world.our_locations() == [a]
 

@@ -9,26 +9,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from tests.backstage.harness import Backstage
-from tests.fakes.bitbucket import FakeBitbucket
+from tests.cli_run import CLI
 from tests.sync.fault_proxy import Fault, FaultProxy
-from tests.sync.test_sync_backstage_e2e import World, actions, component
+from tests.sync.test_sync_backstage_e2e import World, actions, component, world
+
+__all__ = ["world"]  # the fixture, shared with the end-to-end tests
 
 LOCATIONS = "/api/catalog/locations"
 REFRESH = "/api/catalog/refresh"
-
-
-@pytest.fixture
-def world(
-    fake_bitbucket: FakeBitbucket, backstage: Backstage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[World]:
-    yield World(fake_bitbucket, backstage, tmp_path, monkeypatch)
 
 
 def test_5xx_reading_locations_exits_2_and_changes_nothing(world: World) -> None:
@@ -94,9 +83,7 @@ def test_run_killed_midway_keeps_the_record_of_its_refreshes(world: World) -> No
     with FaultProxy(world.backstage.url, kill_at_second_refresh) as proxy:
         proc = subprocess.Popen(
             [
-                sys.executable,
-                "-c",
-                "from catalint.cli import main; main()",
+                *CLI,
                 "sync",
                 "-w",
                 world.ws,

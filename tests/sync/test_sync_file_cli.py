@@ -7,13 +7,12 @@ from pathlib import Path
 
 import git
 import pytest
-from click.testing import CliRunner
 
-from catalint.cli import main
 from catalint.sync.location_file import parse_targets
+from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes.bitbucket import FakeBitbucket
 
-GOOD = b"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: %s\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
 ENV = {
     "GIT_AUTHOR_NAME": "s",
     "GIT_AUTHOR_EMAIL": "s@x",
@@ -28,8 +27,8 @@ def setup(
 ) -> tuple[FakeBitbucket, Path]:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     monkeypatch.setenv("CATALINT_BITBUCKET_API_URL", fake_bitbucket.api_url)  # sync lints through the API
-    fake_bitbucket.add_repo("acme", "a", branches={"main": {"catalog-info.yaml": GOOD % b"a"}})
-    fake_bitbucket.add_repo("acme", "bad", branches={"main": {"catalog-info.yaml": GOOD % b"Bad Name!"}})
+    fake_bitbucket.add_repo("acme", "a", branches={"main": {"catalog-info.yaml": component("a")}})
+    fake_bitbucket.add_repo("acme", "bad", branches={"main": {"catalog-info.yaml": component("Bad Name!")}})
     bare = tmp_path / "remote.git"
     git.Repo.init(bare, bare=True, initial_branch="main")
     work = git.Repo.init(tmp_path / "work", initial_branch="main")
@@ -40,10 +39,11 @@ def setup(
     return fake_bitbucket, tmp_path
 
 
-def _run(fake: FakeBitbucket, tmp: Path, urls: list[str], *extra: str) -> tuple[int, str, str]:
+def _sync_args(fake: FakeBitbucket, tmp: Path, urls: list[str], *extra: str) -> list[str]:
+    """`sync --to file` of `urls` (as a discovery file) into the work repository's catalog file."""
     found = tmp / "discovery.json"
     found.write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
-    args = [
+    return [
         "sync",
         "-w",
         "acme",
@@ -56,43 +56,21 @@ def _run(fake: FakeBitbucket, tmp: Path, urls: list[str], *extra: str) -> tuple[
         str(found),
         *extra,
     ]
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
-def test_file_sync_lints_commits_pushes_and_is_idempotent(setup: tuple[FakeBitbucket, Path]) -> None:
+def test_file_sync_lints_commits_pushes_and_is_idempotent(setup: tuple[FakeBitbucket, Path], run_cli: RunCli) -> None:
     fake, tmp = setup
     a = f"{fake.web_url}/acme/a/src/main/catalog-info.yaml"
     bad = f"{fake.web_url}/acme/bad/src/main/catalog-info.yaml"
     target = tmp / "work" / "catalog" / "bitbucket.yaml"
     summary = tmp / "summary.md"
 
-    code, out, _ = _run(fake, tmp, [a, bad], "--dry-run")
+    code, out, _ = run_cli(*_sync_args(fake, tmp, [a, bad], "--dry-run"))
     assert code == 0 and "+    - " + a in out and not target.exists()
 
-    runner_env = {"GITHUB_STEP_SUMMARY": str(summary)}
-    found = tmp / "discovery.json"
-    result = CliRunner().invoke(
-        main,
-        [
-            "sync",
-            "-w",
-            "acme",
-            "--to",
-            "file",
-            str(target),
-            "--web-url",
-            fake.web_url,
-            "--discovery-file",
-            str(found),
-            "--push",
-            "--author",
-            "Bot <bot@acme.test>",
-            "--format",
-            "json",
-        ],
-        env=runner_env,
-        catch_exceptions=False,
+    result = run_cli(
+        *_sync_args(fake, tmp, [a, bad], "--push", "--author", "Bot <bot@acme.test>", "--format", "json"),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -103,30 +81,29 @@ def test_file_sync_lints_commits_pushes_and_is_idempotent(setup: tuple[FakeBitbu
     assert remote_head.author.email == "bot@acme.test" and a in remote_head.message
     assert "| added |" in summary.read_text()
 
-    code, out, _ = _run(fake, tmp, [a, bad], "--commit")
+    code, out, _ = run_cli(*_sync_args(fake, tmp, [a, bad], "--commit"))
     assert code == 0 and "nothing to commit" in out and "0 added" in out
     assert git.Repo(tmp / "work").head.commit.hexsha == remote_head.hexsha
 
-    code, out, _ = _run(fake, tmp, [a, bad], "--include-invalid", "--style", "location")
+    code, out, _ = run_cli(*_sync_args(fake, tmp, [a, bad], "--include-invalid", "--style", "location"))
     assert code == 0 and parse_targets(target.read_text(), "location") == [a, bad]
 
 
-def test_usage_errors_exit_2(setup: tuple[FakeBitbucket, Path]) -> None:
-    runner = CliRunner()
-    result = runner.invoke(main, ["sync", "-w", "acme", "--to", "file"])
+def test_usage_errors_exit_2(setup: tuple[FakeBitbucket, Path], run_cli: RunCli) -> None:
+    result = run_cli("sync", "-w", "acme", "--to", "file")
     assert result.exit_code == 2 and "needs a PATH" in result.stderr
-    result = runner.invoke(main, ["sync", "-w", "acme", "--to", "backstage"], env={"BACKSTAGE_URL": ""})
+    result = run_cli("sync", "-w", "acme", "--to", "backstage", env={"BACKSTAGE_URL": ""})
     assert result.exit_code == 2 and "--backstage-url" in result.stderr
 
 
-def test_push_to_a_new_branch_and_a_rejected_push(setup: tuple[FakeBitbucket, Path]) -> None:
+def test_push_to_a_new_branch_and_a_rejected_push(setup: tuple[FakeBitbucket, Path], run_cli: RunCli) -> None:
     fake, tmp = setup
     a = f"{fake.web_url}/acme/a/src/main/catalog-info.yaml"
     target = tmp / "work" / "catalog" / "bitbucket.yaml"
     work, bare = git.Repo(tmp / "work"), git.Repo(tmp / "remote.git")
     base = work.head.commit.hexsha
 
-    code, out, err = _run(fake, tmp, [a], "--style", "app-config", "--push", "--branch", "catalint/sync")
+    code, out, err = run_cli(*_sync_args(fake, tmp, [a], "--style", "app-config", "--push", "--branch", "catalint/sync"))
     assert code == 0, err
     assert "catalog:\n  locations:\n    - type: url\n      target: " + a in target.read_text()
     pushed = bare.commit("catalint/sync")
@@ -140,9 +117,9 @@ def test_push_to_a_new_branch_and_a_rejected_push(setup: tuple[FakeBitbucket, Pa
     other.git.add("NEWS")
     other.git.commit("-m", "theirs", env=ENV)
     other.git.push("origin", "main")
-    fake.add_repo("acme", "c", branches={"main": {"catalog-info.yaml": GOOD % b"c"}})
+    fake.add_repo("acme", "c", branches={"main": {"catalog-info.yaml": component("c")}})
     c = f"{fake.web_url}/acme/c/src/main/catalog-info.yaml"
-    code, out, err = _run(fake, tmp, [a, c], "--style", "app-config", "--push")
+    code, out, err = run_cli(*_sync_args(fake, tmp, [a, c], "--style", "app-config", "--push"))
     assert code == 2
     assert "push to origin/main was rejected" in err and "is kept" in err
     kept = work.head.commit

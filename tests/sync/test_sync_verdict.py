@@ -11,21 +11,21 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from catalint.cli import main
 from catalint.sync.location_file import parse_targets
 from tests.backstage.harness import Backstage
+from tests.cli_run import RunCli
+from tests.descriptors import component
 from tests.fakes.bitbucket import FakeBitbucket
 
 HEAD = "apiVersion: backstage.io/v1alpha1\n"
 FILES = {
-    "good": HEAD + "kind: Component\nmetadata:\n  name: good\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    "good": component("good"),
     "widget": HEAD.replace("backstage.io", "acme.io") + "kind: Widget\nmetadata:\n  name: knob\nspec:\n  colour: red\n",
     "no-text": HEAD
     + "kind: Component\nmetadata:\n  name: no-text\n  description:\n    $text: ./NOPE.md\n"
     + "spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
-    "bad-name": HEAD + "kind: Component\nmetadata:\n  name: Bad Name!\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    "bad-name": component("Bad Name!"),
 }
 CONFIG = "kinds:\n  Widget: [acme.io/v1alpha1]\n"
 
@@ -46,16 +46,14 @@ def acme(fake_bitbucket: FakeBitbucket, tmp_path: Path, monkeypatch: pytest.Monk
     return urls
 
 
-def lint_verdict(url: str) -> bool:
-    result = CliRunner().invoke(main, ["lint", "--no-cache", url])
+def lint_verdict(run_cli: RunCli, url: str) -> bool:
+    result = run_cli("lint", "--no-cache", url)
     assert result.exit_code in (0, 1), result.output
     return result.exit_code == 0
 
 
-def sync(*args: str) -> dict[str, object]:
-    result = CliRunner().invoke(
-        main, ["sync", "-w", "acme", "--discovery-file", "discovery.json", "--format", "json", *args]
-    )
+def sync(run_cli: RunCli, *args: str) -> dict[str, object]:
+    result = run_cli("sync", "-w", "acme", "--discovery-file", "discovery.json", "--format", "json", *args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert isinstance(report, dict)
@@ -68,23 +66,23 @@ def skipped_for_lint(report: dict[str, object]) -> set[str]:
     return {a["target"] for a in actions if a["action"] == "skipped" and "fails lint" in a.get("reason", "")}
 
 
-def test_sync_to_file_lists_what_lint_passes(acme: dict[str, str], tmp_path: Path) -> None:
-    verdicts = {repo: lint_verdict(url) for repo, url in acme.items()}
+def test_sync_to_file_lists_what_lint_passes(acme: dict[str, str], tmp_path: Path, run_cli: RunCli) -> None:
+    verdicts = {repo: lint_verdict(run_cli, url) for repo, url in acme.items()}
     assert verdicts == {"good": True, "widget": True, "no-text": False, "bad-name": False}
-    sync("--to", "file", "catalog.yaml")
+    sync(run_cli, "--to", "file", "catalog.yaml")
     listed = set(parse_targets((tmp_path / "catalog.yaml").read_text(), "location"))
     assert listed == {url for repo, url in acme.items() if verdicts[repo]}
-    report = sync("--to", "file", "again.yaml", "--dry-run")
+    report = sync(run_cli, "--to", "file", "again.yaml", "--dry-run")
     reasons = {a["target"]: a.get("reason", "") for a in report["actions"]}  # type: ignore[union-attr]
     assert "[placeholder]" in reasons[acme["no-text"]] and "NOPE.md" in reasons[acme["no-text"]]
     assert "[field-format]" in reasons[acme["bad-name"]]
 
 
-def test_sync_to_backstage_skips_exactly_what_lint_fails(acme: dict[str, str], backstage: Backstage) -> None:
-    verdicts = {repo: lint_verdict(url) for repo, url in acme.items()}
+def test_sync_to_backstage_skips_exactly_what_lint_fails(acme: dict[str, str], backstage: Backstage, run_cli: RunCli) -> None:
+    verdicts = {repo: lint_verdict(run_cli, url) for repo, url in acme.items()}
     os.environ["BACKSTAGE_TOKEN"] = backstage.token
     try:
-        report = sync("--to", "backstage", "--backstage-url", backstage.url, "--dry-run")
+        report = sync(run_cli, "--to", "backstage", "--backstage-url", backstage.url, "--dry-run")
     finally:
         del os.environ["BACKSTAGE_TOKEN"]
     assert skipped_for_lint(report) == {url for repo, url in acme.items() if not verdicts[repo]}
@@ -94,35 +92,31 @@ def test_sync_to_backstage_skips_exactly_what_lint_fails(acme: dict[str, str], b
     assert acme["good"] in added
 
 
-def test_offline_sync_needs_a_discovery_file_and_lints_nothing(acme: dict[str, str], fake_bitbucket: FakeBitbucket) -> None:
-    refused = CliRunner().invoke(
-        main, ["sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "x.yaml", "--offline"]
-    )
+def test_offline_sync_needs_a_discovery_file_and_lints_nothing(acme: dict[str, str], fake_bitbucket: FakeBitbucket, run_cli: RunCli) -> None:
+    refused = run_cli("sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "x.yaml", "--offline")
     assert refused.exit_code == 2 and "--include-invalid" in refused.stderr  # unlinted only when said
-    report = sync("--to", "file", "offline.yaml", "--offline", "--include-invalid")
+    report = sync(run_cli, "--to", "file", "offline.yaml", "--offline", "--include-invalid")
     assert fake_bitbucket.request_log == []
     assert any("without being linted" in str(n) for n in report["notes"])  # type: ignore[union-attr]
-    result = CliRunner().invoke(main, ["sync", "-w", "acme", "--to", "file", "x.yaml", "--offline"])
+    result = run_cli("sync", "-w", "acme", "--to", "file", "x.yaml", "--offline")
     assert result.exit_code == 2 and "--discovery-file" in result.stderr
 
 
-def test_an_outage_is_not_an_empty_workspace(acme: dict[str, str], fake_bitbucket: FakeBitbucket, tmp_path: Path) -> None:
+def test_an_outage_is_not_an_empty_workspace(acme: dict[str, str], fake_bitbucket: FakeBitbucket, tmp_path: Path, run_cli: RunCli) -> None:
     fake_bitbucket.stop()
-    result = CliRunner().invoke(
-        main, ["sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "catalog.yaml"]
-    )
+    result = run_cli("sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "catalog.yaml")
     assert result.exit_code == 2 and "none of the 4 discovered descriptors could be read" in result.stderr
     assert not (tmp_path / "catalog.yaml").exists()
 
 
 def test_a_duplicate_across_repositories_does_not_decide_the_verdict(
-    acme: dict[str, str], fake_bitbucket: FakeBitbucket, tmp_path: Path
+    acme: dict[str, str], fake_bitbucket: FakeBitbucket, tmp_path: Path, run_cli: RunCli
 ) -> None:
     fake_bitbucket.add_repo("acme", "good-copy", branches={"main": {"catalog-info.yaml": FILES["good"].encode()}})
     copy = f"{fake_bitbucket.web_url}/acme/good-copy/src/main/catalog-info.yaml"
     urls = sorted([*acme.values(), copy])
     (tmp_path / "discovery.json").write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
-    assert lint_verdict(copy) and lint_verdict(acme["good"])  # each passes alone
-    sync("--to", "file", "catalog.yaml")
+    assert lint_verdict(run_cli, copy) and lint_verdict(run_cli, acme["good"])  # each passes alone
+    sync(run_cli, "--to", "file", "catalog.yaml")
     listed = set(parse_targets((tmp_path / "catalog.yaml").read_text(), "location"))
     assert {acme["good"], copy} <= listed  # Backstage settles which copy wins, as it does today

@@ -41,9 +41,7 @@ class Location:
 class DryRun:
     ok: bool
     error: str = ""  # Backstage's own message when not ok
-    exists: bool = False
     entity_ref: str | None = None
-    entities: tuple[str, ...] = ()
 
 
 def _error_message(resp: requests.Response) -> str:
@@ -153,17 +151,8 @@ class CatalogClient:
         resp = self._request("POST", "/locations", ok=(200, 201, 400), params={"dryRun": "true"}, json=body)
         if resp.status_code == 400:
             return DryRun(False, _error_message(resp))
-        data = resp.json()
-        location = data.get("location") or {}
-        refs = []
-        for entity in data.get("entities") or []:
-            meta = entity.get("metadata") or {}
-            refs.append(
-                f"{str(entity.get('kind', '')).lower()}:{meta.get('namespace', 'default')}/{meta.get('name')}"
-            )
-        return DryRun(
-            True, exists=bool(data.get("exists")), entity_ref=location.get("entityRef"), entities=tuple(refs)
-        )
+        location = resp.json().get("location") or {}
+        return DryRun(True, entity_ref=location.get("entityRef"))
 
     def register(self, target: str) -> Location | None:
         """Register a url location; None when it already exists (409)."""

@@ -62,7 +62,6 @@ class GithubEnv:
     sha: str | None = None
     event_name: str | None = None
     event: Mapping[str, Any] = field(default_factory=dict)
-    step_summary: str | None = None
     output: str | None = None
 
     @classmethod
@@ -84,7 +83,6 @@ class GithubEnv:
             sha=environ.get("GITHUB_SHA") or None,
             event_name=environ.get("GITHUB_EVENT_NAME") or None,
             event=event,
-            step_summary=environ.get("GITHUB_STEP_SUMMARY") or None,
             output=environ.get("GITHUB_OUTPUT") or None,
         )
 

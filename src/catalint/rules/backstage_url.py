@@ -25,8 +25,24 @@ SEVERITY = Severity.WARNING
 SUMMARY = "Bitbucket URLs are spelled so that Backstage reads the same ref and path"
 BACKSTAGE = False
 
-# Needs a Bitbucket with a slash branch to fail; tests/cli/test_root_catalog.py shows it.
-FAILS = ""
+# A branch with a slash, written as is: catalint reads the file, Backstage would ask for branch
+# `feature`. The `# bitbucket:` section is the file Bitbucket serves (tests/helpers.py).
+FAILS = """\
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: services
+spec:
+  targets:
+    - https://bitbucket.org/acme/payments/src/feature/new-endpoint/catalog-info.yaml
+# bitbucket: acme/payments feature/new-endpoint catalog-info.yaml
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata:
+  name: payments
+spec:
+  owner: team-a
+"""
 # The web UI's spelling of a slash branch: the commit in the path, the branch in `?at=`.
 PASSES = """\
 apiVersion: backstage.io/v1alpha1

@@ -11,7 +11,15 @@ SEVERITY = Severity.WARNING
 SUMMARY = "descriptor files should be UTF-8 text"
 BACKSTAGE = False
 
+# The description ends in a NUL byte (invisible when printed).
 FAILS = """\
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata:
+  name: payments
+  description: payments\x00
+spec:
+  owner: team-a
 """
 PASSES = """\
 apiVersion: backstage.io/v1alpha1

@@ -11,6 +11,15 @@ SUMMARY = "descriptor files must stay under the size limit"
 BACKSTAGE = False
 
 FAILS = """\
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata:
+  name: payments
+  description: a system whose descriptor is larger than this repository allows
+spec:
+  owner: team-a
+# file: .catalint.yaml
+max-file-size: 100
 """
 PASSES = """\
 apiVersion: backstage.io/v1alpha1

@@ -9,8 +9,9 @@ SEVERITY = Severity.ERROR
 SUMMARY = "a descriptor file must be readable"
 BACKSTAGE = False
 
-FAILS = """\
-"""
+# Needs a file the run cannot read (permissions, a broken symlink, a private repository):
+# tests/rules/test_unreadable.py makes one.
+FAILS = ""
 PASSES = """\
 apiVersion: backstage.io/v1alpha1
 kind: System

@@ -16,7 +16,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "a target could not be checked"
 BACKSTAGE = False
 
+# A Bitbucket that does not answer (tests/helpers.py: `# bitbucket: unreachable`).
 FAILS = """\
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: services
+spec:
+  targets:
+    - https://bitbucket.org/acme/payments/src/main/catalog-info.yaml
+# bitbucket: unreachable
 """
 PASSES = """\
 apiVersion: backstage.io/v1alpha1

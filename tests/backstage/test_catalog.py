@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 import pytest
 
 from catalint.backstage.catalog import BackstageError, CatalogClient
-from catalint.sync.backstage import SyncState
 from tests.fakes.bitbucket import ForeignServer
 
 
@@ -51,15 +49,3 @@ def test_garbage_body_is_an_error(foreign_server: ForeignServer) -> None:
     foreign_server.set_response(200, b"<html>login page</html>")
     with pytest.raises(BackstageError, match="unexpected body"):
         CatalogClient(foreign_server.url, "t").locations()
-
-
-def test_state_round_trip_and_corrupt_file(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    state = SyncState.load(path)
-    assert state.digests == {}
-    state.digests["u"] = "d"
-    state.save()
-    assert SyncState.load(path).digests == {"u": "d"}
-    path.write_text("[1]")
-    with pytest.raises(BackstageError, match="not a catalint sync state"):
-        SyncState.load(path)
