@@ -106,7 +106,7 @@ def test_action_secret_inputs_have_no_default_but_the_github_token() -> None:
 
 
 def test_action_outputs() -> None:
-    assert set(action()["outputs"]) == {"errors", "warnings", "infos", "files", *ep.REPORT_FILES}
+    assert set(action()["outputs"]) == {"errors", "warnings", "infos", "files", "check-run", *ep.REPORT_FILES}
 
 
 def test_action_defaults_are_valid_choices() -> None:
