@@ -153,12 +153,19 @@ class Publisher:
         self._err(f"catalint: {self._redact(message)}")
 
     def publish(self, result: RunResult) -> None:
+        from catalint.report.junit import JunitReporter
+
         written: dict[str, str] = {}
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
-                write_atomic(target, file_reporter(fmt, self.paths).render(result))
+                reporter = file_reporter(fmt, self.paths)
+                if isinstance(reporter, JunitReporter):  # a passing run shows no failed test
+                    reporter.run_failed = self.options.failed
+                write_atomic(target, reporter.render(result))
                 written[fmt] = str(path)
+                for notice in getattr(reporter, "notices", ()):  # e.g. SARIF capped at GitHub's limit
+                    self.info(notice)
             except Exception as exc:  # one report never loses the others
                 self.warn(f"the {fmt} report {path} could not be written: {exc}")
         annotate = True
