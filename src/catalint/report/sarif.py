@@ -34,7 +34,6 @@ SRCROOT = "%SRCROOT%"
 TEXT_LIMIT = 1024  # GitHub's limit for shortDescription and fullDescription
 RESULT_LIMIT = 5000  # GitHub keeps only this many results per run (25,000 is the hard limit)
 RULE_LIMIT = 25000  # rules per run
-TAG_LIMIT = 10  # tags per rule that GitHub shows (20 accepted)
 FINGERPRINT = "primaryLocationLineHash"  # GitHub's key: given here, upload-sarif does not compute its own
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
