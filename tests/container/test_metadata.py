@@ -1,4 +1,4 @@
-"""Static checks of the container packaging: action.yml, pipe.yml, the pre-commit hook, the lock file,
+"""Static checks of the container packaging: action.yml, pipe.yml, the lock file,
 the Dockerfile (our rules plus hadolint) and the example workflows (actionlint)."""
 
 from __future__ import annotations
@@ -143,22 +143,7 @@ def test_pipe_credentials_use_the_cli_environment_names() -> None:
             assert setting.variable == setting.env
 
 
-# --------------------------------------------------------------------------- .pre-commit-hooks.yaml
-
-
-def test_pre_commit_hook() -> None:
-    hooks = load_yaml(ROOT / ".pre-commit-hooks.yaml")
-    (hook,) = hooks
-    assert hook["id"] == "catalint"
-    assert hook["language"] == "python"
-    assert hook["pass_filenames"] is True
-    assert hook["entry"] == "catalint lint"
-    assert hook["entry"].split()[0] in pyproject()["project"]["scripts"]
-    files = re.compile(hook["files"])  # pre-commit uses re.search on repo-relative paths
-    for path in ("catalog-info.yaml", "svc/a/catalog-info.yml", "catalog-info.json"):
-        assert files.search(path), path
-    for path in ("catalog-info.yaml.bak", "mycatalog-info.yaml", "catalog-info.txt", "app-config.yaml"):
-        assert not files.search(path), path
+# .pre-commit-hooks.yaml: tests/container/test_pre_commit.py
 
 
 # --------------------------------------------------------------------------- requirements.lock

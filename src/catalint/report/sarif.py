@@ -175,7 +175,8 @@ class SarifReporter:
         index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
         lines = _Lines(self.paths)
         seen: dict[str, int] = {}
-        results = [self._result(f, index, lines, seen) for f in kept if f.rule in index]
+        artifacts: dict[str, dict[str, str]] = {}  # per file: mapping a path costs more than the rest of a result
+        results = [self._result(f, index, lines, seen, artifacts) for f in kept if f.rule in index]
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
@@ -206,9 +207,16 @@ class SarifReporter:
         return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
     def _result(
-        self, finding: Finding, index: dict[str, int], lines: _Lines, seen: dict[str, int]
+        self,
+        finding: Finding,
+        index: dict[str, int],
+        lines: _Lines,
+        seen: dict[str, int],
+        artifacts: dict[str, dict[str, str]],
     ) -> dict[str, Any]:
-        artifact = self._artifact(finding.path)
+        if finding.path not in artifacts:
+            artifacts[finding.path] = self._artifact(finding.path)
+        artifact = dict(artifacts[finding.path])
         where = region(finding)
         content = lines.get(finding.path, where["startLine"])
         # A line that cannot be read (a remote file, a file-level finding) is identified by its message.
