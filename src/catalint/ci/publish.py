@@ -153,15 +153,16 @@ class Publisher:
         self._err(f"catalint: {self._redact(message)}")
 
     def publish(self, result: RunResult) -> None:
-        from catalint.report.junit import JunitReporter
-
         written: dict[str, str] = {}
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
                 reporter = file_reporter(fmt, self.paths)
-                if isinstance(reporter, JunitReporter):  # a passing run shows no failed test
-                    reporter.run_failed = self.options.failed
+                if fmt == "junit":  # a passing run shows no failed test
+                    from catalint.report.junit import JunitReporter
+
+                    if isinstance(reporter, JunitReporter):
+                        reporter.run_failed = self.options.failed
                 write_atomic(target, reporter.render(result))
                 written[fmt] = str(path)
                 for notice in getattr(reporter, "notices", ()):  # e.g. SARIF capped at GitHub's limit
