@@ -2,8 +2,8 @@
 """Entrypoint of the catalint container: the GitHub Action, the Bitbucket Pipe and the plain Docker image.
 
 It only translates the platform's settings into a `catalint` command line plus environment, runs the CLI and
-exits with the CLI's code. Everything about linting, reporting and outputs such as errors/warnings/files lives
-in the CLI.
+exits with the CLI's code. Everything about linting, reporting and step outputs (errors, warnings, report files,
+check-run) lives in the CLI, which writes each output once.
 
 Modes, picked in this order:
 
@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,6 +202,35 @@ def debugging(src: Source) -> bool:
     return src.flag("debug")
 
 
+def _lint_args(src: Source) -> list[str]:
+    argv: list[str] = []
+
+    def option(flag: str, value: str) -> None:
+        if value:
+            argv.extend((flag, value))
+
+    option("--format", src.get("format") or ("github" if src.platform == GITHUB else ""))
+    option("--fail-on", src.get("fail-on"))
+    option("--filter-mode", src.get("filter-mode"))
+    option("--changed-since", src.get("changed-since"))
+    for setting_id, fmt in REPORT_FILES.items():
+        path = src.get(setting_id)
+        option("--output", f"{fmt}:{path}" if path else "")
+    if src.platform == GITHUB:
+        option("--annotations", src.get("annotations"))
+    else:
+        option("--report", src.get("report"))  # the CLI defaults to bitbucket inside Pipelines
+    return argv
+
+
+def _workspace(src: Source, command: str) -> str:
+    """In a pipe, discover and sync default to the pipeline's own workspace."""
+    workspace = src.get("workspace")
+    if not workspace and src.platform == BITBUCKET and command != "lint":
+        workspace = src.environ.get("BITBUCKET_WORKSPACE", "")
+    return workspace
+
+
 def build_argv(src: Source) -> list[str]:
     """catalint's arguments (without the program name) from the platform settings."""
     command = src.get("command") or "lint"
@@ -214,10 +242,7 @@ def build_argv(src: Source) -> list[str]:
         if value:
             argv.extend((flag, value))
 
-    workspace = src.get("workspace")
-    if not workspace and src.platform == BITBUCKET and command != "lint":
-        workspace = src.environ.get("BITBUCKET_WORKSPACE", "")
-    option("--workspace", workspace)
+    option("--workspace", _workspace(src, command))
     for app_config in src.get_list("app-config"):
         option("--app-config", app_config)
     if debugging(src):
@@ -225,17 +250,7 @@ def build_argv(src: Source) -> list[str]:
     if command in ("lint", "sync"):
         option("--config", src.get("config"))
     if command == "lint":
-        option("--format", src.get("format") or ("github" if src.platform == GITHUB else ""))
-        option("--fail-on", src.get("fail-on"))
-        option("--filter-mode", src.get("filter-mode"))
-        option("--changed-since", src.get("changed-since"))
-        for setting_id, fmt in REPORT_FILES.items():
-            path = src.get(setting_id)
-            option("--output", f"{fmt}:{path}" if path else "")
-        if src.platform == GITHUB:
-            option("--annotations", src.get("annotations"))
-        else:
-            option("--report", src.get("report"))  # the CLI defaults to bitbucket inside Pipelines
+        argv.extend(_lint_args(src))
     else:
         option("--format", src.get("format"))
     if command in ("lint", "sync") and src.flag("offline"):
@@ -268,17 +283,6 @@ def find_cli() -> str:
     if beside.is_file():
         return str(beside)
     raise EntrypointError("the catalint command is not installed in this image")
-
-
-def write_output(path: str, name: str, value: str) -> None:
-    """Append one step output in GITHUB_OUTPUT's format (heredoc form for multi-line values)."""
-    if "\n" in value or "\r" in value:
-        delimiter = f"ghadelimiter_{uuid.uuid4()}"
-        record = f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
-    else:
-        record = f"{name}={value}\n"
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(record)
 
 
 def run(command: list[str], env: dict[str, str], cwd: Path | None) -> int:
@@ -330,16 +334,8 @@ def main(args: list[str], environ: Mapping[str, str]) -> int:
     elif debugging(src):
         print(f"+ {shown}", file=sys.stderr, flush=True)
 
-    code = run([cli, *argv], child_environment(environ, platform), cwd)
-
-    output = environ.get("GITHUB_OUTPUT", "")
-    if platform == GITHUB and output and not passthrough and argv[0] == "lint":
-        base = cwd or Path.cwd()
-        for setting_id in REPORT_FILES:
-            path = src.get(setting_id)
-            if path and (base / path).is_file():
-                write_output(output, setting_id, path)
-    return code
+    # The CLI itself writes every step output (counts, report files, check-run) once, to GITHUB_OUTPUT.
+    return run([cli, *argv], child_environment(environ, platform), cwd)
 
 
 if __name__ == "__main__":

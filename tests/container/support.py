@@ -71,9 +71,9 @@ def _pip(python: Path, *args: str, log: Path) -> None:
 
 
 def source_digest() -> str:
-    """Hash of what the Dockerfile copies to build catalint (pyproject.toml and src/, minus build litter)."""
+    """Hash of what the Dockerfile copies to build catalint (pyproject.toml, README, LICENSE and src/, minus litter)."""
     digest = hashlib.sha256()
-    files = [ROOT / "pyproject.toml"]
+    files = [ROOT / "pyproject.toml", ROOT / "README.md", ROOT / "LICENSE"]
     for path in sorted((ROOT / "src").rglob("*")):
         parts = set(path.relative_to(ROOT).parts)
         if path.is_file() and "__pycache__" not in parts and not any(p.endswith(".egg-info") for p in parts):
@@ -109,7 +109,8 @@ def image_venv() -> Path:
             with tempfile.TemporaryDirectory(prefix="catalint-build-") as build:
                 context = Path(build) / "catalint"
                 context.mkdir()
-                shutil.copy2(ROOT / "pyproject.toml", context / "pyproject.toml")
+                for name in ("pyproject.toml", "README.md", "LICENSE"):  # as the Dockerfile copies them
+                    shutil.copy2(ROOT / name, context / name)
                 shutil.copytree(ROOT / "src", context / "src", ignore=BUILD_IGNORE)
                 _pip(
                     python,

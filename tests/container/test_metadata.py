@@ -1,4 +1,4 @@
-"""Static checks of the container packaging: action.yml, pipe.yml, the pre-commit hook, the lock file,
+"""Static checks of the container packaging: action.yml, pipe.yml, the lock file,
 the Dockerfile (our rules plus hadolint) and the example workflows (actionlint)."""
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def test_action_secret_inputs_have_no_default_but_the_github_token() -> None:
 
 
 def test_action_outputs() -> None:
-    assert set(action()["outputs"]) == {"errors", "warnings", "infos", "files", *ep.REPORT_FILES}
+    assert set(action()["outputs"]) == {"errors", "warnings", "infos", "files", "check-run", *ep.REPORT_FILES}
 
 
 def test_action_defaults_are_valid_choices() -> None:
@@ -124,7 +124,7 @@ def test_pipe_yml() -> None:
     pipe = load_yaml(ROOT / "pipe.yml")
     for key in ("name", "image", "description", "category", "repository", "maintainer", "tags", "variables"):
         assert pipe.get(key), key
-    assert pipe["image"] == f"catalint/catalint:{version()}"
+    assert pipe["image"] == f"ghcr.io/catalint/catalint:{version()}"  # what the release workflow pushes
     assert pipe["maintainer"]["name"]
     names = [v["name"] for v in pipe["variables"]]
     assert len(names) == len(set(names))
@@ -143,40 +143,43 @@ def test_pipe_credentials_use_the_cli_environment_names() -> None:
             assert setting.variable == setting.env
 
 
-# --------------------------------------------------------------------------- .pre-commit-hooks.yaml
-
-
-def test_pre_commit_hook() -> None:
-    hooks = load_yaml(ROOT / ".pre-commit-hooks.yaml")
-    (hook,) = hooks
-    assert hook["id"] == "catalint"
-    assert hook["language"] == "python"
-    assert hook["pass_filenames"] is True
-    assert hook["entry"] == "catalint lint"
-    assert hook["entry"].split()[0] in pyproject()["project"]["scripts"]
-    files = re.compile(hook["files"])  # pre-commit uses re.search on repo-relative paths
-    for path in ("catalog-info.yaml", "svc/a/catalog-info.yml", "catalog-info.json"):
-        assert files.search(path), path
-    for path in ("catalog-info.yaml.bak", "mycatalog-info.yaml", "catalog-info.txt", "app-config.yaml"):
-        assert not files.search(path), path
+# .pre-commit-hooks.yaml: tests/container/test_pre_commit.py
 
 
 # --------------------------------------------------------------------------- requirements.lock
 
 
+def lock_entries() -> list[tuple[Requirement, list[str]]]:
+    """Each requirement of requirements.lock with its --hash values (pip's format: continuation lines)."""
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    lines = [raw.split("#", 1)[0].rstrip() for raw in text.splitlines()]  # no '#' in a requirement or a hash
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    entries = []
+    for line in joined.splitlines():
+        if not line.strip():
+            continue
+        spec, *hashes = re.split(r"\s+--hash=", line.strip())
+        entries.append((Requirement(spec.strip()), hashes))
+    return entries
+
+
 def lock_pins() -> dict[str, str]:
     pins: dict[str, str] = {}
-    for raw in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        req = Requirement(line)
+    for req, _hashes in lock_entries():
         (spec,) = req.specifier
-        assert spec.operator == "==" and "*" not in spec.version, f"not an exact pin: {raw!r}"
+        assert spec.operator == "==" and "*" not in spec.version, f"not an exact pin: {req}"
         name = canonicalize_name(req.name)
         assert name not in pins, f"pinned twice: {req.name}"
         pins[name] = spec.version
     return pins
+
+
+def test_lock_has_a_sha256_for_every_pin() -> None:
+    entries = lock_entries()
+    assert len(entries) >= 15
+    for req, hashes in entries:
+        assert hashes, f"{req.name} has no --hash"
+        assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes), req.name
 
 
 def test_lock_pins_every_runtime_dependency_within_its_range() -> None:
@@ -191,7 +194,7 @@ def test_lock_pins_every_runtime_dependency_within_its_range() -> None:
 
 
 def test_lock_has_no_dev_tools() -> None:
-    dev = {canonicalize_name(Requirement(d).name) for d in pyproject()["project"]["optional-dependencies"]["dev"]}
+    dev = {canonicalize_name(Requirement(d).name) for d in pyproject()["dependency-groups"]["dev"]}
     assert not dev & set(lock_pins())
     assert "catalint" not in lock_pins()
 
@@ -218,7 +221,8 @@ def test_dockerfile_follows_the_container_action_rules() -> None:
     assert "USER" not in words  # must run as root to use the mounted workspace
     assert "WORKDIR" not in words  # the runner mounts the workspace and makes it the working directory
     (base,) = [a for w, a in instructions if w == "FROM"]
-    assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?", base), base
+    # an exact Python release, and the digest of its multi-architecture index
+    assert re.fullmatch(r"python:3\.11\.\d+-slim(-\w+)?@sha256:[0-9a-f]{64}", base), base
     (entrypoint,) = [a for w, a in instructions if w == "ENTRYPOINT"]
     form = json.loads(entrypoint)  # exec form
     assert form == ["/usr/local/bin/python", "/app/entrypoint.py"]
@@ -226,7 +230,7 @@ def test_dockerfile_follows_the_container_action_rules() -> None:
     assert "apt-get install -y --no-install-recommends git" in runs
     assert "rm -rf /var/lib/apt/lists/*" in runs
     assert "git config --system --add safe.directory '*'" in runs
-    assert re.search(r"pip install --no-cache-dir -r \S*requirements\.lock", runs)
+    assert re.search(r"pip install --no-cache-dir --require-hashes -r \S*requirements\.lock", runs)
     assert re.search(r"pip install --no-cache-dir --no-deps /", runs)
     assert "COPY entrypoint.py /app/entrypoint.py" in [f"{w} {a}" for w, a in instructions]
 
@@ -423,7 +427,7 @@ def test_readme_github_workflow_is_copyable(tmp_path: Path) -> None:
 
 
 def test_readme_bitbucket_pipeline_uses_pipe_variables() -> None:
-    (snippet,) = [s for s in readme_ci_snippets() if "pipe: docker://catalint/catalint:" in s]
+    (snippet,) = [s for s in readme_ci_snippets() if "pipe: docker://ghcr.io/catalint/catalint:" in s]
     pipeline = yaml.safe_load(snippet)
     (steps,) = pipeline["pipelines"]["pull-requests"].values()
     step = steps[0]["step"]

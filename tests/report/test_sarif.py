@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from catalint.model import Finding, RunResult, Severity
+from catalint.model import Finding, RunResult, Severity, Span
 from catalint.report.paths import PathMapper
-from catalint.report.sarif import SarifReporter
+from catalint.report.rule_docs import DOCS_URL, PROJECT_URL
+from catalint.report.sarif import RESULT_LIMIT, SarifReporter
 from catalint.rules import REGISTRY
 from tests.report.conftest import sample_result
 
@@ -101,3 +104,101 @@ def test_path_outside_the_repository_is_an_absolute_uri(tmp_path: Path, validato
     location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": outside.as_uri()}
     assert _errors(validator, log) == []
+
+
+# ---------------------------------------------------------------- issue 12: code scanning extras
+def _one(paths: PathMapper, text: str, line: int, rule: str = "field-format") -> dict[str, Any]:
+    target = paths.cwd / "catalog" / "a.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    result = RunResult(files=1)
+    result.findings = [Finding(rule, Severity.ERROR, "metadata.name is not valid", "catalog/a.yaml", Span.point(line, 9))]
+    res: dict[str, Any] = _log(paths, result)["runs"][0]["results"][0]
+    return res
+
+
+DESCRIPTOR = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Bad_Name!\n"
+
+
+def test_fingerprint_survives_moved_lines_and_reindentation(repo_paths: PathMapper) -> None:
+    before = _one(repo_paths, DESCRIPTOR, 4)["partialFingerprints"]
+    moved = _one(repo_paths, "# a comment added above\n\n" + DESCRIPTOR.replace("  name:", "    name:"), 6)
+    assert moved["partialFingerprints"] == before
+    assert moved["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
+    # ... and changes when the offending content, the rule or the file changes
+    assert _one(repo_paths, DESCRIPTOR.replace("Bad_Name!", "Other!"), 4)["partialFingerprints"] != before
+    assert _one(repo_paths, DESCRIPTOR, 4, rule="envelope")["partialFingerprints"] != before
+    (value,) = before.values()
+    assert re.fullmatch(r"[0-9a-f]{32}:1", value)
+
+
+def test_identical_lines_get_distinct_fingerprints(repo_paths: PathMapper) -> None:
+    target = repo_paths.cwd / "catalog" / "a.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text("tags:\n  - Bad\n  - Bad\n", encoding="utf-8")
+    result = RunResult(files=1)
+    result.findings = [
+        Finding("field-format", Severity.ERROR, "tag", "catalog/a.yaml", Span.point(2, 5)),
+        Finding("field-format", Severity.ERROR, "tag", "catalog/a.yaml", Span.point(3, 5)),
+    ]
+    prints = [r["partialFingerprints"]["primaryLocationLineHash"] for r in _log(repo_paths, result)["runs"][0]["results"]]
+    assert prints[0].split(":")[0] == prints[1].split(":")[0] and prints[0] != prints[1]
+
+
+def test_every_rule_has_help_markdown_and_a_docs_uri(repo_paths: PathMapper) -> None:
+    result = sample_result()
+    result.findings.append(Finding("policy/pagerduty", Severity.ERROR, "m", "catalog/a.yaml"))
+    driver = _log(repo_paths, result)["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == PROJECT_URL
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    for rule in driver["rules"]:
+        assert rule["help"]["text"] and rule["help"]["markdown"], rule["id"]
+        assert rule["helpUri"].startswith("https://"), rule["id"]
+        if rule["id"] in REGISTRY:
+            assert rule["helpUri"] == f"{DOCS_URL}rules/{rule['id']}/"
+            assert (docs / "rules" / f"{rule['id']}.md").is_file(), f"no docs page behind {rule['helpUri']}"
+            assert rule["helpUri"] in rule["help"]["markdown"]
+    by_id = {r["id"]: r for r in driver["rules"]}
+    assert "```yaml" in by_id["owner-kind"]["help"]["markdown"]  # the rule's examples
+    assert by_id["policy/pagerduty"]["helpUri"] == f"{DOCS_URL}configuration/#policies"
+    assert (docs / "configuration.md").read_text(encoding="utf-8").count("## Policies") == 1
+    assert by_id["yamllint/line-length"]["helpUri"].startswith("https://yamllint.readthedocs.io/")
+
+
+def test_capped_at_githubs_result_limit_errors_first(
+    validator: jsonschema.Draft4Validator, repo_paths: PathMapper
+) -> None:
+    result = RunResult(files=1)
+    result.findings = [
+        Finding("owner-kind", Severity.WARNING, f"w{i}", "catalog/a.yaml", Span.point(i + 1)) for i in range(6)
+    ] + [Finding("field-format", Severity.ERROR, f"e{i}", "catalog/a.yaml", Span.point(i + 1)) for i in range(3)]
+    reporter = SarifReporter(repo_paths, limit=5)
+    log = json.loads(reporter.render(result))
+    results = log["runs"][0]["results"]
+    assert [r["level"] for r in results] == ["error"] * 3 + ["warning"] * 2
+    (notification,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert "4 of 9 findings left out" in notification["message"]["text"]
+    assert reporter.notices == [notification["message"]["text"]]
+    assert _errors(validator, log) == []
+    uncapped = SarifReporter(repo_paths)
+    assert len(json.loads(uncapped.render(result))["runs"][0]["results"]) == 9 and uncapped.notices == []
+    assert "invocations" not in json.loads(uncapped.render(result))["runs"][0]
+
+
+def test_within_githubs_documented_limits(repo_paths: PathMapper) -> None:
+    """What code scanning accepts (docs: "SARIF results exceed one or more limits"), on a large run."""
+    result = RunResult(files=1)
+    result.findings = [
+        Finding("field-format", Severity.ERROR, f"finding {i}", f"catalog/f{i % 50}.yaml", Span.point(i % 400 + 1))
+        for i in range(RESULT_LIMIT + 200)
+    ]
+    text = SarifReporter(repo_paths).render(result)
+    log = json.loads(text)
+    assert len(log["runs"]) <= 20
+    (run,) = log["runs"]
+    assert len(run["results"]) == RESULT_LIMIT <= 25000
+    assert len(run["tool"]["driver"]["rules"]) <= 25000
+    assert all(len(r["locations"]) <= 100 for r in run["results"])
+    assert all(len(r["properties"]["tags"]) <= 10 for r in run["tool"]["driver"]["rules"])
+    assert len(gzip.compress(text.encode("utf-8"))) < 10 * 1024 * 1024
+    assert all(r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"])

@@ -158,8 +158,16 @@ class Publisher:
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
-                write_atomic(target, file_reporter(fmt, self.paths).render(result))
+                reporter = file_reporter(fmt, self.paths)
+                if fmt == "junit":  # a passing run shows no failed test
+                    from catalint.report.junit import JunitReporter
+
+                    if isinstance(reporter, JunitReporter):
+                        reporter.run_failed = self.options.failed
+                write_atomic(target, reporter.render(result))
                 written[fmt] = str(path)
+                for notice in getattr(reporter, "notices", ()):  # e.g. SARIF capped at GitHub's limit
+                    self.info(notice)
             except Exception as exc:  # one report never loses the others
                 self.warn(f"the {fmt} report {path} could not be written: {exc}")
         annotate = True

@@ -71,12 +71,7 @@ def _auth_headers(creds: Credentials) -> dict[str, str]:
     return {}
 
 
-def resolve_target(
-    env: Mapping[str, str] | None = None, *, commit: str | None = None, proxy: str | None = None
-) -> Target:
-    """Where and how to write the report. An explicit proxy (option or CATALINT_BITBUCKET_PROXY)
-    wins; in Pipelines the step's proxy is used; elsewhere credentials are required."""
-    environ = os.environ if env is None else env
+def _repository(environ: Mapping[str, str]) -> tuple[str, str]:
     full_name = environ.get("BITBUCKET_REPO_FULL_NAME") or ""
     if not full_name and environ.get("BITBUCKET_WORKSPACE") and environ.get("BITBUCKET_REPO_SLUG"):
         full_name = f"{environ['BITBUCKET_WORKSPACE']}/{environ['BITBUCKET_REPO_SLUG']}"
@@ -85,15 +80,18 @@ def resolve_target(
         raise BitbucketReportError(
             "BITBUCKET_REPO_FULL_NAME (workspace/repository) is not set; cannot tell where to report"
         )
-    sha = environ.get("BITBUCKET_COMMIT") or commit
-    if not sha:
-        raise BitbucketReportError("BITBUCKET_COMMIT is not set and the commit could not be read from git")
-    api_override = (environ.get("CATALINT_BITBUCKET_API_URL") or "").rstrip("/") or None
+    return workspace, slug
+
+
+def _proxy(environ: Mapping[str, str], proxy: str | None) -> str | None:
     proxy = proxy or environ.get("CATALINT_BITBUCKET_PROXY") or None
     if proxy is None and in_pipelines(environ):
         proxy = PIPE_PROXY if environ.get("BITBUCKET_PIPE_STORAGE_DIR") else PIPELINES_PROXY
-    if proxy is not None:
-        return Target(api_override or PROXIED_API, workspace, slug, sha, proxy, {}, "proxy")
+    return proxy
+
+
+def _direct_auth(environ: Mapping[str, str]) -> tuple[dict[str, str], str]:
+    """Headers for talking to the API without the Pipelines proxy, and the credential method."""
     try:
         creds = load_credentials(environ)
     except CredentialsError as err:
@@ -103,7 +101,25 @@ def resolve_target(
         wanted = "username + token (BITBUCKET_USERNAME, BITBUCKET_TOKEN) or an access token (BITBUCKET_TOKEN)"
         found = "OAuth client credentials are not supported for reports; " if creds.method == "oauth" else ""
         raise BitbucketReportError(f"{found}outside Pipelines, Code Insights needs {wanted}")
-    return Target(api_override or DIRECT_API, workspace, slug, sha, None, headers, creds.method)
+    return headers, creds.method
+
+
+def resolve_target(
+    env: Mapping[str, str] | None = None, *, commit: str | None = None, proxy: str | None = None
+) -> Target:
+    """Where and how to write the report. An explicit proxy (option or CATALINT_BITBUCKET_PROXY)
+    wins; in Pipelines the step's proxy is used; elsewhere credentials are required."""
+    environ = os.environ if env is None else env
+    workspace, slug = _repository(environ)
+    sha = environ.get("BITBUCKET_COMMIT") or commit
+    if not sha:
+        raise BitbucketReportError("BITBUCKET_COMMIT is not set and the commit could not be read from git")
+    api_override = (environ.get("CATALINT_BITBUCKET_API_URL") or "").rstrip("/") or None
+    via_proxy = _proxy(environ, proxy)
+    if via_proxy is not None:
+        return Target(api_override or PROXIED_API, workspace, slug, sha, via_proxy, {}, "proxy")
+    headers, method = _direct_auth(environ)
+    return Target(api_override or DIRECT_API, workspace, slug, sha, None, headers, method)
 
 
 def _external_id(path: str, finding: Finding, occurrence: int) -> str:

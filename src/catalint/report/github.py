@@ -356,6 +356,70 @@ def _error_text(response: requests.Response) -> str:
     return response.reason or ""
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(slots=True)
+class _ChecksClient:
+    """One repository's check-runs endpoint; counts the requests it sends."""
+
+    http: requests.Session
+    base: str
+    headers: dict[str, str]
+    sent: int = 0
+
+    def call(self, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self.http.request(method, url, json=body, headers=self.headers, timeout=TIMEOUT)
+        except requests.RequestException as err:
+            raise ChecksError(f"{method} {url} failed: {type(err).__name__}") from None
+        self.sent += 1
+        if response.status_code >= 400:
+            raise ChecksError(
+                f"{method} {url} answered {response.status_code}: {_error_text(response)}", response.status_code
+            )
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {}
+        return payload if isinstance(payload, dict) else {}
+
+
+def _checks_output(result: RunResult, summary: str) -> dict[str, str]:
+    title = result.tally()
+    text = summary or title
+    if len(text) > CHECKS_SUMMARY_LIMIT:
+        note = "\n\n… truncated; every finding is in the job log."
+        text = text[: CHECKS_SUMMARY_LIMIT - len(note)] + note
+    return {"title": title, "summary": text}
+
+
+def _attach(
+    client: _ChecksClient, url: str, output: dict[str, str], batches: list[list[dict[str, Any]]], conclusion: str
+) -> None:
+    """PATCH the annotations in batches; the last batch completes the run."""
+    for number, batch in enumerate(batches, start=1):
+        body: dict[str, Any] = {"output": {**output, "annotations": batch}}
+        if number == len(batches):
+            body.update(status="completed", conclusion=conclusion, completed_at=_now())
+        try:
+            client.call("PATCH", url, body)
+        except ChecksError:
+            # Never leave the check spinning "in progress" on the pull request: close it with its
+            # verdict and say the annotations are incomplete; the caller falls back to commands.
+            title = output["title"]
+            note = f"{title}; only {(number - 1) * CHECKS_BATCH} annotations could be attached, see the job log"
+            closing = {"title": title, "summary": note}
+            with contextlib.suppress(ChecksError):
+                client.call(
+                    "PATCH",
+                    url,
+                    {"status": "completed", "conclusion": conclusion, "completed_at": _now(), "output": closing},
+                )
+            raise
+
+
 def publish_check_run(
     result: RunResult,
     env: GithubEnv,
@@ -373,7 +437,6 @@ def publish_check_run(
     head_sha = env.head_sha
     if not head_sha:
         raise ChecksError("neither the pull_request event payload nor GITHUB_SHA names a commit")
-    http = session or requests.Session()
     headers = {
         "Authorization": f"Bearer {token}",
         "Accept": "application/vnd.github+json",
@@ -381,62 +444,17 @@ def publish_check_run(
         "User-Agent": "catalint",
     }
     base = f"{env.api_url}/repos/{env.repository}/check-runs"
-    sent = 0
-
-    def call(method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        nonlocal sent
-        try:
-            response = http.request(method, url, json=body, headers=headers, timeout=TIMEOUT)
-        except requests.RequestException as err:
-            raise ChecksError(f"{method} {url} failed: {type(err).__name__}") from None
-        sent += 1
-        if response.status_code >= 400:
-            raise ChecksError(
-                f"{method} {url} answered {response.status_code}: {_error_text(response)}", response.status_code
-            )
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {}
-        return payload if isinstance(payload, dict) else {}
-
-    title = result.tally()
-    text = summary or title
-    if len(text) > CHECKS_SUMMARY_LIMIT:
-        note = "\n\n… truncated; every finding is in the job log."
-        text = text[: CHECKS_SUMMARY_LIMIT - len(note)] + note
-    output = {"title": title, "summary": text}
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    created = call(
-        "POST", base, {"name": name, "head_sha": head_sha, "status": "in_progress", "started_at": now, "output": output}
+    client = _ChecksClient(session or requests.Session(), base, headers)
+    output = _checks_output(result, summary)
+    created = client.call(
+        "POST", base, {"name": name, "head_sha": head_sha, "status": "in_progress", "started_at": _now(), "output": output}
     )
     run_id = created.get("id")
     if not isinstance(run_id, int):
         raise ChecksError(f"POST {base} answered without a check run id")
-    url = f"{base}/{run_id}"
     # The Checks API places annotations on files of the commit only; the summary lists the rest.
     annotations = [_check_annotation(f, paths.relative(f.path)) for f in result.findings if not paths.is_remote(f.path)]
     batches = [annotations[i : i + CHECKS_BATCH] for i in range(0, len(annotations), CHECKS_BATCH)] or [[]]
-    conclusion = "failure" if failed else "success"
-    for number, batch in enumerate(batches, start=1):
-        body: dict[str, Any] = {"output": {**output, "annotations": batch}}
-        if number == len(batches):
-            done = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            body.update(status="completed", conclusion=conclusion, completed_at=done)
-        try:
-            call("PATCH", url, body)
-        except ChecksError:
-            # Never leave the check spinning "in progress" on the pull request: close it with its
-            # verdict and say the annotations are incomplete; the caller falls back to commands.
-            note = f"{title}; only {(number - 1) * CHECKS_BATCH} annotations could be attached, see the job log"
-            done = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            closing = {"title": title, "summary": note}
-            with contextlib.suppress(ChecksError):
-                call(
-                    "PATCH",
-                    url,
-                    {"status": "completed", "conclusion": conclusion, "completed_at": done, "output": closing},
-                )
-            raise
+    _attach(client, f"{base}/{run_id}", output, batches, "failure" if failed else "success")
     html_url = created.get("html_url")
-    return CheckRun(run_id, html_url if isinstance(html_url, str) else None, len(annotations), sent)
+    return CheckRun(run_id, html_url if isinstance(html_url, str) else None, len(annotations), client.sent)
