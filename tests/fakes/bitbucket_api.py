@@ -142,11 +142,19 @@ class BitbucketApp:
     def handle(self, req: Request) -> Response:
         if req.method == "HEAD":  # answered like GET; the server leaves the body out
             req = dataclasses.replace(req, method="GET")
+        limit = self.state.rate_limit
+        extra: dict[str, str] = {}
+        if limit is not None and req.path.startswith("/2.0/"):
+            allowed, extra = limit.take(req.header("Authorization") or "anonymous")
+            if not allowed:
+                return error_response(HttpError(429, "Rate limit for this resource has been exceeded", extra))
         try:
             response = self._dispatch(req)
         except HttpError as error:
-            return error_response(error)
-        return _conditional_json(req, response)
+            response = error_response(error)
+        response = _conditional_json(req, response)
+        response.headers.update(extra)
+        return response
 
     # --------------------------------------------------------------- routing
     def _dispatch(self, req: Request) -> Response:
@@ -355,7 +363,7 @@ class BitbucketApp:
             "scm": "git",
             "description": "",
             "created_on": iso_time(repo.created),
-            "updated_on": iso_time(repo.created),
+            "updated_on": iso_time(repo.updated or repo.created),
             "mainbranch": None if repo.mainbranch is None else {"name": repo.mainbranch, "type": "branch"},
             "project": self._project_json(ws, repo.project),
             "workspace": {"type": "workspace", "slug": ws.slug, "name": ws.name, "uuid": ws.uuid},

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import click
@@ -25,7 +25,9 @@ from catalint.config import ConfigError, Settings, load_app_config
 
 if TYPE_CHECKING:
     from catalint.bitbucket.client import BitbucketClient
+    from catalint.model import RunResult
     from catalint.sources.bitbucket import RemoteLinter
+    from catalint.sync.nightly import Nightly
 
 
 def _regex(value: str | None) -> str | None:
@@ -100,6 +102,7 @@ class RemoteSide:
     assume_placeholders: bool = False
     client: BitbucketClient | None = None
     linter: RemoteLinter | None = None
+    nightly: Nightly | None = None  # a workspace run: incremental, resumable, maybe one shard
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get_client(self) -> BitbucketClient:
@@ -122,24 +125,41 @@ class RemoteSide:
                 from catalint.sources.bitbucket import RemoteLinter
 
                 client.progress = Progress("catalint: Bitbucket")
-                self.linter = RemoteLinter(
-                    client, self.settings, style=self.style, assume_placeholders=self.assume_placeholders
-                )
+                if self.nightly is not None:
+                    from catalint.sync.nightly import IncrementalLinter
+
+                    self.linter = IncrementalLinter(
+                        client,
+                        self.settings,
+                        self.nightly,
+                        style=self.style,
+                        assume_placeholders=self.assume_placeholders,
+                    )
+                else:
+                    self.linter = RemoteLinter(
+                        client, self.settings, style=self.style, assume_placeholders=self.assume_placeholders
+                    )
             return self.linter
 
     def discover(self, workspace: str) -> list[str]:
-        from catalint.bitbucket.discovery import discover
-
         client = self.get_client()
-        found = discover(client, workspace)
+        if self.nightly is not None:
+            urls = self.nightly.discover(client)
+            errors = self.nightly.section.discovery.errors
+        else:
+            from catalint.bitbucket.discovery import discover
+
+            found = discover(client, workspace)
+            urls, errors = list(found.urls), found.errors
         if client.auth_error:
             die(client.auth_error)
-        for error in found.errors:
+        for error in errors:
             warn(f"discovery: {error}")
-        return list(found.urls)
+        return urls
 
-    def finish(self) -> None:
-        """One run-level message for an authentication failure (exit 2), or a budget note."""
+    def finish(self, result: RunResult | None = None) -> None:
+        """One run-level message for an authentication failure (exit 2), or a budget note; a
+        workspace run records its state and what merge needs."""
         client = self.client
         if client is None:
             return
@@ -147,10 +167,25 @@ class RemoteSide:
             client.progress.close()
         if client.auth_error:
             die(client.auth_error)
-        if client.budget_spent:
-            warn(
-                f"the request budget ({client.max_requests}) ran out; remaining checks are reported as unverified"
-            )
+        if self.nightly is not None and result is not None:
+            self._finish_nightly(client, self.nightly, result)
+        elif client.budget_spent:
+            warn(f"{client.stop_reason or 'the request budget ran out'}; remaining checks are reported as unverified")
+
+    @staticmethod
+    def _finish_nightly(client: BitbucketClient, nightly: Nightly, result: RunResult) -> None:
+        nightly.finish(client)
+        result.extra["nightly"] = nightly.section.to_json()
+        if client.stop_reason is None:
+            return
+        # Stopped cleanly: the descriptors not read are `unverified` findings, and the next run
+        # starts with them; that is a partial night, not a file that cannot be read.
+        for url in nightly.section.pending:
+            result.unreadable.pop(url, None)
+        warn(
+            f"{client.stop_reason}; {len(nightly.section.pending)} descriptors not verified this run "
+            "(reported as unverified; the state resumes there)"
+        )
 
 
 def checkout_detector() -> Callable[[Path], Checkout | None]:
@@ -243,3 +278,87 @@ def discover_command(
         for error in result.errors:
             warn(error)
     sys.exit(0 if result.complete else 1)
+
+
+@dataclass(frozen=True, slots=True)
+class NightlyArgs:
+    """`--state`, `--full`, `--full-every`, `--shard`: how a workspace run keeps and splits its work."""
+
+    state: Path | None = None
+    full: bool = False
+    full_every: int = 0
+    shard: tuple[int, int] | None = None
+
+    @property
+    def given(self) -> bool:
+        return self != NightlyArgs()
+
+
+def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    from catalint.bitbucket.discovery import parse_shard
+
+    try:
+        return parse_shard(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def nightly_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds the workspace-run options to a command and hands them over as one `nightly` argument."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        packed = NightlyArgs(kwargs.pop("state"), kwargs.pop("full"), kwargs.pop("full_every"), kwargs.pop("shard"))
+        return func(*args, nightly=packed, **kwargs)
+
+    options = [
+        click.option(
+            "--state",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="With --workspace: the nightly state file [default: in --cache-dir]; unchanged repositories "
+            "are not asked again.",
+        ),
+        click.option("--full", is_flag=True, help="With --workspace: re-check every file, whatever the state says."),
+        click.option(
+            "--full-every",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="With --workspace: a full re-check every N runs (0: only with --full).",
+        ),
+        click.option(
+            "--shard",
+            metavar="I/N",
+            callback=_shard,
+            help="With --workspace: only shard I of N (a stable hash of each repository); "
+            "`catalint merge` joins the shards' JSON results.",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def make_nightly(
+    args: NightlyArgs,
+    workspace: str | None,
+    settings: Settings,
+    cache_root: Path | None,
+    *,
+    flavour: str,
+) -> Nightly | None:
+    """The incremental side of a workspace run, or None without --workspace."""
+    if workspace is None:
+        if args.given:
+            die("--state, --full, --full-every and --shard apply to --workspace runs")
+        return None
+    from catalint.sync.nightly import Nightly, NightlyOptions
+    from catalint.sync.state import default_state_path
+
+    path = args.state
+    if path is None and cache_root is not None:
+        path = default_state_path(cache_root, workspace, args.shard)
+    options = NightlyOptions(path, args.full, args.full_every, args.shard)
+    return Nightly(options, workspace, settings, flavour=flavour, warn=warn)

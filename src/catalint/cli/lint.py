@@ -14,6 +14,7 @@ import click
 
 from catalint.ci.changes import FILTER_MODES, ChangesError
 from catalint.ci.publish import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
+from catalint.cli.bitbucket import nightly_options
 from catalint.cli.common import app_config_option, colour, config_option, die, run_settings, verbose_option, warn
 from catalint.config import Settings
 from catalint.facts import Origin
@@ -23,7 +24,7 @@ from catalint.report import in_pipelines
 from catalint.report.text import printable
 
 if TYPE_CHECKING:
-    from catalint.cli.bitbucket import RemoteSide
+    from catalint.cli.bitbucket import NightlyArgs, RemoteSide
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
@@ -233,6 +234,7 @@ class LintArgs:
     backstage_url: str | None
     backstage_token: str | None
     ci: CiArgs
+    nightly: NightlyArgs
 
     @property
     def cache_root(self) -> Path | None:
@@ -290,6 +292,7 @@ class LintArgs:
     help="Look references no linted file declares up in this Backstage catalog [env BACKSTAGE_URL].",
 )
 @click.option("--backstage-token", envvar="BACKSTAGE_TOKEN", help="Backstage access token [env BACKSTAGE_TOKEN].")
+@nightly_options
 @ci_options
 def lint(**options: Any) -> None:
     """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs.
@@ -342,7 +345,7 @@ def lint(**options: Any) -> None:
     except UsageError as err:
         die(str(err))
     if remote is not None:
-        remote.finish()
+        remote.finish(result)
     if result.files == 0 and not args.allow_empty:
         die(_nothing_found(targets, settings, args.workspace))
     code = finish_lint(
@@ -356,9 +359,10 @@ def _remote_side(args: LintArgs, settings: Settings, style: bool) -> RemoteSide 
     """The run's Bitbucket side (started on first need), or None when the run is offline."""
     if args.offline:
         return None
-    from catalint.cli.bitbucket import RemoteSide
+    from catalint.cli.bitbucket import RemoteSide, make_nightly
 
     cache_root = args.cache_root
+    flavour = f"style={style} placeholders={args.placeholders}"
     return RemoteSide(
         settings,
         concurrency=args.concurrency,
@@ -367,6 +371,7 @@ def _remote_side(args: LintArgs, settings: Settings, style: bool) -> RemoteSide 
         verbose=args.verbose,
         style=style,
         assume_placeholders=args.placeholders == "assume",
+        nightly=make_nightly(args.nightly, args.workspace, settings, cache_root, flavour=flavour),
     )
 
 
