@@ -14,8 +14,8 @@ import click
 
 from catalint.ci.changes import FILTER_MODES, ChangesError
 from catalint.ci.publish import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
-from catalint.cli.bitbucket import nightly_options
 from catalint.cli.common import app_config_option, colour, config_option, die, run_settings, verbose_option, warn
+from catalint.cli.nightly import nightly_options
 from catalint.config import Settings
 from catalint.facts import Origin
 from catalint.lint.run import LintRequest, UsageError, run
@@ -24,7 +24,8 @@ from catalint.report import in_pipelines
 from catalint.report.text import printable
 
 if TYPE_CHECKING:
-    from catalint.cli.bitbucket import NightlyArgs, RemoteSide
+    from catalint.cli.bitbucket import RemoteSide
+    from catalint.cli.nightly import NightlyArgs
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
