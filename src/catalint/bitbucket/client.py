@@ -422,6 +422,10 @@ class BitbucketClient:
                 self.budget_spent = True
                 self.stop_reason = f"the request budget ({self.max_requests} requests) is spent"
                 return self.stop_reason
+            if not self.governor.take():
+                self.budget_spent = True
+                self.stop_reason = self.governor.stop_reason
+                return self.stop_reason
             self.requests_made += 1
             return None
 
@@ -467,9 +471,9 @@ class BitbucketClient:
                 return refused
             self._keep_pace()
             reply = self._send(method, url, headers, body=body, data=data)
+            self.governor.observe(reply.headers if reply.status is not None else None)
             if reply.status is not None:
                 self._unreachable = 0
-                self.governor.observe(reply.headers)
             if not (reply.status is None or reply.status == 429 or reply.status >= 500):
                 return reply
             attempt += 1

@@ -64,19 +64,38 @@ class Governor:
         self.clock = clock
         self.last: Snapshot | None = None
         self.stop_reason: str | None = None
+        # Requests left by the last count, less those sent since: answers arrive after several
+        # requests are already on their way, and none of those may be the one refused.
+        self.estimate: int | None = None
+        self.in_flight = 0
         self._lock = threading.Lock()
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        snapshot = Snapshot.of(headers, self.clock())
-        if snapshot is None:
-            return
+    def take(self) -> bool:
+        """Whether one more request may be sent (False: the limit is reached; stop cleanly)."""
         with self._lock:
+            if self.estimate is not None:
+                if self.estimate <= self.reserve:
+                    last = self.last
+                    self.stop_reason = self.stop_reason or (
+                        f"Bitbucket's rate limit is spent (about {self.estimate} of "
+                        f"{last.limit if last and last.limit else '?'} requests left this hour); "
+                        "stopped cleanly, the next run resumes"
+                    )
+                    return False
+                self.estimate -= 1
+            self.in_flight += 1
+            return True
+
+    def observe(self, headers: Mapping[str, str] | None) -> None:
+        """One request is over; `headers` of its answer (None: no answer)."""
+        snapshot = Snapshot.of(headers, self.clock()) if headers is not None else None
+        with self._lock:
+            self.in_flight = max(0, self.in_flight - 1)
+            if snapshot is None:
+                return
             self.last = snapshot
-            if snapshot.remaining is not None and snapshot.remaining <= self.reserve:
-                self.stop_reason = (
-                    f"Bitbucket's rate limit is spent ({snapshot.remaining} of {snapshot.limit or '?'} requests left "
-                    "this hour); stopped cleanly, the next run resumes"
-                )
+            if snapshot.remaining is not None:
+                self.estimate = snapshot.remaining - self.in_flight
 
     def pace(self) -> float:
         """Seconds to wait before the next request (0 when far from the limit)."""
