@@ -68,6 +68,7 @@ class Governor:
         # requests are already on their way, and none of those may be the one refused.
         self.estimate: int | None = None
         self.in_flight = 0
+        self.peak = 0  # most requests ever in flight: how stale an answer arriving late can be
         self._lock = threading.Lock()
 
     def take(self) -> bool:
@@ -84,6 +85,7 @@ class Governor:
                     return False
                 self.estimate -= 1
             self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
             return True
 
     def observe(self, headers: Mapping[str, str] | None) -> None:
@@ -95,7 +97,11 @@ class Governor:
                 return
             self.last = snapshot
             if snapshot.remaining is not None:
-                self.estimate = snapshot.remaining - self.in_flight
+                fresh = snapshot.remaining - self.in_flight
+                # Answers overtake each other: a higher count is believed only when it is higher
+                # than any late answer could be (the window freed requests), a lower one always.
+                if self.estimate is None or fresh < self.estimate or fresh > self.estimate + self.peak:
+                    self.estimate = fresh
 
     def pace(self) -> float:
         """Seconds to wait before the next request (0 when far from the limit)."""

@@ -171,7 +171,8 @@ class RemoteSide:
         if self.nightly is not None and result is not None:
             self._finish_nightly(client, self.nightly, result)
         elif client.budget_spent:
-            warn(f"{client.stop_reason or 'the request budget ran out'}; remaining checks are reported as unverified")
+            why = client.governor.stop_reason or f"the request budget ({client.max_requests}) ran out"
+            warn(f"{why}; remaining checks are reported as unverified")
 
     @staticmethod
     def _finish_nightly(client: BitbucketClient, nightly: Nightly, result: RunResult) -> None:

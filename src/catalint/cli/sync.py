@@ -151,8 +151,8 @@ class SyncArgs:
             (not to_file and (self.commit or self.push or bool(self.branch)), "--commit/--push/--branch only apply to --to file"),
             (to_file and self.state_path is not None, "--state only applies to --to backstage"),
             (bool(self.branch) and not self.push, "--branch needs --push"),
-            (self.offline and not self.include_invalid and self.from_result is None, "--offline lints nothing, so it lists every descriptor: add --include-invalid to say so"),
             (self.offline and self.discovery_file is None and self.from_result is None, "--offline needs --discovery-file or --from: discovering a workspace asks Bitbucket"),
+            (self.offline and not self.include_invalid and self.from_result is None, "--offline lints nothing, so it lists every descriptor: add --include-invalid to say so"),
             (self.from_result is not None and self.discovery_file is not None, "--from and --discovery-file both say what exists: give one"),
             (self.from_result is None and not self.workspace, "--workspace is needed (or --from RESULT.json, which names it)"),
         )
