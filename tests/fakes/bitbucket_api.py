@@ -303,11 +303,13 @@ class BitbucketApp:
         path = req.path.removeprefix("/2.0")
         return f"{req.api_base}{path}?{urlencode([*pairs, ('page', str(page))])}"
 
-    def _page(self, req: Request, items: Sequence[JSON]) -> Response:
+    def _page(self, req: Request, items: Sequence[Any], convert: Callable[[Any], JSON] | None = None) -> Response:
+        """One page of `items`; `convert` makes JSON of the page's items only (large listings)."""
         page, pagelen = self._page_params(req)
         start = (page - 1) * pagelen
         body: JSON = {"pagelen": pagelen, "size": len(items), "page": page}
-        body["values"] = list(items[start : start + pagelen])
+        chosen = list(items[start : start + pagelen])
+        body["values"] = [convert(item) for item in chosen] if convert is not None else chosen
         if start + pagelen < len(items):
             body["next"] = self._page_url(req, page + 1)
         if page > 1:
@@ -419,7 +421,7 @@ class BitbucketApp:
                 for r in repos
                 if self._visible(who, r)
             ]
-            return self._page(req, [self._repo_json(r) for r, f in fields if keep(f)])
+            return self._page(req, [r for r, f in fields if keep(f)], self._repo_json)
 
     def _refs(self, req: Request, repo: Repo, kind: str, name: str) -> Response:
         with self.state.lock:
