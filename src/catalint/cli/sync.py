@@ -143,6 +143,9 @@ class SyncArgs:
 
     def problem(self) -> str | None:
         """What makes these options inconsistent, if anything."""
+        return self._target_problem() or self._source_problem()
+
+    def _target_problem(self) -> str | None:
         to_file = self.dest == "file"
         checks = (
             (to_file and self.path is None, "--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`"),
@@ -151,10 +154,16 @@ class SyncArgs:
             (not to_file and (self.commit or self.push or bool(self.branch)), "--commit/--push/--branch only apply to --to file"),
             (to_file and self.state_path is not None, "--state only applies to --to backstage"),
             (bool(self.branch) and not self.push, "--branch needs --push"),
-            (self.offline and self.discovery_file is None and self.from_result is None, "--offline needs --discovery-file or --from: discovering a workspace asks Bitbucket"),
-            (self.offline and not self.include_invalid and self.from_result is None, "--offline lints nothing, so it lists every descriptor: add --include-invalid to say so"),
-            (self.from_result is not None and self.discovery_file is not None, "--from and --discovery-file both say what exists: give one"),
-            (self.from_result is None and not self.workspace, "--workspace is needed (or --from RESULT.json, which names it)"),
+        )
+        return next((message for failed, message in checks if failed), None)
+
+    def _source_problem(self) -> str | None:
+        given = self.from_result is not None
+        checks = (
+            (self.offline and self.discovery_file is None and not given, "--offline needs --discovery-file or --from: discovering a workspace asks Bitbucket"),
+            (self.offline and not self.include_invalid and not given, "--offline lints nothing, so it lists every descriptor: add --include-invalid to say so"),
+            (given and self.discovery_file is not None, "--from and --discovery-file both say what exists: give one"),
+            (not given and not self.workspace, "--workspace is needed (or --from RESULT.json, which names it)"),
         )
         return next((message for failed, message in checks if failed), None)
 

@@ -135,25 +135,39 @@ def merge(shards: Sequence[Shard], settings: Settings) -> RunResult:
     # Dumped before the run-level checks add their findings to the files.
     entries = [{"result": cachemod.dump(r), "origin": origin_json(o), "depth": d} for r, o, d, _ in files]
     result = finish([f[0] for f in files], [f[1] for f in files], settings)
-    urls = sorted({u for s in shards for u in s.discovery.urls})
-    stopped = next((s.stopped for s in shards if s.stopped), None)
-    pending = sorted({u for s in shards for u in s.pending})
-    by_path = {r.path: r for r, _, _, _ in files}
-    for url in urls:
-        linted = by_path.get(url)
-        if linted is not None and linted.digest is None and not (stopped and url in pending):
-            result.unreadable[url] = next((f.message for f in linted.findings), "could not be read")
+    section = _section_of(shards, problems, entries)
+    resumed = set(section["pending"]) if section["stopped"] else set()
+    _unreadable(result, [f[0] for f in files], section["discovery"]["urls"], resumed)
+    result.extra["nightly"] = section
+    return result
+
+
+def _section_of(shards: Sequence[Shard], problems: list[str], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The merged result's own nightly section: what `sync --from` and a further merge read."""
     complete = not problems and all(s.discovery.complete for s in shards)
-    result.extra["nightly"] = {
+    return {
         "version": SECTION_VERSION,
         "workspace": shards[0].workspace,
         "shard": None,
-        "discovery": {"urls": urls, "complete": complete, "errors": [*problems, *(e for s in shards for e in s.discovery.errors)]},
-        "stopped": stopped,
-        "pending": pending,
+        "discovery": {
+            "urls": sorted({u for s in shards for u in s.discovery.urls}),
+            "complete": complete,
+            "errors": [*problems, *(e for s in shards for e in s.discovery.errors)],
+        },
+        "stopped": next((s.stopped for s in shards if s.stopped), None),
+        "pending": sorted({u for s in shards for u in s.pending}),
         "files": entries,
     }
-    return result
+
+
+def _unreadable(result: RunResult, files: Sequence[FileResult], urls: Sequence[str], resumed: set[str]) -> None:
+    """Descriptors that could not be read, as a single job lists them (those a stopped run left
+    for the next one are unverified, not unreadable)."""
+    by_path = {r.path: r for r in files}
+    for url in urls:
+        linted = by_path.get(url)
+        if linted is not None and linted.digest is None and url not in resumed:
+            result.unreadable[url] = next((f.message for f in linted.findings), "could not be read")
 
 
 def result_of(data: Any, name: str) -> tuple[RunResult, Discovered, str]:

@@ -75,23 +75,29 @@ def _stored(value: Any) -> Stored | None:
     return Stored(result, dict(versions), run, depth if isinstance(depth, int) else 0)
 
 
+def _header_problem(data: Any, fingerprint: str) -> str:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return "it is not a catalint nightly state"
+    if data.get("version") != VERSION:
+        return f"it has version {data.get('version')!r}, this catalint reads {VERSION}"
+    if data.get("fingerprint") != fingerprint:
+        return "it was written with other settings, credentials or catalint version"
+    if not isinstance(data.get("run"), int) or not isinstance(data.get("full_from"), int):
+        return "it is damaged"
+    return "" if isinstance(data.get("files"), dict) else "it is damaged"
+
+
 def parse_state(text: str, fingerprint: str) -> tuple[NightlyState | None, str]:
     """The state in `text`, or (None, why it is not usable)."""
     try:
         data = json.loads(text)
     except ValueError:
         return None, "it is not JSON"
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return None, "it is not a catalint nightly state"
-    if data.get("version") != VERSION:
-        return None, f"it has version {data.get('version')!r}, this catalint reads {VERSION}"
-    if data.get("fingerprint") != fingerprint:
-        return None, "it was written with other settings, credentials or catalint version"
-    run, full_from, files = data.get("run"), data.get("full_from"), data.get("files")
-    if not isinstance(run, int) or not isinstance(full_from, int) or not isinstance(files, dict):
-        return None, "it is damaged"
-    state = NightlyState(fingerprint, run, full_from)
-    for url, value in files.items():
+    problem = _header_problem(data, fingerprint)
+    if problem:
+        return None, problem
+    state = NightlyState(fingerprint, data["run"], data["full_from"])
+    for url, value in data["files"].items():
         stored = _stored(value)
         if isinstance(url, str) and stored is not None:
             state.files[url] = stored
