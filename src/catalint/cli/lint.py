@@ -212,6 +212,21 @@ def _app_urls(settings: Settings) -> dict[str, Origin]:
     }
 
 
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    help="Output on stdout [default: github when GITHUB_ACTIONS=true, else text].",
+)
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LintArgs:
     """Everything `catalint lint` was told, as one value."""
@@ -246,19 +261,8 @@ class LintArgs:
 @click.argument("paths", nargs=-1)
 @config_option
 @app_config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    help="Output on stdout [default: github when GITHUB_ACTIONS=true, else text].",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info", "never"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 when a finding is at or above this severity.",
-)
+@format_option
+@fail_on_option
 @click.option("--no-style", is_flag=True, help="Skip yamllint's style rules.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache folder.")

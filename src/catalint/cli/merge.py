@@ -8,26 +8,23 @@ from pathlib import Path
 import click
 
 from catalint.cli.common import app_config_option, colour, config_option, die, run_settings, warn
-from catalint.cli.lint import CiArgs, _fail_on_unreadable, ci_options, exit_code, finish_lint
+from catalint.cli.lint import (
+    CiArgs,
+    _fail_on_unreadable,
+    ci_options,
+    exit_code,
+    fail_on_option,
+    finish_lint,
+    format_option,
+)
 
 
 @click.command("merge")
 @click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @config_option
 @app_config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    help="Output on stdout [default: github when GITHUB_ACTIONS=true, else text].",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info", "never"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 when a finding is at or above this severity.",
-)
+@format_option
+@fail_on_option
 @ci_options
 def merge_command(
     results: tuple[Path, ...],
