@@ -270,3 +270,14 @@ def test_nightly_options_need_a_workspace(tmp_path: Path, fake: FakeBitbucket) -
     assert code == 2 and "--workspace" in err
     code, _, err = cli(fake, "lint", "--workspace", "acme", "--shard", "3/2")
     assert code == 2 and "1 <= I <= N" in err
+
+
+def test_discover_takes_a_shard_too(fake: FakeBitbucket) -> None:
+    found = []
+    for i in (1, 2, 3):
+        code, out, err = cli(fake, "discover", "--workspace", "acme", "--shard", f"{i}/3", "--format", "json")
+        assert code == 0, err
+        found.append(set(json.loads(out)["urls"]))
+    assert sum(len(f) for f in found) == REPOS + 1 and len(set().union(*found)) == REPOS + 1
+    for i, urls in enumerate(found, start=1):
+        assert all(shard_of("acme/" + u.split("/acme/")[1].split("/")[0], 3) == i for u in urls)

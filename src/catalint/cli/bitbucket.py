@@ -21,6 +21,7 @@ from catalint.bitbucket.checkout import Checkout, detect
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.bitbucket.urls import Hosts, is_absolute
 from catalint.cli.common import app_config_option, debug_wanted, die, verbose_option, warn
+from catalint.cli.nightly import shard_option
 from catalint.config import ConfigError, Settings, load_app_config
 
 if TYPE_CHECKING:
@@ -244,6 +245,7 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--max-requests", type=click.IntRange(min=1), help="Stop asking Bitbucket after this many requests [default: 10000].")
+@click.option("--shard", metavar="I/N", callback=shard_option, help="Only the repositories of shard I of N (as lint --shard).")
 @app_config_option
 @verbose_option
 def discover_command(
@@ -254,6 +256,7 @@ def discover_command(
     fmt: str,
     concurrency: int,
     max_requests: int | None,
+    shard: tuple[int, int] | None,
     app_configs: tuple[Path, ...],
     verbose: bool,
 ) -> None:
@@ -264,7 +267,9 @@ def discover_command(
 
     client.progress = Progress("catalint: discovery (repositories)")
     try:
-        result = discover(client, workspace, projects=projects, repo_regex=repo_regex, catalog_path=catalog_path)
+        result = discover(
+            client, workspace, projects=projects, repo_regex=repo_regex, catalog_path=catalog_path, shard=shard
+        )
     finally:
         client.progress.close()
     if client.auth_error:

@@ -26,7 +26,7 @@ class NightlyArgs:
         return self != NightlyArgs()
 
 
-def _shard(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+def shard_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
     from catalint.bitbucket.discovery import parse_shard
@@ -63,7 +63,7 @@ def nightly_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--shard",
             metavar="I/N",
-            callback=_shard,
+            callback=shard_option,
             help="With --workspace: only shard I of N (a stable hash of each repository); "
             "`catalint merge` joins the shards' JSON results.",
         ),
