@@ -192,7 +192,9 @@ class _Discovery:
             commit = _dict(file.get("commit"))
             repo = self.repo_of(commit.get("repository"), reply)
             path = file.get("path")
-            if repo is not None and isinstance(path, str) and self.add(repo, path):
+            if repo is not None and isinstance(path, str):
+                self.add(repo, path)
+                # Noted for repositories of other shards too: files here may name them.
                 self._note_hash(repo, commit.get("hash"))
         return len(values)
 

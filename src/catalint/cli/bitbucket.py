@@ -306,5 +306,5 @@ def make_nightly(
     path = args.state
     if path is None and cache_root is not None:
         path = default_state_path(cache_root, workspace, args.shard)
-    options = NightlyOptions(path, args.full, args.full_every, args.shard)
+    options = NightlyOptions(path, args.full, args.full_every, args.shard, named=args.state is not None)
     return Nightly(options, workspace, settings, flavour=flavour, warn=warn)

@@ -47,6 +47,9 @@ class NightlyOptions:
     full: bool = False
     full_every: int = 0  # re-check everything every N runs (0: only with --full)
     shard: tuple[int, int] | None = None
+    # The state file was named (--state): one written for other settings is then worth a warning;
+    # the default one in the cache folder is simply started afresh.
+    named: bool = False
 
 
 def origin_json(origin: Origin) -> list[Any]:
@@ -157,7 +160,7 @@ class Nightly:
 
         self._web = repo_of
         self.state, warning = load_state(self.options.state_path, self.fingerprint(client))
-        if warning:
+        if warning and (self.options.named or "other settings" not in warning):
             self.warn(warning)
         self.this_run = self.state.run + 1
         every = self.options.full_every
