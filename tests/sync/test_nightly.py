@@ -281,3 +281,26 @@ def test_discover_takes_a_shard_too(fake: FakeBitbucket) -> None:
     assert sum(len(f) for f in found) == REPOS + 1 and len(set().union(*found)) == REPOS + 1
     for i, urls in enumerate(found, start=1):
         assert all(shard_of("acme/" + u.split("/acme/")[1].split("/")[0], 3) == i for u in urls)
+
+
+def test_what_points_into_a_changed_repository_is_linted_again_and_nothing_more(
+    fake: FakeBitbucket, tmp_path: Path
+) -> None:
+    location = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: hub\nspec:\n  targets:\n"
+        f"    - ./more.yaml\n    - {fake.web_url}/acme/r08/src/main/catalog-info.yaml\n"
+    )
+    fake.add_repo("acme", "hub", project="P", branches={"main": {"catalog-info.yaml": location, "more.yaml": GROUP.replace("team", "hub-team")}})
+    state = tmp_path / "state.json"
+    night(fake, state)
+    fake.put_file("acme", "r08", "main", "README.md", "changed\n")
+    _, result, asked, _ = night(fake, state)
+    assert src_reads(asked) == [
+        "/2.0/repositories/acme/hub/src/main/catalog-info.yaml",  # names r08: linted again,
+        "/2.0/repositories/acme/hub/src/main/more.yaml",  # its targets checked again (not linted)
+        "/2.0/repositories/acme/r08/src/main/README.md",
+        "/2.0/repositories/acme/r08/src/main/catalog-info.yaml",
+    ]
+    assert any(d["path"].endswith("/hub/src/main/more.yaml") for d in result["documents"])  # type: ignore[attr-defined,index]
+    stored = json.loads(state.read_text())["files"]
+    assert stored[f"{fake.web_url}/acme/hub/src/main/more.yaml"]["run"] == 1  # taken from the state, not linted

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,8 @@ class Nightly:
         self.recorded: set[str] = set()
         self.requests = {"reused": 0, "linted": 0}
         self._repos: dict[str, set[str]] = {}  # a freshly linted file -> the repositories it may read
+        self._taken: set[str] = set()  # stored results handed to the linter in place of a lint
+        self._lock = threading.Lock()
         self._web: Callable[[str], str | None] = lambda url: None
 
     # ------------------------------------------------------------- the run
@@ -222,6 +225,19 @@ class Nightly:
         self.requests["reused"] += len(reused)
         return reused, dirty, diverted
 
+    def take_stored(self, url: str) -> FileResult | None:
+        """The stored result for `url` when it is still valid (once per run), else None."""
+        with self._lock:
+            if url in self._taken:
+                return None
+            stored = self.reusable(url)
+            if stored is None:
+                return None
+            self._taken.add(url)
+            self.recorded.add(url)
+            self.requests["reused"] += 1
+        return cachemod.load(stored.result)
+
     def note_read(self, url: str, text: str) -> None:
         own = self._web(url)
         if own is not None:
@@ -243,6 +259,8 @@ class Nightly:
         return pairs
 
     def _record(self, result: FileResult) -> None:
+        if result.path in self._taken:
+            return  # reused: its stored entry stands
         self.requests["linted"] += 1
         repos = self._repos.get(result.path)
         if repos is None or not verified(result):
@@ -320,6 +338,11 @@ class IncrementalLinter(RemoteLinter):
         return self.nightly.combine(roots, reused, fresh), diverted + more
 
     def _lint_url(self, root: RemoteRoot) -> FileResult | None:
+        # A clean target of a Location being linted again (its repository did not change, the
+        # Location's did) is taken from the state like any other clean file.
+        stored = self.nightly.take_stored(root.url)
+        if stored is not None:
+            return stored
         result = super()._lint_url(root)
         if result is not None and result.digest is not None:
             # The bytes were just read: the client answers from its memo, without a request.
