@@ -176,8 +176,10 @@ class Nightly:
             self.listing = list_repositories(client, self.workspace)
             if not self.listing.complete:
                 self.warn(f"listing the repositories of {self.workspace} failed ({self.listing.error}); nothing is reused")
-        first = [u for u in self.state.pending if u in set(found.urls)]
-        return first + [u for u in found.urls if u not in set(first)]
+        discovered = set(found.urls)
+        first = [u for u in dict.fromkeys(self.state.pending) if u in discovered]
+        rest = discovered - set(first)
+        return first + [u for u in found.urls if u in rest]
 
     def version(self, repo: str) -> str | None:
         """What the repository looks like now, or None when this run cannot tell."""
