@@ -517,14 +517,15 @@ class BitbucketClient:
         reason = reply.detail or f"HTTP {reply.status}"
         if reply.status == 429:
             reason = "rate-limited by Bitbucket (HTTP 429)"
-            # Asking again would only be refused again: the rest of the run stops cleanly.
-            self.governor.stop_reason = self.governor.stop_reason or (
-                "rate-limited by Bitbucket (HTTP 429) past the retries; stopped cleanly, the next run resumes"
-            )
         elif reply.status is not None:
             reason = f"Bitbucket answered HTTP {reply.status}"
         if spent:
             reason += f"; the run already waited {self.max_retry_wait:.0f}s in all to retry"
+        if reply.status == 429:
+            # Asking again would only be refused again: the rest of the run stops cleanly.
+            self.governor.stop_reason = self.governor.stop_reason or (
+                f"{reason}, past the retries; stopped cleanly, the next run resumes"
+            )
         return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {reason}", url)
 
     def _read_body(self, response: requests.Response, ends: float) -> bytes:
