@@ -40,6 +40,7 @@ from catalint.bitbucket.ratelimit import Governor
 from catalint.bitbucket.urls import Hosts, origin
 from catalint.redact import REDACTOR as REDACTOR
 from catalint.redact import Redactor as Redactor
+from catalint.words import counted
 
 log = logging.getLogger("catalint.bitbucket")
 
@@ -119,9 +120,9 @@ class Progress:
             if now - self.last < interval:
                 return
             self.last = now
-            text = f"{self.label}: {self.done}/{self.total} checked, {requests_made} requests"
+            text = f"{self.label}: {self.done}/{self.total} checked, {counted(requests_made, 'request')}"
             if self.tty:
-                text = f"{self.label}: {self.bar()} {self.done}/{self.total}, {requests_made} requests"
+                text = f"{self.label}: {self.bar()} {self.done}/{self.total}, {counted(requests_made, 'request')}"
             self.stream.write(("\r" + text) if self.tty else text + "\n")
             self.stream.flush()
             self.printed = True
@@ -420,7 +421,7 @@ class BitbucketClient:
                 return self.stop_reason
             if self.max_requests is not None and self.requests_made >= self.max_requests:
                 self.budget_spent = True
-                self.stop_reason = f"the request budget ({self.max_requests} requests) is spent"
+                self.stop_reason = f"the request budget ({counted(self.max_requests, 'request')}) is spent"
                 return self.stop_reason
             if not self.governor.take():
                 self.budget_spent = True

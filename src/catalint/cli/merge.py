@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from catalint.cli.common import app_config_option, colour, config_option, die, run_settings, warn
+from catalint.cli.common import app_config_option, color_option, colour, config_option, die, run_settings, warn
 from catalint.cli.lint import (
     CiArgs,
     _fail_on_unreadable,
@@ -25,6 +25,7 @@ from catalint.cli.lint import (
 @app_config_option
 @format_option
 @fail_on_option
+@color_option
 @ci_options
 def merge_command(
     results: tuple[Path, ...],
@@ -32,6 +33,7 @@ def merge_command(
     app_configs: tuple[Path, ...],
     fmt: str | None,
     fail_on: str,
+    color: str,
     ci: CiArgs,
 ) -> None:
     """Join the JSON results of `catalint lint --workspace W --shard I/N` (one per shard) into the
@@ -55,6 +57,6 @@ def merge_command(
         warn(f"discovery: {error}")
     if section["stopped"]:
         warn(f"a shard stopped early ({section['stopped']}); {len(section['pending'])} descriptors not verified")
-    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=colour(), exit_code=lambda r: exit_code(r, fail_on))
+    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=colour(color), exit_code=lambda r: exit_code(r, fail_on))
     _fail_on_unreadable(result)
     sys.exit(code)

@@ -19,6 +19,7 @@ from catalint.atomic import write_atomic
 from catalint.backstage.catalog import BackstageError, CatalogClient, Location
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
+from catalint.words import counted
 
 STATE_VERSION = 2
 
@@ -259,11 +260,13 @@ def _withheld(count: int, report: SyncReport, *, prune: bool, ok: bool, why: str
     if not prune:
         return "no longer discovered; pass --prune to remove"
     if not ok:
-        report.notes.append(f"prune withheld for {count} location(s): {why}")
+        report.notes.append(f"prune withheld for {counted(count, 'location')}: {why}")
         return f"not removed: {why}"
     if count > max_delete:
-        report.notes.append(f"{count} locations would be removed, more than --max-delete {max_delete}; removed none")
-        return f"not removed: {count} stale locations exceed --max-delete {max_delete}"
+        report.notes.append(
+            f"{counted(count, 'location')} would be removed, more than --max-delete {max_delete}; removed none"
+        )
+        return f"not removed: {counted(count, 'stale location')} exceed --max-delete {max_delete}"
     return ""
 
 
