@@ -121,6 +121,8 @@ class RunResult:
     unreadable: dict[str, str] = field(default_factory=dict)
     # a file read from Bitbucket -> the local descriptor whose Location target led there
     reached_from: dict[str, str] = field(default_factory=dict)
+    # more top-level sections of the JSON report (a workspace run's `nightly`, for merge and sync)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -287,7 +287,7 @@ def steps(workflow: Path) -> list[dict[str, Any]]:
 
 
 def test_examples_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["nightly.yml", "pull-request.yml"]
+    assert [p.name for p in WORKFLOWS] == ["nightly-matrix.yml", "nightly.yml", "pull-request.yml"]
     assert (EXAMPLES / "bitbucket-pipelines.yml").is_file()
 
 

@@ -142,11 +142,19 @@ class BitbucketApp:
     def handle(self, req: Request) -> Response:
         if req.method == "HEAD":  # answered like GET; the server leaves the body out
             req = dataclasses.replace(req, method="GET")
+        limit = self.state.rate_limit
+        extra: dict[str, str] = {}
+        if limit is not None and req.path.startswith("/2.0/"):
+            allowed, extra = limit.take(req.header("Authorization") or "anonymous")
+            if not allowed:
+                return error_response(HttpError(429, "Rate limit for this resource has been exceeded", extra))
         try:
             response = self._dispatch(req)
         except HttpError as error:
-            return error_response(error)
-        return _conditional_json(req, response)
+            response = error_response(error)
+        response = _conditional_json(req, response)
+        response.headers.update(extra)
+        return response
 
     # --------------------------------------------------------------- routing
     def _dispatch(self, req: Request) -> Response:
@@ -295,11 +303,13 @@ class BitbucketApp:
         path = req.path.removeprefix("/2.0")
         return f"{req.api_base}{path}?{urlencode([*pairs, ('page', str(page))])}"
 
-    def _page(self, req: Request, items: Sequence[JSON]) -> Response:
+    def _page(self, req: Request, items: Sequence[Any], convert: Callable[[Any], JSON] | None = None) -> Response:
+        """One page of `items`; `convert` makes JSON of the page's items only (large listings)."""
         page, pagelen = self._page_params(req)
         start = (page - 1) * pagelen
         body: JSON = {"pagelen": pagelen, "size": len(items), "page": page}
-        body["values"] = list(items[start : start + pagelen])
+        chosen = list(items[start : start + pagelen])
+        body["values"] = [convert(item) for item in chosen] if convert is not None else chosen
         if start + pagelen < len(items):
             body["next"] = self._page_url(req, page + 1)
         if page > 1:
@@ -355,7 +365,7 @@ class BitbucketApp:
             "scm": "git",
             "description": "",
             "created_on": iso_time(repo.created),
-            "updated_on": iso_time(repo.created),
+            "updated_on": iso_time(repo.updated or repo.created),
             "mainbranch": None if repo.mainbranch is None else {"name": repo.mainbranch, "type": "branch"},
             "project": self._project_json(ws, repo.project),
             "workspace": {"type": "workspace", "slug": ws.slug, "name": ws.name, "uuid": ws.uuid},
@@ -411,7 +421,7 @@ class BitbucketApp:
                 for r in repos
                 if self._visible(who, r)
             ]
-            return self._page(req, [self._repo_json(r) for r, f in fields if keep(f)])
+            return self._page(req, [r for r, f in fields if keep(f)], self._repo_json)
 
     def _refs(self, req: Request, repo: Repo, kind: str, name: str) -> Response:
         with self.state.lock:

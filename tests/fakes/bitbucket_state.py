@@ -121,6 +121,7 @@ class Repo:
     branches: dict[str, str] = field(default_factory=dict)  # name -> head commit hash
     tags: dict[str, str] = field(default_factory=dict)  # name -> commit hash
     commits: dict[str, Commit] = field(default_factory=dict)
+    updated: float = 0.0  # `updated_on`: when a branch of it last moved
 
     @property
     def full_name(self) -> str:
@@ -146,6 +147,42 @@ class Repo:
         while out[-1].parents:
             out.append(self.commits[out[-1].parents[0]])
         return out
+
+
+class RateLimit:
+    """Bitbucket's hourly request limit, per identity (an Authorization header, or anonymous)."""
+
+    WINDOW = 3600.0
+
+    def __init__(self, limit: int, remaining_header: bool, now: Callable[[], float]) -> None:
+        self.limit = limit
+        self.remaining_header = remaining_header
+        self.now = now
+        self.refused = 0
+        self._seen: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, identity: str) -> tuple[bool, dict[str, str]]:
+        """Whether a request may be answered, and the headers to answer with."""
+        with self._lock:
+            now = self.now()
+            times = [t for t in self._seen.get(identity, []) if now - t < self.WINDOW]
+            allowed = len(times) < self.limit
+            if allowed:
+                times.append(now)
+            else:
+                self.refused += 1
+            self._seen[identity] = times
+            remaining = max(0, self.limit - len(times))
+            headers = {
+                "X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Resource": "api.repositories",
+                "X-RateLimit-NearLimit": "true" if remaining < self.limit * 0.2 else "false",
+            }
+            if self.remaining_header:
+                headers["X-RateLimit-Remaining"] = str(remaining)
+                headers["X-RateLimit-Reset"] = str(int(self.WINDOW - (now - times[0])) if times else 0)
+            return allowed, headers
 
 
 @dataclass(frozen=True)
@@ -322,6 +359,14 @@ class BitbucketState:
         self._oauth_tokens: dict[str, OAuthToken] = {}
         self._refresh_tokens: dict[str, str] = {}
         self._issued = 0
+        self.rate_limit: RateLimit | None = None
+
+    def limit_rate(self, limit: int, *, remaining_header: bool = True) -> RateLimit:
+        """Count API requests per identity in a rolling hour: `X-RateLimit-Limit`,
+        `X-RateLimit-Resource` and `X-RateLimit-NearLimit` on every answer (with
+        `X-RateLimit-Remaining`/`-Reset` too unless `remaining_header=False`), 429 past `limit`."""
+        self.rate_limit = RateLimit(limit, remaining_header, self.now)
+        return self.rate_limit
 
     # ----------------------------------------------------------------- time
     def now(self) -> float:
@@ -480,6 +525,8 @@ class BitbucketState:
         for path in sorted(files):
             digest.update(path.encode() + b"\0" + hashlib.sha1(files[path], usedforsecurity=False).digest())
         commit_hash = digest.hexdigest()
+        # Bitbucket moves `updated_on` on every push; a microsecond apart even on the frozen clock.
+        repo.updated = max(self.now(), repo.updated + 1e-6)
         if commit_hash not in repo.commits:
             repo.commits[commit_hash] = Commit(commit_hash, files, parents, message, self.now())
         return commit_hash

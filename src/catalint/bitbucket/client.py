@@ -36,6 +36,7 @@ import urllib3
 
 from catalint.atomic import write_atomic
 from catalint.bitbucket.credentials import Credentials, load_credentials
+from catalint.bitbucket.ratelimit import Governor
 from catalint.bitbucket.urls import Hosts, origin
 from catalint.redact import REDACTOR as REDACTOR
 from catalint.redact import Redactor as Redactor
@@ -157,6 +158,7 @@ class BitbucketClient:
         deadline: float = REQUEST_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        rate_reserve: int = 0,
     ) -> None:
         self.credentials = credentials
         self.hosts = hosts or Hosts()
@@ -182,6 +184,8 @@ class BitbucketClient:
         self.session.headers["User-Agent"] = "catalint"
         self.requests_made = 0
         self.budget_spent = False
+        self.stop_reason: str | None = None  # why requests stopped before the run's end, if they did
+        self.governor = Governor(reserve=rate_reserve, clock=clock)
         self.auth_error: str | None = None
         self.progress: Progress | None = None
         self._count_lock = threading.Lock()
@@ -408,13 +412,23 @@ class BitbucketClient:
         )
 
     # ------------------------------------------------------------ transport
-    def _take_budget(self) -> bool:
+    def _take_budget(self) -> str | None:
+        """Count one request, or say why none may be made any more (the budget, the rate limit)."""
         with self._count_lock:
+            if self.governor.stop_reason is not None:
+                self.budget_spent = True
+                self.stop_reason = self.governor.stop_reason
+                return self.stop_reason
             if self.max_requests is not None and self.requests_made >= self.max_requests:
                 self.budget_spent = True
-                return False
+                self.stop_reason = f"the request budget ({counted(self.max_requests, 'request')}) is spent"
+                return self.stop_reason
+            if not self.governor.take():
+                self.budget_spent = True
+                self.stop_reason = self.governor.stop_reason
+                return self.stop_reason
             self.requests_made += 1
-            return True
+            return None
 
     def _take_wait(self, seconds: float) -> bool:
         """Whether the run may still wait `seconds` to retry (a server asking for an hour every
@@ -453,41 +467,67 @@ class BitbucketClient:
     ) -> Reply:
         attempt = 0
         while True:
-            if self._unreachable >= UNREACHABLE_AFTER and not self._may_probe():
-                # Every retry of several requests in a row found no server: asking again for each
-                # of a thousand targets would only turn an outage into an hour of back-off.
-                return Reply(UNVERIFIED, detail="could not verify: Bitbucket cannot be reached", url=url)
-            if not self._take_budget():
-                return Reply(
-                    UNVERIFIED,
-                    detail=f"could not verify: the request budget ({counted(self.max_requests, 'request')}) is spent",
-                    url=url,
-                )
+            refused = self._refused(url)
+            if refused is not None:
+                return refused
+            self._keep_pace()
             reply = self._send(method, url, headers, body=body, data=data)
-            retry = reply.status is None or reply.status == 429 or (reply.status >= 500)
+            self.governor.observe(reply.headers if reply.status is not None else None)
             if reply.status is not None:
                 self._unreachable = 0
-            if not retry:
+            if not (reply.status is None or reply.status == 429 or reply.status >= 500):
                 return reply
             attempt += 1
             retry_after = reply.headers.get("Retry-After") if reply.status == 429 else None
             wait = self._delay(attempt, retry_after) if attempt <= self.retries else None
             spent = wait is not None and not self._take_wait(wait)
             if wait is None or spent:
-                if reply.status is None:
-                    with self._count_lock:
-                        self._unreachable += 1
-                        self._down_since = self.clock()
-                reason = reply.detail or f"HTTP {reply.status}"
-                if reply.status == 429:
-                    reason = "rate-limited by Bitbucket (HTTP 429)"
-                elif reply.status is not None:
-                    reason = f"Bitbucket answered HTTP {reply.status}"
-                if spent:
-                    reason += f"; the run already waited {self.max_retry_wait:.0f}s in all to retry"
-                return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {reason}", url)
+                return self._given_up(reply, url, spent=spent)
             log.debug("%s %s: %s; retry %d in %.2fs", method, url, reply.detail or reply.status, attempt, wait)
             self.sleep(wait)
+
+    def _refused(self, url: str) -> Reply | None:
+        """A request not made: Bitbucket is down, or the budget or the rate limit is spent."""
+        if self._unreachable >= UNREACHABLE_AFTER and not self._may_probe():
+            # Every retry of several requests in a row found no server: asking again for each
+            # of a thousand targets would only turn an outage into an hour of back-off.
+            return Reply(UNVERIFIED, detail="could not verify: Bitbucket cannot be reached", url=url)
+        why = self._take_budget()
+        return None if why is None else Reply(UNVERIFIED, detail=f"could not verify: {why}", url=url)
+
+    def _keep_pace(self) -> None:
+        """Near the server's limit, spread the requests left over the time left; when the run may
+        not wait any longer, stop cleanly rather than run into 429s."""
+        wait = self.governor.pace()
+        if wait <= 0:
+            return
+        if self._take_wait(wait):
+            self.sleep(wait)
+            return
+        self.governor.stop_reason = self.governor.stop_reason or (
+            f"Bitbucket's rate limit is near and the run already waited {self.max_retry_wait:.0f}s; "
+            "stopped cleanly, the next run resumes"
+        )
+
+    def _given_up(self, reply: Reply, url: str, *, spent: bool) -> Reply:
+        """The retries are over: why this request could not be verified."""
+        if reply.status is None:
+            with self._count_lock:
+                self._unreachable += 1
+                self._down_since = self.clock()
+        reason = reply.detail or f"HTTP {reply.status}"
+        if reply.status == 429:
+            reason = "rate-limited by Bitbucket (HTTP 429)"
+        elif reply.status is not None:
+            reason = f"Bitbucket answered HTTP {reply.status}"
+        if spent:
+            reason += f"; the run already waited {self.max_retry_wait:.0f}s in all to retry"
+        if reply.status == 429:
+            # Asking again would only be refused again: the rest of the run stops cleanly.
+            self.governor.stop_reason = self.governor.stop_reason or (
+                f"{reason}, past the retries; stopped cleanly, the next run resumes"
+            )
+        return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {reason}", url)
 
     def _read_body(self, response: requests.Response, ends: float) -> bytes:
         if response.status_code in (301, 302, 303, 307, 308):
@@ -555,41 +595,49 @@ class Refused(Exception):
         self.status = status
 
 
+def _decoder(response: requests.Response) -> Any:
+    """A zlib decompressor for the answer's content encoding, None for identity; Refused otherwise."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in encoding else 0))
+    if encoding in ("", "identity"):
+        return None
+    raise Refused(f"the answer uses a content encoding catalint does not read ({encoding})", response.status_code)
+
+
+def _too_large(limit: int, status: int) -> Refused:
+    return Refused(f"the answer is larger than {limit:,} bytes", status)
+
+
 def read_capped(response: requests.Response, ends: float, limit: int) -> bytes:
     """The body, read one network read at a time so that neither a trickle (the read timeout
     counts per read) nor an endless stream can outlast the deadline or the size cap. Bytes are
     taken undecoded (urllib3's own decoding loses data when combined with single reads) and
     unzipped here, within the same cap, so a compression bomb stops at it too."""
+    status = response.status_code
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
-    encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in encoding else 0))
-    elif encoding in ("", "identity"):
-        decoder = None
-    else:
-        raise Refused(f"the answer uses a content encoding catalint does not read ({encoding})", response.status_code)
+        raise _too_large(limit, status)
+    decoder = _decoder(response)
     raw = response.raw
+    read = raw.read1 if hasattr(raw, "read1") else raw.read
     chunks: list[bytes] = []
     total = 0
-    while True:
-        data = raw.read1(_READ, decode_content=False) if hasattr(raw, "read1") else raw.read(_READ, decode_content=False)
-        if not data:
-            tail = decoder.flush() if decoder is not None else b""
-            if total + len(tail) > limit:
-                raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
-            return b"".join([*chunks, tail])
+    while data := read(_READ, decode_content=False):
         try:
             chunk = decoder.decompress(data, limit + 1 - total) if decoder is not None else data
         except zlib.error:
-            raise Refused(f"the answer's {encoding} encoding is corrupt", response.status_code) from None
+            raise Refused("the answer's encoding is corrupt", status) from None
         total += len(chunk)
         if total > limit or (decoder is not None and decoder.unconsumed_tail):
-            raise Refused(f"the answer is larger than {limit:,} bytes", response.status_code)
+            raise _too_large(limit, status)
         if time.monotonic() > ends:
-            raise Refused("the answer took too long to arrive (deadline exceeded)", response.status_code)
+            raise Refused("the answer took too long to arrive (deadline exceeded)", status)
         chunks.append(chunk)
+    tail = decoder.flush() if decoder is not None else b""
+    if total + len(tail) > limit:
+        raise _too_large(limit, status)
+    return b"".join([*chunks, tail])
 
 
 def unexpected(reply: Reply, problem: str) -> Reply:

@@ -70,11 +70,12 @@ def _clean(value: Any) -> str | None:
     return text or None
 
 
-def load_credentials(env: Mapping[str, str], entries: Sequence[Mapping[str, Any]] = ()) -> Credentials:
-    """Merge `entries` (app-config `integrations.bitbucketCloud`) with `env` and pick the method."""
-    if len(entries) > 1:
-        raise CredentialsError(f"integrations.bitbucketCloud has {len(entries)} entries; at most one is allowed")
-    entry = entries[0] if entries else {}
+def _where(name: str) -> str:
+    return f"{name} ({ENV_FIELDS[name]})"
+
+
+def _merged(env: Mapping[str, str], entry: Mapping[str, Any]) -> tuple[dict[str, str | None], str]:
+    """Each field, the environment winning over the file, and where the values came from."""
     values: dict[str, str | None] = {}
     sources: set[str] = set()
     for name, var in ENV_FIELDS.items():
@@ -85,36 +86,52 @@ def load_credentials(env: Mapping[str, str], entries: Sequence[Mapping[str, Any]
             sources.add("env")
         elif from_file:
             sources.add("app-config")
-    origin = "+".join(sorted(sources)) or "none"
-    username, token, app_password = values["username"], values["token"], values["appPassword"]
-    client_id, client_secret = values["clientId"], values["clientSecret"]
-    present = sorted(k for k, v in values.items() if v)
+    return values, "+".join(sorted(sources)) or "none"
 
-    def where(name: str) -> str:
-        return f"{name} ({ENV_FIELDS[name]})"
 
+def _check_characters(values: Mapping[str, str | None]) -> None:
     for name, value in values.items():
         if value and not all(" " < ch < "\x7f" for ch in value):
             # requests would fail on it as a "connection" problem, or raise outright; name the field.
             raise CredentialsError(
-                f"{where(name)} holds a newline, space, control or non-ASCII character, which an HTTP "
+                f"{_where(name)} holds a newline, space, control or non-ASCII character, which an HTTP "
                 "header cannot carry; check how it was set"
             )
 
+
+def _check_methods(values: Mapping[str, str | None]) -> None:
+    """Incomplete or conflicting fields, named (never their values)."""
+    _check_oauth(values)
+    username, token, app_password = values["username"], values["token"], values["appPassword"]
+    if token and app_password:
+        raise CredentialsError(f"conflicting methods: both {_where('token')} and {_where('appPassword')}; choose one")
+    if app_password and not username:
+        raise CredentialsError(f"{_where('appPassword')} is set without {_where('username')}; it would never be sent")
+    if username and not (token or app_password):
+        raise CredentialsError(f"{_where('username')} is set without {_where('token')} or {_where('appPassword')}")
+
+
+def _check_oauth(values: Mapping[str, str | None]) -> None:
+    client_id, client_secret = values["clientId"], values["clientSecret"]
     if bool(client_id) != bool(client_secret):
         have, missing = ("clientId", "clientSecret") if client_id else ("clientSecret", "clientId")
-        raise CredentialsError(f"{where(have)} is set but {where(missing)} is not; OAuth needs both")
-    if client_id and (username or token or app_password):
-        others = ", ".join(where(n) for n in present if n not in ("clientId", "clientSecret"))
-        raise CredentialsError(f"conflicting methods: OAuth (clientId/clientSecret) and {others}; choose one")
-    if token and app_password:
-        raise CredentialsError(f"conflicting methods: both {where('token')} and {where('appPassword')}; choose one")
-    if app_password and not username:
-        raise CredentialsError(f"{where('appPassword')} is set without {where('username')}; it would never be sent")
-    if username and not (token or app_password):
-        raise CredentialsError(f"{where('username')} is set without {where('token')} or {where('appPassword')}")
-    if client_id:
-        return Credentials("oauth", None, None, client_id, client_secret, origin)
+        raise CredentialsError(f"{_where(have)} is set but {_where(missing)} is not; OAuth needs both")
+    others = sorted(k for k, v in values.items() if v and k not in ("clientId", "clientSecret"))
+    if client_id and others:
+        listed = ", ".join(_where(n) for n in others)
+        raise CredentialsError(f"conflicting methods: OAuth (clientId/clientSecret) and {listed}; choose one")
+
+
+def load_credentials(env: Mapping[str, str], entries: Sequence[Mapping[str, Any]] = ()) -> Credentials:
+    """Merge `entries` (app-config `integrations.bitbucketCloud`) with `env` and pick the method."""
+    if len(entries) > 1:
+        raise CredentialsError(f"integrations.bitbucketCloud has {len(entries)} entries; at most one is allowed")
+    values, origin = _merged(env, entries[0] if entries else {})
+    _check_characters(values)
+    _check_methods(values)
+    username, token, app_password = values["username"], values["token"], values["appPassword"]
+    if values["clientId"]:
+        return Credentials("oauth", None, None, values["clientId"], values["clientSecret"], origin)
     if username and token:
         return Credentials("basic", username, token, origin=origin)
     if username and app_password:

@@ -8,6 +8,7 @@ nothing, every repository is listed and the catalog path probed on its main bran
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,28 @@ class DiscoveryResult:
     complete: bool = True
     errors: list[str] = field(default_factory=list)
     method: str = "search"
+    # Per repository ("workspace/slug", lowercased): the commit hashes code search gave for its
+    # descriptors, a hint that its content changed (the index may lag; `updated_on` is the other).
+    hashes: dict[str, str] = field(default_factory=dict)
+    shard: tuple[int, int] | None = None  # (I, N): only repositories of shard I of N were kept
+
+
+def shard_of(full_name: str, count: int) -> int:
+    """The shard (1..count) a repository belongs to: a hash of its lowercased full name, so adding
+    repositories never moves the others."""
+    digest = hashlib.sha256(full_name.strip().lower().encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` with 1 <= I <= N; ValueError with a message otherwise."""
+    index, sep, count = text.partition("/")
+    if not sep or not index.strip().isdigit() or not count.strip().isdigit():
+        raise ValueError(f"expected I/N such as 1/4, found {text!r}")
+    i, n = int(index), int(count)
+    if n < 1 or not 1 <= i <= n:
+        raise ValueError(f"expected I/N with 1 <= I <= N, found {text!r}")
+    return i, n
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +82,22 @@ T = TypeVar("T")
 
 
 class _Discovery:
-    def __init__(self, client: BitbucketClient, workspace: str, repo_regex: str | None, catalog_path: str) -> None:
+    def __init__(
+        self,
+        client: BitbucketClient,
+        workspace: str,
+        repo_regex: str | None,
+        catalog_path: str,
+        shard: tuple[int, int] | None = None,
+    ) -> None:
         self.client = client
         self.workspace = workspace
         self.ws_api = f"{client.hosts.api}/workspaces/{quote(workspace, safe='')}"
         self.regex = re.compile(repo_regex) if repo_regex else None
         self.catalog_path = "/" + catalog_path.strip("/")
         self.name = posixpath.basename(self.catalog_path)
-        self.result = DiscoveryResult()
+        self.result = DiscoveryResult(shard=shard)
+        self.shard = shard
         self.found: set[str] = set()
 
     def tracked(self, items: Iterable[_Repo]) -> list[_Repo]:
@@ -99,19 +130,22 @@ class _Discovery:
         self.result.errors.append(f"{what}: {reply.detail or reply.outcome}")
 
     def wanted(self, slug: str) -> bool:
+        if self.shard is not None and shard_of(f"{self.workspace}/{slug}", self.shard[1]) != self.shard[0]:
+            return False
         return self.regex is None or self.regex.fullmatch(slug) is not None
 
-    def add(self, repo: _Repo, path: str) -> None:
+    def add(self, repo: _Repo, path: str) -> bool:
         if not self.wanted(repo.slug):
-            return
+            return False
         url = f"{repo.html}/src/{repo.mainbranch}/{path.lstrip('/')}"
         parsed = parse(url, self.client.hosts)
         if parsed is None or parsed.escapes:
             # A hit whose path leaves its repository (or names none) is not a descriptor to register.
             self.result.complete = False
             self.result.errors.append(f"{self.workspace}/{repo.slug}: a search hit's path is not a file of the repository")
-            return
+            return False
         self.found.add(url)
+        return True
 
     # ---------------------------------------------------------------- search
     def search(self, qualifier: str, label: str) -> tuple[bool, int] | None:
@@ -125,30 +159,51 @@ class _Discovery:
         while url:
             reply, body = self.client.get_json(url, params if first else None)
             first = False
-            if reply.outcome == NOT_FOUND or (reply.status == 400 and seen == 0):
-                return None
-            if not reply.ok:
-                if reply.status == 400 and seen >= SEARCH_CAP - 100:
-                    return True, seen
-                self.error(f"code search {label}", reply)
-                return False, seen
-            problem = page_problem(body, reply.url)
-            if problem is not None:
-                self.error(f"code search {label}", unexpected(reply, problem))
-                return False, seen
+            stop, outcome = self._stop(reply, body, seen, label)
+            if stop:
+                return outcome
             size = int(body.get("size") or 0)
-            for hit in body["values"]:
-                seen += 1
-                if not isinstance(hit, dict) or not hit.get("path_matches"):
-                    continue
-                file = _dict(hit.get("file"))
-                repo = self.repo_of(_dict(file.get("commit")).get("repository"), reply)
-                path = file.get("path")
-                if repo is not None and isinstance(path, str):
-                    self.add(repo, path)
+            seen += self._hits(body["values"], reply)
             nxt = body.get("next")
             url = nxt if isinstance(nxt, str) and nxt else None
         return (size > seen or seen >= SEARCH_CAP), seen
+
+    def _stop(self, reply: Reply, body: Any, seen: int, label: str) -> tuple[bool, tuple[bool, int] | None]:
+        """Whether a search page ends the slice, and with what: None when search is unavailable."""
+        if reply.outcome == NOT_FOUND or (reply.status == 400 and seen == 0):
+            return True, None
+        if not reply.ok:
+            if reply.status == 400 and seen >= SEARCH_CAP - 100:
+                return True, (True, seen)
+            self.error(f"code search {label}", reply)
+            return True, (False, seen)
+        problem = page_problem(body, reply.url)
+        if problem is not None:
+            self.error(f"code search {label}", unexpected(reply, problem))
+            return True, (False, seen)
+        return False, None
+
+    def _hits(self, values: list[Any], reply: Reply) -> int:
+        """Take one page's hits; returns how many there were."""
+        for hit in values:
+            if not isinstance(hit, dict) or not hit.get("path_matches"):
+                continue
+            file = _dict(hit.get("file"))
+            commit = _dict(file.get("commit"))
+            repo = self.repo_of(commit.get("repository"), reply)
+            path = file.get("path")
+            if repo is not None and isinstance(path, str):
+                self.add(repo, path)
+                # Noted for repositories of other shards too: files here may name them.
+                self._note_hash(repo, commit.get("hash"))
+        return len(values)
+
+    def _note_hash(self, repo: _Repo, commit: Any) -> None:
+        key = f"{self.workspace}/{repo.slug}".lower()
+        if isinstance(commit, str) and commit:
+            known = self.result.hashes.get(key)
+            hashes = sorted({commit, *(known.split(",") if known else [])})
+            self.result.hashes[key] = ",".join(hashes)
 
     def projects(self) -> list[str] | None:
         keys: list[str] = []
@@ -228,8 +283,10 @@ def discover(
     projects: Sequence[str] = (),
     repo_regex: str | None = None,
     catalog_path: str = "/catalog-info.yaml",
+    shard: tuple[int, int] | None = None,
 ) -> DiscoveryResult:
-    run = _Discovery(client, workspace, repo_regex, catalog_path)
+    """Every descriptor URL of `workspace` (of shard I of N only, with `shard`)."""
+    run = _Discovery(client, workspace, repo_regex, catalog_path, shard)
     keys: list[str] | None = list(projects)
     if not keys:
         keys = run.projects()
@@ -244,3 +301,29 @@ def discover(
         run.result.errors.insert(0, client.auth_error)
         run.result.complete = False
     return run.result
+
+
+@dataclass(slots=True)
+class Listing:
+    """Every repository of a workspace with its `updated_on` ("workspace/slug" lowercased)."""
+
+    updated: dict[str, str] = field(default_factory=dict)
+    complete: bool = True
+    error: str = ""
+
+
+def list_repositories(client: BitbucketClient, workspace: str) -> Listing:
+    """One paginated listing of the workspace (100 repositories a request): when each repository
+    last changed, as Bitbucket records it. Incomplete on any failure: callers then trust none of it."""
+    url = f"{client.hosts.api}/repositories/{quote(workspace, safe='')}"
+    params = {"pagelen": 100, "fields": "next,size,pagelen,values.slug,values.full_name,values.updated_on"}
+    listing = Listing()
+    for reply, values in client.pages(url, params):
+        if not reply.ok:
+            return Listing(listing.updated, False, reply.detail or reply.outcome)
+        for value in values:
+            slug = value.get("slug") if isinstance(value, dict) else None
+            updated = value.get("updated_on") if isinstance(value, dict) else None
+            if isinstance(slug, str) and isinstance(updated, str):
+                listing.updated[f"{workspace}/{slug}".lower()] = updated
+    return listing

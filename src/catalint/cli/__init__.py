@@ -20,6 +20,7 @@ COMMANDS = {
     "auth": ("catalint.cli.bitbucket", "auth_command"),
     "discover": ("catalint.cli.bitbucket", "discover_command"),
     "sync": ("catalint.cli.sync", "sync_command"),
+    "merge": ("catalint.cli.merge", "merge_command"),
 }
 
 

@@ -21,11 +21,15 @@ from catalint.bitbucket.checkout import Checkout, detect
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.bitbucket.urls import Hosts, is_absolute
 from catalint.cli.common import app_config_option, debug_wanted, die, verbose_option, warn
+from catalint.cli.nightly import shard_option
 from catalint.config import ConfigError, Settings, load_app_config
 
 if TYPE_CHECKING:
     from catalint.bitbucket.client import BitbucketClient
+    from catalint.cli.nightly import NightlyArgs
+    from catalint.model import RunResult
     from catalint.sources.bitbucket import RemoteLinter
+    from catalint.sync.nightly import Nightly
 
 
 def _regex(value: str | None) -> str | None:
@@ -100,6 +104,7 @@ class RemoteSide:
     assume_placeholders: bool = False
     client: BitbucketClient | None = None
     linter: RemoteLinter | None = None
+    nightly: Nightly | None = None  # a workspace run: incremental, resumable, maybe one shard
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get_client(self) -> BitbucketClient:
@@ -122,24 +127,41 @@ class RemoteSide:
                 from catalint.sources.bitbucket import RemoteLinter
 
                 client.progress = Progress("catalint: Bitbucket")
-                self.linter = RemoteLinter(
-                    client, self.settings, style=self.style, assume_placeholders=self.assume_placeholders
-                )
+                if self.nightly is not None:
+                    from catalint.sync.nightly import IncrementalLinter
+
+                    self.linter = IncrementalLinter(
+                        client,
+                        self.settings,
+                        self.nightly,
+                        style=self.style,
+                        assume_placeholders=self.assume_placeholders,
+                    )
+                else:
+                    self.linter = RemoteLinter(
+                        client, self.settings, style=self.style, assume_placeholders=self.assume_placeholders
+                    )
             return self.linter
 
     def discover(self, workspace: str) -> list[str]:
-        from catalint.bitbucket.discovery import discover
-
         client = self.get_client()
-        found = discover(client, workspace)
+        if self.nightly is not None:
+            urls = self.nightly.discover(client)
+            errors = self.nightly.section.discovery.errors
+        else:
+            from catalint.bitbucket.discovery import discover
+
+            found = discover(client, workspace)
+            urls, errors = list(found.urls), found.errors
         if client.auth_error:
             die(client.auth_error)
-        for error in found.errors:
+        for error in errors:
             warn(f"discovery: {error}")
-        return list(found.urls)
+        return urls
 
-    def finish(self) -> None:
-        """One run-level message for an authentication failure (exit 2), or a budget note."""
+    def finish(self, result: RunResult | None = None) -> None:
+        """One run-level message for an authentication failure (exit 2), or a budget note; a
+        workspace run records its state and what merge needs."""
         client = self.client
         if client is None:
             return
@@ -147,10 +169,26 @@ class RemoteSide:
             client.progress.close()
         if client.auth_error:
             die(client.auth_error)
-        if client.budget_spent:
-            warn(
-                f"the request budget ({client.max_requests}) ran out; remaining checks are reported as unverified"
-            )
+        if self.nightly is not None and result is not None:
+            self._finish_nightly(client, self.nightly, result)
+        elif client.budget_spent:
+            why = client.governor.stop_reason or f"the request budget ({client.max_requests}) ran out"
+            warn(f"{why}; remaining checks are reported as unverified")
+
+    @staticmethod
+    def _finish_nightly(client: BitbucketClient, nightly: Nightly, result: RunResult) -> None:
+        nightly.finish(client)
+        result.extra["nightly"] = nightly.section.to_json()
+        if client.stop_reason is None:
+            return
+        # Stopped cleanly: the descriptors not read are `unverified` findings, and the next run
+        # starts with them; that is a partial night, not a file that cannot be read.
+        for url in nightly.section.pending:
+            result.unreadable.pop(url, None)
+        warn(
+            f"{client.stop_reason}; {len(nightly.section.pending)} descriptors not verified this run "
+            "(reported as unverified; the state resumes there)"
+        )
 
 
 def checkout_detector() -> Callable[[Path], Checkout | None]:
@@ -209,6 +247,7 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--max-requests", type=click.IntRange(min=1), help="Stop asking Bitbucket after this many requests [default: 10000].")
+@click.option("--shard", metavar="I/N", callback=shard_option, help="Only the repositories of shard I of N (as lint --shard).")
 @app_config_option
 @verbose_option
 def discover_command(
@@ -220,6 +259,7 @@ def discover_command(
     fmt: str,
     concurrency: int,
     max_requests: int | None,
+    shard: tuple[int, int] | None,
     app_configs: tuple[Path, ...],
     verbose: bool,
 ) -> None:
@@ -233,7 +273,9 @@ def discover_command(
 
     client.progress = Progress("catalint: discovery (repositories)")
     try:
-        result = discover(client, workspace, projects=projects, repo_regex=repo_regex, catalog_path=catalog_path)
+        result = discover(
+            client, workspace, projects=projects, repo_regex=repo_regex, catalog_path=catalog_path, shard=shard
+        )
     finally:
         client.progress.close()
     if client.auth_error:
@@ -249,3 +291,26 @@ def discover_command(
         for error in result.errors:
             warn(error)
     sys.exit(0 if result.complete else 1)
+
+
+def make_nightly(
+    args: NightlyArgs,
+    workspace: str | None,
+    settings: Settings,
+    cache_root: Path | None,
+    *,
+    flavour: str,
+) -> Nightly | None:
+    """The incremental side of a workspace run, or None without --workspace."""
+    if workspace is None:
+        if args.given:
+            die("--state, --full, --full-every and --shard apply to --workspace runs")
+        return None
+    from catalint.sync.nightly import Nightly, NightlyOptions
+    from catalint.sync.state import default_state_path
+
+    path = args.state
+    if path is None and cache_root is not None:
+        path = default_state_path(cache_root, workspace, args.shard)
+    options = NightlyOptions(path, args.full, args.full_every, args.shard, named=args.state is not None)
+    return Nightly(options, workspace, settings, flavour=flavour, warn=warn)

@@ -24,6 +24,7 @@ from catalint.cli.common import (
     verbose_option,
     warn,
 )
+from catalint.cli.nightly import nightly_options
 from catalint.config import Settings
 from catalint.facts import Origin
 from catalint.lint.run import LintRequest, Stdin, UsageError, run
@@ -34,6 +35,7 @@ from catalint.words import counted
 
 if TYPE_CHECKING:
     from catalint.cli.bitbucket import RemoteSide
+    from catalint.cli.nightly import NightlyArgs
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 
@@ -221,6 +223,21 @@ def _app_urls(settings: Settings) -> dict[str, Origin]:
     }
 
 
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    help="Output on stdout [default: github when GITHUB_ACTIONS=true, else text].",
+)
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LintArgs:
     """Everything `catalint lint` was told, as one value."""
@@ -246,6 +263,7 @@ class LintArgs:
     color: str
     stdin_filename: str | None
     ci: CiArgs
+    nightly: NightlyArgs
 
     @property
     def cache_root(self) -> Path | None:
@@ -262,19 +280,8 @@ class LintArgs:
 )
 @config_option
 @app_config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    help="Output on stdout [default: github when GITHUB_ACTIONS=true, else text].",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info", "never"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 when a finding is at or above this severity.",
-)
+@format_option
+@fail_on_option
 @click.option("--no-style", is_flag=True, help="Skip yamllint's style rules.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache folder.")
@@ -309,6 +316,7 @@ class LintArgs:
     help="Look references no linted file declares up in this Backstage catalog [env BACKSTAGE_URL].",
 )
 @click.option("--backstage-token", envvar="BACKSTAGE_TOKEN", help="Backstage access token [env BACKSTAGE_TOKEN].")
+@nightly_options
 @color_option
 @ci_options
 def lint(**options: Any) -> None:
@@ -417,7 +425,7 @@ def _run(request: LintRequest, remote: RemoteSide | None) -> RunResult:
     except UsageError as err:
         die(str(err))
     if remote is not None:
-        remote.finish()
+        remote.finish(result)
     return result
 
 
@@ -425,9 +433,10 @@ def _remote_side(args: LintArgs, settings: Settings, style: bool) -> RemoteSide 
     """The run's Bitbucket side (started on first need), or None when the run is offline."""
     if args.offline:
         return None
-    from catalint.cli.bitbucket import RemoteSide
+    from catalint.cli.bitbucket import RemoteSide, make_nightly
 
     cache_root = args.cache_root
+    flavour = f"style={style} placeholders={args.placeholders}"
     return RemoteSide(
         settings,
         concurrency=args.concurrency,
@@ -436,6 +445,7 @@ def _remote_side(args: LintArgs, settings: Settings, style: bool) -> RemoteSide 
         verbose=args.verbose,
         style=style,
         assume_placeholders=args.placeholders == "assume",
+        nightly=make_nightly(args.nightly, args.workspace, settings, cache_root, flavour=flavour),
     )
 
 

@@ -110,7 +110,7 @@ def _invalid_reasons(found: Descriptors) -> dict[str, str]:
 class SyncArgs:
     """Everything `catalint sync` was told, as one value."""
 
-    workspace: str
+    workspace: str | None
     dest: str
     path: Path | None
     style: str
@@ -141,9 +141,13 @@ class SyncArgs:
     no_cache: bool
     offline: bool
     verbose: bool
+    from_result: Path | None
 
     def problem(self) -> str | None:
         """What makes these options inconsistent, if anything."""
+        return self._target_problem() or self._source_problem()
+
+    def _target_problem(self) -> str | None:
         to_file = self.dest == "file"
         checks = (
             (to_file and self.path is None, "--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`"),
@@ -152,8 +156,16 @@ class SyncArgs:
             (not to_file and (self.commit or self.push or bool(self.branch)), "--commit/--push/--branch only apply to --to file"),
             (to_file and self.state_path is not None, "--state only applies to --to backstage"),
             (bool(self.branch) and not self.push, "--branch needs --push"),
-            (self.offline and self.discovery_file is None, "--offline needs --discovery-file: discovering a workspace asks Bitbucket"),
-            (self.offline and not self.include_invalid, "--offline lints nothing, so it lists every descriptor: add --include-invalid to say so"),
+        )
+        return next((message for failed, message in checks if failed), None)
+
+    def _source_problem(self) -> str | None:
+        given = self.from_result is not None
+        checks = (
+            (self.offline and self.discovery_file is None and not given, "--offline needs --discovery-file or --from: discovering a workspace asks Bitbucket"),
+            (self.offline and not self.include_invalid and not given, "--offline lints nothing, so it lists every descriptor: add --include-invalid to say so"),
+            (given and self.discovery_file is not None, "--from and --discovery-file both say what exists: give one"),
+            (not given and not self.workspace, "--workspace is needed (or --from RESULT.json, which names it)"),
         )
         return next((message for failed, message in checks if failed), None)
 
@@ -167,7 +179,7 @@ class SyncArgs:
 
 
 @click.command("sync")
-@click.option("--workspace", "-w", required=True, help="Bitbucket workspace to mirror.")
+@click.option("--workspace", "-w", help="Bitbucket workspace to mirror (default with --from: the result's).")
 @click.option("--to", "dest", type=click.Choice(["file", "backstage"]), required=True, help="Where to sync.")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -223,6 +235,13 @@ class SyncArgs:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='Use a saved discovery result {"urls": [...], "complete": true, "errors": []} instead of Bitbucket.',
 )
+@click.option(
+    "--from",
+    "from_result",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sync from the JSON result of `catalint lint --workspace` or `catalint merge` (its discovery and "
+    "verdicts) instead of linting again; prune only when every shard's discovery was complete.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @config_option
 @app_config_option
@@ -271,31 +290,59 @@ def sync_command(**options: Any) -> None:
         die(failure)
 
 
-def _sync(args: SyncArgs, settings: Settings, author: gitops.Author, report: SyncReport) -> None:
-    client = None
-    if not args.offline:
-        client = bitbucket_client(
-            args.web_url,
-            settings,
-            concurrency=args.concurrency,
-            max_requests=args.max_requests,
-            cache_dir=args.http_cache,
-            verbose=args.verbose,
-        )
+def _client(args: SyncArgs, settings: Settings) -> BitbucketClient | None:
+    if args.offline:
+        return None
+    return bitbucket_client(
+        args.web_url,
+        settings,
+        concurrency=args.concurrency,
+        max_requests=args.max_requests,
+        cache_dir=args.http_cache,
+        verbose=args.verbose,
+    )
+
+
+def _from_result(path: Path) -> tuple[DiscoveryLike, Descriptors, str]:
+    """Discovery and verdicts from a lint or merge JSON result: nothing is asked again."""
+    from catalint.sync.merge import MergeError, read_json, result_of
+
+    try:
+        result, discovery, workspace = result_of(read_json(path), str(path))
+    except MergeError as err:
+        raise SyncFailure(str(err)) from None
+    return discovery, judge(result, discovery.urls), workspace
+
+
+def _inputs(
+    args: SyncArgs, settings: Settings, client: BitbucketClient | None, report: SyncReport
+) -> tuple[DiscoveryLike, Descriptors, str]:
+    """What exists (discovery) and each descriptor's verdict, and the workspace they are of."""
+    if args.from_result is not None:
+        return _from_result(args.from_result)
+    workspace = str(args.workspace)
     if args.discovery_file is not None:
         discovery: DiscoveryLike = load_discovery_file(args.discovery_file)
     else:
         assert client is not None
-        discovery = run_discovery(client, args.workspace, args.projects, args.repo_regex, args.catalog_path)
-    report.discovered = len(set(discovery.urls))
-    report.complete = bool(discovery.complete)
-    report.discovery_errors = [gitops.redact(str(e)) for e in discovery.errors]
+        discovery = run_discovery(client, workspace, args.projects, args.repo_regex, args.catalog_path)
     need_content = not args.include_invalid or (args.dest == "backstage" and args.state_path is not None)
     found = Descriptors()
     if client is None:
-        report.notes.append(f"offline: {counted(report.discovered, 'descriptor')} listed without being linted")
+        report.notes.append(f"offline: {counted(len(set(discovery.urls)), 'descriptor')} listed without being linted")
     elif need_content:
         found = lint_discovered(client, settings, discovery.urls)
+    return discovery, found, workspace
+
+
+def _sync(args: SyncArgs, settings: Settings, author: gitops.Author, report: SyncReport) -> None:
+    client = _client(args, settings)
+    discovery, found, workspace = _inputs(args, settings, client, report)
+    if args.workspace and workspace.lower() != args.workspace.lower():
+        raise SyncFailure(f"--workspace {args.workspace} but the result is of workspace {workspace}")
+    report.discovered = len(set(discovery.urls))
+    report.complete = bool(discovery.complete)
+    report.discovery_errors = [gitops.redact(str(e)) for e in discovery.errors]
     invalid = {} if args.include_invalid else _invalid_reasons(found)
     report.notes.extend(
         f"could not read {REDACTOR.redact(problem)} (not linted; its entry is kept)" for problem in found.fetch_errors()
@@ -308,7 +355,7 @@ def _sync(args: SyncArgs, settings: Settings, author: gitops.Author, report: Syn
         CatalogClient(args.backstage_url, args.backstage_token),
         discovery,
         report,
-        managed_prefix=args.managed_prefix or bs.managed_prefix_for(args.web_url, args.workspace),
+        managed_prefix=args.managed_prefix or bs.managed_prefix_for(args.web_url, workspace),
         digests={u: d.digest for u, d in found.by_url.items()},
         invalid=invalid,
         include_invalid=args.include_invalid,

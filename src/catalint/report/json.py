@@ -24,6 +24,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         },
         "documents": [d.to_json() for d in result.documents],
         "findings": [f.to_json() for f in result.findings],
+        **result.extra,
     }
 
 

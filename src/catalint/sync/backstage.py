@@ -116,37 +116,48 @@ def sync_backstage(
             current = by_target.get(url)
             if current is not None:
                 _maybe_refresh(client, report, state, url, current.entity_ref, digest, dry_run)
-                continue
-            if url in bad and not include_invalid:
+            elif url in bad and not include_invalid:
                 report.add("skipped", url, f"fails lint: {bad[url]}")
-                continue
-            checked = client.dry_run(url)
-            if not checked.ok:
-                report.add("rejected", url, f"Backstage rejects it: {checked.error}")
-                continue
-            if dry_run:
-                report.add("added", url, "would register", checked.entity_ref)
-                continue
-            created = client.register(url)
-            ref = created.entity_ref if created is not None else checked.entity_ref
-            report.add("added", url, "" if created is not None else "already registered", ref)
-            if created is not None:
-                state.owned.add(url)
-            if digest:
-                state.digests[url] = digest
-            state.save()  # after every action: a crash midway keeps the record of what was done
+            else:
+                _register(client, report, state, url, digest, dry_run)
         candidates = _owned(registered, state, report, prune)
         _prune(client, discovery, report, candidates, discovered, managed_prefix, prune, max_delete, dry_run, gone)
     finally:
         if not dry_run:
-            if trustworthy(discovery)[0]:  # a partial discovery must not forget what it did not see
-                known = set(discovered)
-                for url in list(state.digests):
-                    if url not in known:
-                        del state.digests[url]
-            state.owned -= set(report.targets("removed"))
-            state.save()
+            _settle(state, discovery, discovered, report)
     return report
+
+
+def _register(
+    client: CatalogClient, report: SyncReport, state: SyncState, url: str, digest: str | None, dry_run: bool
+) -> None:
+    """A descriptor not registered yet: validated by a dry run, then registered."""
+    checked = client.dry_run(url)
+    if not checked.ok:
+        report.add("rejected", url, f"Backstage rejects it: {checked.error}")
+        return
+    if dry_run:
+        report.add("added", url, "would register", checked.entity_ref)
+        return
+    created = client.register(url)
+    ref = created.entity_ref if created is not None else checked.entity_ref
+    report.add("added", url, "" if created is not None else "already registered", ref)
+    if created is not None:
+        state.owned.add(url)
+    if digest:
+        state.digests[url] = digest
+    state.save()  # after every action: a crash midway keeps the record of what was done
+
+
+def _settle(state: SyncState, discovery: DiscoveryLike, discovered: list[str], report: SyncReport) -> None:
+    """The state after a run: digests of what is gone dropped (only when discovery was whole)."""
+    if trustworthy(discovery)[0]:  # a partial discovery must not forget what it did not see
+        known = set(discovered)
+        for url in list(state.digests):
+            if url not in known:
+                del state.digests[url]
+    state.owned -= set(report.targets("removed"))
+    state.save()
 
 
 def _maybe_refresh(
@@ -215,28 +226,10 @@ def _prune(
         return
     ok, why = trustworthy(discovery)
     if prune and ok:
-        # Not discovered is not gone: a search index lagging, or a path outside the search, would
-        # otherwise remove a live registration. Only a file Bitbucket says is absent goes.
-        verdicts = {loc.target: (gone(loc.target) if gone is not None else None) for loc in stale}
-        for loc in stale:
-            verdict = verdicts[loc.target]
-            if verdict is not True:
-                still = "its descriptor still exists" if verdict is False else "could not confirm its descriptor is gone"
-                report.add("skipped", loc.target, f"not removed: {still}", loc.entity_ref)
-        stale = [loc for loc in stale if verdicts[loc.target] is True]
+        stale = _confirmed_gone(stale, report, gone)
         if not stale:
             return
-    reason = ""
-    if not prune:
-        reason = "no longer discovered; pass --prune to remove"
-    elif not ok:
-        reason = f"not removed: {why}"
-        report.notes.append(f"prune withheld for {counted(len(stale), 'location')}: {why}")
-    elif len(stale) > max_delete:
-        reason = f"not removed: {counted(len(stale), 'stale location')} exceed --max-delete {max_delete}"
-        report.notes.append(
-            f"{counted(len(stale), 'location')} would be removed, more than --max-delete {max_delete}; removed none"
-        )
+    reason = _withheld(len(stale), report, prune=prune, ok=ok, why=why, max_delete=max_delete)
     if reason:
         for loc in stale:
             report.add("skipped", loc.target, reason, loc.entity_ref)
@@ -248,6 +241,33 @@ def _prune(
             report.add("removed", loc.target, "no longer discovered", loc.entity_ref)
         else:
             report.add("removed", loc.target, "no longer discovered (already gone)", loc.entity_ref)
+
+
+def _confirmed_gone(stale: list[Location], report: SyncReport, gone: Gone | None) -> list[Location]:
+    """Not discovered is not gone: a search index lagging, or a path outside the search, would
+    otherwise remove a live registration. Only a file Bitbucket says is absent goes."""
+    verdicts = {loc.target: (gone(loc.target) if gone is not None else None) for loc in stale}
+    for loc in stale:
+        verdict = verdicts[loc.target]
+        if verdict is not True:
+            still = "its descriptor still exists" if verdict is False else "could not confirm its descriptor is gone"
+            report.add("skipped", loc.target, f"not removed: {still}", loc.entity_ref)
+    return [loc for loc in stale if verdicts[loc.target] is True]
+
+
+def _withheld(count: int, report: SyncReport, *, prune: bool, ok: bool, why: str, max_delete: int) -> str:
+    """Why `count` stale locations are not removed this run ("" when they are)."""
+    if not prune:
+        return "no longer discovered; pass --prune to remove"
+    if not ok:
+        report.notes.append(f"prune withheld for {counted(count, 'location')}: {why}")
+        return f"not removed: {why}"
+    if count > max_delete:
+        report.notes.append(
+            f"{counted(count, 'location')} would be removed, more than --max-delete {max_delete}; removed none"
+        )
+        return f"not removed: {counted(count, 'stale location')} exceed --max-delete {max_delete}"
+    return ""
 
 
 def bitbucket_gone(client: Any) -> Gone:

@@ -71,6 +71,27 @@ def render(targets: Iterable[str], *, style: str = "location", name: str = DEFAU
     return "\n".join(lines) + "\n"
 
 
+def _location_targets(data: dict[str, Any], where: str) -> Any:
+    spec = data.get("spec")
+    if data.get("kind") != "Location" or not isinstance(spec, dict):
+        raise LocationFileError(f"{where} is not a Location entity; refusing to overwrite it")
+    targets = spec.get("targets") or []
+    return [spec["target"], *targets] if spec.get("target") else targets
+
+
+def _app_config_targets(data: dict[str, Any], where: str) -> list[Any]:
+    catalog = data.get("catalog")
+    if set(data) != {"catalog"} or not isinstance(catalog, dict) or set(catalog) != {"locations"}:
+        raise LocationFileError(
+            f"{where} holds more than catalog.locations; point --to file at a dedicated app-config "
+            "fragment (e.g. app-config.catalint.yaml) and load it with an extra --config"
+        )
+    entries = catalog.get("locations") or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise LocationFileError(f"{where}: catalog.locations is not a list of mappings")
+    return [e.get("target") for e in entries if e.get("type", "url") == "url"]
+
+
 def parse_targets(text: str, style: str, *, where: str = "the file") -> list[str]:
     """The url targets an existing file lists; refuses files that hold anything else."""
     try:
@@ -82,24 +103,7 @@ def parse_targets(text: str, style: str, *, where: str = "the file") -> list[str
     if len(docs) != 1 or not isinstance(docs[0], dict):
         raise LocationFileError(f"{where} holds more than one YAML document; refusing to overwrite it")
     data: dict[str, Any] = docs[0]
-    if style == "location":
-        spec = data.get("spec")
-        if data.get("kind") != "Location" or not isinstance(spec, dict):
-            raise LocationFileError(f"{where} is not a Location entity; refusing to overwrite it")
-        targets = spec.get("targets") or []
-        if spec.get("target"):
-            targets = [spec["target"], *targets]
-    else:
-        catalog = data.get("catalog")
-        if set(data) != {"catalog"} or not isinstance(catalog, dict) or set(catalog) != {"locations"}:
-            raise LocationFileError(
-                f"{where} holds more than catalog.locations; point --to file at a dedicated app-config "
-                "fragment (e.g. app-config.catalint.yaml) and load it with an extra --config"
-            )
-        entries = catalog.get("locations") or []
-        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise LocationFileError(f"{where}: catalog.locations is not a list of mappings")
-        targets = [e.get("target") for e in entries if e.get("type", "url") == "url"]
+    targets = _location_targets(data, where) if style == "location" else _app_config_targets(data, where)
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
         raise LocationFileError(f"{where}: targets are not a list of strings")
     return list(targets)
@@ -152,12 +156,7 @@ def plan(
     """
     if style not in STYLES:
         raise LocationFileError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
-    try:
-        old_text: str | None = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        old_text = None
-    except (OSError, UnicodeDecodeError) as err:
-        raise LocationFileError(f"cannot read {path}: {err}") from None
+    old_text = _read(path)
     old = set(parse_targets(old_text, style, where=str(path))) if old_text is not None else set()
     discovered = set(discovery.urls)
     bad = dict(invalid or {})
@@ -167,7 +166,31 @@ def plan(
             wanted.discard(url)
             report.add("skipped", url, f"fails lint: {bad[url]}")
 
-    gone = old - discovered
+    removals = _removals(old, wanted, discovery, report, max_delete)
+
+    result = FilePlan(path, old_text, render(wanted, style=style, name=name), sorted(wanted))
+    result.added = sorted(wanted - old)
+    result.removed = sorted(removals)
+    for url in result.added:
+        report.add("added", url)
+    for url in result.removed:
+        report.add("removed", url, "fails lint" if url in discovered else "no longer discovered")
+    report.changed = result.changed
+    return result
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise LocationFileError(f"cannot read {path}: {err}") from None
+
+
+def _removals(old: set[str], wanted: set[str], discovery: DiscoveryLike, report: SyncReport, max_delete: int) -> set[str]:
+    """The entries to remove; those that may not be (discovery not whole, too many) join `wanted`."""
+    gone = old - set(discovery.urls)
     ok, why = trustworthy(discovery)
     if gone and not ok:
         wanted |= gone
@@ -182,17 +205,8 @@ def plan(
         )
         for url in sorted(removals):
             report.add("skipped", url, f"not removed: over --max-delete {max_delete}")
-        removals = set()
-
-    result = FilePlan(path, old_text, render(wanted, style=style, name=name), sorted(wanted))
-    result.added = sorted(wanted - old)
-    result.removed = sorted(removals)
-    for url in result.added:
-        report.add("added", url)
-    for url in result.removed:
-        report.add("removed", url, "fails lint" if url in discovered else "no longer discovered")
-    report.changed = result.changed
-    return result
+        return set()
+    return removals
 
 
 def apply(file_plan: FilePlan, *, dry_run: bool = False) -> bool:
