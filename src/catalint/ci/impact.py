@@ -72,11 +72,9 @@ def _is_descriptor(rel: str, include: Iterable[str]) -> bool:
 def _base_files(changes: ChangeSet, linted: set[str], cwd: Path, include: tuple[str, ...]) -> list[str]:
     """Repository-relative paths of the descriptors the change modified or deleted."""
     modified = [rel for rel, diff in changes.files.items() if not diff.whole]
-    wanted = []
-    for rel in sorted({*modified, *changes.removed}):
-        if display_path(changes.root / rel, cwd) in linted or _is_descriptor(rel, include):
-            wanted.append(rel)
-    return wanted
+    wanted = [rel for rel in modified if display_path(changes.root / rel, cwd) in linted]
+    wanted.extend(rel for rel in changes.removed if _is_descriptor(rel, include))
+    return sorted(wanted)
 
 
 def _read_blob(tree: Any, rel: str, max_bytes: int) -> str | None:
@@ -122,7 +120,7 @@ def _broken_in_file(
         if successor is not None and successor.key not in old_keys:
             found.append(Broken(entity.key, successor.key, shown, successor.span, index))
         elif deleted:
-            found.append(Broken(entity.key, None, shown, Span.point(entity.span.line), index))
+            found.append(Broken(entity.key, None, shown, entity.span, index))
         else:
             line = min(diff.new_line(entity.span.line), _line_count(absolute))
             found.append(Broken(entity.key, None, shown, Span.point(line), index))
@@ -195,8 +193,8 @@ class _Catalog:
 def analyse(result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOptions) -> Impact:
     """`breaks-references` findings for a change (none when the rule is off)."""
     impact = Impact()
-    if options.severity is None:
-        return impact
+    if options.severity is None or all(is_url(path) for path in result.deps):
+        return impact  # without the checkout's head side, nothing can be told removed
     impact.broken = find_broken(result, changes, cwd, options)
     stale = local_keys(result) | {b.old for b in impact.broken}
     catalog = _Catalog(options.catalog)
