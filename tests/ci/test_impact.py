@@ -159,7 +159,7 @@ def test_a_deleted_file_and_a_namespace_move(tmp_path: Path, monkeypatch: pytest
     (root / "legacy" / "catalog-info.yaml").unlink()
     write(root, {"catalog-info.yaml": PAYMENTS.replace("  name: team-a\n", "  name: team-a\n  namespace: ops\n")})
     commit_all(root, "delete legacy, move team-a")
-    code, findings, _ = _lint(root, monkeypatch, "--changed-since", "main", "--filter-mode", "added")
+    _code, findings, _ = _lint(root, monkeypatch, "--changed-since", "main", "--filter-mode", "added")
     found = _breaks(findings)
     assert ("legacy/catalog-info.yaml", 4, 9, "resource:default/legacy-db") in found
     assert ("catalog-info.yaml", 13, 9, "group:default/team-a") in found
@@ -173,10 +173,10 @@ def test_severity_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     _repo(root)
     _rename_and_remove(root)
     (root / ".catalint.yaml").write_text(f"rules:\n  {breaks_references.ID}: warning\n")
-    code, findings, _ = _lint(root, monkeypatch, "--changed-since", "main")
+    _, findings, _ = _lint(root, monkeypatch, "--changed-since", "main")
     assert {f["severity"] for f in findings if f["rule"] == breaks_references.ID} == {"warning"}
     (root / ".catalint.yaml").write_text(f"rules:\n  {breaks_references.ID}: 'off'\n")
-    code, findings, _ = _lint(root, monkeypatch, "--changed-since", "main")
+    _code, findings, _ = _lint(root, monkeypatch, "--changed-since", "main")
     assert _breaks(findings) == []
 
 

@@ -146,7 +146,8 @@ def _add_impact(
     outcome.warnings.extend(impact.warnings)
     outcome.notes.extend(impact.warnings)
     changed = {d.entity for d in full.documents if d.entity and d.path in selection.changed}
-    moved = {b.old for b in impact.broken} | {b.new for b in impact.broken if b.new}
+    # A removal that breaks nothing is no part of the picture; a rename's new name always is.
+    moved = {f.entity for f in impact.findings if f.entity} | {b.new for b in impact.broken if b.new}
     outcome.focus = frozenset(changed | moved)
     outcome.impact_count = len(impact.findings)
 

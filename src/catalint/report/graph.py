@@ -117,30 +117,51 @@ def _memberships(relations: Iterable[Relation], field_name: str) -> dict[str, st
     return {r.source: r.target for r in relations if r.field == field_name and r.source}
 
 
+@dataclass(slots=True)
+class _Groups:
+    """Who belongs to which system and domain, as the relations say."""
+
+    system_of: dict[str, str]
+    domain_of: dict[str, str]
+    systems: set[str]
+    domains: set[str]
+    members: Counter[str]
+    loose: int  # entities in no system that are no system or domain themselves
+
+    @classmethod
+    def of(cls, result: RunResult) -> _Groups:
+        system_of = _memberships(result.relations, "system")
+        domain_of = _memberships(result.relations, "domain")
+        entities = {d.entity for d in result.documents if d.entity}
+        systems = {k for k in entities if k.startswith("system:")} | set(system_of.values()) | set(domain_of)
+        domains = {k for k in entities if k.startswith("domain:")} | {domain_of[s] for s in systems if s in domain_of}
+        members = Counter(system_of[k] for k in entities if k in system_of)
+        grouped = systems | domains
+        loose = sum(1 for k in entities if k not in system_of and k not in grouped)
+        return cls(system_of, domain_of, systems, domains, members, loose)
+
+
+NO_SYSTEM = "(no system)"
+
+
+def _counted(key: str, count: int, broken: int) -> Node:
+    lines = [key, f"{count} entities"] + ([f"{broken} broken references"] if broken else [])
+    return Node(key, tuple(lines), BROKEN if broken else NEIGHBOUR)
+
+
 def overview(result: RunResult, max_nodes: int = MAX_NODES) -> Graph:
     """Domains and systems, with the number of entities in each system and of broken references."""
-    system_of = _memberships(result.relations, "system")
-    domain_of = _memberships(result.relations, "domain")
-    entities = {d.entity for d in result.documents if d.entity}
-    systems = {k for k in entities if k.startswith("system:")} | set(system_of.values()) | set(domain_of)
-    domains = {k for k in entities if k.startswith("domain:")} | {domain_of[s] for s in systems if s in domain_of}
-    members = Counter(system_of[k] for k in entities if k in system_of)
-    loose = sum(1 for k in entities if k not in system_of and k not in systems and k not in domains)
+    groups = _Groups.of(result)
     rules = _broken_rules()
-    broken = Counter(system_of.get(f.entity or "", "") for f in result.findings if f.rule in rules)
+    broken = Counter(groups.system_of.get(f.entity or "", "") for f in result.findings if f.rule in rules)
     graph = Graph("Catalog overview")
-    for key in sorted(domains):
+    for key in sorted(groups.domains):
         graph.nodes[key] = Node(key, (key,), GROUP)
-    for key in sorted(systems):
-        lines = [key, f"{members[key]} entities"]
-        if broken[key]:
-            lines.append(f"{broken[key]} broken references")
-        graph.nodes[key] = Node(key, tuple(lines), BROKEN if broken[key] else NEIGHBOUR)
-        if key in domain_of:
-            graph.edges.append(Edge(key, domain_of[key], "partOf"))
-    if loose or broken[""]:
-        lines = ["(no system)", f"{loose} entities"] + ([f"{broken['']} broken references"] if broken[""] else [])
-        graph.nodes["(no system)"] = Node("(no system)", tuple(lines), BROKEN if broken[""] else NEIGHBOUR)
-    by_size = sorted(systems, key=lambda s: (-members[s], s))
-    order = [*sorted(domains), *by_size, "(no system)"]
-    return graph.bound(order, max_nodes)
+    for key in sorted(groups.systems):
+        graph.nodes[key] = _counted(key, groups.members[key], broken[key])
+        if key in groups.domain_of:
+            graph.edges.append(Edge(key, groups.domain_of[key], "partOf"))
+    if groups.loose or broken[""]:
+        graph.nodes[NO_SYSTEM] = _counted(NO_SYSTEM, groups.loose, broken[""])
+    by_size = sorted(groups.systems, key=lambda s: (-groups.members[s], s))
+    return graph.bound([*sorted(groups.domains), *by_size, NO_SYSTEM], max_nodes)
