@@ -170,3 +170,13 @@ def test_examples_overview_via_the_cli(tmp_path: Path, monkeypatch: pytest.Monke
     text = out.read_text(encoding="utf-8")
     assert text.startswith("flowchart LR\n") and "system:default/" in text
     assert tool.parse([text])[0]["ok"]
+
+
+def test_the_readme_example_is_what_catalint_draws_today(tmp_path: Path) -> None:
+    from tests.mermaid.example import diagram
+
+    committed = EXAMPLES / "graphs" / "breaks-references.mmd"
+    assert diagram(tmp_path) == committed.read_text(encoding="utf-8"), (
+        "regenerate it and its PNG: python -m tests.mermaid.example examples/graphs"
+    )
+    assert (EXAMPLES / "graphs" / "breaks-references.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
