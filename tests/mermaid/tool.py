@@ -101,7 +101,7 @@ def render(diagram: str, workdir: Path, screenshot: Path | None = None) -> str:
         raise RuntimeError(f"chromium failed: {done.stderr[-2000:]}")
     if screenshot is not None:
         subprocess.run(
-            [*base, "--hide-scrollbars", "--window-size=820,480", f"--screenshot={screenshot}", page.as_uri()],
+            [*base, "--hide-scrollbars", "--window-size=1200,330", f"--screenshot={screenshot}", page.as_uri()],
             capture_output=True,
             timeout=180,
             check=True,

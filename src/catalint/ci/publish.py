@@ -23,8 +23,8 @@ from catalint.ci.changes import (
     filter_result,
     select,
 )
-from catalint.ci.impact import ImpactOptions, analyse
-from catalint.model import Finding, RunResult, Severity
+from catalint.ci.impact import Impact, ImpactOptions, analyse
+from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.report import FILE_FORMATS as FILE_FORMATS
 from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
@@ -98,12 +98,10 @@ def scope(
     With an explicit --changed-since, a change that cannot be computed raises ChangesError (exit 2).
     With a base taken from the CI environment (a pull request event), it is a warning instead and every
     finding is reported: pull-request mode only narrows the report, so failing it must not lose the run."""
-    if filter_mode == "nofilter" and changed_since is None:
-        return Scope(result, [], "nofilter")
     base, origin = _base_of(env, changed_since)
     if base is None:
         notes = [f"--filter-mode {filter_mode} needs a base revision (--changed-since); reporting every finding"]
-        return Scope(result, notes if filter_mode else [], "nofilter")
+        return Scope(result, notes if filter_mode not in (None, "nofilter") else [], "nofilter")
     mode = filter_mode or "file"
     try:
         changes = compute_changes(cwd, base)
@@ -134,6 +132,10 @@ def _copy(result: RunResult) -> RunResult:
     return copy
 
 
+def impact_keys(impact: Impact) -> set[str]:
+    return {f.entity for f in impact.findings if f.entity}
+
+
 def _add_impact(
     outcome: Scope, full: RunResult, changes: ChangeSet, selection: Selection, cwd: Path, options: ImpactOptions
 ) -> None:
@@ -145,9 +147,12 @@ def _add_impact(
     result.relations.extend(impact.relations)
     outcome.warnings.extend(impact.warnings)
     outcome.notes.extend(impact.warnings)
+    for broken in impact.broken:
+        if broken.new and broken.old in impact_keys(impact):
+            result.relations.append(Relation(broken.old, "renamed to", broken.new, broken.path, broken.span.line))
     changed = {d.entity for d in full.documents if d.entity and d.path in selection.changed}
     # A removal that breaks nothing is no part of the picture; a rename's new name always is.
-    moved = {f.entity for f in impact.findings if f.entity} | {b.new for b in impact.broken if b.new}
+    moved = impact_keys(impact) | {b.new for b in impact.broken if b.new}
     outcome.focus = frozenset(changed | moved)
     outcome.impact_count = len(impact.findings)
 
@@ -262,7 +267,8 @@ class Publisher:
             return None
         gh = GithubEnv.from_env(self.env)
         try:
-            summary = summary_markdown(result, gh, self.paths, limit=60000, notes=self.options.notes)
+            graph = self._graph(result)
+            summary = summary_markdown(result, gh, self.paths, limit=60000, notes=self.options.notes, graph=graph)
             run = publish_check_run(result, gh, token, failed=self.options.failed, paths=self.paths, summary=summary)
         except ChecksError as exc:
             if exc.status == 403:
