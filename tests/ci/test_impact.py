@@ -317,3 +317,17 @@ def test_an_unreachable_catalog_is_a_warning(tmp_path: Path, monkeypatch: pytest
     _, findings, err = _lint(root, monkeypatch, "--changed-since", "main", "--backstage-url", f"http://127.0.0.1:{port}")
     assert len(_breaks(findings)) == 2  # what the checkout shows is still reported
     assert "could not ask the Backstage catalog who refers to the 3 entities" in err and "connection failed" in err
+
+
+def test_a_broken_base_side_is_no_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "catalog-info.yaml").write_bytes(b"\xff\xfe: [\n*alias\n--- !!binary\n" + b"a: &a [*a]\n" * 3)
+    write(root, {"checkout/catalog-info.yaml": CHECKOUT.format(payments="payments", api="ledger-api")})
+    commit_all(root, "base")
+    git(root, "checkout", "-q", "-b", "fix")
+    write(root, {"catalog-info.yaml": PAYMENTS})
+    commit_all(root, "fix")
+    _, findings, err = _lint(root, monkeypatch, "--changed-since", "main")
+    assert _breaks(findings) == [] and "Traceback" not in err

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from catalint.ci.changes import ChangeSet, FileDiff
+from catalint.ci.changes import ChangesError, ChangeSet, FileDiff
 from catalint.model import Finding, Relation, RunResult, Severity, Span
+from catalint.redact import redact_url
 from catalint.report.paths import is_url
 from catalint.resolve.globs import glob_match
 from catalint.rules import breaks_references as rule
@@ -192,10 +193,17 @@ class _Catalog:
 
 def analyse(result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOptions) -> Impact:
     """`breaks-references` findings for a change (none when the rule is off)."""
+    import git
+
     impact = Impact()
     if options.severity is None or all(is_url(path) for path in result.deps):
         return impact  # without the checkout's head side, nothing can be told removed
-    impact.broken = find_broken(result, changes, cwd, options)
+    try:
+        impact.broken = find_broken(result, changes, cwd, options)
+    except (git.GitError, ChangesError, ValueError, OSError) as err:
+        why = redact_url(" ".join(str(err).split()))
+        impact.warnings.append(f"could not read the base side of the change, so no reference was checked for breaks: {why}")
+        return impact
     stale = local_keys(result) | {b.old for b in impact.broken}
     catalog = _Catalog(options.catalog)
     for broken in impact.broken:

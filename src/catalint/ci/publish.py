@@ -305,8 +305,11 @@ class Publisher:
         """The Mermaid picture for the job summary, or None when it is off or cannot be drawn."""
         if not self.options.graph:
             return None
+        from catalint.report import graph, mermaid
+
         try:
-            return file_reporter("mermaid", self.paths, self.options.focus, self.options.graph_nodes).render(result)
+            drawn = graph.build(result, self.options.focus, self.options.graph_nodes)
+            return mermaid.render_graph(drawn) if drawn.nodes else None
         except Exception as exc:  # the table of findings matters more than the picture
             self.warn(f"the relation graph could not be drawn: {exc}")
             return None
