@@ -29,6 +29,7 @@ from catalint.report import FILE_FORMATS as FILE_FORMATS
 from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
 from catalint.report.text import printable
+from catalint.words import counted
 
 
 def parse_output(spec: str) -> tuple[str, Path]:
@@ -118,7 +119,7 @@ def scope(
     _add_impact(outcome, result, changes, selection, cwd, impact or ImpactOptions())
     outcome.notes.insert(
         0,
-        f"Pull-request mode: {len(selection.files)} of {result.files} files selected (changed since "
+        f"Pull-request mode: {len(selection.files)} of {counted(result.files, 'file')} selected (changed since "
         f"{base[:12] if len(base) == 40 else base}, {origin}); showing findings {_WHAT[mode]} (--filter-mode {mode}), "
         f"{len(narrowed.findings)} of {len(result.findings) + outcome.impact_count}.",
     )
@@ -347,7 +348,7 @@ class Publisher:
             self.warn(f"the Bitbucket Code Insights report could not be written: {type(exc).__name__}: {exc}")
             return
         extra = f" ({outcome.left_out} more not annotated: Bitbucket's limit)" if outcome.left_out else ""
-        self.info(f"Code Insights report written with {outcome.annotations} annotations{extra}")
+        self.info(f"Code Insights report written with {counted(outcome.annotations, 'annotation')}{extra}")
 
 
 def _head_commit(cwd: Path) -> str | None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from catalint.bitbucket.checkout import Checkout
     from catalint.facts import Fetched, Options
+    from catalint.rules.policy import Policy
     from catalint.sources.bitbucket import RemoteLinter, RemoteRoot
     from catalint.sources.local import RemoteReader
 
@@ -46,6 +47,18 @@ class Job:
     origin: Origin
     location_type: str = "url"
     real: str = ""  # the resolved path, which identifies the file across roots and Location targets
+    content: bytes | None = None  # bytes given rather than read from `path` (stdin): never cached
+    display: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Stdin:
+    """A descriptor read from stdin, linted as the file at `path` (which need not exist) would be:
+    relative targets resolve from there, inside its checkout, and it stands in for that file."""
+
+    path: Path
+    display: str
+    content: bytes
 
 
 @dataclass(slots=True)
@@ -72,6 +85,7 @@ class LintRequest:
     # Given the reference targets no linted file declares, returns those that exist elsewhere
     # (a running catalog); called once, after linting, before unresolved references are reported.
     known_lookup: Callable[[set[str]], set[str]] | None = None
+    stdin: Stdin | None = None
 
 
 # Per-worker state, built once per process rather than once per file.
@@ -89,6 +103,7 @@ class WorkerSettings:
     allowed_hosts: tuple[str, ...] = ()
     # True when the run has a Bitbucket side: workers then only note remote URLs (see `Deferred`).
     deferred: bool = False
+    policies: tuple[Policy, ...] = ()
 
 
 def _options(payload: WorkerSettings) -> Options:
@@ -102,6 +117,7 @@ def _options(payload: WorkerSettings) -> Options:
         max_bytes=payload.max_bytes,
         kinds=payload.kinds,
         assume_placeholders=payload.assume_placeholders,
+        policies=payload.policies,
     )
     _WORKER["options"] = options
     _WORKER["payload"] = payload
@@ -137,9 +153,18 @@ def _roots(request: LintRequest) -> list[tuple[Path, bool, Origin]]:
     return roots
 
 
+def _stdin_job(stdin: Stdin) -> Job:
+    folder = stdin.path.parent
+    root = find_root(folder) if folder.is_dir() else folder
+    if not (root / ".git").exists():
+        root = folder
+    return Job(stdin.path, root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
+
+
 def collect(request: LintRequest) -> list[Job]:
-    jobs: list[Job] = []
-    seen: set[str] = set()
+    # First, so that the file on disk it stands for is not linted as well.
+    jobs: list[Job] = [_stdin_job(request.stdin)] if request.stdin else []
+    seen: set[str] = {job.real for job in jobs}
     for path, is_file, origin in _roots(request):
         root = find_root(path if path.is_dir() else path.parent)
         if not (root / ".git").exists():
@@ -169,6 +194,7 @@ class _LocalRun:
             request.assume_placeholders,
             tuple(settings.trusted_hosts()),
             request.remote is not None,
+            settings.policies,
         )
         self.fingerprint = (
             settings.fingerprint()
@@ -262,8 +288,8 @@ class _LocalRun:
         keys: dict[int, str] = {}
         for index, job in enumerate(pending):
             self.roots.setdefault(job.root, None)
-            display = display_path(job.path, self.request.cwd)
-            hit, key, content = self.cached(job, display)
+            display = job.display or display_path(job.path, self.request.cwd)
+            hit, key, content = self.cached(job, display) if job.content is None else (None, "", job.content)
             results.append(hit)
             if hit is None:
                 keys[index] = key
@@ -281,7 +307,7 @@ class _LocalRun:
         again = [i for i, (_, result) in enumerate(wave) if any(d.startswith(REMOTE_DEP) for d in result.deps)]
         if not again:
             return wave
-        work: list[tuple[Job, str, bytes | None]] = [(wave[i][0], wave[i][1].path, None) for i in again]
+        work: list[tuple[Job, str, bytes | None]] = [(wave[i][0], wave[i][1].path, wave[i][0].content) for i in again]
         fresh = self.lint(work, remote)
         out = list(wave)
         for i, data in zip(again, fresh, strict=True):

@@ -23,6 +23,7 @@ import requests
 from catalint.model import Finding, RunResult, Severity
 from catalint.report import markdown
 from catalint.report.paths import PathMapper, is_url
+from catalint.words import counted
 
 ANNOTATION_CAP = 10  # per type and step
 MESSAGE_LIMIT = 4096  # the runner truncates longer annotation messages
@@ -170,7 +171,7 @@ class GithubReporter:
             out.append(f"::{stop}::")
             out.append("::endgroup::")
         out.append(
-            f"catalint: {result.files} file{'s' if result.files != 1 else ''}, {len(result.documents)} documents: "
+            f"catalint: {counted(result.files, 'file')}, {counted(len(result.documents), 'document')}: "
             f"{result.tally()}"
         )
         if self.annotate:
@@ -183,7 +184,8 @@ class GithubReporter:
                 out.append(
                     "::notice title=catalint::"
                     + escape_data(
-                        f"{left_out} of {len(result.findings)} findings were not annotated: GitHub shows at most "
+                        f"{left_out} of {counted(len(result.findings), 'finding')} {'was' if left_out == 1 else 'were'} "
+                        f"not annotated: GitHub shows at most "
                         f"{self.cap} errors, {self.cap} warnings and {self.cap} notices per step. "
                         "Every finding is listed in the log above and in the job summary."
                     )
@@ -234,12 +236,11 @@ def summary_markdown(
     head = ["## catalint", ""]
     if result.findings:
         head.append(
-            f"**{result.tally()}** in {result.files} file{'s' if result.files != 1 else ''} "
-            f"({len(result.documents)} documents)."
+            f"**{result.tally()}** in {counted(result.files, 'file')} ({counted(len(result.documents), 'document')})."
         )
     else:
         head.append(
-            f"No findings in {result.files} file{'s' if result.files != 1 else ''} ({len(result.documents)} documents)."
+            f"No findings in {counted(result.files, 'file')} ({counted(len(result.documents), 'document')})."
         )
     head.append("")
     head.extend(f"> {_cell(note)}" for note in notes)
@@ -278,7 +279,8 @@ def summary_markdown(
             break
     if truncated:
         parts.append(
-            f"> **Truncated:** {len(result.findings) - shown} more findings are not shown here "
+            f"> **Truncated:** {counted(len(result.findings) - shown, 'more finding')} "
+            f"{'is' if len(result.findings) - shown == 1 else 'are'} not shown here "
             "(GitHub limits a step summary to 1 MiB); every finding is in the log of this step.\n"
         )
     return "".join(parts)
