@@ -65,6 +65,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("codeclimate-file"),
     Setting("json-file"),
     Setting("annotations", platforms=(GITHUB,)),
+    Setting("graph", platforms=(GITHUB,)),
     Setting("report", platforms=(BITBUCKET,)),
     Setting("workspace"),
     Setting("offline"),
@@ -218,6 +219,8 @@ def _lint_args(src: Source) -> list[str]:
         option("--output", f"{fmt}:{path}" if path else "")
     if src.platform == GITHUB:
         option("--annotations", src.get("annotations"))
+        if src.get("graph") and not src.flag("graph"):
+            argv.append("--no-summary-graph")
     else:
         option("--report", src.get("report"))  # the CLI defaults to bitbucket inside Pipelines
     return argv

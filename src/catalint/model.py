@@ -106,6 +106,17 @@ class DocumentSummary:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A relation field of a linted entity: `source` (its entity key) -> `target` (an entity key)."""
+
+    source: str | None
+    field: str
+    target: str
+    path: str
+    line: int
+
+
 @dataclass(slots=True)
 class RunResult:
     files: int = 0
@@ -123,6 +134,8 @@ class RunResult:
     reached_from: dict[str, str] = field(default_factory=dict)
     # more top-level sections of the JSON report (a workspace run's `nightly`, for merge and sync)
     extra: dict[str, Any] = field(default_factory=dict)
+    # every relation of every linted file (for impact analysis and relation graphs)
+    relations: list[Relation] = field(default_factory=list)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -432,3 +432,9 @@ def test_offline_input_and_variable(harness: Harness) -> None:
     assert pipe.argv == ["lint", "--offline"]
     sync = harness.run(harness.github_env(command="sync", workspace="acme", offline="true"))
     assert sync.argv == ["sync", "--workspace", "acme", "--offline", "--to", "backstage"]
+
+
+def test_graph_input(harness: Harness) -> None:
+    assert "--no-summary-graph" not in harness.run(harness.github_env()).argv  # default: true
+    argv = harness.run(harness.github_env(graph="false")).argv
+    assert argv == ["lint", "--format", "github", "--fail-on", "error", "--annotations", "commands", "--no-summary-graph"]

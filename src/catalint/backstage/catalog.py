@@ -178,6 +178,26 @@ class CatalogClient:
             raise BackstageError(f"Backstage at {self.base_url}: the answer does not have one item per reference")
         return items
 
+    def by_query(
+        self, filters: list[str], fields: tuple[str, ...], *, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[Any], int, str | None]:
+        """`GET /entities/by-query`: one page of the entities matching any of `filters` (each
+        `key=value[,key=value]`), with the total count and the cursor of the next page."""
+        params: list[tuple[str, str]] = [("filter", f) for f in filters] if cursor is None else []
+        params += [("fields", ",".join(fields)), ("limit", str(limit))]
+        if cursor is not None:
+            params.append(("cursor", cursor))
+        resp = self._request("GET", "/entities/by-query", ok=(200,), params=params)
+        try:
+            body = resp.json()
+            items, total = body["items"], body.get("totalItems", 0)
+            following = (body.get("pageInfo") or {}).get("nextCursor")
+        except (ValueError, TypeError, KeyError, AttributeError):
+            items = None
+        if not isinstance(items, list) or not isinstance(total, int):
+            raise BackstageError(f"Backstage at {self.base_url}: GET /entities/by-query returned an unexpected body")
+        return items, total, following if isinstance(following, str) else None
+
     def delete_location(self, location_id: str) -> bool:
         """False when it was already gone (404)."""
         resp = self._request("DELETE", f"/locations/{quote(location_id, safe='')}", ok=(200, 204, 404))

@@ -81,3 +81,82 @@ def lookup_for(url: str | None, token: str | None) -> CatalogLookup | None:
     import click
 
     return CatalogLookup(url, token, warn=lambda message: click.echo(f"catalint: warning: {message}", err=True))
+
+
+# The relation each spec field gives the entity that declares it (Backstage's builtin processors).
+# The catalog also stores the reverse relations, so a match is confirmed against the spec.
+FIELD_RELATIONS = {
+    "owner": "ownedBy",
+    "system": "partOf",
+    "subcomponentOf": "partOf",
+    "domain": "partOf",
+    "subdomainOf": "partOf",
+    "providesApis": "providesApi",
+    "consumesApis": "consumesApi",
+    "dependsOn": "dependsOn",
+    "dependencyOf": "dependencyOf",
+    "parent": "childOf",
+    "children": "parentOf",
+    "members": "hasMember",
+    "memberOf": "memberOf",
+}
+REFERRER_FIELDS = ("kind", "metadata.name", "metadata.namespace", "metadata.annotations", "spec")
+PAGE = 100
+MAX_PAGES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogReferrer:
+    entity: str  # its lowercased key
+    field: str  # the spec field that names the target
+    location: str = ""  # where the catalog read the entity from, when it says
+
+
+def _fields_naming(item: Any, target: str) -> list[str]:
+    """The spec fields of a catalog entity that name `target`, parsed as the catalog parses them."""
+    from catalint.backstage.refs import RELATION_FIELDS, RefError, parse_entity_ref
+
+    if not isinstance(item, dict) or not isinstance(item.get("spec"), dict):
+        return []
+    meta: dict[str, Any] = item["metadata"] if isinstance(item.get("metadata"), dict) else {}
+    namespace = meta.get("namespace")
+    namespace = namespace if isinstance(namespace, str) and namespace else "default"
+    spec: dict[str, Any] = item["spec"]
+    found = []
+    for relation in RELATION_FIELDS.get(str(item.get("kind", "")).lower(), ()):
+        value = spec.get(relation.field)
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            try:
+                key = parse_entity_ref(text, relation.default_kind, namespace).key
+            except RefError:
+                continue
+            if key == target:
+                found.append(relation.field)
+                break
+    return found
+
+
+def _referrer(item: Any, field: str) -> CatalogReferrer:
+    meta: dict[str, Any] = item["metadata"] if isinstance(item.get("metadata"), dict) else {}
+    annotations: dict[str, Any] = meta["annotations"] if isinstance(meta.get("annotations"), dict) else {}
+    location = annotations.get("backstage.io/managed-by-location", "")
+    key = f"{item.get('kind', '')}:{meta.get('namespace') or 'default'}/{meta.get('name', '')}".lower()
+    return CatalogReferrer(key, field, str(location).removeprefix("url:"))
+
+
+def catalog_referrers(client: CatalogClient, target: str) -> tuple[list[CatalogReferrer], bool]:
+    """The catalog's entities whose spec names `target`, found through the relation filter of
+    `GET /entities/by-query` (`filter=relations.<type>=<ref>`, one filter per relation type, any of
+    them matching); and whether there were more than `MAX_PAGES` pages of candidates.
+    Raises BackstageError when the catalog cannot be asked."""
+    filters = [f"relations.{kind}={target}" for kind in sorted(set(FIELD_RELATIONS.values()))]
+    found: list[CatalogReferrer] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        items, _total, cursor = client.by_query(filters, REFERRER_FIELDS, limit=PAGE, cursor=cursor)
+        found.extend(_referrer(item, field) for item in items for field in _fields_naming(item, target)[:1])
+        if cursor is None:
+            return found, False
+    return found, True

@@ -39,6 +39,20 @@ class FileDiff:
     added: set[int] = field(default_factory=set)
     hunks: set[int] = field(default_factory=set)  # added and context lines
     whole: bool = False  # untracked: every line is new
+    # Old-side line -> new-side line, for the lines inside hunks (a removed line maps to where it was);
+    # past a hunk, old lines move by the shift recorded at its end.
+    moved: dict[int, int] = field(default_factory=dict)
+    shifts: list[tuple[int, int]] = field(default_factory=list)  # (first old line after a hunk, shift)
+
+    def new_line(self, old: int) -> int:
+        """Where an old-side line is (or, removed, was) on the new side."""
+        if old in self.moved:
+            return self.moved[old]
+        shift = 0
+        for start, delta in self.shifts:
+            if old >= start:
+                shift = delta
+        return max(1, old + shift)
 
 
 @dataclass(slots=True)
@@ -144,6 +158,42 @@ def _hint(repo: Any, head: str, base: str | None, ref: str) -> str:
     )
 
 
+def _find_base(repo: Any, ref: str, problems: list[str]) -> str:
+    """The commit `ref` names, locally, as `origin/ref`, or fetched from origin."""
+    base = _rev(repo, ref) or _rev(repo, f"origin/{ref}")
+    if base is None and _has_origin(repo):
+        depth = ["--depth=1"] if _shallow(repo) else []
+        problem = _fetch(repo, *depth, refs=(ref,))
+        if problem is None:
+            base = _rev(repo, "FETCH_HEAD")
+        else:
+            problems.append(problem)
+    if base is not None:
+        return base
+    detail = f" (git fetch: {problems[-1]})" if problems else ""
+    if _shallow(repo):
+        detail += (
+            "; the clone is shallow and may lack it: use `fetch-depth: 0` on actions/checkout "
+            "(`clone: depth: full` in bitbucket-pipelines.yml)"
+        )
+    raise ChangesError(f"--changed-since: {ref!r} is not a known revision{detail}")
+
+
+def _deepen_to_merge_base(repo: Any, base: str, head: str, problems: list[str]) -> str | None:
+    """Fetch more history, step by step, until the merge base of `base` and `head` is in it."""
+    found = None
+    for step in [*DEEPEN_STEPS, 0]:
+        args = ["--unshallow"] if step == 0 else [f"--deepen={step}"]
+        problem = _fetch(repo, *args, refs=(head, base))
+        if problem is not None:
+            problems.append(problem)
+            break
+        found = _merge_base(repo, base, head)
+        if found is not None or not _shallow(repo):
+            break
+    return found
+
+
 def resolve_base(repo: Any, ref: str) -> str:
     """The merge base of `ref` and HEAD, fetching what a shallow or partial clone lacks."""
     check_ref(ref)
@@ -151,40 +201,16 @@ def resolve_base(repo: Any, ref: str) -> str:
     if head is None:
         raise ChangesError("HEAD does not name a commit (empty repository?)")
     problems: list[str] = []
-    base = _rev(repo, ref) or _rev(repo, f"origin/{ref}")
-    can_fetch = _has_origin(repo)
-    if base is None and can_fetch:
-        depth = ["--depth=1"] if _shallow(repo) else []
-        problem = _fetch(repo, *depth, refs=(ref,))
-        if problem is None:
-            base = _rev(repo, "FETCH_HEAD")
-        else:
-            problems.append(problem)
-    if base is None:
-        detail = f" (git fetch: {problems[-1]})" if problems else ""
-        if _shallow(repo):
-            detail += (
-                "; the clone is shallow and may lack it: use `fetch-depth: 0` on actions/checkout "
-                "(`clone: depth: full` in bitbucket-pipelines.yml)"
-            )
-        raise ChangesError(f"--changed-since: {ref!r} is not a known revision{detail}")
+    base = _find_base(repo, ref, problems)
     found = _merge_base(repo, base, head)
-    if found is None and _shallow(repo) and can_fetch:
-        for step in [*DEEPEN_STEPS, 0]:
-            args = ["--unshallow"] if step == 0 else [f"--deepen={step}"]
-            problem = _fetch(repo, *args, refs=(head, base))
-            if problem is not None:
-                problems.append(problem)
-                break
-            found = _merge_base(repo, base, head)
-            if found is not None or not _shallow(repo):
-                break
-    if found is None:
-        if _shallow(repo):
-            detail = f" Fetching more history failed: {problems[-1]}." if problems else ""
-            raise ChangesError(_hint(repo, head, base, ref) + "." + detail)
-        raise ChangesError(f"HEAD and {ref} have no common history; cannot tell what changed")
-    return found
+    if found is None and _shallow(repo) and _has_origin(repo):
+        found = _deepen_to_merge_base(repo, base, head, problems)
+    if found is not None:
+        return found
+    if _shallow(repo):
+        detail = f" Fetching more history failed: {problems[-1]}." if problems else ""
+        raise ChangesError(_hint(repo, head, base, ref) + "." + detail)
+    raise ChangesError(f"HEAD and {ref} have no common history; cannot tell what changed")
 
 
 # ---------------------------------------------------------------- diff parsing
@@ -212,45 +238,66 @@ def unquote_c(path: str) -> str:
     return out.decode("utf-8", errors="surrogateescape")
 
 
-def parse_diff(text: str) -> dict[str, FileDiff]:
-    """Line numbers (new side) per file of a unified diff made with `a/` and `b/` prefixes."""
-    files: dict[str, FileDiff] = {}
-    current: FileDiff | None = None
-    old_left = new_left = 0
-    line_no = 0
-    for line in text.split("\n"):
-        if old_left > 0 or new_left > 0:
-            if current is None:  # pragma: no cover - a hunk always follows +++
-                old_left = new_left = 0
-                continue
-            tag = line[:1]
-            if tag == "+":
-                current.added.add(line_no)
-                current.hunks.add(line_no)
-                line_no += 1
-                new_left -= 1
-            elif tag == "-":
-                old_left -= 1
-            elif tag == "\\":  # "\ No newline at end of file"
-                pass
-            else:  # context (a blank line is context too)
-                current.hunks.add(line_no)
-                line_no += 1
-                old_left -= 1
-                new_left -= 1
-            continue
-        if line.startswith("diff --git "):
-            current = None
+class _DiffReader:
+    """A unified diff read line by line: the new-side lines of each file, and where old lines went."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, FileDiff] = {}
+        self.current: FileDiff | None = None
+        self.old_left = self.new_left = 0
+        self.old_no = self.new_no = 0
+
+    def feed(self, line: str) -> None:
+        if self.old_left > 0 or self.new_left > 0:
+            self._hunk_line(line)
+        elif line.startswith("diff --git "):
+            self.current = None
         elif line.startswith("+++ "):
             name = unquote_c(line[4:].rstrip("\t"))
-            current = None if name == "/dev/null" else files.setdefault(name.removeprefix("b/"), FileDiff())
-        elif line.startswith("@@") and current is not None:
-            match = _HUNK.match(line)
-            if match:
-                old_left = int(match.group(2)) if match.group(2) is not None else 1
-                new_left = int(match.group(4)) if match.group(4) is not None else 1
-                line_no = int(match.group(3))
-    return files
+            self.current = None if name == "/dev/null" else self.files.setdefault(name.removeprefix("b/"), FileDiff())
+        elif line.startswith("@@") and self.current is not None:
+            self._hunk_start(line)
+
+    def _hunk_start(self, line: str) -> None:
+        match = _HUNK.match(line)
+        if match:
+            self.old_no = int(match.group(1))
+            self.old_left = int(match.group(2)) if match.group(2) is not None else 1
+            self.new_left = int(match.group(4)) if match.group(4) is not None else 1
+            self.new_no = int(match.group(3))
+
+    def _hunk_line(self, line: str) -> None:
+        current = self.current
+        if current is None:  # pragma: no cover - a hunk always follows +++
+            self.old_left = self.new_left = 0
+            return
+        tag = line[:1]
+        if tag == "\\":  # "\ No newline at end of file"
+            return
+        if tag == "+":
+            current.added.add(self.new_no)
+            current.hunks.add(self.new_no)
+            self.new_no += 1
+            self.new_left -= 1
+        elif tag == "-":
+            current.moved[self.old_no] = max(self.new_no, 1)
+            self.old_no += 1
+            self.old_left -= 1
+        else:  # context (a blank line is context too)
+            current.hunks.add(self.new_no)
+            current.moved[self.old_no] = self.new_no
+            self.old_no, self.new_no = self.old_no + 1, self.new_no + 1
+            self.old_left, self.new_left = self.old_left - 1, self.new_left - 1
+        if self.old_left <= 0 and self.new_left <= 0:
+            current.shifts.append((self.old_no, self.new_no - self.old_no))
+
+
+def parse_diff(text: str) -> dict[str, FileDiff]:
+    """Line numbers (new side) per file of a unified diff made with `a/` and `b/` prefixes."""
+    reader = _DiffReader()
+    for line in text.split("\n"):
+        reader.feed(line)
+    return reader.files
 
 
 def compute_changes(cwd: Path, ref: str) -> ChangeSet:
@@ -351,14 +398,17 @@ def keep(finding: Finding, selection: Selection, mode: str) -> bool:
     raise ValueError(f"unknown filter mode {mode!r}")
 
 
+def _with_remote_files(result: RunResult, selection: Selection) -> Selection:
+    """A file read from Bitbucket behind a selected descriptor's Location counts as wholly changed:
+    the change may be exactly the target that now leads there."""
+    behind = {remote for remote, via in result.reached_from.items() if via in selection.files}
+    return Selection(selection.changed, selection.dependent | behind) if behind else selection
+
+
 def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResult:
     if mode == "nofilter":
         return result
-    # A file read from Bitbucket behind a selected descriptor's Location counts as wholly changed:
-    # the change may be exactly the target that now leads there.
-    behind = {remote for remote, via in result.reached_from.items() if via in selection.files}
-    if behind:
-        selection = Selection(selection.changed, selection.dependent | behind)
+    selection = _with_remote_files(result, selection)
     files = selection.files
     filtered = RunResult(files=len(files))
     filtered.documents = [d for d in result.documents if d.path in files]
@@ -368,6 +418,7 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
     filtered.unreadable = dict(result.unreadable)
     filtered.reached_from = {r: v for r, v in result.reached_from.items() if r in files}
+    filtered.relations = list(result.relations)  # a graph of the change shows its neighbours too
     return filtered
 
 

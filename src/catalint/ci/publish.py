@@ -11,16 +11,20 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from catalint.atomic import write_atomic
 from catalint.ci.changes import (
     ChangesError,
+    ChangeSet,
+    Selection,
     compute_changes,
     detect_base,
     filter_result,
     select,
 )
-from catalint.model import RunResult, Severity
+from catalint.ci.impact import Impact, ImpactOptions, analyse
+from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.report import FILE_FORMATS as FILE_FORMATS
 from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
@@ -39,8 +43,13 @@ def parse_output(spec: str) -> tuple[str, Path]:
     return fmt, Path(path)
 
 
-def file_reporter(fmt: str, paths: PathMapper) -> Reporter:
-    return reporter_for(fmt, paths)
+def file_reporter(fmt: str, paths: PathMapper, focus: frozenset[str] | None = None, max_nodes: int = 60) -> Reporter:
+    reporter: Any = reporter_for(fmt, paths)
+    if hasattr(reporter, "focus"):  # the graph formats draw the change, or the whole catalog
+        reporter.focus = focus
+        reporter.max_nodes = max_nodes
+    chosen: Reporter = reporter
+    return chosen
 
 
 def default_format(explicit: str | None, env: Mapping[str, str]) -> str:
@@ -56,27 +65,44 @@ class Scope:
     notes: list[str] = field(default_factory=list)
     mode: str = "nofilter"
     warnings: list[str] = field(default_factory=list)
+    # Pull-request mode: the entities the change declares, removes or renames (what a graph of
+    # the change centres on); None outside it.
+    focus: frozenset[str] | None = None
+    impact_count: int = 0  # breaks-references findings added to the result
+
+
+_WHAT = {
+    "file": "in descriptors the change touches",
+    "added": "on lines the change adds or modifies",
+    "diff_context": "within the change's diff hunks",
+    "nofilter": "everywhere",
+}
+
+
+def _base_of(env: Mapping[str, str], changed_since: str | None) -> tuple[str | None, str]:
+    if changed_since is not None:
+        return changed_since, "--changed-since"
+    detected = detect_base(env)
+    return detected if detected is not None else (None, "")
 
 
 def scope(
-    result: RunResult, cwd: Path, env: Mapping[str, str], changed_since: str | None, filter_mode: str | None
+    result: RunResult,
+    cwd: Path,
+    env: Mapping[str, str],
+    changed_since: str | None,
+    filter_mode: str | None,
+    impact: ImpactOptions | None = None,
 ) -> Scope:
-    """Narrow the result to what a change touches.
+    """Narrow the result to what a change touches, and add what the change breaks elsewhere.
 
     With an explicit --changed-since, a change that cannot be computed raises ChangesError (exit 2).
     With a base taken from the CI environment (a pull request event), it is a warning instead and every
     finding is reported: pull-request mode only narrows the report, so failing it must not lose the run."""
-    if filter_mode == "nofilter":
-        return Scope(result, [], "nofilter")
-    origin = "--changed-since"
-    base = changed_since
-    if base is None:
-        detected = detect_base(env)
-        if detected is not None:
-            base, origin = detected
+    base, origin = _base_of(env, changed_since)
     if base is None:
         notes = [f"--filter-mode {filter_mode} needs a base revision (--changed-since); reporting every finding"]
-        return Scope(result, notes if filter_mode else [], "nofilter")
+        return Scope(result, notes if filter_mode not in (None, "nofilter") else [], "nofilter")
     mode = filter_mode or "file"
     try:
         changes = compute_changes(cwd, base)
@@ -87,17 +113,49 @@ def scope(
         return Scope(result, [message], "nofilter", [message])
     selection = select(changes, result.deps, cwd)
     narrowed = filter_result(result, selection, mode)
-    what = {
-        "file": "in descriptors the change touches",
-        "added": "on lines the change adds or modifies",
-        "diff_context": "within the change's diff hunks",
-    }[mode]
-    note = (
+    if narrowed is result:
+        narrowed = _copy(result)
+    outcome = Scope(narrowed, [], mode)
+    _add_impact(outcome, result, changes, selection, cwd, impact or ImpactOptions())
+    outcome.notes.insert(
+        0,
         f"Pull-request mode: {len(selection.files)} of {counted(result.files, 'file')} selected (changed since "
-        f"{base[:12] if len(base) == 40 else base}, {origin}); showing findings {what} (--filter-mode {mode}), "
-        f"{len(narrowed.findings)} of {len(result.findings)}."
+        f"{base[:12] if len(base) == 40 else base}, {origin}); showing findings {_WHAT[mode]} (--filter-mode {mode}), "
+        f"{len(narrowed.findings)} of {len(result.findings) + outcome.impact_count}.",
     )
-    return Scope(narrowed, [note], mode)
+    return outcome
+
+
+def _copy(result: RunResult) -> RunResult:
+    copy = RunResult(result.files, list(result.documents), list(result.findings), result.deps, result.digests)
+    copy.unverified, copy.unreadable, copy.reached_from = result.unverified, result.unreadable, result.reached_from
+    copy.relations = list(result.relations)
+    return copy
+
+
+def impact_keys(impact: Impact) -> set[str]:
+    return {f.entity for f in impact.findings if f.entity}
+
+
+def _add_impact(
+    outcome: Scope, full: RunResult, changes: ChangeSet, selection: Selection, cwd: Path, options: ImpactOptions
+) -> None:
+    """The `breaks-references` findings of the change: reported whatever the filter mode, since the
+    line they are on is the change itself."""
+    impact = analyse(full, changes, cwd, options)
+    result = outcome.result
+    result.findings = sorted([*result.findings, *impact.findings], key=Finding.sort_key)
+    result.relations.extend(impact.relations)
+    outcome.warnings.extend(impact.warnings)
+    outcome.notes.extend(impact.warnings)
+    for broken in impact.broken:
+        if broken.new and broken.old in impact_keys(impact):
+            result.relations.append(Relation(broken.old, "renamed to", broken.new, broken.path, broken.span.line))
+    changed = {d.entity for d in full.documents if d.entity and d.path in selection.changed}
+    # A removal that breaks nothing is no part of the picture; a rename's new name always is.
+    moved = impact_keys(impact) | {b.new for b in impact.broken if b.new}
+    outcome.focus = frozenset(changed | moved)
+    outcome.impact_count = len(impact.findings)
 
 
 # ------------------------------------------------------------------ publish
@@ -113,6 +171,9 @@ class CiOptions:
     failed: bool = False
     colour: bool = False
     notes: Sequence[str] = ()
+    graph: bool = True  # a relation graph in the job summary
+    graph_nodes: int = 60
+    focus: frozenset[str] | None = None  # pull-request mode: the entities of the change
 
 
 class Publisher:
@@ -158,7 +219,7 @@ class Publisher:
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
-                reporter = file_reporter(fmt, self.paths)
+                reporter = file_reporter(fmt, self.paths, self.options.focus, self.options.graph_nodes)
                 if fmt == "junit":  # a passing run shows no failed test
                     from catalint.report.junit import JunitReporter
 
@@ -214,7 +275,8 @@ class Publisher:
             return None
         gh = GithubEnv.from_env(self.env)
         try:
-            summary = summary_markdown(result, gh, self.paths, limit=60000, notes=self.options.notes)
+            graph = self._graph(result)
+            summary = summary_markdown(result, gh, self.paths, limit=60000, notes=self.options.notes, graph=graph)
             run = publish_check_run(result, gh, token, failed=self.options.failed, paths=self.paths, summary=summary)
         except ChecksError as exc:
             if exc.status == 403:
@@ -241,9 +303,24 @@ class Publisher:
         from catalint.report.github import GithubEnv, append_summary
 
         try:
-            append_summary(target, result, GithubEnv.from_env(self.env), self.paths, notes=self.options.notes)
+            graph = self._graph(result)
+            env = GithubEnv.from_env(self.env)
+            append_summary(target, result, env, self.paths, notes=self.options.notes, graph=graph)
         except Exception as exc:
             self.warn(f"the job summary could not be written: {exc}")
+
+    def _graph(self, result: RunResult) -> str | None:
+        """The Mermaid picture for the job summary, or None when it is off or cannot be drawn."""
+        if not self.options.graph:
+            return None
+        from catalint.report import graph, mermaid
+
+        try:
+            drawn = graph.build(result, self.options.focus, self.options.graph_nodes)
+            return mermaid.render_graph(drawn) if drawn.nodes else None
+        except Exception as exc:  # the table of findings matters more than the picture
+            self.warn(f"the relation graph could not be drawn: {exc}")
+            return None
 
     def _outputs(self, result: RunResult, written: Mapping[str, str], check_url: str | None) -> None:
         target = self.env.get("GITHUB_OUTPUT")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from catalint.ci.changes import FILTER_MODES, ChangesError
+from catalint.ci.impact import ImpactOptions, impact_options
 from catalint.ci.publish import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
 from catalint.cli.common import (
     app_config_option,
@@ -53,6 +54,8 @@ class CiArgs:
     changed_since: str | None = None
     filter_mode: str | None = None
     bitbucket_proxy: str | None = None
+    summary_graph: bool = True
+    graph_nodes: int = 60
 
 
 def _output_option(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
@@ -71,6 +74,8 @@ _CI_PARAMS = (
     "changed_since",
     "filter_mode",
     "bitbucket_proxy",
+    "summary_graph",
+    "graph_nodes",
 )
 
 
@@ -133,6 +138,18 @@ def ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="HTTP proxy that signs Code Insights requests (default in Pipelines: http://localhost:29418, "
             "http://host.docker.internal:29418 inside a pipe).",
         ),
+        click.option(
+            "--summary-graph/--no-summary-graph",
+            default=True,
+            help="Draw the relations of the change (on a pull request) or of the catalog in the job summary.",
+        ),
+        click.option(
+            "--graph-nodes",
+            type=click.IntRange(min=2),
+            default=60,
+            show_default=True,
+            help="At most this many entities in a relation graph (summary, mermaid and dot reports).",
+        ),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -148,12 +165,13 @@ def finish_lint(
     colour: bool,
     exit_code: Callable[[RunResult], int],
     env: Mapping[str, str] | None = None,
+    impact: ImpactOptions | None = None,
 ) -> int:
     """Scope the result to a change, publish every report, and return the exit code. `colour`
     colours the text output, through a pipe too (click would strip it there)."""
     environ = dict(os.environ if env is None else env)
     try:
-        scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode)
+        scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode, impact)
     except ChangesError as err:
         click.echo(f"catalint: {printable(str(err))}", err=True)
         return 2
@@ -172,6 +190,9 @@ def finish_lint(
         failed=code != 0,
         colour=colour,
         notes=scoped.notes,
+        graph=ci.summary_graph,
+        graph_nodes=ci.graph_nodes,
+        focus=scoped.focus,
     )
     publisher = Publisher(
         options,
@@ -370,7 +391,13 @@ def lint(**options: Any) -> None:
     if result.files == 0 and not args.allow_empty:
         die(_nothing_found(targets, settings, args.workspace))
     code = finish_lint(
-        result, args.ci, fmt=args.fmt, cwd=cwd, colour=colour(args.color), exit_code=lambda r: exit_code(r, args.fail_on)
+        result,
+        args.ci,
+        fmt=args.fmt,
+        cwd=cwd,
+        colour=colour(args.color),
+        exit_code=lambda r: exit_code(r, args.fail_on),
+        impact=impact_options(settings, args.backstage_url, args.backstage_token),
     )
     _fail_on_unreadable(result)
     sys.exit(code)

@@ -32,9 +32,11 @@ REPORTERS: dict[str, tuple[str, str]] = {
     "sarif": ("catalint.report.sarif", "SarifReporter"),
     "junit": ("catalint.report.junit", "JunitReporter"),
     "codeclimate": ("catalint.report.codeclimate", "CodeClimateReporter"),
+    "mermaid": ("catalint.report.mermaid", "MermaidReporter"),
+    "dot": ("catalint.report.dot", "DotReporter"),
 }
 # The formats that can be written to a file (`--output FORMAT:PATH`).
-FILE_FORMATS = ("sarif", "junit", "codeclimate", "json", "text")
+FILE_FORMATS = ("sarif", "junit", "codeclimate", "json", "text", "mermaid", "dot")
 
 
 def reporter_for(fmt: str, paths: PathMapper, *, colour: bool = False, annotate: bool = True) -> Reporter:

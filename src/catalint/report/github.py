@@ -226,8 +226,10 @@ def summary_markdown(
     *,
     limit: int = SUMMARY_LIMIT,
     notes: Iterable[str] = (),
+    graph: str | None = None,
 ) -> str:
-    """The job summary, at most `limit` bytes (UTF-8); rows that do not fit are counted in a note."""
+    """The job summary, at most `limit` bytes (UTF-8); rows that do not fit are counted in a note.
+    `graph`, a Mermaid flowchart, is drawn under the counts when it fits in half the budget."""
     notes = list(notes)
     head = ["## catalint", ""]
     if result.findings:
@@ -242,6 +244,7 @@ def summary_markdown(
     head.extend(f"> {_cell(note)}" for note in notes)
     if notes:
         head.append("")
+    head.extend(_graph_block(graph, limit // 2))
     text = "\n".join(head) + "\n"
     size = len(text.encode("utf-8"))
     by_file: dict[str, list[Finding]] = {}
@@ -281,6 +284,13 @@ def summary_markdown(
     return "".join(parts)
 
 
+def _graph_block(graph: str | None, budget: int) -> list[str]:
+    # Its labels are entity-coded by report/mermaid.py, so no line of it can close the fence.
+    if not graph or len(graph.encode("utf-8")) > budget:
+        return []
+    return ["<details open><summary>Relations</summary>", "", "```mermaid", graph.rstrip("\n"), "```", "", "</details>", ""]
+
+
 def append_summary(
     path: str | Path,
     result: RunResult,
@@ -289,6 +299,7 @@ def append_summary(
     *,
     notes: Iterable[str] = (),
     limit: int = SUMMARY_LIMIT,
+    graph: str | None = None,
 ) -> None:
     target = Path(path)
     used = target.stat().st_size if target.exists() else 0
@@ -296,7 +307,7 @@ def append_summary(
     if budget < 1024:
         raise OSError(f"the step summary already holds {used:,} bytes; no room left under GitHub's 1 MiB limit")
     with target.open("a", encoding="utf-8", newline="\n") as handle:
-        handle.write(summary_markdown(result, env, paths, limit=budget, notes=list(notes)))
+        handle.write(summary_markdown(result, env, paths, limit=budget, notes=list(notes), graph=graph))
 
 
 # -------------------------------------------------------------------- outputs

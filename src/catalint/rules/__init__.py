@@ -44,6 +44,7 @@ MODULES = (
     "source_location",
     "path_escape",
     "duplicate_entity",
+    "breaks_references",
     "unresolved_ref",
     "ref_target_format",
     "owner_kind",
