@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,9 @@ class ResultCache:
         self.directory = directory
         self.path = directory / "packs" / f"{name}.json"
         self._old: dict[str, Any] | None = None
-        self._new: dict[str, Any] = {}
+        # What the pack will hold, encoded when it is written.
+        self._new: dict[str, FileResult] = {}
+        self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, list[Any]] = {}
 
     def _entries(self) -> dict[str, Any]:
@@ -142,29 +145,42 @@ class ResultCache:
         self._stats[real] = [*signature, key]
 
     def get(self, key: str) -> FileResult | None:
-        data = self._entries().get(key)
+        # Taken out of the pack as it is used, so that the run holds each result once, as an
+        # object; what is left at the end is what the pack no longer needs.
+        data = self._entries().pop(key, None) if key != _STATS else None
         if data is None:
             return None
         try:
             result = load(data)
         except (ValueError, KeyError, TypeError, IndexError):
+            result = None
+        if result is None or not _deps_unchanged(result.deps):
+            self._changed = True  # the pack loses this entry
             return None
-        if not _deps_unchanged(result.deps):
-            return None
-        self._new[key] = data
+        self._new[key] = result
         return result
 
     def put(self, key: str, result: FileResult) -> None:
-        self._new[key] = dump(result)
+        # Encoded only when the pack is written (before the run's cross-file findings are added
+        # to it): holding a second, encoded copy of every result cost a third of a large run's memory.
+        self._new[key] = result
+        self._changed = True
 
     def save(self) -> None:
+        """Write the pack, then let go of it: the run's remaining steps need none of it."""
         old = self._old or {}
-        if old.keys() - {_STATS} == self._new.keys() and old.get(_STATS) == self._stats:
-            return  # a fully warm run: nothing new to write
-        self._new[_STATS] = self._stats
+        if self._changed or old.keys() - {_STATS} or old.get(_STATS) != self._stats:
+            with contextlib.suppress(OSError):
+                write_atomic(self.path, self._pieces())
+        # (a fully warm run has nothing new to write)
+        self._old, self._new, self._stats = {}, {}, {}
 
-        with contextlib.suppress(OSError):
-            write_atomic(self.path, json.dumps(self._new, separators=(",", ":")))
+    def _pieces(self) -> Iterator[str]:
+        encode = json.JSONEncoder(separators=(",", ":")).encode
+        yield "{"
+        for key, result in self._new.items():
+            yield f"{encode(key)}:{encode(dump(result))},"
+        yield f"{encode(_STATS)}:{encode(self._stats)}}}"
 
 
 _STATS = "_stats"

@@ -48,6 +48,8 @@ def _value(value: object) -> str:
         return "false"
     if isinstance(value, str):
         return str(encode_basestring(value))
+    if type(value) is int:
+        return str(value)
     return json.dumps(value, ensure_ascii=False)
 
 
