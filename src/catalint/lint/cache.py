@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,21 @@ def dump(result: FileResult) -> dict[str, Any]:
     }
 
 
+def _shared(text: str | None) -> str | None:
+    # Rule ids, kinds, entity keys and reference targets recur across files: one copy of each
+    # for the run rather than one per finding (a decoder builds a new string every time).
+    return None if text is None else sys.intern(text)
+
+
 def load(data: dict[str, Any]) -> FileResult:
     path = data["path"]
+    i = _shared
     return FileResult(
         path=path,
-        findings=[Finding(r, Severity(s), m, path, _span(sp), d, e) for r, s, m, sp, d, e in data["findings"]],
-        documents=[DocumentSummary(path, i, ln, k, e, v) for i, ln, k, e, v in data["documents"]],
-        declared=[Declared(k, kd, t, d, _span(sp)) for k, kd, t, d, sp in data["declared"]],
-        references=[Reference(t, f, d, e, _span(sp)) for t, f, d, e, sp in data["references"]],
+        findings=[Finding(sys.intern(r), Severity(s), m, path, _span(sp), d, i(e)) for r, s, m, sp, d, e in data["findings"]],
+        documents=[DocumentSummary(path, n, ln, i(k), i(e), v) for n, ln, k, e, v in data["documents"]],
+        declared=[Declared(k, sys.intern(kd), t, d, _span(sp)) for k, kd, t, d, sp in data["declared"]],
+        references=[Reference(sys.intern(t), f, d, i(e), _span(sp)) for t, f, d, e, sp in data["references"]],
         children=[Child(loc, typ) for loc, typ in data["children"]],
         deps=data["deps"],
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},

@@ -8,6 +8,7 @@ file at once (duplicates, unresolved references, catalog rules) runs later on th
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -244,7 +245,9 @@ def _references(doc: EntityDoc, entity: str | None, result: FileResult) -> None:
             target = parse_entity_ref(text, default_kind, doc.namespace)
         except RefError:
             continue
-        result.references.append(Reference(target.key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
+        # Interned: the same few targets (owners, systems) are named from thousands of files.
+        key = sys.intern(target.key)
+        result.references.append(Reference(key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
 
 
 # Backstage writes these two itself (the file's location) before it validates the entity.
