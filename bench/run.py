@@ -1,6 +1,6 @@
 """Time catalint against the bare parse floor, yamllint and Backstage's validator, at several sizes.
 
-Usage: python bench/run.py [--files 2000,10000,30000] [--repeat 3] [--pr]
+Usage: python bench/run.py [--files 2000,10000,30000] [--repeat 3] [--tools floor,j1,...]
 
 Every tool runs on the same generated files (bench/generate.py). The runs of one size are
 interleaved (one of each tool, then again) and each figure is the median, because the machine is
@@ -55,6 +55,7 @@ class Tool:
     before: Callable[[], None] | None = None
     times: list[float] = field(default_factory=list)
     rss: list[int] = field(default_factory=list)  # KiB
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of the run and its workers
     failed: str = ""
 
     def once(self, cwd: Path) -> None:
@@ -79,10 +80,15 @@ class Tool:
             return
         self.times.append(elapsed)
         self.rss.append(usage.ru_maxrss)
+        self.cpu.append(usage.ru_utime + usage.ru_stime)
 
     @property
     def time(self) -> float | None:
         return statistics.median(self.times) if self.times and not self.failed else None
+
+    @property
+    def cpu_time(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu and not self.failed else None
 
     @property
     def peak(self) -> float | None:
@@ -139,12 +145,49 @@ def bench_size(size: int, repeat: int, wanted: set[str]) -> dict[str, Tool]:
                     tool.once(work)
             done = ", ".join(f"{t.key} {t.times[-1]:.2f}s" for t in tools if t.times and not t.failed)
             print(f"  round {round_ + 1}/{repeat}: {done}", file=sys.stderr, flush=True)
+        if "pr" in wanted:
+            tools.append(pr_mode(work, corpus, repeat))
         for tool in tools:
             if tool.failed:
                 print(f"  {tool.label} failed: {tool.failed}", file=sys.stderr)
         return {t.key: t for t in tools}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _git(corpus: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(corpus), *args], check=True, stdout=subprocess.DEVNULL)
+
+
+def pr_mode(work: Path, corpus: Path, repeat: int) -> Tool:
+    """A pull request that changes 3 files of the corpus, linted with the cache the base left (as
+    a CI cache restores it): `--changed-since` the base, default profile."""
+    _git(corpus, "init", "-q", "-b", "main")
+    _git(corpus, "add", "-A")
+    _git(corpus, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "base")
+    bindir = Path(sys.executable).parent
+    base_cache, cache = work / "pr-base-cache", work / "pr-cache"
+    lint = [str(bindir / "catalint"), "lint", "--format", "json", "--fail-on", "never"]
+    subprocess.run([*lint, "--cache-dir", str(base_cache), "."], cwd=corpus, stdout=subprocess.DEVNULL, check=False)
+    _git(corpus, "checkout", "-q", "-b", "change")
+    changed = sorted(corpus.rglob("catalog-info.yaml"))[:: max(1, len(list(corpus.glob("repo-*/*"))) // 3)][:3]
+    for path in changed:
+        path.write_text(path.read_text().replace("description: Synthetic", "description: Changed", 1))
+    _git(corpus, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-am", "change")
+
+    def restore() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(base_cache, cache)
+
+    tool = Tool(
+        "pr",
+        "PR mode (3 files changed), warm",
+        [*lint, "--cache-dir", str(cache), "--changed-since", "main", "."],
+        before=restore,
+    )
+    for _ in range(repeat):
+        tool.once(corpus)
+    return tool
 
 
 RATIOS = [
@@ -168,17 +211,26 @@ def table(sizes: list[int], results: list[dict[str, Tool]], repeat: int) -> str:
     lines = [head.format(f"seconds (median of {repeat})", ""), rule]
     for key in keys:
         lines.append(f"| {labels[key]} | " + " | ".join(_cell(r[key].time if key in r else None, ".2f") for r in results) + " |")
+    lines += ["", head.format("CPU seconds, user + system (median)", ""), rule]
+    for key in keys:
+        lines.append(
+            f"| {labels[key]} | " + " | ".join(_cell(r[key].cpu_time if key in r else None, ".2f") for r in results) + " |"
+        )
     lines += ["", head.format("peak RSS (MB)", ""), rule]
     for key in keys:
         lines.append(f"| {labels[key]} | " + " | ".join(_cell(r[key].peak if key in r else None, ".0f") for r in results) + " |")
-    lines += ["", head.format("ratio", " target |"), rule + "---|"]
-    for label, top, bottom, target in RATIOS:
-        cells = []
-        for r in results:
-            a = r[top].time if top in r else None
-            b = r[bottom].time if bottom in r else None
-            cells.append(_cell(a / b if a is not None and b else None, ".2f"))
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    for title, measure in (("ratio (wall)", "time"), ("ratio (CPU seconds)", "cpu_time")):
+        lines += ["", head.format(title, " target |"), rule + "---|"]
+        for label, top, bottom, target in RATIOS:
+            cells = []
+            for r in results:
+                a = getattr(r[top], measure) if top in r else None
+                b = getattr(r[bottom], measure) if bottom in r else None
+                cells.append(_cell(a / b if a is not None and b else None, ".2f"))
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
+    if any("pr" in r for r in results):
+        cells = [_cell(r["pr"].time if "pr" in r else None, ".2f") for r in results]
+        lines.append("| PR mode, 3 files changed, warm (seconds) | " + " | ".join(cells) + " | <= 1 s |")
     return "\n".join(lines)
 
 
@@ -188,22 +240,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs per tool; the median is reported")
     parser.add_argument(
         "--tools",
-        default="floor,yamllint,backstage,j1,nostyle,cold,warm",
-        help="which of floor,yamllint,backstage,j1,nostyle,cold,warm to run",
+        default="floor,yamllint,backstage,j1,nostyle,cold,warm,pr",
+        help="which of floor,yamllint,backstage,j1,nostyle,cold,warm,pr to run (pr: a pull request's "
+        "3 changed files in a git checkout of the corpus, linted warm with --changed-since)",
     )
-    parser.add_argument("--pr", action="store_true", help="also time PR mode (3 files changed) at each size")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.files.split(",") if s.strip()]
     wanted = {t.strip() for t in args.tools.split(",")}
     # An installed package ships bytecode; an editable checkout under PYTHONDONTWRITEBYTECODE
     # would otherwise recompile every module on every run and time the compiler, not catalint.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=False, stdout=subprocess.DEVNULL)
-    results = [bench_size(size, args.repeat, wanted) for size in sizes]
-    if args.pr:
-        from pr import bench_pr
-
-        for size, result in zip(sizes, results, strict=True):
-            result["pr"] = bench_pr(size, args.repeat)
+    results: list[dict[str, Tool]] = []
+    for size in sizes:
+        results.append(bench_size(size, args.repeat, wanted))
+        if len(results) < len(sizes):  # what is known so far, in case a long run is cut short
+            print(table(sizes[: len(results)], results, args.repeat) + "\n", file=sys.stderr, flush=True)
     print(table(sizes, results, args.repeat))
 
 
