@@ -15,14 +15,15 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import requests
 
 from catalint.model import Finding, RunResult, Severity
 from catalint.report import markdown
 from catalint.report.paths import PathMapper, is_url
+
+if TYPE_CHECKING:
+    import requests  # imported where a check run is posted: a lint run only reads the event here
 
 ANNOTATION_CAP = 10  # per type and step
 MESSAGE_LIMIT = 4096  # the runner truncates longer annotation messages
@@ -373,6 +374,8 @@ def publish_check_run(
     head_sha = env.head_sha
     if not head_sha:
         raise ChecksError("neither the pull_request event payload nor GITHUB_SHA names a commit")
+    import requests
+
     http = session or requests.Session()
     headers = {
         "Authorization": f"Bearer {token}",
