@@ -31,7 +31,7 @@ def default_dir() -> Path:
 # Raised whenever what a result holds or depends on changes meaning, so that results stored by an
 # older catalint of the same version are never served (2: Bitbucket URLs are checked, not
 # skipped; 3: YAML and Backstage's field rules as the differential fuzzer found them).
-FORMAT = "3"
+FORMAT = "4"  # 4: each entry is held in the pack as a JSON string, decoded when used
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -154,12 +154,13 @@ class ResultCache:
 
     def get(self, key: str) -> FileResult | None:
         # Taken out of the pack as it is used, so that the run holds each result once, as an
-        # object; what is left at the end is what the pack no longer needs.
-        data = self._entries().pop(key, None) if key != _STATS else None
-        if data is None:
+        # object; what is left at the end is what the pack no longer needs. Each entry is a
+        # string until then: decoding the whole pack at once cost more memory than the results.
+        raw = self._entries().pop(key, None) if key != _STATS else None
+        if raw is None:
             return None
         try:
-            result = load(data)
+            result: FileResult | None = load(json.loads(raw))
         except (ValueError, KeyError, TypeError, IndexError):
             result = None
         if result is None or not _deps_unchanged(result.deps):
@@ -187,7 +188,7 @@ class ResultCache:
         encode = json.JSONEncoder(separators=(",", ":")).encode
         yield "{"
         for key, result in self._new.items():
-            yield f"{encode(key)}:{encode(dump(result))},"
+            yield f"{encode(key)}:{encode(encode(dump(result)))},"
         yield f"{encode(_STATS)}:{encode(self._stats)}}}"
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from catalint.sources.local import RemoteReader
 
 PARALLEL_THRESHOLD = 24
+WAVE_BATCH = 2000  # files read, queued and linted together
 
 
 class UsageError(Exception):
@@ -290,7 +291,15 @@ class _LocalRun:
         return [cachemod.load(data) for data in self.pool.map(_lint_one, args, chunksize=chunk)]
 
     def wave(self, pending: list[Job]) -> list[tuple[Job, FileResult]]:
-        """Lint `pending` (from the cache where possible), keeping its order."""
+        """Lint `pending` (from the cache where possible), keeping its order, a batch at a time:
+        the bytes read for cache keys, and the work queued for the pool, are then held for one
+        batch rather than for every file of the run."""
+        out: list[tuple[Job, FileResult]] = []
+        for start in range(0, len(pending), WAVE_BATCH):
+            out.extend(self._batch(pending[start : start + WAVE_BATCH]))
+        return out
+
+    def _batch(self, pending: list[Job]) -> list[tuple[Job, FileResult]]:
         results: list[FileResult | None] = []
         work: list[tuple[Job, str, bytes | None]] = []
         keys: dict[int, str] = {}
