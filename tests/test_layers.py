@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"lint.file", "config"}),
     frozenset({"rules", "resolve", "style"}),
     frozenset({"bitbucket", "yaml", "schemas", "backstage.formats", "backstage.refs", "backstage"}),
-    frozenset({"facts", "model", "atomic", "redact", "__init__"}),
+    frozenset({"facts", "model", "atomic", "redact", "words", "__init__"}),
 )
 SPLIT = frozenset({"lint", "backstage"})
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

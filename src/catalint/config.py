@@ -9,10 +9,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalint.facts import DEFAULT_MAX_BYTES
 from catalint.model import Severity
+
+if TYPE_CHECKING:
+    from catalint.rules.policy import Policy
 
 CONFIG_NAMES = (".catalint.yaml", ".catalint.yml")
 YAMLLINT_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
@@ -94,11 +97,13 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_BYTES
     kinds: dict[str, list[str]] = field(default_factory=dict)
     allowed_hosts: list[str] = field(default_factory=list)
+    policies: tuple[Policy, ...] = ()
     app: AppConfig = field(default_factory=AppConfig)
 
     def fingerprint(self) -> str:
         """What changes lint results: the cache is keyed on it."""
-        data = [self.yamllint, self.max_file_size, sorted(self.kinds.items()), self.trusted_hosts()]
+        policies = [(p.name, p.severity.label, p.kinds, p.types, p.schema) for p in self.policies]
+        data = [self.yamllint, self.max_file_size, sorted(self.kinds.items()), self.trusted_hosts(), policies]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def trusted_hosts(self) -> list[str]:
@@ -204,7 +209,7 @@ def _yamllint_file(path: Path) -> str:
     return text
 
 
-_KNOWN_KEYS = {"rules", "include", "exclude", "yamllint", "max-file-size", "kinds", "allowed-hosts"}
+_KNOWN_KEYS = {"rules", "include", "exclude", "yamllint", "max-file-size", "kinds", "allowed-hosts", "policies"}
 
 
 def _apply_file(settings: Settings, path: Path) -> None:
@@ -217,7 +222,9 @@ def _apply_file(settings: Settings, path: Path) -> None:
     for key in data:
         if key not in _KNOWN_KEYS:
             raise _fail(path, str(key), f"unknown key; expected one of {', '.join(sorted(_KNOWN_KEYS))}")
-    settings.severity.update(_severities(path, data.get("rules") or {}))
+    if "policies" in data:
+        settings.policies = _policies(path, data["policies"])
+    settings.severity.update(_severities(path, data.get("rules") or {}, {p.rule_id for p in settings.policies}))
     settings.include = _strings(path, data, "include")
     settings.exclude = _strings(path, data, "exclude")
     settings.allowed_hosts = _strings(path, data, "allowed-hosts")
@@ -235,18 +242,103 @@ def _apply_file(settings: Settings, path: Path) -> None:
             raise _fail(path, "yamllint", problem)
 
 
-def _severities(path: Path, rules: Any) -> dict[str, str]:
+def _severities(path: Path, rules: Any, policies: set[str]) -> dict[str, str]:
     if not isinstance(rules, dict):
         raise _fail(path, "rules", "expected a mapping of rule id to error, warning, info or off")
     out: dict[str, str] = {}
     for rule_id, level in rules.items():
-        if rule_id not in rules_registry() and not str(rule_id).startswith("yamllint"):
+        known = rule_id in rules_registry() or rule_id in policies or str(rule_id).startswith("yamllint")
+        if not known:
             raise _fail(path, f"rules.{rule_id}", "unknown rule; `catalint rules` lists them")
-        text = "off" if level is False else str(level).lower()
-        if text not in ("error", "warning", "info", "off"):
-            raise _fail(path, f"rules.{rule_id}", f"expected error, warning, info or off, found {level!r}")
-        out[str(rule_id)] = text
+        out[str(rule_id)] = _level(path, f"rules.{rule_id}", level, allow_off=True)
     return out
+
+
+def _level(path: Path, key: str, level: Any, *, allow_off: bool) -> str:
+    text = "off" if level is False else str(level).lower()
+    choices = ("error", "warning", "info", "off") if allow_off else ("error", "warning", "info")
+    if text not in choices:
+        raise _fail(path, key, f"expected {', '.join(choices[:-1])} or {choices[-1]}, found {level!r}")
+    return text
+
+
+_POLICY_KEYS = {"description", "kinds", "types", "severity", "schema"}
+
+
+def _policies(path: Path, value: Any) -> tuple[Policy, ...]:
+    """`policies:`: name -> {description, kinds, types, severity, schema}; each schema is checked now,
+    so a broken one stops the run before any file is linted."""
+    from catalint.rules.policy import NAME
+
+    if not isinstance(value, dict):
+        raise _fail(path, "policies", "expected a mapping of policy name to {description, kinds, schema, ...}")
+    policies = []
+    for name, entry in value.items():
+        key = f"policies.{name}"
+        if not isinstance(name, str) or not NAME.match(name):
+            raise _fail(path, key, "a policy name is lowercase letters, digits, '-' and '_'")
+        if not isinstance(entry, dict):
+            raise _fail(path, key, "expected a mapping with description, kinds and schema")
+        unknown = sorted(set(map(str, entry)) - _POLICY_KEYS)
+        if unknown:
+            raise _fail(path, f"{key}.{unknown[0]}", f"unknown key; expected one of {', '.join(sorted(_POLICY_KEYS))}")
+        policies.append(_policy(path, name, entry))
+    return tuple(policies)
+
+
+def _policy(path: Path, name: str, entry: dict[str, Any]) -> Policy:
+    from catalint.rules.policy import Policy
+
+    key = f"policies.{name}"
+    description = entry.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise _fail(path, f"{key}.description", "expected a description (`catalint explain policy/NAME` prints it)")
+    kinds = _names(path, f"{key}.kinds", entry.get("kinds"), required=True)
+    types = _names(path, f"{key}.types", entry.get("types", []), required=False)
+    severity = Severity.parse(_level(path, f"{key}.severity", entry.get("severity", "error"), allow_off=False))
+    schema = _policy_schema(path, name, entry.get("schema"))
+    try:
+        text = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError) as err:  # YAML gave a date, or keys that are not strings
+        raise _fail(path, f"{key}.schema", f"not expressible as JSON: {err}") from None
+    return Policy(name, description.strip(), severity, kinds, types, text)
+
+
+def _names(path: Path, key: str, value: Any, *, required: bool) -> tuple[str, ...]:
+    """A kind or spec.type, or a list of them, lowercased (Backstage compares them so)."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items) or (required and not items):
+        raise _fail(path, key, "expected a name or a list of names")
+    return tuple(v.lower() for v in items)
+
+
+def _policy_schema(path: Path, name: str, value: Any) -> Any:
+    """An inline schema, or a JSON/YAML file relative to the config; checked against its dialect."""
+    from catalint.rules.policy import pointer, schema_problem
+
+    if isinstance(value, str):
+        where = path.parent / value
+        schema = _load_json_file(where) if where.suffix == ".json" else _load_yaml_file(where)
+        at = ""
+    elif isinstance(value, dict):
+        where, schema, at = path, value, pointer(("policies", name, "schema"))
+    else:
+        raise _fail(path, f"policies.{name}.schema", "expected a JSON Schema mapping or the path of a schema file")
+    problem = schema_problem(schema)
+    if problem is not None:
+        raise ConfigError(f"{where}: {at + problem[0] or '/'}: {problem[1]} (policy {name})")
+    return schema
+
+
+def _load_json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}: not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}") from None
 
 
 def _strings(path: Path, data: dict[str, Any], key: str) -> list[str]:
@@ -320,9 +412,25 @@ def _merge(base: Any, over: Any) -> Any:
 
 def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> AppConfig:
     """Merge app-config files like Backstage: later files override earlier ones, lists replace."""
-    env = dict(os.environ) if env is None else env
+    merged, locations_from = _merged(paths, dict(os.environ) if env is None else env)
+    source = paths[-1] if paths else Path("app-config")
+    app = AppConfig(given=bool(paths))
+    _read_catalog(app, source, merged.get("catalog") or {}, locations_from)
+    integrations = merged.get("integrations") or {}
+    if isinstance(integrations, dict):
+        app.bitbucket_cloud = _bitbucket_entries(source, integrations)
+        app.integration_hosts = _integration_hosts(integrations)
+    backend = merged.get("backend") or {}
+    if isinstance(backend, dict) and isinstance(backend.get("reading"), dict):
+        app.reading_allow = [a for a in backend["reading"].get("allow") or [] if isinstance(a, dict)]
+    return app
+
+
+def _merged(paths: list[Path], env: dict[str, str]) -> tuple[dict[str, Any], Path | None]:
+    """The files merged with `${VAR}`s substituted, and the folder of the last file that lists
+    catalog.locations (its relative `file` targets are resolved there)."""
     merged: Any = {}
-    locations_from: Path | None = None  # the folder of the last file listing catalog.locations
+    locations_from: Path | None = None
     for path in paths:
         data = _load_yaml_file(path)
         if data is None:
@@ -332,10 +440,10 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
         if isinstance(data.get("catalog"), dict) and "locations" in data["catalog"]:
             locations_from = path.resolve().parent
         merged = _merge(merged, data)
-    merged = substitute_env(merged, env)
-    source = paths[-1] if paths else Path("app-config")
-    app = AppConfig(given=bool(paths))
-    catalog = merged.get("catalog") or {}
+    return substitute_env(merged, env), locations_from
+
+
+def _read_catalog(app: AppConfig, source: Path, catalog: Any, locations_from: Path | None) -> None:
     if not isinstance(catalog, dict):
         raise _fail(source, "catalog", "expected a mapping")
     app.locations = [
@@ -343,14 +451,6 @@ def load_app_config(paths: list[Path], env: dict[str, str] | None = None) -> App
     ]
     if "rules" in catalog:
         app.rules = [_catalog_rule(source, i, rule) for i, rule in enumerate(catalog.get("rules") or [])]
-    integrations = merged.get("integrations") or {}
-    if isinstance(integrations, dict):
-        app.bitbucket_cloud = _bitbucket_entries(source, integrations)
-        app.integration_hosts = _integration_hosts(integrations)
-    backend = merged.get("backend") or {}
-    if isinstance(backend, dict) and isinstance(backend.get("reading"), dict):
-        app.reading_allow = [a for a in backend["reading"].get("allow") or [] if isinstance(a, dict)]
-    return app
 
 
 def _catalog_location(source: Path, i: int, entry: Any, base: Path | None) -> CatalogLocation:

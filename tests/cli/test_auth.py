@@ -182,7 +182,7 @@ def test_progress_bar_on_a_terminal_lines_in_ci() -> None:
     lines.tick(1)
     lines.tick(2)  # within `every` of the last line: not printed
     lines.close()
-    assert ci.getvalue() == "files: 1/2 checked, 1 requests\n"
+    assert ci.getvalue() == "files: 1/2 checked, 1 request\n"
     quiet = io.StringIO()
     short = Progress("files", stream=quiet)  # a run shorter than `after` prints nothing
     short.add_total(1)

@@ -124,5 +124,5 @@ def test_batches_keep_request_order(backstage: FakeBackstage) -> None:
     backstage.reset_log()
     backstage.fail_with = 500
     assert lookup(refs) == set() and lookup.failed and len(backstage.request_log) == 1  # no retry storm
-    assert "1200 reference(s)" in warnings[0] and TOKEN not in warnings[0]
+    assert "1200 references" in warnings[0] and TOKEN not in warnings[0]
     assert TOKEN not in repr(lookup)

@@ -30,6 +30,6 @@ def test_the_recovery_commit_counts_what_the_interrupted_run_wrote(setup: tuple[
     assert code == 0, err
     assert "0 added" in out.splitlines()[0]  # this run itself changed nothing in the file
     message = git.Repo(work).head.commit.message
-    assert message.splitlines()[0] == "catalint sync: 5 added, 0 removed catalog location(s)", message
+    assert message.splitlines()[0] == "catalint sync: 5 added, 0 removed catalog locations", message
     assert sorted(line[2:] for line in message.splitlines() if line.startswith("- ")) == sorted(urls[1:])
     assert sorted(parse_targets((work / "catalog" / "bitbucket.yaml").read_text(), "location")) == sorted(urls)

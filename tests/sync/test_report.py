@@ -30,7 +30,7 @@ def test_text_json_and_summary_carry_every_action_and_reason(tmp_path: Path) -> 
     assert text.startswith(
         "catalint sync -> backstage http://backstage:7007: 1 added, 1 refreshed, 1 removed, 1 rejected, 1 skipped\n"
     )
-    assert "discovery: 4 descriptor(s), INCOMPLETE, 1 error(s)" in text
+    assert "discovery: 4 descriptors, INCOMPLETE, 1 error" in text
     assert f"  removed   {URL.format('c')}  (no longer discovered)" in text
     assert "note: prune withheld" in text
 
@@ -40,7 +40,7 @@ def test_text_json_and_summary_carry_every_action_and_reason(tmp_path: Path) -> 
         "action": "refreshed",
         "target": URL.format("b"),
         "reason": "content changed",
-        "entityRef": "location:default/generated-2",
+        "entity_ref": "location:default/generated-2",
     }
     assert data["discovery"] == {"urls": 4, "complete": False, "errors": ["project PLAT: HTTP 429"]}
 
@@ -49,7 +49,7 @@ def test_text_json_and_summary_carry_every_action_and_reason(tmp_path: Path) -> 
     assert append_step_summary(report, {"GITHUB_STEP_SUMMARY": str(summary)}) == summary
     md = summary.read_text()
     assert md.startswith("earlier step\n### catalint sync -> backstage")
-    assert "**Discovery incomplete or failing** (1 error(s))" in md
+    assert "**Discovery incomplete or failing** (1 error)" in md
     assert f"| rejected | {URL.format('d')} | Backstage rejects it: InputError: bad \\| name |" in md
     assert append_step_summary(report, {}) is None
 

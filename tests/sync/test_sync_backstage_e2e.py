@@ -133,7 +133,7 @@ def test_register_refresh_noop_and_prune(world: World) -> None:
     result, report = world.sync([a, b], "--prune")
     assert actions(report, "refreshed") == [a] and actions(report, "added") == []
     refreshed = next(x for x in report["actions"] if x["action"] == "refreshed")
-    assert refreshed["entityRef"].startswith("location:default/generated-")
+    assert refreshed["entity_ref"].startswith("location:default/generated-")
     _wait_description(world, "svc-a", "second")
 
     # Deleted upstream, but discovery was partial: nothing is pruned.
@@ -192,7 +192,7 @@ def test_max_delete_and_managed_prefix_guard(world: World) -> None:
     assert world.our_locations() == sorted(urls)
 
     _, report = world.sync([], "--prune", "--dry-run", "--max-delete", "3")
-    assert sorted(actions(report, "removed")) == sorted(urls) and report["dryRun"] is True
+    assert sorted(actions(report, "removed")) == sorted(urls) and report["dry_run"] is True
     assert world.our_locations() == sorted(urls)
 
     _, report = world.sync([], "--prune", "--max-delete", "3")

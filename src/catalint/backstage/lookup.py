@@ -16,6 +16,7 @@ from typing import Any
 
 from catalint.backstage.catalog import API_PATH, BackstageError, CatalogClient
 from catalint.redact import strip_userinfo
+from catalint.words import counted
 
 BATCH = 500
 FIELDS = ("kind", "metadata.name", "metadata.namespace")
@@ -57,8 +58,9 @@ class CatalogLookup:
                 self.failed = True
                 self.warn(
                     f"could not ask the Backstage catalog at {strip_userinfo(self.base_url)} ({problem}); "
-                    f"{len(wanted) - len(known)} reference(s) not declared in the linted files stay "
-                    "unresolved warnings, unconfirmed"
+                    f"{counted(len(wanted) - len(known), 'reference')} not declared in the linted files "
+                    f"{'stays an unresolved warning' if len(wanted) - len(known) == 1 else 'stay unresolved warnings'}, "
+                    "unconfirmed"
                 )
                 break
             known.update(ref for ref, item in zip(chunk, items, strict=True) if isinstance(item, dict))

@@ -39,6 +39,7 @@ from catalint.bitbucket.credentials import Credentials, load_credentials
 from catalint.bitbucket.urls import Hosts, origin
 from catalint.redact import REDACTOR as REDACTOR
 from catalint.redact import Redactor as Redactor
+from catalint.words import counted
 
 log = logging.getLogger("catalint.bitbucket")
 
@@ -118,9 +119,9 @@ class Progress:
             if now - self.last < interval:
                 return
             self.last = now
-            text = f"{self.label}: {self.done}/{self.total} checked, {requests_made} requests"
+            text = f"{self.label}: {self.done}/{self.total} checked, {counted(requests_made, 'request')}"
             if self.tty:
-                text = f"{self.label}: {self.bar()} {self.done}/{self.total}, {requests_made} requests"
+                text = f"{self.label}: {self.bar()} {self.done}/{self.total}, {counted(requests_made, 'request')}"
             self.stream.write(("\r" + text) if self.tty else text + "\n")
             self.stream.flush()
             self.printed = True
@@ -459,7 +460,7 @@ class BitbucketClient:
             if not self._take_budget():
                 return Reply(
                     UNVERIFIED,
-                    detail=f"could not verify: the request budget ({self.max_requests} requests) is spent",
+                    detail=f"could not verify: the request budget ({counted(self.max_requests, 'request')}) is spent",
                     url=url,
                 )
             reply = self._send(method, url, headers, body=body, data=data)

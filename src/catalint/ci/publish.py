@@ -25,6 +25,7 @@ from catalint.report import FILE_FORMATS as FILE_FORMATS
 from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
 from catalint.report.text import printable
+from catalint.words import counted
 
 
 def parse_output(spec: str) -> tuple[str, Path]:
@@ -92,7 +93,7 @@ def scope(
         "diff_context": "within the change's diff hunks",
     }[mode]
     note = (
-        f"Pull-request mode: {len(selection.files)} of {result.files} files selected (changed since "
+        f"Pull-request mode: {len(selection.files)} of {counted(result.files, 'file')} selected (changed since "
         f"{base[:12] if len(base) == 40 else base}, {origin}); showing findings {what} (--filter-mode {mode}), "
         f"{len(narrowed.findings)} of {len(result.findings)}."
     )
@@ -273,7 +274,7 @@ class Publisher:
             self.warn(f"the Bitbucket Code Insights report could not be written: {type(exc).__name__}: {exc}")
             return
         extra = f" ({outcome.left_out} more not annotated: Bitbucket's limit)" if outcome.left_out else ""
-        self.info(f"Code Insights report written with {outcome.annotations} annotations{extra}")
+        self.info(f"Code Insights report written with {counted(outcome.annotations, 'annotation')}{extra}")
 
 
 def _head_commit(cwd: Path) -> str | None:

@@ -33,13 +33,26 @@ class _LazyGroup(click.Group):
         module, attr = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
+        if not any("--version" in getattr(p, "opts", ()) for p in command.params):
+            # `catalint lint --version` answers like `catalint --version`, whichever command it is.
+            _version(command)
         return command
 
 
+_version = click.version_option(__version__, "--version", prog_name="catalint")
+
+
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="catalint")
+@_version
 def main() -> None:
-    """Lint, resolve and sync Backstage catalog descriptors on Bitbucket Cloud."""
+    """Lint, resolve and sync Backstage catalog descriptors on Bitbucket Cloud.
+
+    \b
+    Exit codes (every command):
+      0  success; for lint, nothing at or above --fail-on
+      1  lint: a finding at or above --fail-on; discover: discovery incomplete
+      2  usage, configuration, credential or input error (one line on stderr)
+    """
 
 
 __all__ = ["main"]

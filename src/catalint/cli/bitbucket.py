@@ -201,8 +201,10 @@ def auth_command(app_configs: tuple[Path, ...], verbose: bool) -> None:
 @click.option("--workspace", "-w", required=True, help="Bitbucket workspace slug.")
 @click.option("--project", "projects", multiple=True, help="Project key to search (repeatable; default: all).")
 @click.option(
-    "--repo", "repo_regex", callback=lambda _c, _p, v: _regex(v), help="Keep repositories whose slug matches this regex (anchored)."
+    "--repo-regex", callback=lambda _c, _p, v: _regex(v), help="Keep repositories whose slug matches this regex (anchored)."
 )
+# The old spelling, kept working (hidden, with a warning): `sync` has always said --repo-regex.
+@click.option("--repo", "old_repo", hidden=True, callback=lambda _c, _p, v: _regex(v))
 @click.option("--catalog-path", default="/catalog-info.yaml", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True)
@@ -213,6 +215,7 @@ def discover_command(
     workspace: str,
     projects: tuple[str, ...],
     repo_regex: str | None,
+    old_repo: str | None,
     catalog_path: str,
     fmt: str,
     concurrency: int,
@@ -221,6 +224,9 @@ def discover_command(
     verbose: bool,
 ) -> None:
     """List every catalog descriptor URL in a Bitbucket workspace."""
+    if old_repo is not None:
+        warn("--repo is deprecated; use --repo-regex, as sync does")
+        repo_regex = repo_regex or old_repo
     client = make_client(_app_entries(app_configs), concurrency=concurrency, max_requests=max_requests, verbose=verbose)
     from catalint.bitbucket.client import Progress
     from catalint.bitbucket.discovery import discover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,12 +31,30 @@ def debug_wanted(verbose: bool) -> bool:
     return verbose or os.environ.get("CATALINT_DEBUG", "") not in ("", "0", "false")
 
 
-def colour() -> bool:
-    if os.environ.get("NO_COLOR"):
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def colour(choice: str = "auto", env: Mapping[str, str] | None = None, tty: bool | None = None) -> bool:
+    """Whether stdout is coloured. `--color always|never` decides; with `auto`, NO_COLOR (any
+    non-empty value, no-color.org) turns colour off, then FORCE_COLOR (any non-empty value,
+    force-color.org) turns it on even through a pipe, and otherwise a terminal gets colour."""
+    if choice != "auto":
+        return choice == "always"
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR"):
         return False
-    if os.environ.get("FORCE_COLOR"):
+    if env.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty()
+    return sys.stdout.isatty() if tty is None else tty
+
+
+color_option = click.option(
+    "--color",
+    type=click.Choice(COLOR_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Colour the text output: auto is on for a terminal, off when NO_COLOR is set, on when FORCE_COLOR is set.",
+)
 
 
 config_option = click.option(

@@ -14,13 +14,23 @@ import click
 
 from catalint.ci.changes import FILTER_MODES, ChangesError
 from catalint.ci.publish import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
-from catalint.cli.common import app_config_option, colour, config_option, die, run_settings, verbose_option, warn
+from catalint.cli.common import (
+    app_config_option,
+    color_option,
+    colour,
+    config_option,
+    die,
+    run_settings,
+    verbose_option,
+    warn,
+)
 from catalint.config import Settings
 from catalint.facts import Origin
-from catalint.lint.run import LintRequest, UsageError, run
+from catalint.lint.run import LintRequest, Stdin, UsageError, run
 from catalint.model import RunResult, Severity
 from catalint.report import in_pipelines
 from catalint.report.text import printable
+from catalint.words import counted
 
 if TYPE_CHECKING:
     from catalint.cli.bitbucket import RemoteSide
@@ -137,7 +147,8 @@ def finish_lint(
     exit_code: Callable[[RunResult], int],
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """Scope the result to a change, publish every report, and return the exit code."""
+    """Scope the result to a change, publish every report, and return the exit code. `colour`
+    colours the text output, through a pipe too (click would strip it there)."""
     environ = dict(os.environ if env is None else env)
     try:
         scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode)
@@ -164,7 +175,7 @@ def finish_lint(
         options,
         cwd,
         environ,
-        out=lambda text: click.echo(text, nl=False),
+        out=lambda text: click.echo(text, nl=False, color=colour),
         err=lambda text: click.echo(text, err=True),
     )
     publisher.publish(scoped.result)
@@ -232,6 +243,8 @@ class LintArgs:
     verbose: bool
     backstage_url: str | None
     backstage_token: str | None
+    color: str
+    stdin_filename: str | None
     ci: CiArgs
 
     @property
@@ -241,6 +254,12 @@ class LintArgs:
 
 @click.command()
 @click.argument("paths", nargs=-1)
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="With `-`: the path of the descriptor read from stdin, shown in findings; relative targets "
+    "resolve from it, inside its checkout.",
+)
 @config_option
 @app_config_option
 @click.option(
@@ -267,7 +286,7 @@ class LintArgs:
     show_default=True,
     help="`assume` treats every placeholder as readable (for files copied out of their repository).",
 )
-@click.option("--workspace", help="Also lint every catalog descriptor discovered in this Bitbucket workspace.")
+@click.option("--workspace", "-w", help="Also lint every catalog descriptor discovered in this Bitbucket workspace.")
 @click.option(
     "--offline",
     is_flag=True,
@@ -290,38 +309,39 @@ class LintArgs:
     help="Look references no linted file declares up in this Backstage catalog [env BACKSTAGE_URL].",
 )
 @click.option("--backstage-token", envvar="BACKSTAGE_TOKEN", help="Backstage access token [env BACKSTAGE_TOKEN].")
+@color_option
 @ci_options
 def lint(**options: Any) -> None:
-    """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs.
+    """Lint catalog descriptor files and folders (default: the current folder) and Bitbucket URLs;
+    `-` reads one descriptor from stdin (name it with --stdin-filename).
 
     Bitbucket URLs that descriptors name (Location targets, placeholders, TechDocs and source
     locations) are checked on Bitbucket, and Location targets there are linted too; --offline
     fetches nothing and lists what it did not check.
 
-    Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage, configuration or
-    credential errors, or no descriptor found.
+    \b
+    Exit codes:
+      0  nothing at or above --fail-on
+      1  a finding at or above --fail-on (error by default)
+      2  usage, configuration or credential error; a file asked for that could not be
+         read; no descriptor found (unless --allow-empty)
     """
-    from catalint.cli.bitbucket import checkout_detector, split_targets
-
     args = LintArgs(**options)
     cwd = Path.cwd()
-    local_paths, urls = split_targets(args.paths)
-    if args.offline and (urls or args.workspace):
-        die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
-    settings = run_settings(args.config, args.app_configs, cwd, local_paths)
+    local_paths, urls, from_stdin = _targets(args)
+    starts = local_paths or ([Path(args.stdin_filename).parent] if args.stdin_filename else [])
+    settings = run_settings(args.config, args.app_configs, cwd, starts)
+    stdin = _read_stdin(args.stdin_filename, cwd, settings.max_file_size) if from_stdin else None
     app_roots = _app_roots(settings, cwd)
     app_urls = _app_urls(settings)
     # The checkout is linted unless the run names what to lint; an app-config's url locations do
     # not (the root catalog registered there is usually this very checkout, read from the tree).
-    targets = local_paths or ([] if app_roots or urls or args.workspace else [Path(".")])
+    named = bool(app_roots or urls or args.workspace or stdin)
+    targets = local_paths or ([] if named else [Path(".")])
     style = not args.no_style and settings.yamllint is not None
     remote = _remote_side(args, settings, style)
-    if remote is not None:
-        urls = urls + [u for u in app_urls if u not in urls]
-        if args.workspace:
-            urls = urls + remote.discover(args.workspace)
-    elif app_urls:
-        warn(f"--offline: {len(app_urls)} url locations of catalog.locations not linted")
+    from catalint.cli.bitbucket import checkout_detector
+
     request = LintRequest(
         paths=targets,
         settings=settings,
@@ -331,25 +351,74 @@ def lint(**options: Any) -> None:
         assume_placeholders=args.placeholders == "assume",
         style=style,
         app_locations=app_roots,
-        urls=urls,
+        urls=_urls(remote, urls, app_urls, args.workspace),
         url_origins=app_urls,
         remote=remote.start if remote else None,
         checkout_for=checkout_detector(),
         known_lookup=_catalog_lookup(args.backstage_url, args.backstage_token),
+        stdin=stdin,
     )
+    result = _run(request, remote)
+    if result.files == 0 and not args.allow_empty:
+        die(_nothing_found(targets, settings, args.workspace))
+    code = finish_lint(
+        result, args.ci, fmt=args.fmt, cwd=cwd, colour=colour(args.color), exit_code=lambda r: exit_code(r, args.fail_on)
+    )
+    _fail_on_unreadable(result)
+    sys.exit(code)
+
+
+def _targets(args: LintArgs) -> tuple[list[Path], list[str], bool]:
+    """(local paths, Bitbucket URLs, whether `-` asks for stdin), or exit 2 for a contradiction."""
+    from catalint.cli.bitbucket import split_targets
+
+    dashes = args.paths.count("-")
+    if dashes > 1:
+        die("`-` (stdin) may be given once")
+    if args.stdin_filename is not None and not dashes:
+        die("--stdin-filename names the descriptor read from stdin; add `-` to the paths to read it")
+    local_paths, urls = split_targets([p for p in args.paths if p != "-"])
+    if args.offline and (urls or args.workspace):
+        die("--offline cannot lint Bitbucket URLs or a --workspace; drop one or the other")
+    return local_paths, urls, dashes == 1
+
+
+def _read_stdin(name: str | None, cwd: Path, limit: int) -> Stdin:
+    """One descriptor from stdin, linted as the file `name` (relative to the working directory)
+    would be; without a name, as `<stdin>` in the working directory. One byte past `limit` is
+    enough for the file-too-large finding."""
+    from catalint.sources.files import display_path
+
+    try:
+        content = sys.stdin.buffer.read(limit + 1)
+    except OSError as err:
+        die(f"cannot read stdin: {err.strerror or err}")
+    if name is None:
+        return Stdin(cwd / "<stdin>", "<stdin>", content)
+    path = Path(os.path.abspath(cwd / name))
+    shown = display_path(path, cwd)
+    # Outside the working directory, the name as it was given rather than an absolute path.
+    return Stdin(path, Path(name).as_posix() if os.path.isabs(shown) and not os.path.isabs(name) else shown, content)
+
+
+def _urls(remote: RemoteSide | None, urls: list[str], app_urls: dict[str, Origin], workspace: str | None) -> list[str]:
+    """The URLs to lint: the command line's, the app-config's url locations, the workspace's."""
+    if remote is None:
+        if app_urls:
+            warn(f"--offline: {counted(len(app_urls), 'url location')} of catalog.locations not linted")
+        return urls
+    urls = urls + [u for u in app_urls if u not in urls]
+    return urls + remote.discover(workspace) if workspace else urls
+
+
+def _run(request: LintRequest, remote: RemoteSide | None) -> RunResult:
     try:
         result = run(request)
     except UsageError as err:
         die(str(err))
     if remote is not None:
         remote.finish()
-    if result.files == 0 and not args.allow_empty:
-        die(_nothing_found(targets, settings, args.workspace))
-    code = finish_lint(
-        result, args.ci, fmt=args.fmt, cwd=cwd, colour=colour(), exit_code=lambda r: exit_code(r, args.fail_on)
-    )
-    _fail_on_unreadable(result)
-    sys.exit(code)
+    return result
 
 
 def _remote_side(args: LintArgs, settings: Settings, style: bool) -> RemoteSide | None:
@@ -378,7 +447,8 @@ def _fail_on_unreadable(result: RunResult) -> None:
 
     for url, why in sorted(result.unreadable.items()):
         click.echo(f"catalint: could not read {printable(strip_userinfo(url))}: {printable(why)}", err=True)
-    die(f"{len(result.unreadable)} of the files to lint could not be read; nothing was said about them")
+    many = len(result.unreadable)
+    die(f"{many} of the files to lint could not be read; nothing was said about {'it' if many == 1 else 'them'}")
 
 
 def _nothing_found(targets: Sequence[Path], settings: Settings, workspace: str | None) -> str:

@@ -25,6 +25,7 @@ from catalint.sync import location_file
 from catalint.sync.descriptors import Descriptors, judge
 from catalint.sync.discovery import Discovered, DiscoveryLike
 from catalint.sync.report import SyncReport, append_step_summary
+from catalint.words import counted
 
 DEFAULT_WEB_URL = "https://bitbucket.org"
 
@@ -76,7 +77,8 @@ def lint_discovered(client: BitbucketClient, settings: Settings, urls: Sequence[
     failed = found.fetch_errors()
     if failed and len(failed) == len(found.by_url):
         # Not one descriptor could be read: an outage, not a workspace to act on.
-        raise SyncFailure(f"none of the {len(failed)} discovered descriptors could be read (first: {failed[0]})")
+        which = "the one discovered descriptor could not" if len(failed) == 1 else f"none of the {len(failed)} discovered descriptors could"
+        raise SyncFailure(f"{which} be read (first: {failed[0]})")
     return found
 
 
@@ -291,7 +293,7 @@ def _sync(args: SyncArgs, settings: Settings, author: gitops.Author, report: Syn
     need_content = not args.include_invalid or (args.dest == "backstage" and args.state_path is not None)
     found = Descriptors()
     if client is None:
-        report.notes.append(f"offline: {report.discovered} descriptors listed without being linted")
+        report.notes.append(f"offline: {counted(report.discovered, 'descriptor')} listed without being linted")
     elif need_content:
         found = lint_discovered(client, settings, discovery.urls)
     invalid = {} if args.include_invalid else _invalid_reasons(found)

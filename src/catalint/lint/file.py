@@ -32,6 +32,7 @@ from catalint.rules import (
     file_unreadable,
     internal_error,
     placeholder,
+    policy,
     style_skipped,
     unverified,
     yaml_aliases,
@@ -47,7 +48,14 @@ from catalint.yaml.loader import LoadedFile, load_text
 YAML_RULES = {"syntax": yaml_syntax.ID, "duplicate-key": yaml_duplicate_key.ID, "aliases": yaml_aliases.ID}
 
 
-def build_options(*, yamllint: str | None, max_bytes: int, kinds: dict[str, list[str]], assume_placeholders: bool) -> Options:
+def build_options(
+    *,
+    yamllint: str | None,
+    max_bytes: int,
+    kinds: dict[str, list[str]],
+    assume_placeholders: bool,
+    policies: tuple[policy.Policy, ...] = (),
+) -> Options:
     """Options for a run: `yamllint` is the yamllint config text, or None for no style checks."""
     style = None
     if yamllint is not None:
@@ -58,7 +66,9 @@ def build_options(*, yamllint: str | None, max_bytes: int, kinds: dict[str, list
         def style(content: str, location: str) -> Iterable[StyleProblem]:
             return stylemod.run(config, content, location)
 
-    return Options(max_bytes=max_bytes, assume_placeholders=assume_placeholders, settings={"kinds": kinds}, yamllint=style)
+    return Options(
+        max_bytes=max_bytes, assume_placeholders=assume_placeholders, settings={"kinds": kinds, "policies": policies}, yamllint=style
+    )
 
 
 _DISABLE = re.compile(r"#\s*catalint:\s*(disable(?:-file)?)(?:=([\w\-/,\s]+))?")
@@ -215,6 +225,7 @@ def _lint_document(
         rule = rules.REGISTRY[rule_id]
         span = doc.span(problem.pointer, problem.on)
         result.findings.append(_finding(rule_id, problem.message, source, span, doc.index, entity, rule.severity))
+    result.findings.extend(_policy_findings(doc, source.display, entity))
     result.documents.append(
         DocumentSummary(source.display, doc.index, doc.yaml.line, doc.kind, entity, not backstage_broken)
     )
@@ -248,6 +259,13 @@ def _references(doc: EntityDoc, entity: str | None, result: FileResult) -> None:
         # Interned: the same few targets (owners, systems) are named from thousands of files.
         key = sys.intern(target.key)
         result.references.append(Reference(key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
+
+
+def _policy_findings(doc: EntityDoc, display: str, entity: str | None) -> Iterable[Finding]:
+    """The organisation's policies (`policy/<name>`): findings, but no part of Backstage's verdict."""
+    for rule_of, problem in policy.check(doc):
+        span = doc.span(problem.pointer, problem.on)
+        yield Finding(rule_of.rule_id, rule_of.severity, problem.message, display, span, doc.index, entity)
 
 
 # Backstage writes these two itself (the file's location) before it validates the entity.

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from catalint.bitbucket.checkout import Checkout
     from catalint.facts import Fetched, Options
+    from catalint.rules.policy import Policy
     from catalint.sources.bitbucket import RemoteLinter, RemoteRoot
     from catalint.sources.local import RemoteReader
 
@@ -49,6 +50,18 @@ class Job:
     origin: Origin
     location_type: str = "url"
     real: str = ""  # the resolved path, which identifies the file across roots and Location targets
+    content: bytes | None = None  # bytes given rather than read from `path` (stdin): never cached
+    display: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Stdin:
+    """A descriptor read from stdin, linted as the file at `path` (which need not exist) would be:
+    relative targets resolve from there, inside its checkout, and it stands in for that file."""
+
+    path: Path
+    display: str
+    content: bytes
 
 
 @dataclass(slots=True)
@@ -75,6 +88,7 @@ class LintRequest:
     # Given the reference targets no linted file declares, returns those that exist elsewhere
     # (a running catalog); called once, after linting, before unresolved references are reported.
     known_lookup: Callable[[set[str]], set[str]] | None = None
+    stdin: Stdin | None = None
 
 
 # Per-worker state, built once per process rather than once per file.
@@ -92,6 +106,7 @@ class WorkerSettings:
     allowed_hosts: tuple[str, ...] = ()
     # True when the run has a Bitbucket side: workers then only note remote URLs (see `Deferred`).
     deferred: bool = False
+    policies: tuple[Policy, ...] = ()
 
 
 def _options(payload: WorkerSettings) -> Options:
@@ -105,6 +120,7 @@ def _options(payload: WorkerSettings) -> Options:
         max_bytes=payload.max_bytes,
         kinds=payload.kinds,
         assume_placeholders=payload.assume_placeholders,
+        policies=payload.policies,
     )
     _WORKER["options"] = options
     _WORKER["payload"] = payload
@@ -173,9 +189,18 @@ class _Folders:
         return os.path.join(self.reals[folder], path.name)
 
 
+def _stdin_job(stdin: Stdin) -> Job:
+    folder = stdin.path.parent
+    root = find_root(folder) if folder.is_dir() else folder
+    if not (root / ".git").exists():
+        root = folder
+    return Job(stdin.path, root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
+
+
 def collect(request: LintRequest) -> list[Job]:
-    jobs: list[Job] = []
-    seen: set[str] = set()
+    # First, so that the file on disk it stands for is not linted as well.
+    jobs: list[Job] = [_stdin_job(request.stdin)] if request.stdin else []
+    seen: set[str] = {job.real for job in jobs}
     folders = _Folders()
     for path, is_file, origin in _roots(request):
         root = folders.root(path if path.is_dir() else path.parent)
@@ -204,6 +229,7 @@ class _LocalRun:
             request.assume_placeholders,
             tuple(settings.trusted_hosts()),
             request.remote is not None,
+            settings.policies,
         )
         self.fingerprint = (
             settings.fingerprint()
@@ -305,8 +331,8 @@ class _LocalRun:
         keys: dict[int, str] = {}
         for index, job in enumerate(pending):
             self.roots.setdefault(job.root, None)
-            display = display_path(job.path, self.request.cwd)
-            hit, key, content = self.cached(job, display)
+            display = job.display or display_path(job.path, self.request.cwd)
+            hit, key, content = self.cached(job, display) if job.content is None else (None, "", job.content)
             results.append(hit)
             if hit is None:
                 keys[index] = key
@@ -324,7 +350,7 @@ class _LocalRun:
         again = [i for i, (_, result) in enumerate(wave) if any(d.startswith(REMOTE_DEP) for d in result.deps)]
         if not again:
             return wave
-        work: list[tuple[Job, str, bytes | None]] = [(wave[i][0], wave[i][1].path, None) for i in again]
+        work: list[tuple[Job, str, bytes | None]] = [(wave[i][0], wave[i][1].path, wave[i][0].content) for i in again]
         fresh = self.lint(work, remote)
         out = list(wave)
         for i, result in zip(again, fresh, strict=True):

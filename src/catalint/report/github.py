@@ -21,6 +21,7 @@ from urllib.parse import quote
 from catalint.model import Finding, RunResult, Severity
 from catalint.report import markdown
 from catalint.report.paths import PathMapper, is_url
+from catalint.words import counted
 
 if TYPE_CHECKING:
     import requests  # imported where a check run is posted: a lint run only reads the event here
@@ -171,7 +172,7 @@ class GithubReporter:
             out.append(f"::{stop}::")
             out.append("::endgroup::")
         out.append(
-            f"catalint: {result.files} file{'s' if result.files != 1 else ''}, {len(result.documents)} documents: "
+            f"catalint: {counted(result.files, 'file')}, {counted(len(result.documents), 'document')}: "
             f"{result.tally()}"
         )
         if self.annotate:
@@ -184,7 +185,8 @@ class GithubReporter:
                 out.append(
                     "::notice title=catalint::"
                     + escape_data(
-                        f"{left_out} of {len(result.findings)} findings were not annotated: GitHub shows at most "
+                        f"{left_out} of {counted(len(result.findings), 'finding')} {'was' if left_out == 1 else 'were'} "
+                        f"not annotated: GitHub shows at most "
                         f"{self.cap} errors, {self.cap} warnings and {self.cap} notices per step. "
                         "Every finding is listed in the log above and in the job summary."
                     )
@@ -233,12 +235,11 @@ def summary_markdown(
     head = ["## catalint", ""]
     if result.findings:
         head.append(
-            f"**{result.tally()}** in {result.files} file{'s' if result.files != 1 else ''} "
-            f"({len(result.documents)} documents)."
+            f"**{result.tally()}** in {counted(result.files, 'file')} ({counted(len(result.documents), 'document')})."
         )
     else:
         head.append(
-            f"No findings in {result.files} file{'s' if result.files != 1 else ''} ({len(result.documents)} documents)."
+            f"No findings in {counted(result.files, 'file')} ({counted(len(result.documents), 'document')})."
         )
     head.append("")
     head.extend(f"> {_cell(note)}" for note in notes)
@@ -276,7 +277,8 @@ def summary_markdown(
             break
     if truncated:
         parts.append(
-            f"> **Truncated:** {len(result.findings) - shown} more findings are not shown here "
+            f"> **Truncated:** {counted(len(result.findings) - shown, 'more finding')} "
+            f"{'is' if len(result.findings) - shown == 1 else 'are'} not shown here "
             "(GitHub limits a step summary to 1 MiB); every finding is in the log of this step.\n"
         )
     return "".join(parts)

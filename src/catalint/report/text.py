@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from catalint.model import RunResult, Severity
 from catalint.redact import redact_url
+from catalint.words import counted
 
 # Line breaks would start a line of their own (which CI runners read as `::error ...` commands);
 # other controls, C1 codes and bidirectional overrides would rewrite what a reader sees.
@@ -45,15 +46,15 @@ class TextReporter:
         lines = []
         for f in result.findings:
             severity = f.severity.label
-            rule = f"[{f.rule}]"
+            rule = f"[{printable(f.rule)}]"  # escaped before colouring: the colour codes are ours
             where = f"{line_safe(f.path)}:{f.span.line}:{f.span.column}:"
             if self.colour:
                 severity = f"{_COLOURS[f.severity]}{severity}{_RESET}"
                 rule = f"{_DIM}{rule}{_RESET}"
-            lines.append(f"{where} {severity} {printable(rule)} {printable(f.message)}")
+            lines.append(f"{where} {severity} {rule} {printable(f.message)}")
         invalid = sum(1 for d in result.documents if not d.valid)
         summary = (
-            f"{result.files} file{'s' if result.files != 1 else ''}, {len(result.documents)} documents "
+            f"{counted(result.files, 'file')}, {counted(len(result.documents), 'document')} "
             f"({invalid} rejected by Backstage): {result.tally()}"
         )
         lines.append(summary)

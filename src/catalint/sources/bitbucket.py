@@ -294,6 +294,7 @@ class RemoteLinter:
             max_bytes=settings.max_file_size,
             kinds=settings.kinds,
             assume_placeholders=assume_placeholders,
+            policies=settings.policies,
         )
         self._seen: set[Key] = set()
         self._seen_lock = threading.Lock()

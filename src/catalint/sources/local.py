@@ -253,3 +253,6 @@ class PreloadedSource(LocalSource):
         if self._content is None:
             return super().read_bytes()
         return self._content
+
+    def size(self) -> int | None:
+        return super().size() if self._content is None else len(self._content)

@@ -19,6 +19,7 @@ from catalint.atomic import write_atomic
 from catalint.backstage.catalog import BackstageError, CatalogClient, Location
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
+from catalint.words import counted
 
 STATE_VERSION = 2
 
@@ -230,11 +231,11 @@ def _prune(
         reason = "no longer discovered; pass --prune to remove"
     elif not ok:
         reason = f"not removed: {why}"
-        report.notes.append(f"prune withheld for {len(stale)} location(s): {why}")
+        report.notes.append(f"prune withheld for {counted(len(stale), 'location')}: {why}")
     elif len(stale) > max_delete:
-        reason = f"not removed: {len(stale)} stale locations exceed --max-delete {max_delete}"
+        reason = f"not removed: {counted(len(stale), 'stale location')} exceed --max-delete {max_delete}"
         report.notes.append(
-            f"{len(stale)} locations would be removed, more than --max-delete {max_delete}; removed none"
+            f"{counted(len(stale), 'location')} would be removed, more than --max-delete {max_delete}; removed none"
         )
     if reason:
         for loc in stale:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from catalint.words import counted
+
 
 class DiscoveryLike(Protocol):
     @property
@@ -35,5 +37,5 @@ def trustworthy(discovery: DiscoveryLike) -> tuple[bool, str]:
     if not discovery.complete:
         return False, "discovery was incomplete"
     if discovery.errors:
-        return False, f"discovery reported {len(discovery.errors)} error(s): {discovery.errors[0]}"
+        return False, f"discovery reported {counted(len(discovery.errors), 'error')}: {discovery.errors[0]}"
     return True, ""

@@ -55,7 +55,8 @@ def _stderr(err: git.GitCommandError) -> str:
 
 
 def commit_message(added: Sequence[str], removed: Sequence[str]) -> str:
-    lines = [f"catalint sync: {len(added)} added, {len(removed)} removed catalog location(s)", ""]
+    noun = "catalog location" if len(added) + len(removed) == 1 else "catalog locations"
+    lines = [f"catalint sync: {len(added)} added, {len(removed)} removed {noun}", ""]
     if added:
         lines += ["Added:", *(f"- {u}" for u in added), ""]
     if removed:

@@ -20,6 +20,7 @@ import yaml
 from catalint.atomic import write_atomic
 from catalint.sync.discovery import DiscoveryLike, trustworthy
 from catalint.sync.report import SyncReport
+from catalint.words import counted
 
 STYLES = ("location", "app-config")
 DEFAULT_NAME = "bitbucket-catalog"
@@ -170,14 +171,14 @@ def plan(
     ok, why = trustworthy(discovery)
     if gone and not ok:
         wanted |= gone
-        report.notes.append(f"kept {len(gone)} entr(ies) no longer discovered: {why}")
+        report.notes.append(f"kept {counted(len(gone), 'entry', 'entries')} no longer discovered: {why}")
         for url in sorted(gone):
             report.add("skipped", url, f"not removed: {why}")
     removals = old - wanted
     if len(removals) > max_delete:
         wanted |= removals
         report.notes.append(
-            f"{len(removals)} entries would be removed, more than --max-delete {max_delete}; removed none"
+            f"{counted(len(removals), 'entry', 'entries')} would be removed, more than --max-delete {max_delete}; removed none"
         )
         for url in sorted(removals):
             report.add("skipped", url, f"not removed: over --max-delete {max_delete}")

@@ -12,6 +12,7 @@ from typing import Any
 from catalint.redact import redact_url
 from catalint.report.markdown import cell
 from catalint.report.text import line_safe, printable
+from catalint.words import counted
 
 KINDS = ("added", "refreshed", "removed", "rejected", "skipped")
 
@@ -28,7 +29,7 @@ class Action:
         if self.reason:
             out["reason"] = self.reason
         if self.entity_ref:
-            out["entityRef"] = self.entity_ref
+            out["entity_ref"] = self.entity_ref
         return out
 
 
@@ -64,7 +65,7 @@ class SyncReport:
         return {
             "mode": self.mode,
             "destination": self.destination,
-            "dryRun": self.dry_run,
+            "dry_run": self.dry_run,
             "discovery": {
                 "urls": self.discovered,
                 "complete": self.complete,
@@ -92,7 +93,7 @@ class SyncReport:
         lines = [self._headline(printable)]
         state = "complete" if self.complete else "INCOMPLETE"
         errors = len(self.discovery_errors)
-        lines.append(f"discovery: {self.discovered} descriptor(s), {state}, {errors} error(s)")
+        lines.append(f"discovery: {counted(self.discovered, 'descriptor')}, {state}, {counted(errors, 'error')}")
         lines.extend(f"  discovery error: {printable(e)}" for e in self.discovery_errors)
         for action in self.actions:
             why = f"  ({printable(action.reason)})" if action.reason else ""
@@ -106,7 +107,7 @@ class SyncReport:
         lines = [f"### {self._headline(cell)}", ""]
         if not self.complete or self.discovery_errors:
             lines.append(
-                f"**Discovery incomplete or failing** ({len(self.discovery_errors)} error(s)); "
+                f"**Discovery incomplete or failing** ({counted(len(self.discovery_errors), 'error')}); "
                 "entries no longer discovered were kept."
             )
             lines.append("")
