@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes, *, sync: bool = False) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[str], *, sync: bool = False) -> None:
     """Write `data` next to `path` and rename it into place; an existing file keeps its mode.
     `sync`: flush to disk first, for files whose loss costs more than a re-run (the sync state)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,7 +23,11 @@ def write_atomic(path: Path, data: str | bytes, *, sync: bool = False) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, str | bytes):
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:  # pieces, so that a large file is never held whole
+                for piece in data:
+                    handle.write(piece.encode("utf-8"))
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -247,6 +247,10 @@ class Publisher:
         fmt = self.options.fmt
         try:
             reporter = reporter_for(fmt, self.paths, colour=self.options.colour, annotate=annotate)
+            stream = getattr(reporter, "stream", None)
+            if fmt == "json" and stream is not None:
+                stream(result, self._out)  # a large report is written as encoded, never held whole
+                return
             text = reporter.render(result)
             if fmt != "json":
                 notes = list(self.options.notes)

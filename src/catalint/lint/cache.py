@@ -11,6 +11,8 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ def default_dir() -> Path:
 # Raised whenever what a result holds or depends on changes meaning, so that results stored by an
 # older catalint of the same version are never served (2: Bitbucket URLs are checked, not
 # skipped; 3: YAML and Backstage's field rules as the differential fuzzer found them).
-FORMAT = "3"
+FORMAT = "4"  # 4: each entry is held in the pack as a JSON string, decoded when used
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -70,14 +72,21 @@ def dump(result: FileResult) -> dict[str, Any]:
     }
 
 
+def _shared(text: str | None) -> str | None:
+    # Rule ids, kinds, entity keys and reference targets recur across files: one copy of each
+    # for the run rather than one per finding (a decoder builds a new string every time).
+    return None if text is None else sys.intern(text)
+
+
 def load(data: dict[str, Any]) -> FileResult:
     path = data["path"]
+    i = _shared
     return FileResult(
         path=path,
-        findings=[Finding(r, Severity(s), m, path, _span(sp), d, e) for r, s, m, sp, d, e in data["findings"]],
-        documents=[DocumentSummary(path, i, ln, k, e, v) for i, ln, k, e, v in data["documents"]],
-        declared=[Declared(k, kd, t, d, _span(sp)) for k, kd, t, d, sp in data["declared"]],
-        references=[Reference(t, f, d, e, _span(sp)) for t, f, d, e, sp in data["references"]],
+        findings=[Finding(sys.intern(r), Severity(s), m, path, _span(sp), d, i(e)) for r, s, m, sp, d, e in data["findings"]],
+        documents=[DocumentSummary(path, n, ln, i(k), i(e), v) for n, ln, k, e, v in data["documents"]],
+        declared=[Declared(k, sys.intern(kd), t, d, _span(sp)) for k, kd, t, d, sp in data["declared"]],
+        references=[Reference(sys.intern(t), f, d, i(e), _span(sp)) for t, f, d, e, sp in data["references"]],
         children=[Child(loc, typ) for loc, typ in data["children"]],
         deps=data["deps"],
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},
@@ -118,7 +127,9 @@ class ResultCache:
         self.directory = directory
         self.path = directory / "packs" / f"{name}.json"
         self._old: dict[str, Any] | None = None
-        self._new: dict[str, Any] = {}
+        # What the pack will hold, encoded when it is written.
+        self._new: dict[str, FileResult] = {}
+        self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, list[Any]] = {}
 
     def _entries(self) -> dict[str, Any]:
@@ -142,29 +153,43 @@ class ResultCache:
         self._stats[real] = [*signature, key]
 
     def get(self, key: str) -> FileResult | None:
-        data = self._entries().get(key)
-        if data is None:
+        # Taken out of the pack as it is used, so that the run holds each result once, as an
+        # object; what is left at the end is what the pack no longer needs. Each entry is a
+        # string until then: decoding the whole pack at once cost more memory than the results.
+        raw = self._entries().pop(key, None) if key != _STATS else None
+        if raw is None:
             return None
         try:
-            result = load(data)
+            result: FileResult | None = load(json.loads(raw))
         except (ValueError, KeyError, TypeError, IndexError):
+            result = None
+        if result is None or not _deps_unchanged(result.deps):
+            self._changed = True  # the pack loses this entry
             return None
-        if not _deps_unchanged(result.deps):
-            return None
-        self._new[key] = data
+        self._new[key] = result
         return result
 
     def put(self, key: str, result: FileResult) -> None:
-        self._new[key] = dump(result)
+        # Encoded only when the pack is written (before the run's cross-file findings are added
+        # to it): holding a second, encoded copy of every result cost a third of a large run's memory.
+        self._new[key] = result
+        self._changed = True
 
     def save(self) -> None:
+        """Write the pack, then let go of it: the run's remaining steps need none of it."""
         old = self._old or {}
-        if old.keys() - {_STATS} == self._new.keys() and old.get(_STATS) == self._stats:
-            return  # a fully warm run: nothing new to write
-        self._new[_STATS] = self._stats
+        if self._changed or old.keys() - {_STATS} or old.get(_STATS) != self._stats:
+            with contextlib.suppress(OSError):
+                write_atomic(self.path, self._pieces())
+        # (a fully warm run has nothing new to write)
+        self._old, self._new, self._stats = {}, {}, {}
 
-        with contextlib.suppress(OSError):
-            write_atomic(self.path, json.dumps(self._new, separators=(",", ":")))
+    def _pieces(self) -> Iterator[str]:
+        encode = json.JSONEncoder(separators=(",", ":")).encode
+        yield "{"
+        for key, result in self._new.items():
+            yield f"{encode(key)}:{encode(encode(dump(result)))},"
+        yield f"{encode(_STATS)}:{encode(self._stats)}}}"
 
 
 _STATS = "_stats"

@@ -8,7 +8,8 @@ file at once (duplicates, unresolved references, catalog rules) runs later on th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from catalint import rules
@@ -41,7 +42,7 @@ from catalint.rules import (
 from catalint.rules.base import EntityDoc
 from catalint.rules.entity_ref_format import refs_of
 from catalint.rules.unknown_kind import recognised
-from catalint.yaml.loader import load_text
+from catalint.yaml.loader import LoadedFile, load_text
 
 # The loader's kinds of problem, and the rules they are findings of.
 YAML_RULES = {"syntax": yaml_syntax.ID, "duplicate-key": yaml_duplicate_key.ID, "aliases": yaml_aliases.ID}
@@ -113,21 +114,8 @@ def lint_source(source: Source, options: Options) -> FileResult:
 
 
 def _lint_file(source: Source, options: Options, result: FileResult) -> None:
-    try:
-        known = source.size()
-    except OSError:
-        known = None
-    if known is not None and known > options.max_bytes:
-        # Said before a byte is read: a 1 GB file must not be loaded to be told it is too large.
-        result.findings.append(_too_large(known, options.max_bytes, source.display))
-        return
-    try:
-        raw = source.read_bytes()
-    except OSError as err:
-        result.findings.append(file_finding(file_unreadable.ID, f"cannot read the file: {err.strerror or err}", source.display))
-        return
-    if len(raw) > options.max_bytes:
-        result.findings.append(_too_large(len(raw), options.max_bytes, source.display))
+    raw = _read(source, options, result)
+    if raw is None:
         return
     text = _decode(raw, source, result)
     result.disabled, result.disabled_file = _directives(text)
@@ -139,25 +127,51 @@ def _lint_file(source: Source, options: Options, result: FileResult) -> None:
             # Backstage stores nothing from a file it could not read whole.
             message += "; until it is fixed, Backstage ingests none of this file's other entities either"
         result.findings.append(_finding(YAML_RULES[problem.kind], message, source, problem.span, problem.index, None))
-    skip = style_skip(text) if options.yamllint is not None else None
-    if skip is not None:
-        line, why = skip
-        message = f"yamllint's style checks were skipped: {why}; everything else was checked"
-        result.findings.append(Finding(style_skipped.ID, style_skipped.SEVERITY, message, source.display, Span.point(line, 1)))
-    elif options.yamllint is not None:
-        first_error = min((p.span.line for p in loaded.problems if p.kind == "syntax"), default=None)
-        for rule, level, message, line, column in options.yamllint(text, source.location):
-            if first_error is None or line < first_error:
-                severity = Severity.ERROR if level == "error" else Severity.WARNING
-                result.findings.append(
-                    Finding(f"yamllint/{rule}", severity, message, source.display, Span.point(line, column))
-                )
+    if options.yamllint is not None:
+        _style(text, loaded, source, options.yamllint, result)
     # Most files have no placeholder at all; skip walking every value looking for one. Any `$`
     # counts, since a quoted key may spell `$text` with escapes.
     placeholders = "$" in text or "\\x24" in text or "\\u0024" in text or "\\U00000024" in text
     for ydoc in loaded.documents:
         doc = EntityDoc(ydoc, ydoc.data, source.display, options.settings)
         _lint_document(doc, source, options, result, placeholders, "__proto__" in text)
+
+
+def _read(source: Source, options: Options, result: FileResult) -> bytes | None:
+    """The file's bytes, or None with the finding that says why there are none to lint."""
+    try:
+        known = source.size()
+    except OSError:
+        known = None
+    if known is not None and known > options.max_bytes:
+        # Said before a byte is read: a 1 GB file must not be loaded to be told it is too large.
+        result.findings.append(_too_large(known, options.max_bytes, source.display))
+        return None
+    try:
+        raw = source.read_bytes()
+    except OSError as err:
+        result.findings.append(file_finding(file_unreadable.ID, f"cannot read the file: {err.strerror or err}", source.display))
+        return None
+    if len(raw) > options.max_bytes:
+        result.findings.append(_too_large(len(raw), options.max_bytes, source.display))
+        return None
+    return raw
+
+
+def _style(
+    text: str, loaded: LoadedFile, source: Source, yamllint: Callable[[str, str], Iterable[StyleProblem]], result: FileResult
+) -> None:
+    skip = style_skip(text)
+    if skip is not None:
+        line, why = skip
+        message = f"yamllint's style checks were skipped: {why}; everything else was checked"
+        result.findings.append(Finding(style_skipped.ID, style_skipped.SEVERITY, message, source.display, Span.point(line, 1)))
+        return
+    first_error = min((p.span.line for p in loaded.problems if p.kind == "syntax"), default=None)
+    for rule, level, message, line, column in yamllint(text, source.location):
+        if first_error is None or line < first_error:
+            severity = Severity.ERROR if level == "error" else Severity.WARNING
+            result.findings.append(Finding(f"yamllint/{rule}", severity, message, source.display, Span.point(line, column)))
 
 
 def _decode(raw: bytes, source: Source, result: FileResult) -> str:
@@ -205,51 +219,46 @@ def _lint_document(
     ref = doc.ref
     entity = ref.key if ref else None
     problems: list[tuple[str, Problem]] = [(placeholder.RULE_OF[kind], problem) for kind, problem in sub.problems]
-    for rule in rules.REGISTRY.values():
-        if rule.check is not None:
-            problems.extend((rule.id, p) for p in rule.check(doc))
+    problems.extend(_problems(doc, source, options, result))
     backstage_broken = any(rules.REGISTRY[rule_id].backstage for rule_id, _ in problems if rule_id in rules.REGISTRY)
-    if recognised(doc) and isinstance(doc.data, dict):
-        for resolution in rules.RESOLUTION_RULES:
-            try:
-                for rule_id, problem in resolution(doc, source, result, options):
-                    problems.append((rule_id, problem))
-            except (OSError, ValueError) as err:  # a name too long for the file system, a NUL in a path
-                problems.append((unverified.ID, Problem(f"a target could not be checked: {err}")))
     for rule_id, problem in problems:
         rule = rules.REGISTRY[rule_id]
-        result.findings.append(
-            _finding(
-                rule_id,
-                problem.message,
-                source,
-                doc.span(problem.pointer, problem.on),
-                doc.index,
-                entity,
-                rule.severity,
-            )
-        )
+        span = doc.span(problem.pointer, problem.on)
+        result.findings.append(_finding(rule_id, problem.message, source, span, doc.index, entity, rule.severity))
     result.findings.extend(_policy_findings(doc, source.display, entity))
     result.documents.append(
         DocumentSummary(source.display, doc.index, doc.yaml.line, doc.kind, entity, not backstage_broken)
     )
     if ref is not None and not backstage_broken:
         spec_type = doc.spec.get("type")
-        result.declared.append(
-            Declared(
-                ref.key,
-                ref.kind,
-                spec_type if isinstance(spec_type, str) else None,
-                doc.index,
-                doc.span(("metadata", "name")),
-            )
-        )
+        kind_type = spec_type if isinstance(spec_type, str) else None
+        result.declared.append(Declared(ref.key, ref.kind, kind_type, doc.index, doc.span(("metadata", "name"))))
+    _references(doc, entity, result)
+
+
+def _problems(doc: EntityDoc, source: Source, options: Options, result: FileResult) -> Iterable[tuple[str, Problem]]:
+    """Every rule's problems with the document, then (for a kind Backstage knows) its targets'."""
+    for rule in rules.REGISTRY.values():
+        if rule.check is not None:
+            yield from ((rule.id, p) for p in rule.check(doc))
+    if not (recognised(doc) and isinstance(doc.data, dict)):
+        return
+    for resolution in rules.RESOLUTION_RULES:
+        try:
+            yield from resolution(doc, source, result, options)
+        except (OSError, ValueError) as err:  # a name too long for the file system, a NUL in a path
+            yield unverified.ID, Problem(f"a target could not be checked: {err}")
+
+
+def _references(doc: EntityDoc, entity: str | None, result: FileResult) -> None:
     for pointer, text, default_kind in refs_of(doc):
         try:
             target = parse_entity_ref(text, default_kind, doc.namespace)
         except RefError:
             continue
-        result.references.append(Reference(target.key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
+        # Interned: the same few targets (owners, systems) are named from thousands of files.
+        key = sys.intern(target.key)
+        result.references.append(Reference(key, str(pointer[1]), doc.index, entity, doc.span(pointer)))
 
 
 def _policy_findings(doc: EntityDoc, display: str, entity: str | None) -> Iterable[Finding]:

@@ -7,6 +7,7 @@ parent and exits as soon as it is gone (it is then re-parented, so its parent id
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -17,6 +18,9 @@ POLL = 0.2  # seconds between looks at the parent
 def follow_parent() -> None:
     """A process pool's `initializer`: exit this worker when its parent process ends."""
     parent = os.getppid()
+    # As in the parent's run (lint/run.py): few cycles, many allocations, a collector kept out of the way.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
 
     def watch() -> None:
         while True:

@@ -15,15 +15,16 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import requests
 
 from catalint.model import Finding, RunResult, Severity
 from catalint.report import markdown
 from catalint.report.paths import PathMapper, is_url
 from catalint.words import counted
+
+if TYPE_CHECKING:
+    import requests  # imported where a check run is posted: a lint run only reads the event here
 
 ANNOTATION_CAP = 10  # per type and step
 MESSAGE_LIMIT = 4096  # the runner truncates longer annotation messages
@@ -381,6 +382,8 @@ class _ChecksClient:
     sent: int = 0
 
     def call(self, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        import requests
+
         try:
             response = self.http.request(method, url, json=body, headers=self.headers, timeout=TIMEOUT)
         except requests.RequestException as err:
@@ -448,6 +451,8 @@ def publish_check_run(
     head_sha = env.head_sha
     if not head_sha:
         raise ChecksError("neither the pull_request event payload nor GITHUB_SHA names a commit")
+    import requests
+
     headers = {
         "Authorization": f"Bearer {token}",
         "Accept": "application/vnd.github+json",

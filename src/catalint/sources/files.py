@@ -73,15 +73,11 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
         subfolders: list[tuple[str, str]] = []
         for entry in first_listing(folder, real_folder, walked):
             relative = entry.path[prefix:].replace(os.sep, "/")
-            link = entry.is_symlink()
-            if link and not inside(Path(entry.path), real_root):
+            found = _entry(entry, real_folder, real_root)
+            if found is None:
                 continue
-            real = os.path.realpath(entry.path) if link else os.path.join(real_folder, entry.name)
-            try:
-                folder_entry = entry.is_dir(follow_symlinks=True)
-            except OSError:  # a symlink to itself: neither a folder nor a file
-                continue
-            if folder_entry:
+            real, is_folder = found
+            if is_folder:
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
                     subfolders.append((entry.path, real))
                 continue
@@ -92,3 +88,15 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
                 if entry.is_file(follow_symlinks=True):
                     yield Path(entry.path), real
         stack.extend(reversed(subfolders))
+
+
+def _entry(entry: os.DirEntry[str], real_folder: str, real_root: Path) -> tuple[str, bool] | None:
+    """An entry's real path and whether it is a folder; None for a symlink out of the root or to itself."""
+    link = entry.is_symlink()
+    if link and not inside(Path(entry.path), real_root):
+        return None
+    real = os.path.realpath(entry.path) if link else os.path.join(real_folder, entry.name)
+    try:
+        return real, entry.is_dir(follow_symlinks=True)
+    except OSError:  # a symlink to itself: neither a folder nor a file
+        return None
