@@ -8,6 +8,8 @@ a lookup by name, bench/). Add an entry only with the reason it is not dead.
 # Rule modules: the examples are read with getattr (explain, tests/rules/test_rule_examples.py).
 FAILS
 PASSES
+# A rule about a change (its examples have a base side): read with getattr by tests/rules/.
+CHANGE
 
 # Reporters: picked by name from report.REPORTERS and imported on first use.
 TextReporter
@@ -16,6 +18,8 @@ GithubReporter
 SarifReporter
 JunitReporter
 CodeClimateReporter
+MermaidReporter
+DotReporter
 
 # Commands: catalint.cli.COMMANDS names them, _LazyGroup imports them on first use.
 auth_command
@@ -23,6 +27,7 @@ discover_command
 sync_command
 list_rules
 explain
+merge_command
 # click.Group's hooks, overridden by _LazyGroup.
 _.list_commands
 _.get_command

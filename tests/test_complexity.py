@@ -17,25 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "catalint"
 LIMIT = 15
 
 # "path under src/catalint:Qualified.name" -> why it is still above LIMIT
-ALLOWED: dict[str, str] = {
-    "report/bitbucket.py:resolve_target": "Code Insights target; owned by the `release` branch (issue 12)",
-    "report/github.py:publish_check_run": "Checks API publishing; owned by the `release` branch (issue 12)",
-    "lint/file.py:_lint_document": "per-document pipeline; owned by the `perf` branch (issue 15)",
-    "lint/file.py:_lint_file": "per-file pipeline; owned by the `perf` branch (issue 15)",
-    "sources/files.py:walk": "file discovery walk; owned by the `perf` branch (issue 15)",
-    "cli/sync.py:_sync": "the sync command; owned by the `nightly` branch (issue 13)",
-    "bitbucket/credentials.py:load_credentials": "credential sources; owned by the `nightly` branch (issue 13)",
-    "bitbucket/client.py:BitbucketClient._with_retries": "retry policy; owned by the `nightly` branch (issue 13)",
-    "bitbucket/client.py:read_capped": "capped body reading; owned by the `nightly` branch (issue 13)",
-    "bitbucket/discovery.py:_Discovery.search": "repository search; owned by the `nightly` branch (issue 13)",
-    "sync/backstage.py:sync_backstage": "Backstage sync; owned by the `nightly` branch (issue 13)",
-    "sync/backstage.py:_prune": "Backstage prune; owned by the `nightly` branch (issue 13)",
-    "sync/location_file.py:parse_targets": "Location file parsing; owned by the `nightly` branch (issue 13)",
-    "sync/location_file.py:plan": "Location file plan; owned by the `nightly` branch (issue 13)",
-    "ci/changes.py:resolve_base": "base revision choice; owned by the `impact` branch (issue 14)",
-    "ci/changes.py:filter_result": "changed-lines filter; owned by the `impact` branch (issue 14)",
-    "ci/changes.py:parse_diff": "diff parsing; owned by the `impact` branch (issue 14)",
-}
+ALLOWED: dict[str, str] = {}
 
 
 def _functions(blocks: list[Function]) -> Iterator[Function]:

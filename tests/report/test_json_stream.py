@@ -50,3 +50,11 @@ def test_stream_writes_the_same_text_in_bounded_pieces() -> None:
     assert "".join(pieces) == _expected(result)
     assert len(pieces) > 3
     assert max(p.count('"rule"') for p in pieces) <= jsonreport.BATCH
+
+
+def test_further_sections_are_byte_identical_too() -> None:
+    """A workspace run's `nightly` section (and any other) follows the findings in the same layout."""
+    for count in (0, 3):
+        result = _result(count)
+        result.extra = {"nightly": {"discovery": {"complete": True, "repos": ["a", "b"]}, "files": {}}, "more": []}
+        assert jsonreport.JsonReporter().render(result) == _expected(result)

@@ -89,7 +89,12 @@ def chunks(result: RunResult) -> Iterator[str]:
     summary = ",\n".join(f'    "{k}": {n}' for k, n in _summary(result).items())
     yield f'{{\n  "version": {VERSION},\n  "summary": {{\n{summary}\n  }},\n'
     yield from _array("documents", result.documents, _document, last=False)
-    yield from _array("findings", result.findings, _finding, last=True)
+    extra = list(result.extra.items())
+    yield from _array("findings", result.findings, _finding, last=not extra)
+    for number, (name, value) in enumerate(extra, start=1):
+        # Further sections (a workspace run's `nightly`) are small: the standard encoder, indented one level.
+        encoded = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        yield f"  {encode_basestring(name)}: {encoded}" + ("\n" if number == len(extra) else ",\n")
     yield "}\n"
 
 
