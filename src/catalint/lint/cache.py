@@ -131,6 +131,7 @@ class ResultCache:
         self._new: dict[str, FileResult] = {}
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, list[Any]] = {}
+        self._kept: dict[str, str] = {}  # entries served from the pack, still encoded
 
     def _entries(self) -> dict[str, Any]:
         if self._old is None:
@@ -166,13 +167,15 @@ class ResultCache:
         if result is None or not _deps_unchanged(result.deps):
             self._changed = True  # the pack loses this entry
             return None
-        self._new[key] = result
+        # Written back as read: encoding every hit again was a quarter of a pull request's run.
+        self._kept[key] = raw
         return result
 
     def put(self, key: str, result: FileResult) -> None:
         # Encoded only when the pack is written (before the run's cross-file findings are added
         # to it): holding a second, encoded copy of every result cost a third of a large run's memory.
         self._new[key] = result
+        self._kept.pop(key, None)
         self._changed = True
 
     def save(self) -> None:
@@ -182,13 +185,15 @@ class ResultCache:
             with contextlib.suppress(OSError):
                 write_atomic(self.path, self._pieces())
         # (a fully warm run has nothing new to write)
-        self._old, self._new, self._stats = {}, {}, {}
+        self._old, self._new, self._stats, self._kept = {}, {}, {}, {}
 
     def _pieces(self) -> Iterator[str]:
         encode = json.JSONEncoder(separators=(",", ":")).encode
         yield "{"
         for key, result in self._new.items():
             yield f"{encode(key)}:{encode(encode(dump(result)))},"
+        for key, raw in self._kept.items():
+            yield f"{encode(key)}:{encode(raw)},"
         yield f"{encode(_STATS)}:{encode(self._stats)}}}"
 
 
