@@ -258,6 +258,38 @@ def test_referrers_in_the_workspace(
         assert re.search(r"acme/billing/src/main/catalog-info\.yaml:(9|10)\)", message), message
 
 
+def test_referrers_from_a_warm_nightly_state_are_not_fetched_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_bitbucket: FakeBitbucket
+) -> None:
+    elsewhere = CHECKOUT.format(payments="payments", api="ledger-api").replace("name: checkout", "name: billing")
+    fake_bitbucket.add_repo("acme", "billing", project="P", branches={"main": {"catalog-info.yaml": elsewhere}})
+    root = tmp_path / "repo"
+    _repo(root)
+    _rename_and_remove(root)
+    write(root, {"checkout/catalog-info.yaml": CHECKOUT.format(payments="payments-api", api="pets-api")})
+    commit_all(root, "checkout follows")
+    monkeypatch.chdir(root)
+    env = {"CATALINT_BITBUCKET_URL": fake_bitbucket.web_url, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
+    state = tmp_path / "nightly.json"
+    # The nightly fills the state; the pull request's job then finds the workspace unchanged.
+    nightly = CliRunner().invoke(main, ["lint", "--no-cache", "--workspace", "acme", "--state", str(state)], env=env)
+    assert nightly.exit_code == 0, nightly.output
+    assert any("/src/" in r.path for r in fake_bitbucket.request_log)
+    stored = json.loads(state.read_text(encoding="utf-8"))["files"]
+    assert any("acme/billing" in url for url in stored)
+    fake_bitbucket.reset_log()
+    pr = ["lint", "--no-cache", "--format", "json", "--workspace", "acme", "--state", str(state), "--changed-since", "main", "."]
+    result = CliRunner().invoke(main, pr, env=env)
+    assert result.exit_code == 1, result.output
+    assert [r.path for r in fake_bitbucket.request_log if "/src/" in r.path] == []  # listing and search only
+    findings = json.loads(result.stdout)["findings"]
+    messages = {f["entity"]: f["message"] for f in findings if f["rule"] == breaks_references.ID}
+    assert set(messages) == {"component:default/payments", "api:default/ledger-api"}
+    for message in messages.values():
+        assert "but 1 entity still refers to it: component:default/billing (" in message
+        assert re.search(r"acme/billing/src/main/catalog-info\.yaml:(9|10)\)", message), message
+
+
 # ------------------------------------------------------------ a real Backstage
 def test_referrers_in_a_real_backstage_catalog(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backstage: Any, catalog_files: Any

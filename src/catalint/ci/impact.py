@@ -6,7 +6,8 @@ parsed by the same YAML loader and named by the same entity identity as the head
 that declares another entity at the same position of the same file is a rename; an entity the
 checkout no longer declares anywhere else was removed. Whoever still refers to the old name comes
 from the head-side run (the checkout's descriptors, and the workspace's when `--workspace`
-discovery ran) and from a live catalog (`--backstage-url`). Entities the checkout declares are
+discovery ran, fetched or taken with their references from the nightly `--state`) and from a live
+catalog (`--backstage-url`). Entities the checkout declares are
 judged by their head-side version only: another copy of them (the workspace's or the catalog's,
 read from the base branch) may still hold the references this change updates.
 """
