@@ -11,6 +11,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+# A lone surrogate (from a `$json` target's "\ud800") is written as `\ud800`: valid JSON, readable text.
+_LONE = "backslashreplace"
+
 
 def write_atomic(path: Path, data: str | bytes | Iterable[str], *, sync: bool = False) -> None:
     """Write `data` next to `path` and rename it into place; an existing file keeps its mode.
@@ -24,10 +27,10 @@ def write_atomic(path: Path, data: str | bytes | Iterable[str], *, sync: bool = 
     try:
         with os.fdopen(fd, "wb") as handle:
             if isinstance(data, str | bytes):
-                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+                handle.write(data.encode("utf-8", _LONE) if isinstance(data, str) else data)
             else:  # pieces, so that a large file is never held whole
                 for piece in data:
-                    handle.write(piece.encode("utf-8"))
+                    handle.write(piece.encode("utf-8", _LONE))
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())

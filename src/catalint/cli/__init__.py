@@ -7,6 +7,9 @@ options, calls the layers below, and turns what they return into output and an e
 from __future__ import annotations
 
 import importlib
+import io
+import sys
+from typing import Any
 
 import click
 
@@ -25,6 +28,14 @@ COMMANDS = {
 
 
 class _LazyGroup(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # A value read from a `$json` target may hold a lone surrogate ("\ud800"), which UTF-8 cannot
+        # carry: print it escaped (still valid JSON) rather than lose the whole report.
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, io.TextIOWrapper):
+                stream.reconfigure(errors="backslashreplace")
+        return super().main(*args, **kwargs)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
