@@ -40,7 +40,7 @@ def setup(
 
 
 def _sync_args(fake: FakeBitbucket, tmp: Path, urls: list[str], *extra: str) -> list[str]:
-    """`sync --to file` of `urls` (as a discovery file) into the work repository's catalog file."""
+    """`sync file` of `urls` (as a discovery file) into the work repository's catalog file."""
     found = tmp / "discovery.json"
     found.write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
     return [
