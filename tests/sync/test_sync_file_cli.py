@@ -147,6 +147,8 @@ def test_the_legacy_to_file_spelling_still_syncs(setup: tuple[FakeBitbucket, Pat
     assert parse_targets((tmp / "work" / "catalog" / "bitbucket.yaml").read_text(), "location") == [a]
     result = run_cli("sync", "-w", "acme", "--to=elsewhere", "x.yaml")
     assert result.exit_code == 2 and "--to must be one of file, backstage" in result.stderr
+    result = run_cli("sync", "-w", "acme", "x.yaml")  # neither spelling names a destination
+    assert result.exit_code == 2 and "say where to sync" in result.stderr
 
 
 def test_push_to_a_new_branch_and_a_rejected_push(setup: tuple[FakeBitbucket, Path], run_cli: RunCli) -> None:

@@ -205,6 +205,8 @@ class _SyncGroup(click.Group):
                 f"catalint: `sync --to {dest}` is deprecated, write `catalint sync {dest} ...` instead", err=True
             )
             args = [dest, *rest]
+        elif args and args[0].startswith("-") and args[0] not in (*ctx.help_option_names, "--version"):
+            raise click.UsageError("say where to sync: `catalint sync file PATH ...` or `catalint sync backstage ...`", ctx)
         return super().parse_args(ctx, args)
 
 
