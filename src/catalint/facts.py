@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from catalint.model import DocumentSummary, Finding, Span
+from catalint.model import DocumentSummary, Finding, Relation, Span
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 # A path into a document: keys and list indexes, as yaml.loader spells it.
@@ -97,6 +97,10 @@ class FileResult:
     disabled: dict[int, frozenset[str]] = field(default_factory=dict)
     disabled_file: frozenset[str] = frozenset()
     digest: str | None = None  # sha256 of the bytes linted; sync notices edits by it
+
+    def relations(self) -> list[Relation]:
+        """The file's references as the run's relations (the graph's edges, impact's referrers)."""
+        return [Relation(r.entity, r.field, r.target, self.path, r.span.line) for r in self.references]
 
 
 def apply_directives(result: FileResult) -> Iterator[Finding]:

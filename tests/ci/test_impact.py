@@ -258,6 +258,68 @@ def test_referrers_in_the_workspace(
         assert re.search(r"acme/billing/src/main/catalog-info\.yaml:(9|10)\)", message), message
 
 
+def test_referrers_from_a_warm_nightly_state_are_not_fetched_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_bitbucket: FakeBitbucket
+) -> None:
+    elsewhere = CHECKOUT.format(payments="payments", api="ledger-api").replace("name: checkout", "name: billing")
+    fake_bitbucket.add_repo("acme", "billing", project="P", branches={"main": {"catalog-info.yaml": elsewhere}})
+    root = tmp_path / "repo"
+    _repo(root)
+    _rename_and_remove(root)
+    write(root, {"checkout/catalog-info.yaml": CHECKOUT.format(payments="payments-api", api="pets-api")})
+    commit_all(root, "checkout follows")
+    monkeypatch.chdir(root)
+    env = {"CATALINT_BITBUCKET_URL": fake_bitbucket.web_url, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
+    state = tmp_path / "nightly.json"
+    # The nightly fills the state; the pull request's job then finds the workspace unchanged.
+    nightly = CliRunner().invoke(main, ["lint", "--no-cache", "--workspace", "acme", "--state", str(state)], env=env)
+    assert nightly.exit_code == 0, nightly.output
+    assert any("/src/" in r.path for r in fake_bitbucket.request_log)
+    stored = json.loads(state.read_text(encoding="utf-8"))["files"]
+    assert any("acme/billing" in url for url in stored)
+    fake_bitbucket.reset_log()
+    pr = ["lint", "--no-cache", "--format", "json", "--workspace", "acme", "--state", str(state), "--changed-since", "main", "."]
+    result = CliRunner().invoke(main, pr, env=env)
+    assert result.exit_code == 1, result.output
+    assert [r.path for r in fake_bitbucket.request_log if "/src/" in r.path] == []  # listing and search only
+    _assert_billing_refers(json.loads(result.stdout)["findings"])
+    # Without --workspace, the state alone names the workspace's referrers, and Bitbucket is not asked.
+    fake_bitbucket.reset_log()
+    alone = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "json", "--state", str(state), "--changed-since", "main"], env=env)
+    assert alone.exit_code == 1, alone.output
+    assert fake_bitbucket.request_log == [] and alone.stderr == ""
+    _assert_billing_refers(json.loads(alone.stdout)["findings"])
+    # Outside a pull request it has nothing to do, and says so.
+    plain = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--state", str(state)], env=env)
+    assert plain.exit_code == 0 and "with no base revision (--changed-since) it was not read" in plain.stderr
+    still = CliRunner().invoke(main, ["lint", "--full", "--state", str(state)], env=env)
+    assert still.exit_code == 2 and "--full, --full-every and --shard apply to --workspace runs" in still.stderr
+
+
+def _assert_billing_refers(findings: list[dict[str, Any]]) -> None:
+    messages = {f["entity"]: f["message"] for f in findings if f["rule"] == breaks_references.ID}
+    assert set(messages) == {"component:default/payments", "api:default/ledger-api"}
+    for message in messages.values():
+        assert "but 1 entity still refers to it: component:default/billing (" in message
+        assert re.search(r"acme/billing/src/main/catalog-info\.yaml:(9|10)\)", message), message
+
+
+def test_a_state_that_cannot_be_used_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "repo"
+    _repo(root)
+    _rename_and_remove(root)
+    state = tmp_path / "nightly.json"
+    state.write_text('{"format": "catalint-nightly-state", "version": 1, "fingerprint": "x", "run": 1, '
+                     '"full_from": 0, "files": {"https://b/acme/r/src/main/c.yaml": '
+                     '{"result": {"path": 3}, "versions": {}, "run": 1}}}')
+    _, findings, err = _lint(root, monkeypatch, "--changed-since", "main", "--state", str(state))
+    assert len(_breaks(findings)) == 2  # the checkout's referrers are still named
+    assert "1 stored file results are damaged or of another format" in err and "Traceback" not in err
+    state.write_bytes(b"\xff not json")
+    _, findings, err = _lint(root, monkeypatch, "--changed-since", "main", "--state", str(state))
+    assert len(_breaks(findings)) == 2 and f"nightly state {state} cannot be read (UnicodeDecodeError)" in err
+
+
 # ------------------------------------------------------------ a real Backstage
 def test_referrers_in_a_real_backstage_catalog(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backstage: Any, catalog_files: Any

@@ -6,7 +6,8 @@ parsed by the same YAML loader and named by the same entity identity as the head
 that declares another entity at the same position of the same file is a rename; an entity the
 checkout no longer declares anywhere else was removed. Whoever still refers to the old name comes
 from the head-side run (the checkout's descriptors, and the workspace's when `--workspace`
-discovery ran) and from a live catalog (`--backstage-url`). Entities the checkout declares are
+discovery ran, fetched or taken with their references from the nightly `--state`; with `--state`
+alone, the workspace's as that state keeps them) and from a live catalog (`--backstage-url`). Entities the checkout declares are
 judged by their head-side version only: another copy of them (the workspace's or the catalog's,
 read from the base branch) may still hold the references this change updates.
 """
@@ -37,6 +38,9 @@ class ImpactOptions:
     max_bytes: int = MAX_BYTES
     # Builds the catalog client for `--backstage-url`; None: no catalog is asked.
     catalog: Callable[[], Any] | None = None
+    # Relations the run did not make but may name referrers: the workspace's, as the nightly state
+    # of `--state` without `--workspace` keeps them. Asked only when the change breaks something.
+    elsewhere: Callable[[], list[Relation]] | None = None
 
 
 @dataclass(slots=True)
@@ -206,8 +210,11 @@ def analyse(result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOpt
         return impact
     stale = local_keys(result) | {b.old for b in impact.broken}
     catalog = _Catalog(options.catalog)
+    relations = result.relations
+    if impact.broken and options.elsewhere is not None:
+        relations = [*relations, *options.elsewhere()]
     for broken in impact.broken:
-        referrers = _run_referrers(result.relations, broken.old, stale)
+        referrers = _run_referrers(relations, broken.old, stale)
         known = stale | {r.entity for r in referrers if r.entity}
         from_catalog, more = catalog.referrers(broken.old, known)
         impact.relations.extend(Relation(r.entity, r.field, broken.old, r.where, 0) for r in from_catalog)
@@ -222,9 +229,15 @@ def analyse(result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOpt
     return impact
 
 
-def impact_options(settings: Any, backstage_url: str | None, backstage_token: str | None) -> ImpactOptions:
+def impact_options(
+    settings: Any,
+    backstage_url: str | None,
+    backstage_token: str | None,
+    elsewhere: Callable[[], list[Relation]] | None = None,
+) -> ImpactOptions:
     """The impact analysis of `catalint lint`: the rule's configured severity, the config's
-    include globs, and the catalog of `--backstage-url` when one is given."""
+    include globs, the catalog of `--backstage-url` when one is given, and relations kept
+    `elsewhere` (a nightly state's)."""
     catalog: Callable[[], Any] | None = None
     if backstage_url:
         from catalint.backstage.catalog import CatalogClient
@@ -235,5 +248,9 @@ def impact_options(settings: Any, backstage_url: str | None, backstage_token: st
             return CatalogClient(url, backstage_token, timeout=(5.0, 30.0))
 
     return ImpactOptions(
-        settings.severity_for(rule.ID, rule.SEVERITY), tuple(settings.include), settings.max_file_size, catalog
+        settings.severity_for(rule.ID, rule.SEVERITY),
+        tuple(settings.include),
+        settings.max_file_size,
+        catalog,
+        elsewhere,
     )

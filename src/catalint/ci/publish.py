@@ -86,6 +86,12 @@ def _base_of(env: Mapping[str, str], changed_since: str | None) -> tuple[str | N
     return detected if detected is not None else (None, "")
 
 
+_STATE_UNUSED = (
+    "--state without --workspace gives the referrers of what a pull request renames or removes; "
+    "with no base revision (--changed-since) it was not read"
+)
+
+
 def scope(
     result: RunResult,
     cwd: Path,
@@ -102,7 +108,8 @@ def scope(
     base, origin = _base_of(env, changed_since)
     if base is None:
         notes = [f"--filter-mode {filter_mode} needs a base revision (--changed-since); reporting every finding"]
-        return Scope(result, notes if filter_mode not in (None, "nofilter") else [], "nofilter")
+        unused = [_STATE_UNUSED] if impact is not None and impact.elsewhere is not None else []
+        return Scope(result, notes if filter_mode not in (None, "nofilter") else [], "nofilter", unused)
     mode = filter_mode or "file"
     try:
         changes = compute_changes(cwd, base)

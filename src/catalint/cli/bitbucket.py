@@ -303,8 +303,9 @@ def make_nightly(
 ) -> Nightly | None:
     """The incremental side of a workspace run, or None without --workspace."""
     if workspace is None:
-        if args.given:
-            die("--state, --full, --full-every and --shard apply to --workspace runs")
+        # `--state` alone is read for a pull request's referrers (see `_state_referrers` of `catalint lint`).
+        if args.full or args.full_every or args.shard is not None:
+            die("--full, --full-every and --shard apply to --workspace runs")
         return None
     from catalint.sync.nightly import Nightly, NightlyOptions
     from catalint.sync.state import default_state_path

@@ -29,7 +29,7 @@ from catalint.cli.nightly import nightly_options
 from catalint.config import Settings
 from catalint.facts import Origin
 from catalint.lint.run import LintRequest, Stdin, UsageError, run
-from catalint.model import RunResult, Severity
+from catalint.model import Relation, RunResult, Severity
 from catalint.report import in_pipelines
 from catalint.report.text import printable
 from catalint.words import counted
@@ -397,10 +397,28 @@ def lint(**options: Any) -> None:
         cwd=cwd,
         colour=colour(args.color),
         exit_code=lambda r: exit_code(r, args.fail_on),
-        impact=impact_options(settings, args.backstage_url, args.backstage_token),
+        impact=impact_options(settings, args.backstage_url, args.backstage_token, _state_referrers(args)),
     )
     _fail_on_unreadable(result)
     sys.exit(code)
+
+
+def _state_referrers(args: LintArgs) -> Callable[[], list[Relation]] | None:
+    """With `--state FILE` and no `--workspace`: the workspace's relations as the nightly state
+    keeps them, for the referrers of what a pull request breaks (read only then, asking nothing)."""
+    path = args.nightly.state
+    if path is None or args.workspace:
+        return None
+
+    def relations() -> list[Relation]:
+        from catalint.sync.state import stored_relations
+
+        found, warning = stored_relations(path)
+        if warning:
+            warn(warning)
+        return found
+
+    return relations
 
 
 def _targets(args: LintArgs) -> tuple[list[Path], list[str], bool]:

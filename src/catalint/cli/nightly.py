@@ -50,7 +50,8 @@ def nightly_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--state",
             type=click.Path(dir_okay=False, path_type=Path),
             help="With --workspace: the nightly state file [default: in --cache-dir]; unchanged repositories "
-            "are not asked again.",
+            "are not asked again. Without it, on a pull request: where the workspace's referrers of a "
+            "renamed or removed entity are read from, asking Bitbucket nothing.",
         ),
         click.option("--full", is_flag=True, help="With --workspace: re-check every file, whatever the state says."),
         click.option(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
 from catalint.lint import cache as cachemod
-from catalint.model import Finding, Relation, RunResult, Severity
+from catalint.model import Finding, RunResult, Severity
 from catalint.redact import redact_url
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
@@ -590,9 +590,7 @@ def finish(
                 finding = dataclasses.replace(finding, message=redact_url(finding.message))
             run_result.findings.append(finding)
         run_result.documents.extend(result.documents)
-        run_result.relations.extend(
-            Relation(r.entity, r.field, r.target, result.path, r.span.line) for r in result.references
-        )
+        run_result.relations.extend(result.relations())
         run_result.deps[result.path] = list(result.deps)
         if result.digest is not None:
             run_result.digests[result.path] = result.digest

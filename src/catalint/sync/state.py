@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from catalint.atomic import write_atomic
+from catalint.lint import cache as cachemod
+from catalint.model import Relation
 
 FORMAT = "catalint-nightly-state"
 VERSION = 1
@@ -75,20 +77,21 @@ def _stored(value: Any) -> Stored | None:
     return Stored(result, dict(versions), run, depth if isinstance(depth, int) else 0)
 
 
-def _header_problem(data: Any, fingerprint: str) -> str:
+def _header_problem(data: Any, fingerprint: str | None) -> str:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return "it is not a catalint nightly state"
     if data.get("version") != VERSION:
         return f"it has version {data.get('version')!r}, this catalint reads {VERSION}"
-    if data.get("fingerprint") != fingerprint:
+    if fingerprint is not None and data.get("fingerprint") != fingerprint:
         return "it was written with other settings, credentials or catalint version"
     if not isinstance(data.get("run"), int) or not isinstance(data.get("full_from"), int):
         return "it is damaged"
     return "" if isinstance(data.get("files"), dict) else "it is damaged"
 
 
-def parse_state(text: str, fingerprint: str) -> tuple[NightlyState | None, str]:
-    """The state in `text`, or (None, why it is not usable)."""
+def parse_state(text: str, fingerprint: str | None) -> tuple[NightlyState | None, str]:
+    """The state in `text`, or (None, why it is not usable); a `fingerprint` of None takes a
+    state written with any settings."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -96,7 +99,7 @@ def parse_state(text: str, fingerprint: str) -> tuple[NightlyState | None, str]:
     problem = _header_problem(data, fingerprint)
     if problem:
         return None, problem
-    state = NightlyState(fingerprint, data["run"], data["full_from"])
+    state = NightlyState(str(data["fingerprint"]), data["run"], data["full_from"])
     for url, value in data["files"].items():
         stored = _stored(value)
         if isinstance(url, str) and stored is not None:
@@ -123,6 +126,27 @@ def load_state(path: Path | None, fingerprint: str) -> tuple[NightlyState, str]:
     if state is None:
         return fresh, f"nightly state {path} is set aside: {why}; starting afresh"
     return state, ""
+
+
+def stored_relations(path: Path) -> tuple[list[Relation], str]:
+    """The relations of every file the nightly state at `path` keeps, and a warning when it cannot
+    be read. Whatever settings wrote it: the references a file makes do not depend on them. An entry
+    written in another result format is passed over, like a state set aside."""
+    try:
+        state, why = parse_state(path.read_text(encoding="utf-8"), None)
+    except (OSError, UnicodeDecodeError) as err:
+        return [], f"nightly state {path} cannot be read ({type(err).__name__}); its referrers are not known"
+    if state is None:
+        return [], f"nightly state {path} is not used: {why}; its referrers are not known"
+    relations: list[Relation] = []
+    skipped = 0
+    for stored in state.files.values():
+        try:
+            relations.extend(cachemod.load(stored.result).relations())
+        except (KeyError, TypeError, ValueError, IndexError):
+            skipped += 1
+    warning = f"nightly state {path}: {skipped} stored file results are damaged or of another format, their referrers are not known"
+    return relations, warning if skipped else ""
 
 
 def default_state_path(cache_root: Path, workspace: str, shard: tuple[int, int] | None) -> Path:
