@@ -298,7 +298,7 @@ def sync_file_command(**options: Any) -> None:
 
     Exit 2: git or file errors, or discovery failing outright.
     """
-    sync(SyncArgs(dest="file", **options))
+    run_sync(SyncArgs(dest="file", **options))
 
 
 @sync_group.command("backstage")
@@ -323,10 +323,10 @@ def sync_backstage_command(**options: Any) -> None:
 
     Exit 2: Backstage unreachable/401/5xx, or discovery failing outright.
     """
-    sync(SyncArgs(dest="backstage", **options))
+    run_sync(SyncArgs(dest="backstage", **options))
 
 
-def sync(args: SyncArgs) -> None:
+def run_sync(args: SyncArgs) -> None:
     """One sync run, whichever destination: report on stdout, exit 2 on a failure after it."""
     problem = args.problem()
     if problem:
