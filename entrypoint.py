@@ -239,7 +239,8 @@ def build_argv(src: Source) -> list[str]:
     command = src.get("command") or "lint"
     if command not in COMMANDS:
         raise EntrypointError(f"command must be one of {', '.join(COMMANDS)}, found {command!r}")
-    argv = [command]
+    # sync's destination is its subcommand (`sync file PATH`, `sync backstage`), so it comes first.
+    argv = [command, *sync_target(src.get("sync-target") or "backstage")] if command == "sync" else [command]
 
     def option(flag: str, value: str) -> None:
         if value:
@@ -258,8 +259,6 @@ def build_argv(src: Source) -> list[str]:
         option("--format", src.get("format"))
     if command in ("lint", "sync") and src.flag("offline"):
         argv.append("--offline")
-    if command == "sync":
-        argv.extend(("--to", *sync_target(src.get("sync-target") or "backstage")))
     argv.extend(src.get_list("extra-args"))
     paths = src.get_list("paths") if command == "lint" else []
     if paths:

@@ -24,13 +24,18 @@ DotReporter
 # Commands: catalint.cli.COMMANDS names them, _LazyGroup imports them on first use.
 auth_command
 discover_command
-sync_command
+sync_group
 list_rules
 explain
 merge_command
 # click.Group's hooks, overridden by _LazyGroup.
 _.list_commands
 _.get_command
+# `catalint sync file|backstage`: registered on sync_group by its decorator, reached only through click.
+sync_file_command
+sync_backstage_command
+# click.Group's hook, overridden by cli.sync._SyncGroup to rewrite the legacy `sync --to DEST`.
+_.parse_args
 
 # logging.Filter: the record logging formats afterwards (redact.Redactor.filter).
 _.msg

@@ -28,7 +28,8 @@ and up to 1,000 annotations, errors first) through the Pipelines auth proxy, so 
 the report itself. With `FILTER_MODE` it reports only what the pull request changed, while still resolving
 references against the whole catalog. `JUNIT_FILE: test-results/catalint.xml` makes the findings appear in
 the Tests tab. `COMMAND: discover` lists every descriptor of a workspace; `COMMAND: sync` keeps a Location
-file or a running Backstage in line with them.
+file or a running Backstage in line with them: `SYNC_TARGET` picks `catalint sync file PATH` or
+`catalint sync backstage`, and `EXTRA_ARGS` takes that subcommand's options (e.g. `--prune`).
 
 The step fails when a finding is at or above `FAIL_ON` (exit 1); a usage, configuration or credential
 problem exits 2 with one line that says what to fix. Secrets never appear in the log."""

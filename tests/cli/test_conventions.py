@@ -66,7 +66,7 @@ def test_every_json_output_uses_snake_case_keys(fake_bitbucket: FakeBitbucket, t
     outputs = {
         "lint": run_cli("lint", "--no-cache", "--format", "json", cwd=tmp_path),
         "discover": run_cli("discover", "-w", "acme", "--format", "json", cwd=tmp_path),
-        "sync": run_cli("sync", "-w", "acme", "--to", "file", "out.yaml", "--web-url", fake_bitbucket.web_url, "--dry-run", "--format", "json", cwd=tmp_path),
+        "sync": run_cli("sync", "file", "-w", "acme", "out.yaml", "--web-url", fake_bitbucket.web_url, "--dry-run", "--format", "json", cwd=tmp_path),
     }
     for name, result in outputs.items():
         keys = _keys(json.loads(result.stdout))
@@ -85,7 +85,7 @@ def test_discover_takes_repo_regex_like_sync_and_the_old_repo_still_works(fake_b
     assert new.exit_code == old.exit_code == 0
     assert new.stdout == old.stdout and "svc-a" in new.stdout and "other" not in new.stdout
     assert "--repo is deprecated; use --repo-regex" in old.stderr and new.stderr == ""
-    helps = {name: run_cli(name, "--help").stdout for name in ("discover", "sync")}
+    helps = {" ".join(name): run_cli(*name, "--help").stdout for name in (["discover"], ["sync", "file"], ["sync", "backstage"])}
     assert all("--repo-regex" in text for text in helps.values())
     assert not re.search(r"--repo\b(?!-)", helps["discover"]), "the old spelling is hidden"
 

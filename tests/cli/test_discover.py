@@ -138,7 +138,7 @@ def test_canary_no_secret_anywhere(
             ["lint", "--cache-dir", str(cache), "--format", "json", "--workspace", "acme", *app_args],
             ["discover", "--workspace", "acme", "--verbose", *app_args],
             ["discover", "--workspace", "acme", "--format", "json", *app_args],
-            ["sync", "--workspace", "acme", "--to", "file", str(tmp_path / f"sync-{number}.yaml")],
+            ["sync", "file", "--workspace", "acme", str(tmp_path / f"sync-{number}.yaml")],
         ):
             code, out, err = run_cli(*args, env=env)
             codes.add(code)

@@ -50,7 +50,7 @@ def test_sync_leaves_out_a_descriptor_that_breaks_a_policy(bitbucket: FakeBitbuc
     (tmp_path / ".catalint.yaml").write_text(POLICY)
     urls = [f"{bitbucket.web_url}/acme/{name}/src/main/catalog-info.yaml" for name in ("person", "team")]
     (tmp_path / "found.json").write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
-    result = run_cli("sync", "-w", "acme", "--to", "file", "catalog.yaml", "--web-url", bitbucket.web_url, "--discovery-file", "found.json", "--dry-run", "--format", "json", cwd=tmp_path)
+    result = run_cli("sync", "file", "-w", "acme", "catalog.yaml", "--web-url", bitbucket.web_url, "--discovery-file", "found.json", "--dry-run", "--format", "json", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     skipped = [a for a in report["actions"] if a["action"] == "skipped"]

@@ -382,8 +382,10 @@ def test_every_flag_the_entrypoint_emits_exists_in_the_cli(venv: Path, platform:
     argv = ep.build_argv(ep.Source(environ, platform))
     flags = {a for a in argv if a.startswith("--") and a != "--"}
     assert flags
+    words = argv[:2] if command == "sync" else [command]  # sync's destination is its subcommand
+    assert words == (["sync", "file"] if command == "sync" else [command])
     help_text = subprocess.run(
-        [str(venv / "bin" / "catalint"), command, "--help"], capture_output=True, text=True, check=True
+        [str(venv / "bin" / "catalint"), *words, "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert {f for f in flags if not re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", help_text)} == set()
 

@@ -232,9 +232,9 @@ def test_github_discover_and_sync(harness: Harness) -> None:
     )
     assert discover.argv == ["discover", "--workspace", "acme", "--app-config", "app-config.yaml", "--format", "json"]
     sync = harness.run(harness.github_env(command="sync", workspace="acme", extra_args="--prune"))
-    assert sync.argv == ["sync", "--workspace", "acme", "--to", "backstage", "--prune"]
+    assert sync.argv == ["sync", "backstage", "--workspace", "acme", "--prune"]
     to_file = harness.run(harness.github_env(command="sync", workspace="acme", sync_target="file:out/all.yaml"))
-    assert to_file.argv == ["sync", "--workspace", "acme", "--to", "file", "out/all.yaml"]
+    assert to_file.argv == ["sync", "file", "out/all.yaml", "--workspace", "acme"]
 
 
 @pytest.mark.parametrize(
@@ -360,7 +360,7 @@ def test_pipe_discover_defaults_to_the_pipeline_workspace(harness: Harness) -> N
     result = harness.run(harness.pipe_env(COMMAND="discover", FORMAT="json"))
     assert result.argv == ["discover", "--workspace", "acme", "--format", "json"]
     result = harness.run(harness.pipe_env(COMMAND="sync", WORKSPACE="other", SYNC_TARGET="file:catalog.yaml"))
-    assert result.argv == ["sync", "--workspace", "other", "--to", "file", "catalog.yaml"]
+    assert result.argv == ["sync", "file", "catalog.yaml", "--workspace", "other"]
 
 
 def test_pipe_debug_prints_the_command(harness: Harness) -> None:
@@ -371,8 +371,8 @@ def test_pipe_debug_prints_the_command(harness: Harness) -> None:
     assert loud.argv == ["lint", "--verbose", "--", "x.yaml"]
     sync = harness.run(harness.pipe_env(COMMAND="sync", DEBUG="true", APP_CONFIG="app.yaml", CONFIG="c.yaml"))
     # sync takes what shapes lint's verdict and its debug logging, as lint does
-    assert sync.argv[:6] == ["sync", "--workspace", "acme", "--app-config", "app.yaml", "--verbose"]
-    assert sync.argv[6:8] == ["--config", "c.yaml"]
+    assert sync.argv[:7] == ["sync", "backstage", "--workspace", "acme", "--app-config", "app.yaml", "--verbose"]
+    assert sync.argv[7:9] == ["--config", "c.yaml"]
 
 
 def test_github_step_debug_turns_on_verbose(harness: Harness) -> None:
@@ -431,7 +431,7 @@ def test_offline_input_and_variable(harness: Harness) -> None:
     pipe = harness.run(harness.pipe_env(OFFLINE="true"))
     assert pipe.argv == ["lint", "--offline"]
     sync = harness.run(harness.github_env(command="sync", workspace="acme", offline="true"))
-    assert sync.argv == ["sync", "--workspace", "acme", "--offline", "--to", "backstage"]
+    assert sync.argv == ["sync", "backstage", "--workspace", "acme", "--offline"]
 
 
 def test_graph_input(harness: Harness) -> None:

@@ -47,7 +47,7 @@ def test_sync_text_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_c
     found.write_text(json.dumps({"urls": [url + "?" + EVIL], "complete": False, "errors": [EVIL]}))
     for var in ("BITBUCKET_TOKEN", "BITBUCKET_USERNAME", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
-    args = ["sync", "-w", "acme", "--to", "file", "out.yaml", "--discovery-file", str(found), "--include-invalid"]
+    args = ["sync", "file", "-w", "acme", "out.yaml", "--discovery-file", str(found), "--include-invalid"]
     result = run_cli(*args)
     assert "owned" in result.output, result.output
     assert commands(result.output) == []

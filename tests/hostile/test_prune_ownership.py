@@ -43,6 +43,7 @@ def test_prune_without_state_removes_nothing(world: World, run_cli: RunCli) -> N
     args += ["--backstage-url", world.backstage.url, "--discovery-file", str(found), "--prune", "--format", "json"]
     result = run_cli(*args, env={"BACKSTAGE_TOKEN": world.backstage.token})
     assert result.exit_code == 0, result.output
+    assert "`sync --to backstage` is deprecated" in result.stderr  # the legacy spelling still runs
     report = json.loads(result.stdout)
     assert actions(report, "removed") == [] and "prune needs --state" in " ".join(report["notes"])
     assert world.our_locations() == [url]

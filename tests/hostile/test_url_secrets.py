@@ -58,7 +58,7 @@ def test_a_backstage_url_with_userinfo(tmp_path: Path, monkeypatch: pytest.Monke
     found = tmp_path / "found.json"
     dead = "http://127.0.0.1:9"  # nothing listens: only loopback is ever asked
     found.write_text(json.dumps({"urls": [with_userinfo(f"{dead}/acme/svc/src/main/c.yaml")], "complete": True}))
-    args = ["sync", "-w", "acme", "--to", "backstage", "--backstage-url", with_userinfo(dead)]
+    args = ["sync", "backstage", "-w", "acme", "--backstage-url", with_userinfo(dead)]
     args += ["--web-url", dead, "--include-invalid"]
     for fmt in ("text", "json"):
         summary = tmp_path / f"summary-{fmt}.md"

@@ -214,7 +214,7 @@ def test_merge_of_shards_equals_the_single_job(fake: FakeBitbucket, tmp_path: Pa
     assert out_single == out_merged  # the text report too
     plans = []
     for result in (single, merged):
-        code, out, err = cli(fake, "sync", "--from", str(result), "--to", "file", str(tmp_path / "loc.yaml"), "--dry-run", "--format", "json")
+        code, out, err = cli(fake, "sync", "file", "--from", str(result), str(tmp_path / "loc.yaml"), "--dry-run", "--format", "json")
         assert code == 0, err
         plans.append(json.loads(out)["actions"] if "actions" in out else out)
     assert plans[0] == plans[1]
@@ -228,7 +228,7 @@ def test_merge_refuses_what_it_cannot_merge(fake: FakeBitbucket, tmp_path: Path)
     shards = run_shards(fake, tmp_path, 2)
     code, _, err = cli(fake, "merge", str(shards[0]), str(shards[0]))
     assert code == 2 and "given twice" in err
-    code, _, err = cli(fake, "sync", "--from", str(shards[0]), "--to", "file", str(tmp_path / "x.yaml"))
+    code, _, err = cli(fake, "sync", "file", "--from", str(shards[0]), str(tmp_path / "x.yaml"))
     assert code == 2 and "merge the shards first" in err
 
 
@@ -237,7 +237,7 @@ def test_prune_is_withheld_when_one_shard_is_incomplete(fake: FakeBitbucket, tmp
     shards = run_shards(fake, tmp_path, 2)
     merged = tmp_path / "merged.json"
     assert cli(fake, "merge", *map(str, shards), "--output", f"json:{merged}")[0] == 0
-    assert cli(fake, "sync", "--from", str(merged), "--to", "file", str(location))[0] == 0
+    assert cli(fake, "sync", "file", "--from", str(merged), str(location))[0] == 0
     gone = next(u for u in json.loads(merged.read_text())["nightly"]["discovery"]["urls"] if "/r04/" in u)
     fake.delete_file("acme", "r04", "main", "catalog-info.yaml")
     # Shard 1 runs out of requests this time: what it did not read is unknown.
@@ -247,7 +247,7 @@ def test_prune_is_withheld_when_one_shard_is_incomplete(fake: FakeBitbucket, tmp
     second = tmp_path / "again2.json"
     cli(fake, "lint", "--workspace", "acme", "--no-cache", "--shard", "2/2", "--output", f"json:{second}")
     assert cli(fake, "merge", str(first), str(second), "--output", f"json:{merged}")[0] in (0, 1)
-    code, out, _ = cli(fake, "sync", "--from", str(merged), "--to", "file", str(location))
+    code, out, _ = cli(fake, "sync", "file", "--from", str(merged), str(location))
     assert code == 0 and gone in location.read_text() and "kept" in out
     # A shard whose discovery was incomplete: the same.
     shards = run_shards(fake, tmp_path, 2)
@@ -256,12 +256,12 @@ def test_prune_is_withheld_when_one_shard_is_incomplete(fake: FakeBitbucket, tmp
     shards[0].write_text(json.dumps(data))
     assert cli(fake, "merge", *map(str, shards), "--output", f"json:{merged}")[0] in (0, 1)
     assert json.loads(merged.read_text())["nightly"]["discovery"]["complete"] is False
-    code, out, _ = cli(fake, "sync", "--from", str(merged), "--to", "file", str(location))
+    code, out, _ = cli(fake, "sync", "file", "--from", str(merged), str(location))
     assert code == 0 and gone in location.read_text() and "kept" in out
     # Both shards whole again: the entry goes.
     shards = run_shards(fake, tmp_path, 2)
     assert cli(fake, "merge", *map(str, shards), "--output", f"json:{merged}")[0] == 0
-    cli(fake, "sync", "--from", str(merged), "--to", "file", str(location))
+    cli(fake, "sync", "file", "--from", str(merged), str(location))
     assert gone not in location.read_text()
 
 

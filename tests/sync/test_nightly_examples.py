@@ -29,7 +29,7 @@ def test_github_matrix_shards_then_merges_and_syncs() -> None:
     assert merge["needs"] == "shard" and "cancelled()" in merge["if"]
     runs = [s["run"] for s in steps(MATRIX) if "run" in s]
     assert any(r.startswith("catalint merge catalint-shard-*.json") for r in runs)
-    assert any("catalint sync --from catalint.json" in r and "--prune" in r for r in runs)
+    assert any("catalint sync backstage --from catalint.json" in r and "--prune" in r for r in runs)
 
 
 def _pipe_variables(step: dict[str, Any]) -> dict[str, Any]:
@@ -52,5 +52,5 @@ def test_bitbucket_pipelines_parallel_shards_then_merge() -> None:
         assert step["caches"] == [f"catalint-shard-{index}"]
         assert data["definitions"]["caches"][f"catalint-shard-{index}"] in variables["EXTRA_ARGS"][3]
     script = " ".join(merge["step"]["script"])
-    assert "catalint merge catalint-shard-*.json" in script and "catalint sync --from catalint.json" in script
+    assert "catalint merge catalint-shard-*.json" in script and "catalint sync backstage --from catalint.json" in script
     assert merge["step"]["image"].startswith("catalint/catalint:")

@@ -1,4 +1,4 @@
-"""End to end: fake Bitbucket serves descriptors, `catalint sync --to backstage` drives a REAL
+"""End to end: fake Bitbucket serves descriptors, `catalint sync backstage` drives a REAL
 Backstage backend (tests/backstage harness), and we watch entities appear and disappear.
 
 Discovery comes from a saved result (--discovery-file) built from the fake's URLs, so the
@@ -69,10 +69,9 @@ class World:
         found.write_text(json.dumps({"urls": urls, "complete": complete, "errors": errors or []}))
         args = [
             "sync",
+            "backstage",
             "--workspace",
             self.ws,
-            "--to",
-            "backstage",
             "--web-url",
             self.fake.web_url,
             "--backstage-url",
@@ -227,10 +226,9 @@ def test_real_discovery(world: World) -> None:
     a = world.add("r-a")
     args = [
         "sync",
+        "backstage",
         "-w",
         world.ws,
-        "--to",
-        "backstage",
         "--web-url",
         world.fake.web_url,
         "--backstage-url",

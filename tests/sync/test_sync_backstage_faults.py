@@ -85,10 +85,9 @@ def test_run_killed_midway_keeps_the_record_of_its_refreshes(world: World) -> No
             [
                 *CLI,
                 "sync",
+                "backstage",
                 "-w",
                 world.ws,
-                "--to",
-                "backstage",
                 "--web-url",
                 world.fake.web_url,
                 "--backstage-url",

@@ -1,4 +1,4 @@
-"""`catalint sync --to file`: fake Bitbucket serves the descriptors (linted), a real git repo receives them."""
+"""`catalint sync file`: fake Bitbucket serves the descriptors (linted), a real git repo receives them."""
 
 from __future__ import annotations
 
@@ -40,15 +40,14 @@ def setup(
 
 
 def _sync_args(fake: FakeBitbucket, tmp: Path, urls: list[str], *extra: str) -> list[str]:
-    """`sync --to file` of `urls` (as a discovery file) into the work repository's catalog file."""
+    """`sync file` of `urls` (as a discovery file) into the work repository's catalog file."""
     found = tmp / "discovery.json"
     found.write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
     return [
         "sync",
+        "file",
         "-w",
         "acme",
-        "--to",
-        "file",
         str(tmp / "work" / "catalog" / "bitbucket.yaml"),
         "--web-url",
         fake.web_url,
@@ -90,10 +89,66 @@ def test_file_sync_lints_commits_pushes_and_is_idempotent(setup: tuple[FakeBitbu
 
 
 def test_usage_errors_exit_2(setup: tuple[FakeBitbucket, Path], run_cli: RunCli) -> None:
-    result = run_cli("sync", "-w", "acme", "--to", "file")
-    assert result.exit_code == 2 and "needs a PATH" in result.stderr
-    result = run_cli("sync", "-w", "acme", "--to", "backstage", env={"BACKSTAGE_URL": ""})
+    result = run_cli("sync", "file", "-w", "acme")
+    assert result.exit_code == 2 and "Missing argument 'PATH'" in result.stderr
+    result = run_cli("sync", "backstage", "-w", "acme", env={"BACKSTAGE_URL": ""})
     assert result.exit_code == 2 and "--backstage-url" in result.stderr
+    result = run_cli("sync", "file", "-w", "acme", "x.yaml", "--branch", "pr")
+    assert result.exit_code == 2 and "--branch needs --push" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--commit"], ["--push"], ["--branch", "pr"], ["--style", "location"], ["--name", "n"], ["--author", "A <a@b>"], ["x.yaml"]],
+)
+def test_a_file_option_given_to_sync_backstage_is_a_usage_error(
+    setup: tuple[FakeBitbucket, Path], run_cli: RunCli, extra: list[str]
+) -> None:
+    fake, _ = setup
+    result = run_cli("sync", "backstage", "-w", "acme", "--backstage-url", "http://127.0.0.1:9", *extra)
+    assert result.exit_code == 2, result.output
+    assert ("No such option" if extra[0].startswith("--") else "unexpected extra argument") in result.stderr
+    assert fake.request_log == []
+
+
+@pytest.mark.parametrize("extra", [["--prune"], ["--state", "s.json"], ["--managed-prefix", "x"], ["--backstage-url", "http://b"]])
+def test_a_backstage_option_given_to_sync_file_is_a_usage_error(
+    setup: tuple[FakeBitbucket, Path], run_cli: RunCli, extra: list[str]
+) -> None:
+    fake, tmp = setup
+    result = run_cli("sync", "file", "-w", "acme", str(tmp / "x.yaml"), *extra)
+    assert result.exit_code == 2 and "No such option" in result.stderr
+    assert not (tmp / "x.yaml").exists() and fake.request_log == []
+
+
+def test_each_destination_helps_with_its_own_options_only(run_cli: RunCli) -> None:
+    file_help = run_cli("sync", "file", "--help").stdout
+    backstage_help = run_cli("sync", "backstage", "--help").stdout
+    file_only = ("--style", "--name", "--commit", "--push", "--branch", "--author")
+    backstage_only = ("--backstage-url", "--backstage-token", "--prune", "--managed-prefix", "--state")
+    common = ("--workspace", "--from", "--discovery-file", "--include-invalid", "--dry-run", "--max-delete", "--format")
+    assert "[OPTIONS] PATH\n" in file_help and "sync backstage [OPTIONS]\n" in backstage_help
+    assert all(o in file_help for o in file_only + common) and not any(o in file_help for o in backstage_only)
+    assert all(o in backstage_help for o in backstage_only + common) and not any(o in backstage_help for o in file_only)
+    group_help = run_cli("sync", "--help").stdout
+    assert "file" in group_help and "backstage" in group_help and "--commit" not in group_help
+
+
+def test_the_legacy_to_file_spelling_still_syncs(setup: tuple[FakeBitbucket, Path], run_cli: RunCli) -> None:
+    fake, tmp = setup
+    a = f"{fake.web_url}/acme/a/src/main/catalog-info.yaml"
+    args = _sync_args(fake, tmp, [a], "--format", "json")
+    legacy = [args[0], *args[2:4], "--to", "file", *args[4:]]  # `sync -w acme --to file PATH ...`
+    assert args[1] == "file" and legacy[4] == "file"
+    result = run_cli(*legacy)
+    assert result.exit_code == 0, result.output
+    assert "deprecated" in result.stderr and "catalint sync file" in result.stderr
+    assert [x["target"] for x in json.loads(result.stdout)["actions"] if x["action"] == "added"] == [a]
+    assert parse_targets((tmp / "work" / "catalog" / "bitbucket.yaml").read_text(), "location") == [a]
+    result = run_cli("sync", "-w", "acme", "--to=elsewhere", "x.yaml")
+    assert result.exit_code == 2 and "--to must be one of file, backstage" in result.stderr
+    result = run_cli("sync", "-w", "acme", "x.yaml")  # neither spelling names a destination
+    assert result.exit_code == 2 and "say where to sync" in result.stderr
 
 
 def test_push_to_a_new_branch_and_a_rejected_push(setup: tuple[FakeBitbucket, Path], run_cli: RunCli) -> None:

@@ -52,8 +52,8 @@ def lint_verdict(run_cli: RunCli, url: str) -> bool:
     return result.exit_code == 0
 
 
-def sync(run_cli: RunCli, *args: str) -> dict[str, object]:
-    result = run_cli("sync", "-w", "acme", "--discovery-file", "discovery.json", "--format", "json", *args)
+def sync(run_cli: RunCli, dest: str, *args: str) -> dict[str, object]:
+    result = run_cli("sync", dest, "-w", "acme", "--discovery-file", "discovery.json", "--format", "json", *args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert isinstance(report, dict)
@@ -69,10 +69,10 @@ def skipped_for_lint(report: dict[str, object]) -> set[str]:
 def test_sync_to_file_lists_what_lint_passes(acme: dict[str, str], tmp_path: Path, run_cli: RunCli) -> None:
     verdicts = {repo: lint_verdict(run_cli, url) for repo, url in acme.items()}
     assert verdicts == {"good": True, "widget": True, "no-text": False, "bad-name": False}
-    sync(run_cli, "--to", "file", "catalog.yaml")
+    sync(run_cli, "file", "catalog.yaml")
     listed = set(parse_targets((tmp_path / "catalog.yaml").read_text(), "location"))
     assert listed == {url for repo, url in acme.items() if verdicts[repo]}
-    report = sync(run_cli, "--to", "file", "again.yaml", "--dry-run")
+    report = sync(run_cli, "file", "again.yaml", "--dry-run")
     reasons = {a["target"]: a.get("reason", "") for a in report["actions"]}  # type: ignore[union-attr]
     assert "[placeholder]" in reasons[acme["no-text"]] and "NOPE.md" in reasons[acme["no-text"]]
     assert "[field-format]" in reasons[acme["bad-name"]]
@@ -82,7 +82,7 @@ def test_sync_to_backstage_skips_exactly_what_lint_fails(acme: dict[str, str], b
     verdicts = {repo: lint_verdict(run_cli, url) for repo, url in acme.items()}
     os.environ["BACKSTAGE_TOKEN"] = backstage.token
     try:
-        report = sync(run_cli, "--to", "backstage", "--backstage-url", backstage.url, "--dry-run")
+        report = sync(run_cli, "backstage", "--backstage-url", backstage.url, "--dry-run")
     finally:
         del os.environ["BACKSTAGE_TOKEN"]
     assert skipped_for_lint(report) == {url for repo, url in acme.items() if not verdicts[repo]}
@@ -93,18 +93,18 @@ def test_sync_to_backstage_skips_exactly_what_lint_fails(acme: dict[str, str], b
 
 
 def test_offline_sync_needs_a_discovery_file_and_lints_nothing(acme: dict[str, str], fake_bitbucket: FakeBitbucket, run_cli: RunCli) -> None:
-    refused = run_cli("sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "x.yaml", "--offline")
+    refused = run_cli("sync", "file", "-w", "acme", "--discovery-file", "discovery.json", "x.yaml", "--offline")
     assert refused.exit_code == 2 and "--include-invalid" in refused.stderr  # unlinted only when said
-    report = sync(run_cli, "--to", "file", "offline.yaml", "--offline", "--include-invalid")
+    report = sync(run_cli, "file", "offline.yaml", "--offline", "--include-invalid")
     assert fake_bitbucket.request_log == []
     assert any("without being linted" in str(n) for n in report["notes"])  # type: ignore[union-attr]
-    result = run_cli("sync", "-w", "acme", "--to", "file", "x.yaml", "--offline")
+    result = run_cli("sync", "file", "-w", "acme", "x.yaml", "--offline")
     assert result.exit_code == 2 and "--discovery-file" in result.stderr
 
 
 def test_an_outage_is_not_an_empty_workspace(acme: dict[str, str], fake_bitbucket: FakeBitbucket, tmp_path: Path, run_cli: RunCli) -> None:
     fake_bitbucket.stop()
-    result = run_cli("sync", "-w", "acme", "--discovery-file", "discovery.json", "--to", "file", "catalog.yaml")
+    result = run_cli("sync", "file", "-w", "acme", "--discovery-file", "discovery.json", "catalog.yaml")
     assert result.exit_code == 2 and "none of the 4 discovered descriptors could be read" in result.stderr
     assert not (tmp_path / "catalog.yaml").exists()
 
@@ -117,6 +117,6 @@ def test_a_duplicate_across_repositories_does_not_decide_the_verdict(
     urls = sorted([*acme.values(), copy])
     (tmp_path / "discovery.json").write_text(json.dumps({"urls": urls, "complete": True, "errors": []}))
     assert lint_verdict(run_cli, copy) and lint_verdict(run_cli, acme["good"])  # each passes alone
-    sync(run_cli, "--to", "file", "catalog.yaml")
+    sync(run_cli, "file", "catalog.yaml")
     listed = set(parse_targets((tmp_path / "catalog.yaml").read_text(), "location"))
     assert {acme["good"], copy} <= listed  # Backstage settles which copy wins, as it does today

@@ -22,7 +22,7 @@ COMMANDS = {
     "explain": ("catalint.cli.rules", "explain"),
     "auth": ("catalint.cli.bitbucket", "auth_command"),
     "discover": ("catalint.cli.bitbucket", "discover_command"),
-    "sync": ("catalint.cli.sync", "sync_command"),
+    "sync": ("catalint.cli.sync", "sync_group"),
     "merge": ("catalint.cli.merge", "merge_command"),
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -108,25 +108,14 @@ def _invalid_reasons(found: Descriptors) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class SyncArgs:
-    """Everything `catalint sync` was told, as one value."""
+    """Everything `catalint sync file|backstage` was told, as one value; the other destination's fields keep
+    their defaults, because its subcommand has no options to set them."""
 
     workspace: str | None
     dest: str
-    path: Path | None
-    style: str
-    name: str
     include_invalid: bool
-    commit: bool
-    push: bool
-    branch: str | None
-    author: str
     dry_run: bool
-    prune: bool
     max_delete: int
-    managed_prefix: str | None
-    backstage_url: str | None
-    backstage_token: str | None
-    state_path: Path | None
     web_url: str
     projects: tuple[str, ...]
     repo_regex: str | None
@@ -142,19 +131,28 @@ class SyncArgs:
     offline: bool
     verbose: bool
     from_result: Path | None
+    # `sync file`
+    path: Path | None = None
+    style: str = "location"
+    name: str = location_file.DEFAULT_NAME
+    commit: bool = False
+    push: bool = False
+    branch: str | None = None
+    author: str = gitops.DEFAULT_AUTHOR
+    # `sync backstage`
+    prune: bool = False
+    managed_prefix: str | None = None
+    backstage_url: str | None = None
+    backstage_token: str | None = None
+    state_path: Path | None = None
 
     def problem(self) -> str | None:
         """What makes these options inconsistent, if anything."""
         return self._target_problem() or self._source_problem()
 
     def _target_problem(self) -> str | None:
-        to_file = self.dest == "file"
         checks = (
-            (to_file and self.path is None, "--to file needs a PATH, e.g. `catalint sync -w WS --to file catalog/bitbucket.yaml`"),
-            (not to_file and self.path is not None, "--to backstage takes no PATH"),
-            (not to_file and not self.backstage_url, "--to backstage needs --backstage-url or BACKSTAGE_URL"),
-            (not to_file and (self.commit or self.push or bool(self.branch)), "--commit/--push/--branch only apply to --to file"),
-            (to_file and self.state_path is not None, "--state only applies to --to backstage"),
+            (self.dest == "backstage" and not self.backstage_url, "sync backstage needs --backstage-url or BACKSTAGE_URL"),
             (bool(self.branch) and not self.push, "--branch needs --push"),
         )
         return next((message for failed, message in checks if failed), None)
@@ -178,91 +176,158 @@ class SyncArgs:
         return (self.cache_dir or default_dir()) / "http"
 
 
-@click.command("sync")
-@click.option("--workspace", "-w", help="Bitbucket workspace to mirror (default with --from: the result's).")
-@click.option("--to", "dest", type=click.Choice(["file", "backstage"]), required=True, help="Where to sync.")
-@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+DESTINATIONS = ("file", "backstage")
+
+
+def _legacy_destination(args: list[str]) -> tuple[str, list[str]] | None:
+    """The destination of the old spelling `sync ... --to DEST ...`, and the arguments without it."""
+    for at, arg in enumerate(args):
+        if arg == "--":
+            return None
+        if arg == "--to" or arg.startswith("--to="):
+            value = arg[len("--to=") :] if "=" in arg else (args[at + 1] if at + 1 < len(args) else "")
+            rest = args[:at] + args[at + (1 if "=" in arg else 2) :]
+            return value, rest
+    return None
+
+
+class _SyncGroup(click.Group):
+    """`catalint sync file|backstage`, still accepting the older `catalint sync --to file|backstage`, which
+    workflows and the action's entrypoint of earlier releases spell."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        legacy = _legacy_destination(args)
+        if legacy is not None:
+            dest, rest = legacy
+            if dest not in DESTINATIONS:
+                raise click.UsageError(f"--to must be one of {', '.join(DESTINATIONS)}, found {dest!r}", ctx)
+            click.echo(
+                f"catalint: `sync --to {dest}` is deprecated, write `catalint sync {dest} ...` instead", err=True
+            )
+            args = [dest, *rest]
+        elif args and args[0].startswith("-") and args[0] not in (*ctx.help_option_names, "--version"):
+            raise click.UsageError("say where to sync: `catalint sync file PATH ...` or `catalint sync backstage ...`", ctx)
+        return super().parse_args(ctx, args)
+
+
+_COMMON_OPTIONS = (
+    click.option("--workspace", "-w", help="Bitbucket workspace to mirror (default with --from: the result's)."),
+    click.option("--include-invalid", is_flag=True, help="Also list/register descriptors that fail lint."),
+    click.option("--dry-run", is_flag=True, help="Show what would change (a diff for files); change nothing."),
+    click.option(
+        "--max-delete",
+        type=click.IntRange(min=0),
+        default=5,
+        show_default=True,
+        help="Never remove more than this many entries in one run (more: remove none).",
+    ),
+    click.option(
+        "--web-url",
+        envvar="CATALINT_BITBUCKET_URL",
+        default=DEFAULT_WEB_URL,
+        show_default=True,
+        help="Bitbucket web URL (descriptor URLs start with it) [env CATALINT_BITBUCKET_URL].",
+    ),
+    click.option("--project", "projects", multiple=True, help="Only these project keys (repeatable)."),
+    click.option("--repo-regex", help="Only repositories whose slug matches (anchored)."),
+    click.option("--catalog-path", default="/catalog-info.yaml", show_default=True),
+    click.option(
+        "--discovery-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help='Use a saved discovery result {"urls": [...], "complete": true, "errors": []} instead of Bitbucket.',
+    ),
+    click.option(
+        "--from",
+        "from_result",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Sync from the JSON result of `catalint lint --workspace` or `catalint merge` (its discovery and "
+        "verdicts) instead of linting again; prune only when every shard's discovery was complete.",
+    ),
+    click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
+    config_option,
+    app_config_option,
+    click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests."),
+    click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified."),
+    click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="HTTP cache folder."),
+    click.option("--no-cache", is_flag=True, help="Do not keep an HTTP cache."),
+    click.option(
+        "--offline",
+        is_flag=True,
+        envvar="CATALINT_OFFLINE",
+        help="Ask Bitbucket nothing: needs --discovery-file, and lists descriptors without linting them.",
+    ),
+    verbose_option,
+)
+
+
+def common_options(command: Callable[..., None]) -> Callable[..., None]:
+    """What both destinations take: which descriptors, their verdicts, and how to ask Bitbucket."""
+    for option in reversed(_COMMON_OPTIONS):
+        command = option(command)
+    return command
+
+
+@click.group("sync", cls=_SyncGroup)
+def sync_group() -> None:
+    """Sync descriptors found on Bitbucket into a Location file or a live Backstage.
+
+    Entries no longer on Bitbucket are removed only after a complete, error-free discovery and
+    never more than --max-delete at once. Exit 2: Backstage unreachable/401/5xx, git or file errors.
+    """
+
+
+@sync_group.command("file")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--style",
     type=click.Choice(location_file.STYLES),
     default="location",
     show_default=True,
-    help="--to file: a Location entity or an app-config catalog.locations fragment.",
+    help="A Location entity or an app-config catalog.locations fragment.",
 )
 @click.option("--name", default=location_file.DEFAULT_NAME, show_default=True, help="Location metadata.name.")
-@click.option("--include-invalid", is_flag=True, help="Also list/register descriptors that fail lint.")
-@click.option("--commit", is_flag=True, help="--to file: commit the file when it changes.")
-@click.option("--push", is_flag=True, help="--to file: push the commit (implies --commit).")
-@click.option("--branch", help="Push to this (new) branch instead of the current one, e.g. for a PR.")
+@click.option("--commit", is_flag=True, help="Commit the file when it changes.")
+@click.option("--push", is_flag=True, help="Push the commit (implies --commit).")
+@click.option("--branch", help="Push to this (new) branch instead of the current one, e.g. for a PR (needs --push).")
 @click.option(
     "--author", default=gitops.DEFAULT_AUTHOR, show_default=True, help="Commit author 'Name <email>'."
 )
-@click.option("--dry-run", is_flag=True, help="Show what would change (a diff for files); change nothing.")
-@click.option("--prune", is_flag=True, help="--to backstage: delete locations no longer discovered.")
-@click.option(
-    "--max-delete",
-    type=click.IntRange(min=0),
-    default=5,
-    show_default=True,
-    help="Never remove more than this many entries in one run (more: remove none).",
-)
-@click.option(
-    "--managed-prefix",
-    help="Only locations whose target starts with this are ever removed (default: {web-url}/{workspace}/).",
-)
+@common_options
+def sync_file_command(**options: Any) -> None:
+    """Keep the Location file PATH listing every discovered descriptor; commit and push it on request.
+
+    Exit 2: git or file errors, or discovery failing outright.
+    """
+    run_sync(SyncArgs(dest="file", **options))
+
+
+@sync_group.command("backstage")
 @click.option("--backstage-url", envvar="BACKSTAGE_URL", help="Backstage backend URL [env BACKSTAGE_URL].")
 @click.option(
     "--backstage-token", envvar="BACKSTAGE_TOKEN", help="Static external-access token [env BACKSTAGE_TOKEN]."
+)
+@click.option("--prune", is_flag=True, help="Delete locations no longer discovered.")
+@click.option(
+    "--managed-prefix",
+    help="Only locations whose target starts with this are ever removed (default: {web-url}/{workspace}/).",
 )
 @click.option(
     "--state",
     "state_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="--to backstage: file remembering content digests, to refresh only changed descriptors.",
+    help="File remembering content digests, to refresh only changed descriptors.",
 )
-@click.option(
-    "--web-url",
-    envvar="CATALINT_BITBUCKET_URL",
-    default=DEFAULT_WEB_URL,
-    show_default=True,
-    help="Bitbucket web URL (descriptor URLs start with it) [env CATALINT_BITBUCKET_URL].",
-)
-@click.option("--project", "projects", multiple=True, help="Only these project keys (repeatable).")
-@click.option("--repo-regex", help="Only repositories whose slug matches (anchored).")
-@click.option("--catalog-path", default="/catalog-info.yaml", show_default=True)
-@click.option(
-    "--discovery-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help='Use a saved discovery result {"urls": [...], "complete": true, "errors": []} instead of Bitbucket.',
-)
-@click.option(
-    "--from",
-    "from_result",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Sync from the JSON result of `catalint lint --workspace` or `catalint merge` (its discovery and "
-    "verdicts) instead of linting again; prune only when every shard's discovery was complete.",
-)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@config_option
-@app_config_option
-@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Parallel requests.")
-@click.option("--max-requests", type=click.IntRange(min=1), help="Bitbucket request budget; beyond it: unverified.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="HTTP cache folder.")
-@click.option("--no-cache", is_flag=True, help="Do not keep an HTTP cache.")
-@click.option(
-    "--offline",
-    is_flag=True,
-    envvar="CATALINT_OFFLINE",
-    help="Ask Bitbucket nothing: needs --discovery-file, and lists descriptors without linting them.",
-)
-@verbose_option
-def sync_command(**options: Any) -> None:
-    """Sync descriptors found on Bitbucket into a Location file (--to file PATH) or a live Backstage.
+@common_options
+def sync_backstage_command(**options: Any) -> None:
+    """Register every discovered descriptor in a running Backstage, refresh changed ones, prune on request.
 
-    Entries no longer on Bitbucket are removed only after a complete, error-free discovery and
-    never more than --max-delete at once. Exit 2: Backstage unreachable/401/5xx, git or file errors.
+    Exit 2: Backstage unreachable/401/5xx, or discovery failing outright.
     """
-    args = SyncArgs(**options)
+    run_sync(SyncArgs(dest="backstage", **options))
+
+
+def run_sync(args: SyncArgs) -> None:
+    """One sync run, whichever destination: report on stdout, exit 2 on a failure after it."""
     problem = args.problem()
     if problem:
         die(problem)

@@ -83,7 +83,7 @@ def _app_config_targets(data: dict[str, Any], where: str) -> list[Any]:
     catalog = data.get("catalog")
     if set(data) != {"catalog"} or not isinstance(catalog, dict) or set(catalog) != {"locations"}:
         raise LocationFileError(
-            f"{where} holds more than catalog.locations; point --to file at a dedicated app-config "
+            f"{where} holds more than catalog.locations; point `sync file` at a dedicated app-config "
             "fragment (e.g. app-config.catalint.yaml) and load it with an extra --config"
         )
     entries = catalog.get("locations") or []
