@@ -27,7 +27,7 @@ SUMMARY = "a change does not remove or rename entities that others still refer t
 BACKSTAGE = False
 CHANGE = True  # the examples hold a base side too: they are tests of a change, not of a tree
 
-FAILS = """\
+_RENAME = """\
 # base: catalog-info.yaml
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -55,38 +55,10 @@ spec:
   type: service
   lifecycle: production
   owner: team-a
-  dependsOn: [component:payments]
 """
-PASSES = """\
-# base: catalog-info.yaml
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: payments
-spec:
-  type: service
-  lifecycle: production
-  owner: team-a
-# file: catalog-info.yaml
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: payments-api
-spec:
-  type: service
-  lifecycle: production
-  owner: team-a
-# file: checkout/catalog-info.yaml
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: checkout
-spec:
-  type: service
-  lifecycle: production
-  owner: team-a
-  dependsOn: [component:payments-api]
-"""
+# The rename, and a referrer in another file that still names the old entity, or the new one.
+FAILS = _RENAME + "  dependsOn: [component:payments]\n"
+PASSES = _RENAME + "  dependsOn: [component:payments-api]\n"
 
 SHOWN = 10  # referrers named in a message; the rest are counted
 
