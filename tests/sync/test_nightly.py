@@ -304,3 +304,21 @@ def test_what_points_into_a_changed_repository_is_linted_again_and_nothing_more(
     assert any(d["path"].endswith("/hub/src/main/more.yaml") for d in result["documents"])  # type: ignore[attr-defined,index]
     stored = json.loads(state.read_text())["files"]
     assert stored[f"{fake.web_url}/acme/hub/src/main/more.yaml"]["run"] == 1  # taken from the state, not linted
+
+
+def test_a_shard_says_how_many_repositories_it_left_to_the_others(fake: FakeBitbucket, tmp_path: Path) -> None:
+    """Nothing is skipped silently: each shard counts the repositories it saw and left to the others,
+    and the counts of all shards add up to what the others kept."""
+    left = []
+    for i in (1, 2):
+        code, out, err = cli(fake, "discover", "-w", "acme", "--shard", f"{i}/2", "--format", "json")
+        assert code == 0, err
+        payload = json.loads(out)
+        left.append(payload["other_shards"])
+        assert f"shard {i}/2: " in err and "left to them" in err
+        code, _, err = cli(fake, "lint", "--workspace", "acme", "--no-cache", "--shard", f"{i}/2")
+        assert code in (0, 1) and f"shard {i}/2: {left[-1]} " in err
+    code, out, _ = cli(fake, "discover", "-w", "acme", "--format", "json")
+    repos = {u.split("/")[4] for u in json.loads(out)["urls"]}
+    assert "other_shards" not in json.loads(out)
+    assert sum(left) == len(repos) and all(left)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from catalint.bitbucket.client import NOT_FOUND, OK, BitbucketClient, Reply, page_problem, unexpected
 from catalint.bitbucket.urls import parse
+from catalint.words import counted
 
 SEARCH_CAP = 1000
 
@@ -32,6 +33,15 @@ class DiscoveryResult:
     # descriptors, a hint that its content changed (the index may lag; `updated_on` is the other).
     hashes: dict[str, str] = field(default_factory=dict)
     shard: tuple[int, int] | None = None  # (I, N): only repositories of shard I of N were kept
+    other_shards: set[str] = field(default_factory=set)  # repositories seen that the other shards check
+
+    def shard_note(self) -> str | None:
+        """What a shard left to the others, said so that no descriptor goes unchecked unnoticed."""
+        if self.shard is None:
+            return None
+        i, n = self.shard
+        others = counted(len(self.other_shards), "repository", "repositories")
+        return f"shard {i}/{n}: {others} seen here belong to the other shards and are left to them"
 
 
 def shard_of(full_name: str, count: int) -> int:
@@ -129,10 +139,14 @@ class _Discovery:
         self.result.complete = False
         self.result.errors.append(f"{what}: {reply.detail or reply.outcome}")
 
+    def in_shard(self, slug: str) -> bool:
+        if self.shard is None or shard_of(f"{self.workspace}/{slug}", self.shard[1]) == self.shard[0]:
+            return True
+        self.result.other_shards.add(slug.lower())
+        return False
+
     def wanted(self, slug: str) -> bool:
-        if self.shard is not None and shard_of(f"{self.workspace}/{slug}", self.shard[1]) != self.shard[0]:
-            return False
-        return self.regex is None or self.regex.fullmatch(slug) is not None
+        return self.in_shard(slug) and (self.regex is None or self.regex.fullmatch(slug) is not None)
 
     def add(self, repo: _Repo, path: str) -> bool:
         if not self.wanted(repo.slug):

@@ -282,6 +282,8 @@ def discover_command(
         die(client.auth_error)
     if fmt == "json":
         payload = {"urls": result.urls, "complete": result.complete, "errors": result.errors}
+        if result.shard is not None:
+            payload["other_shards"] = len(result.other_shards)
         click.echo(json.dumps(payload, indent=2))
     else:
         from catalint.report.text import line_safe
@@ -290,6 +292,8 @@ def discover_command(
             click.echo(line_safe(url))
         for error in result.errors:
             warn(error)
+    if note := result.shard_note():
+        warn(note)
     sys.exit(0 if result.complete else 1)
 
 

@@ -171,6 +171,8 @@ class Nightly:
             self.state.full_from = self.this_run
         found = discover(client, self.workspace, shard=self.options.shard)
         self.section.discovery = found
+        if note := found.shard_note():
+            self.warn(note)
         if self.options.state_path is not None:
             # Only a state to compare with makes the listing worth its requests.
             self.listing = list_repositories(client, self.workspace)
