@@ -322,3 +322,15 @@ def test_a_shard_says_how_many_repositories_it_left_to_the_others(fake: FakeBitb
     repos = {u.split("/")[4] for u in json.loads(out)["urls"]}
     assert "other_shards" not in json.loads(out)
     assert sum(left) == len(repos) and all(left)
+
+
+def test_merge_refuses_a_shard_number_no_run_could_have_written(fake: FakeBitbucket, tmp_path: Path) -> None:
+    """A shard 0/0 or 5/4 would make an incomplete union look complete, and a prune follow from it."""
+    shard = run_shards(fake, tmp_path, 2)[0]
+    for bad in ([0, 0], [5, 4], [True, 2], "1/2"):
+        data = json.loads(shard.read_text())
+        data["nightly"]["shard"] = bad
+        edited = tmp_path / "edited.json"
+        edited.write_text(json.dumps(data))
+        code, _, err = cli(fake, "merge", str(edited))
+        assert code == 2 and "shard" in err and len(err.strip().splitlines()) == 1, (bad, err)

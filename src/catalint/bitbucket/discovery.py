@@ -305,7 +305,7 @@ def discover(
     if not keys:
         keys = run.projects()
     searched = keys is not None and run.by_search(keys)
-    if not searched or not run.found:
+    if not searched or (not run.found and not run.result.other_shards):  # hits, all in other shards: done
         # The listing supersedes whatever search managed (or failed) to do.
         run.result.errors.clear()
         run.result.complete = True

@@ -25,6 +25,7 @@ from catalint.ci.changes import (
 )
 from catalint.ci.impact import Impact, ImpactOptions, analyse
 from catalint.model import Finding, Relation, RunResult, Severity
+from catalint.redact import REDACTOR
 from catalint.report import FILE_FORMATS as FILE_FORMATS
 from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
@@ -155,12 +156,13 @@ def _add_impact(
     result.relations.extend(impact.relations)
     outcome.warnings.extend(impact.warnings)
     outcome.notes.extend(impact.warnings)
+    keys = impact_keys(impact)
     for broken in impact.broken:
-        if broken.new and broken.old in impact_keys(impact):
+        if broken.new and broken.old in keys:
             result.relations.append(Relation(broken.old, "renamed to", broken.new, broken.path, broken.span.line))
     changed = {d.entity for d in full.documents if d.entity and d.path in selection.changed}
     # A removal that breaks nothing is no part of the picture; a rename's new name always is.
-    moved = impact_keys(impact) | {b.new for b in impact.broken if b.new}
+    moved = keys | {b.new for b in impact.broken if b.new}
     outcome.focus = frozenset(changed | moved)
     outcome.impact_count = len(impact.findings)
 
@@ -211,6 +213,8 @@ class Publisher:
     def _redact(self, message: str) -> str:
         for secret in self._secrets:
             message = message.replace(secret, "***")
+        # and every secret the run learnt since: app-config credentials, OAuth tokens, the Backstage token
+        message = REDACTOR.redact(message)
         return printable(message)  # one line, no user:password@ (a proxy or API URL may carry one)
 
     def warn(self, message: str) -> None:

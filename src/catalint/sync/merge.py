@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from catalint.bitbucket.discovery import parse_shard
 from catalint.config import Settings
 from catalint.facts import FileResult, Origin
 from catalint.lint import cache as cachemod
@@ -57,16 +58,24 @@ def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+def _shard(name: str, raw: Any) -> tuple[int, int] | None:
+    """The section's `[I, N]`, held to `--shard`'s own rule: a shard 0/0 or 5/4 would make an incomplete
+    union look complete, and a prune follow from it."""
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(type(v) is int for v in raw)):
+        raise MergeError(f"{name}: the nightly section's shard is not [I, N]: {raw!r}")
+    try:
+        return parse_shard(f"{raw[0]}/{raw[1]}")
+    except ValueError as err:
+        raise MergeError(f"{name}: {err}") from None
+
+
 def shard_of_json(name: str, data: Any) -> Shard:
     section = _section(name, data)
     found = section.get("discovery")
     found = found if isinstance(found, dict) else {}
-    raw_shard = section.get("shard")
-    shard = (
-        (int(raw_shard[0]), int(raw_shard[1]))
-        if isinstance(raw_shard, list) and len(raw_shard) == 2 and all(isinstance(v, int) for v in raw_shard)
-        else None
-    )
+    shard = _shard(name, section.get("shard"))
     files = section.get("files")
     stopped = section.get("stopped")
     return Shard(
