@@ -75,3 +75,15 @@ def test_stdin_usage_errors_exit_2(tmp_path: Path, run_cli: RunCli) -> None:
     assert twice.exit_code == 2 and "once" in twice.stderr
     orphan = run_cli("lint", "--no-cache", "--no-style", "--stdin-filename", "x.yaml", cwd=tmp_path, input=API)
     assert orphan.exit_code == 2 and "add `-`" in orphan.stderr
+
+
+def test_stdin_filename_in_a_folder_not_made_yet_resolves_in_its_checkout(tmp_path: Path, run_cli: RunCli) -> None:
+    """A new service written in an editor: its folder is not on disk, its repository is above it."""
+    git.Repo.init(tmp_path)
+    (tmp_path / "services" / "shared").mkdir(parents=True)
+    (tmp_path / "services" / "shared" / "openapi.yaml").write_text("openapi: 3.0.0\n")
+    named = "services/new/catalog-info.yaml"
+    result = run_cli("lint", "--no-cache", "--no-style", "-", "--stdin-filename", named, "--format", "json", cwd=tmp_path, input=API.replace("./openapi.yaml", "../shared/openapi.yaml"))
+    assert [f[1] for f in _findings(result)] == ["unresolved-ref"]  # group:team-a is declared nowhere here
+    escaping = run_cli("lint", "--no-cache", "--no-style", "-", "--stdin-filename", named, "--format", "json", cwd=tmp_path, input=API.replace("./openapi.yaml", "../../../etc/passwd"))
+    assert (named, "path-escape", 10, 12) in _findings(escaping)

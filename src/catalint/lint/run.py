@@ -175,8 +175,7 @@ class _Folders:
 
     def root(self, folder: Path) -> Path:
         if folder not in self.roots:
-            root = find_root(folder)
-            self.roots[folder] = root if (root / ".git").exists() else folder.resolve()
+            self.roots[folder] = find_root(folder)
         return self.roots[folder]
 
     def real(self, path: Path) -> str:
@@ -190,10 +189,8 @@ class _Folders:
 
 
 def _stdin_job(stdin: Stdin) -> Job:
-    folder = stdin.path.parent
-    root = find_root(folder) if folder.is_dir() else folder
-    if not (root / ".git").exists():
-        root = folder
+    # The named folder may not exist yet (a new service in an editor): its repository is still above it.
+    root = find_root(stdin.path.parent)
     return Job(stdin.path, root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 

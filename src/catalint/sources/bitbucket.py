@@ -33,7 +33,7 @@ from catalint.facts import ANYWHERE, Fetched, FetchStatus, FileResult, Origin, S
 from catalint.lint.file import build_options, file_finding, lint_source
 from catalint.redact import strip_userinfo
 from catalint.rules import file_unreadable, path_escape, unverified
-from catalint.sources.local import FOREIGN_PLACEHOLDER, not_read_on
+from catalint.sources.local import FOREIGN_PLACEHOLDER, not_read_on, unreadable_target
 
 MAX_DEPTH = 10
 GLOB_CHARS = "*?["
@@ -95,14 +95,16 @@ class RemoteContext:
 
 
 def _read_tree(path: Path, where: str) -> Fetched:
+    """A URL into the checkout, read from the working tree with the guards and the decoding a
+    local target gets (a FIFO never blocks the run), so it has the answer Bitbucket would give."""
+    if (refused := unreadable_target(path, where)) is not None:
+        return refused
     try:
-        return Fetched(text=path.read_bytes().decode("utf-8"), where=where)
+        return Fetched(text=path.read_bytes().decode("utf-8", "replace"), where=where)  # as Backstage reads it
     except IsADirectoryError:
         return Fetched(status=FetchStatus.MISSING, detail=f"{where} is a folder, not a file", where=where)
     except OSError:
         return Fetched(status=FetchStatus.MISSING, detail=f"{where} does not exist in the checkout", where=where)
-    except UnicodeDecodeError:
-        return Fetched(status=FetchStatus.MISSING, detail=f"{where} is not UTF-8 text", where=where)
 
 
 def _unavailable(reply: Reply | None, where: str) -> Fetched:
@@ -195,10 +197,7 @@ class RemoteSource(Source):
             return _unavailable(reply, where)
         if is_listing(reply):
             return Fetched(status=FetchStatus.MISSING, detail=f"{where} is a folder, not a file", where=where)
-        try:
-            return Fetched(text=reply.body.decode("utf-8", "replace"), where=where)  # as Backstage reads it
-        except UnicodeDecodeError:
-            return Fetched(status=FetchStatus.MISSING, detail=f"{where} is not UTF-8 text", where=where)
+        return Fetched(text=reply.body.decode("utf-8", "replace"), where=where)  # as Backstage reads it
 
     def prefetch(self, targets: Sequence[str]) -> None:
         """Start reading a Location's targets in parallel; the checks that follow one by one then

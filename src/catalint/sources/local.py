@@ -152,7 +152,7 @@ class LocalSource(Source):
     def _read(self, path: Path, target: str) -> Fetched:
         self.deps[str(path)] = digest(path)
         where = self._rel(path)
-        refused = _unreadable(path, where)
+        refused = unreadable_target(path, where)
         if refused is not None:
             return refused
         try:
@@ -228,7 +228,7 @@ class LocalSource(Source):
             return path.as_posix()
 
 
-def _unreadable(path: Path, where: str) -> Fetched | None:
+def unreadable_target(path: Path, where: str) -> Fetched | None:
     """Why a placeholder target is not read, judged without reading it: too large, or not a
     regular file (a FIFO would block the run)."""
     try:
