@@ -563,6 +563,10 @@ def quiet_gc(off: bool = False) -> Iterator[None]:
     try:
         yield
     finally:
+        if off:
+            # What the run made is all still young: frozen and thawed, it joins the oldest
+            # generation, rather than be walked whole by the next young collection (the report's).
+            gc.freeze()
         if enabled:
             gc.enable()
         gc.set_threshold(*before)
