@@ -280,6 +280,9 @@ def _plan(config_text: str, rules: tuple[Any, ...]) -> _Plan:
     return _Plan(_config(config_text), rules)
 
 
+_NAME = "<unicode string>"  # what libyaml names a str it scans (yamllint never reads it)
+
+
 def _scan(text: str) -> tuple[list[Any], Exception | None]:
     """All of libyaml's tokens for `text` with yamllint's marks, and the error that ended them.
 
@@ -295,15 +298,18 @@ def _scan(text: str) -> tuple[list[Any], Exception | None]:
     try:
         get_token = _CScanner(text).get_token
         while (token := get_token()) is not None:
+            # Reading a libyaml mark's fields is the costly part, so each is read once.
             raw = token.start_mark
-            mark = marks.get(raw.index)
-            if mark is None or mark.line != raw.line or mark.column != raw.column:
-                mark = marks[raw.index] = new_mark(raw.name, raw.index, raw.line, raw.column, buffer, raw.index)  # type: ignore[arg-type]
+            index, line, column = raw.index, raw.line, raw.column
+            mark = marks.get(index)
+            if mark is None or mark.line != line or mark.column != column:
+                mark = marks[index] = new_mark(_NAME, index, line, column, buffer, index)  # type: ignore[arg-type]
             token.start_mark = mark
             raw = token.end_mark
-            mark = marks.get(raw.index)
-            if mark is None or mark.line != raw.line or mark.column != raw.column:
-                mark = marks[raw.index] = new_mark(raw.name, raw.index, raw.line, raw.column, buffer, raw.index)  # type: ignore[arg-type]
+            index, line, column = raw.index, raw.line, raw.column
+            mark = marks.get(index)
+            if mark is None or mark.line != line or mark.column != column:
+                mark = marks[index] = new_mark(_NAME, index, line, column, buffer, index)  # type: ignore[arg-type]
             token.end_mark = mark
             if getattr(token, "style", None) == "":
                 token.style = None  # PyYAML's scanner marks plain scalars with None, libyaml with ""
