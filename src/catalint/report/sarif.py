@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from catalint import __version__
+from catalint.facts import unpack_lines
 from catalint.model import Finding, RunResult, Severity
 from catalint.report.paths import PathMapper, is_url
 from catalint.report.rule_docs import PROJECT_URL, rule_url
@@ -37,7 +37,6 @@ RULE_LIMIT = 25000  # rules per run
 FINGERPRINT = "primaryLocationLineHash"  # GitHub's key: given here, upload-sarif does not compute its own
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_SPACE = re.compile(r"\s+")
 
 
 def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -128,32 +127,21 @@ def region(finding: Finding) -> dict[str, int]:
 
 @dataclass(slots=True)
 class _Lines:
-    """Lines of local files, read once per file, for fingerprints."""
+    """The run's linted lines (`RunResult.lines`), unpacked once per file."""
 
-    paths: PathMapper
-    cache: dict[str, list[str] | None] = field(default_factory=dict)
+    packed: dict[str, str]
+    files: dict[str, dict[int, str]] = field(default_factory=dict)
 
-    def get(self, display: str, line: int) -> str | None:
-        if display not in self.cache:
-            self.cache[display] = self._read(display)
-        lines = self.cache[display]
-        if lines is None or not 1 <= line <= len(lines):
-            return None
-        return lines[line - 1]
-
-    def _read(self, display: str) -> list[str] | None:
-        if is_url(display):
-            return None
-        try:
-            return Path(self.paths.absolute(display)).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
+    def get(self, path: str, line: int) -> str | None:
+        if path not in self.files:
+            self.files[path] = unpack_lines(self.packed.get(path, ""))
+        return self.files[path].get(line)
 
 
 def fingerprint(rule: str, uri: str, content: str) -> str:
     """Rule, file and the offending line's text with its whitespace collapsed: no line number, so the
     fingerprint stays when lines are added above or the line is re-indented."""
-    normalised = _SPACE.sub(" ", content).strip()
+    normalised = " ".join(content.split())
     return hashlib.sha256("\0".join((rule, uri, normalised)).encode("utf-8")).hexdigest()[:32]
 
 
@@ -173,9 +161,9 @@ class SarifReporter:
         rule_ids.extend(sorted({f.rule for f in kept} - set(REGISTRY)))
         rule_ids = rule_ids[:RULE_LIMIT]
         index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-        lines = _Lines(self.paths)
         seen: dict[str, int] = {}
         artifacts: dict[str, dict[str, str]] = {}  # per file: mapping a path costs more than the rest of a result
+        lines = _Lines(result.lines)
         results = [self._result(f, index, lines, seen, artifacts) for f in kept if f.rule in index]
         run: dict[str, Any] = {
             "tool": {
@@ -218,8 +206,9 @@ class SarifReporter:
             artifacts[finding.path] = self._artifact(finding.path)
         artifact = dict(artifacts[finding.path])
         where = region(finding)
+        # The line as it was linted (a file may have changed since, or be stdin); one the run did not
+        # read (a file too large or unreadable, a line past the end) is identified by its message.
         content = lines.get(finding.path, where["startLine"])
-        # A line that cannot be read (a remote file, a file-level finding) is identified by its message.
         key = fingerprint(finding.rule, artifact["uri"], content if content is not None else finding.message)
         seen[key] = seen.get(key, 0) + 1  # identical lines in one file: numbered, as GitHub numbers its own
         out: dict[str, Any] = {
