@@ -178,6 +178,7 @@ class CiOptions:
     github_token: str | None = None
     summary: bool | None = None  # None: when GITHUB_STEP_SUMMARY is set
     failed: bool = False
+    fail_on: Severity | None = Severity.ERROR  # the run's --fail-on; None: never
     colour: bool = False
     notes: Sequence[str] = ()
     graph: bool = True  # a relation graph in the job summary
@@ -231,11 +232,11 @@ class Publisher:
             try:
                 target = path if path.is_absolute() else self.cwd / path
                 reporter = file_reporter(fmt, self.paths, self.options.focus, self.options.graph_nodes)
-                if fmt == "junit":  # a passing run shows no failed test
+                if fmt == "junit":  # a test fails exactly when its finding fails the run
                     from catalint.report.junit import JunitReporter
 
                     if isinstance(reporter, JunitReporter):
-                        reporter.run_failed = self.options.failed
+                        reporter.fail_on = self.options.fail_on
                 write_atomic(target, reporter.render(result))
                 written[fmt] = str(path)
                 for notice in getattr(reporter, "notices", ()):  # e.g. SARIF capped at GitHub's limit
