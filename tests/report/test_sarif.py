@@ -16,7 +16,7 @@ from catalint.lint.run import LintRequest, run
 from catalint.model import Finding, RunResult, Severity, Span
 from catalint.report.paths import PathMapper
 from catalint.report.rule_docs import DOCS_URL, PROJECT_URL
-from catalint.report.sarif import RESULT_LIMIT, SarifReporter
+from catalint.report.sarif import LEVELS, RESULT_LIMIT, SarifReporter
 from catalint.rules import REGISTRY
 from tests.cli_run import RunCli
 from tests.report.conftest import sample_result
@@ -240,3 +240,28 @@ def test_a_file_changed_after_linting_keeps_the_fingerprints_of_the_text_linted(
     assert before and _prints(SarifReporter(paths).as_dict(result)) == before
     target.unlink()
     assert _prints(SarifReporter(paths).as_dict(result)) == before
+
+
+def test_levels_are_the_configured_severities(tmp_path: Path, run_cli: RunCli) -> None:
+    """A policy's `severity:` and `rules:` overrides give each rule's default level and each result's."""
+    (tmp_path / ".catalint.yaml").write_text(
+        "rules:\n  field-format: warning\n  policy/tier: info\n  owner-kind: off\n"
+        "policies:\n"
+        "  described:\n    description: Say what it is.\n    kinds: [Component]\n    severity: warning\n"
+        "    schema: {required: [spec], properties: {metadata: {required: [description]}}}\n"
+        "  tier:\n    description: A tier.\n    kinds: [Component]\n    severity: error\n"
+        "    schema: {properties: {metadata: {required: [labels]}}}\n"
+    )
+    (tmp_path / "catalog-info.yaml").write_text(DESCRIPTOR)
+    out = tmp_path / "out.sarif"
+    run_cli("lint", "--no-cache", "--no-style", "--format", "json", "--fail-on", "never", "--output", f"sarif:{out}",
+            "catalog-info.yaml", cwd=tmp_path)
+    run = json.loads(out.read_text(encoding="utf-8"))["runs"][0]
+    rules = {r["id"]: r["defaultConfiguration"] for r in run["tool"]["driver"]["rules"]}
+    assert rules["policy/described"] == {"level": "warning"}
+    assert rules["policy/tier"] == {"level": "note"}
+    assert rules["field-format"] == {"level": "warning"}
+    assert rules["owner-kind"] == {"level": LEVELS[REGISTRY["owner-kind"].severity], "enabled": False}
+    assert rules["spec-schema"] == {"level": "error"}
+    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert levels == {"policy/described": "warning", "policy/tier": "note", "field-format": "warning", "spec-schema": "error"}

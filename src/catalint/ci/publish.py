@@ -24,6 +24,7 @@ from catalint.ci.changes import (
     select,
 )
 from catalint.ci.impact import Impact, ImpactOptions, analyse
+from catalint.config import Settings
 from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.redact import REDACTOR
 from catalint.report import FILE_FORMATS as FILE_FORMATS
@@ -44,11 +45,19 @@ def parse_output(spec: str) -> tuple[str, Path]:
     return fmt, Path(path)
 
 
-def file_reporter(fmt: str, paths: PathMapper, focus: frozenset[str] | None = None, max_nodes: int = 60) -> Reporter:
+def file_reporter(
+    fmt: str,
+    paths: PathMapper,
+    focus: frozenset[str] | None = None,
+    max_nodes: int = 60,
+    settings: Settings | None = None,
+) -> Reporter:
     reporter: Any = reporter_for(fmt, paths)
     if hasattr(reporter, "focus"):  # the graph formats draw the change, or the whole catalog
         reporter.focus = focus
         reporter.max_nodes = max_nodes
+    if settings is not None and hasattr(reporter, "settings"):  # SARIF: the configured rule levels
+        reporter.settings = settings
     chosen: Reporter = reporter
     return chosen
 
@@ -179,6 +188,7 @@ class CiOptions:
     summary: bool | None = None  # None: when GITHUB_STEP_SUMMARY is set
     failed: bool = False
     fail_on: Severity | None = Severity.ERROR  # the run's --fail-on; None: never
+    settings: Settings | None = None  # the run's configuration (rule levels in SARIF)
     colour: bool = False
     notes: Sequence[str] = ()
     graph: bool = True  # a relation graph in the job summary
@@ -231,7 +241,7 @@ class Publisher:
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
-                reporter = file_reporter(fmt, self.paths, self.options.focus, self.options.graph_nodes)
+                reporter = file_reporter(fmt, self.paths, self.options.focus, self.options.graph_nodes, self.options.settings)
                 if fmt == "junit":  # a test fails exactly when its finding fails the run
                     from catalint.report.junit import JunitReporter
 

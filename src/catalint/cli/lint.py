@@ -164,6 +164,7 @@ def finish_lint(
     cwd: Path,
     colour: bool,
     fail_on: str,
+    settings: Settings | None = None,
     env: Mapping[str, str] | None = None,
     impact: ImpactOptions | None = None,
 ) -> int:
@@ -189,6 +190,7 @@ def finish_lint(
         summary=ci.summary,
         failed=code != 0,
         fail_on=FAIL_ON.get(fail_on),
+        settings=settings,
         colour=colour,
         notes=scoped.notes,
         graph=ci.summary_graph,
@@ -398,6 +400,7 @@ def lint(**options: Any) -> None:
         cwd=cwd,
         colour=colour(args.color),
         fail_on=args.fail_on,
+        settings=settings,
         impact=impact_options(settings, args.backstage_url, args.backstage_token, _state_referrers(args)),
     )
     _fail_on_unreadable(result)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from catalint import __version__
+from catalint.config import Settings
 from catalint.facts import unpack_lines
 from catalint.model import Finding, RunResult, Severity
 from catalint.report.paths import PathMapper, is_url
@@ -63,7 +64,33 @@ def _help_markdown(rule_id: str, summary: str, doc: str, module: Any) -> str:
     return "\n\n".join(parts)
 
 
-def _rule_descriptor(rule_id: str) -> dict[str, Any]:
+def _default_severity(rule_id: str, settings: Settings) -> Severity:
+    rule = REGISTRY.get(rule_id)
+    if rule is not None:
+        return rule.severity
+    policy = next((p for p in settings.policies if p.rule_id == rule_id), None)
+    if policy is not None:
+        return policy.severity
+    return Severity.ERROR if rule_id.startswith("policy/") else Severity.WARNING  # yamllint's default
+
+
+def _configuration(rule_id: str, settings: Settings) -> dict[str, Any]:
+    """The rule's level as this run has it: its own severity (a policy's `severity:`) unless
+    `rules:` overrides it; a rule turned off keeps its level and is marked not enabled."""
+    default = _default_severity(rule_id, settings)
+    effective = settings.severity_for(rule_id, default)
+    if effective is None:
+        return {"level": LEVELS[default], "enabled": False}
+    return {"level": LEVELS[effective]}
+
+
+def _rule_descriptor(rule_id: str, settings: Settings) -> dict[str, Any]:
+    descriptor = _described(rule_id)
+    descriptor["defaultConfiguration"] = _configuration(rule_id, settings)
+    return descriptor
+
+
+def _described(rule_id: str) -> dict[str, Any]:
     rule = REGISTRY.get(rule_id)
     if rule is not None:
         summary = rule.summary[:1].upper() + rule.summary[1:]
@@ -76,7 +103,6 @@ def _rule_descriptor(rule_id: str) -> dict[str, Any]:
             "fullDescription": {"text": _clip(full)},
             "help": {"text": help_text, "markdown": _help_markdown(rule.id, summary, rule.doc, rule.module)},
             "helpUri": rule_url(rule.id),
-            "defaultConfiguration": {"level": LEVELS[rule.severity]},
             "properties": {"tags": ["backstage"] if rule.backstage else ["catalint"]},
         }
     if rule_id.startswith("policy/"):
@@ -93,7 +119,6 @@ def _rule_descriptor(rule_id: str) -> dict[str, Any]:
                 f"see [policies]({rule_url(rule_id)}).",
             },
             "helpUri": rule_url(rule_id),
-            "defaultConfiguration": {"level": "error"},
             "properties": {"tags": ["policy"]},
         }
     name = rule_id.split("/", 1)[-1]
@@ -108,7 +133,6 @@ def _rule_descriptor(rule_id: str) -> dict[str, Any]:
             "markdown": f"See yamllint's documentation of the [`{name}` rule]({anchor}).",
         },
         "helpUri": anchor,
-        "defaultConfiguration": {"level": "warning"},
         "properties": {"tags": ["yamllint", "style"]},
     }
 
@@ -150,6 +174,8 @@ class SarifReporter:
     paths: PathMapper = field(default_factory=PathMapper.identity)
     name: str = "sarif"
     limit: int = RESULT_LIMIT
+    # The run's configuration: a policy's severity and `rules:` overrides give each rule's level.
+    settings: Settings = field(default_factory=Settings)
     notices: list[str] = field(default_factory=list)
 
     def as_dict(self, result: RunResult) -> dict[str, Any]:
@@ -172,7 +198,7 @@ class SarifReporter:
                     "version": __version__,
                     "semanticVersion": __version__,
                     "informationUri": INFORMATION_URI,
-                    "rules": [_rule_descriptor(r) for r in rule_ids],
+                    "rules": [_rule_descriptor(r, self.settings) for r in rule_ids],
                 }
             },
             "originalUriBaseIds": {SRCROOT: {"uri": self.paths.root.resolve().as_uri().rstrip("/") + "/"}},
