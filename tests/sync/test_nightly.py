@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from catalint.bitbucket.discovery import shard_of
 from catalint.cli import main
+from catalint.config import Settings
 from catalint.sync.state import NightlyState, Stored, load_state, parse_state
 from tests.fakes import FakeBitbucket
 
@@ -334,3 +335,21 @@ def test_merge_refuses_a_shard_number_no_run_could_have_written(fake: FakeBitbuc
         edited.write_text(json.dumps(data))
         code, _, err = cli(fake, "merge", str(edited))
         assert code == 2 and "shard" in err and len(err.strip().splitlines()) == 1, (bad, err)
+
+
+def test_the_nightly_section_is_one_type_written_and_read_alike(fake: FakeBitbucket, tmp_path: Path) -> None:
+    """What a workspace run writes, merge reads back as the same Section, and writes as it read it."""
+    from catalint.sync.merge import merge
+    from catalint.sync.nightly import Section, SectionError
+
+    code, result, _, _ = night(fake, tmp_path / "state.json")
+    assert code in (0, 1)
+    section = Section.from_json(result, "night.json")
+    assert section.to_json() == result["nightly"]
+    assert section.files and all(dump["path"] == path for path, (dump, _, _) in section.files.items())
+    merged = merge([section], Settings())
+    assert Section.from_json({"nightly": merged.extra["nightly"]}, "merged").files == section.files
+    damaged = json.loads(json.dumps(result))
+    damaged["nightly"]["files"][0]["depth"] = "deep"
+    with pytest.raises(SectionError, match=r"damaged\.json: a file entry of the nightly section is damaged"):
+        Section.from_json(damaged, "damaged.json")

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from catalint import __version__
-from catalint.bitbucket.discovery import DiscoveryResult, Listing, discover, list_repositories
+from catalint.bitbucket.discovery import DiscoveryResult, Listing, discover, list_repositories, parse_shard
 from catalint.bitbucket.urls import parse
 from catalint.facts import ANYWHERE, FileResult, Origin
 from catalint.lint import cache as cachemod
 from catalint.rules import unverified
 from catalint.sources.bitbucket import MAX_DEPTH, RemoteLinter, RemoteRoot
+from catalint.sync.discovery import Discovered
 from catalint.sync.state import NightlyState, Stored, load_state
 
 if TYPE_CHECKING:
@@ -81,16 +82,45 @@ def repos_named(text: str, own: str, settings_web: Callable[[str], str | None]) 
     return named
 
 
+class SectionError(ValueError):
+    """A `nightly` section that cannot be read: one line."""
+
+
+# A file of a section: its result as linted (a `lint.cache` dump), its origin, its depth from a root.
+FileEntry = tuple[dict[str, Any], Origin, int]
+
+
 @dataclass(slots=True)
 class Section:
-    """What a run's JSON report carries for `catalint merge` and `sync --from`."""
+    """What a run's JSON report carries (its `nightly` key) for `catalint merge` and `sync --from`:
+    written by a workspace run and by merge, read by merge and `sync --from`."""
 
     workspace: str
     shard: tuple[int, int] | None
-    discovery: DiscoveryResult
-    files: dict[str, tuple[dict[str, Any], Origin, int]] = field(default_factory=dict)
+    discovery: Discovered
+    files: dict[str, FileEntry] = field(default_factory=dict)  # by path
     stopped: str | None = None
     pending: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Any, name: str) -> Section:
+        """The `nightly` section of the JSON result `data` (read from `name`), or SectionError."""
+        section = data.get("nightly") if isinstance(data, dict) else None
+        if not isinstance(section, dict):
+            raise SectionError(f"{name} is not the JSON result of `catalint lint --workspace` (no nightly section)")
+        if section.get("version") != SECTION_VERSION:
+            raise SectionError(f"{name}: nightly section version {section.get('version')!r}; this catalint reads {SECTION_VERSION}")
+        found = section.get("discovery")
+        found = found if isinstance(found, dict) else {}
+        stopped = section.get("stopped")
+        return cls(
+            str(section.get("workspace") or ""),
+            _shard_of_json(name, section.get("shard")),
+            Discovered(_strings(found.get("urls")), found.get("complete") is True, _strings(found.get("errors"))),
+            _files_of_json(name, section.get("files")),
+            stopped if isinstance(stopped, str) else None,
+            _strings(section.get("pending")),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +139,35 @@ class Section:
                 for _, (dump, origin, depth) in sorted(self.files.items(), key=lambda kv: (kv[1][2], kv[0]))
             ],
         }
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _shard_of_json(name: str, raw: Any) -> tuple[int, int] | None:
+    """The section's `[I, N]`, held to `--shard`'s own rule: a shard 0/0 or 5/4 would make an incomplete
+    union look complete, and a prune follow from it."""
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(type(v) is int for v in raw)):
+        raise SectionError(f"{name}: the nightly section's shard is not [I, N]: {raw!r}")
+    try:
+        return parse_shard(f"{raw[0]}/{raw[1]}")
+    except ValueError as err:
+        raise SectionError(f"{name}: {err}") from None
+
+
+def _files_of_json(name: str, raw: Any) -> dict[str, FileEntry]:
+    files: dict[str, FileEntry] = {}
+    for entry in raw if isinstance(raw, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        result, depth = entry.get("result"), entry.get("depth")
+        if not isinstance(result, dict) or not isinstance(result.get("path"), str) or type(depth) is not int:
+            raise SectionError(f"{name}: a file entry of the nightly section is damaged")
+        files[result["path"]] = (result, origin_of(entry.get("origin")), depth)
+    return files
 
 
 class Nightly:
@@ -131,7 +190,8 @@ class Nightly:
         self.state = NightlyState()
         self.this_run = 1
         self.listing = Listing(complete=False)
-        self.section = Section(workspace, options.shard, DiscoveryResult(complete=False))
+        self.found = DiscoveryResult(complete=False)
+        self.section = Section(workspace, options.shard, Discovered([], complete=False))
         self.recorded: set[str] = set()
         self.requests = {"reused": 0, "linted": 0}
         self._repos: dict[str, set[str]] = {}  # a freshly linted file -> the repositories it may read
@@ -170,7 +230,8 @@ class Nightly:
         if self.options.full or (every and self.this_run - self.state.full_from >= every):
             self.state.full_from = self.this_run
         found = discover(client, self.workspace, shard=self.options.shard)
-        self.section.discovery = found
+        self.found = found
+        self.section.discovery = Discovered(found.urls, found.complete, found.errors)
         if note := found.shard_note():
             self.warn(note)
         if self.options.state_path is not None:
@@ -187,7 +248,7 @@ class Nightly:
         """What the repository looks like now, or None when this run cannot tell."""
         if not self.listing.complete or repo not in self.listing.updated:
             return None
-        return f"{self.listing.updated[repo]}|{self.section.discovery.hashes.get(repo, '')}"
+        return f"{self.listing.updated[repo]}|{self.found.hashes.get(repo, '')}"
 
     def reusable(self, url: str) -> Stored | None:
         stored = self.state.files.get(url)
