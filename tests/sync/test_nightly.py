@@ -353,3 +353,22 @@ def test_the_nightly_section_is_one_type_written_and_read_alike(fake: FakeBitbuc
     damaged["nightly"]["files"][0]["depth"] = "deep"
     with pytest.raises(SectionError, match=r"damaged\.json: a file entry of the nightly section is damaged"):
         Section.from_json(damaged, "damaged.json")
+
+
+def test_a_reused_result_keeps_its_stored_dump() -> None:
+    """Night after night, a result taken from the state goes into the section as stored, not dumped again."""
+    from catalint.bitbucket.discovery import Listing
+    from catalint.facts import FileResult
+    from catalint.lint import cache as cachemod
+    from catalint.sources.bitbucket import RemoteRoot
+    from catalint.sync.nightly import Nightly, NightlyOptions
+
+    url = "https://bitbucket.org/acme/r1/src/main/catalog-info.yaml"
+    nightly = Nightly(NightlyOptions(), "acme", Settings(), flavour="", warn=lambda _: None)
+    nightly.listing = Listing({"acme/r1": "2026-01-01"})
+    stored = cachemod.dump(FileResult(url, digest="d1"))
+    nightly.state.files[url] = Stored(stored, {"acme/r1": "2026-01-01|"}, 1)
+    reused, dirty, _ = nightly.split([RemoteRoot(url)], lambda _: None)
+    assert dirty == [] and len(reused) == 1
+    nightly.combine([RemoteRoot(url)], reused, [])
+    assert nightly.section.files[url][0] is stored

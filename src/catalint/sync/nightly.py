@@ -196,6 +196,9 @@ class Nightly:
         self.requests = {"reused": 0, "linted": 0}
         self._repos: dict[str, set[str]] = {}  # a freshly linted file -> the repositories it may read
         self._taken: set[str] = set()  # stored results handed to the linter in place of a lint
+        # A reused result, and its stored dump: the section takes the dump rather than dumping the
+        # result again, night after night (results taken by the linter are dumped: it may add to them).
+        self._kept: dict[str, tuple[FileResult, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._web: Callable[[str], str | None] = lambda url: None
 
@@ -278,6 +281,7 @@ class Nightly:
                 dirty.append(root)
                 continue
             result = cachemod.load(stored.result)
+            self._kept[root.url] = (result, stored.result)
             reused.append(((result, root), depth))
             self.recorded.add(root.url)
             for child in result.children:
@@ -320,7 +324,9 @@ class Nightly:
             depth.setdefault(result.path, stored_depth)
         pairs = sorted(by_path.values(), key=lambda pair: (depth.get(pair[0].path, MAX_DEPTH + 1), pair[0].path))
         for result, root in pairs:
-            self.section.files[result.path] = (cachemod.dump(result), root.origin, depth.get(result.path, MAX_DEPTH + 1))
+            kept = self._kept.get(result.path)
+            dump = kept[1] if kept is not None and kept[0] is result else cachemod.dump(result)
+            self.section.files[result.path] = (dump, root.origin, depth.get(result.path, MAX_DEPTH + 1))
         return pairs
 
     def _record(self, result: FileResult) -> None:
