@@ -345,13 +345,14 @@ class Nightly:
     # ------------------------------------------------------------ the end
     def finish(self, client: BitbucketClient) -> None:
         """Record the run: what it verified, where the next one starts, why it stopped."""
-        self.section.stopped = client.stop_reason
+        stopped = client.stop.reason if client.stop is not None else None
+        self.section.stopped = stopped
         self.section.pending = [u for u in self.section.discovery.urls if u not in self.recorded]
         state = self.state
         state.run = self.this_run
-        state.stopped = client.stop_reason
+        state.stopped = stopped
         state.pending = self.section.pending
-        whole = self.section.discovery.complete and client.stop_reason is None
+        whole = self.section.discovery.complete and stopped is None
         if whole:
             # A complete picture: files no run reaches any more are forgotten.
             state.files = {url: s for url, s in state.files.items() if url in self.recorded}
