@@ -305,6 +305,8 @@ def compute_changes(cwd: Path, ref: str) -> ChangeSet:
     import git
 
     repo = _open_repo(cwd)
+    if ref == "HEAD" and _rev(repo, "HEAD") is None:
+        return _before_the_first_commit(repo)
     base = resolve_base(repo, ref)
     root = Path(repo.working_tree_dir).resolve()
     common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
@@ -332,6 +334,22 @@ def compute_changes(cwd: Path, ref: str) -> ChangeSet:
     for path in untracked:
         changes.files[path] = FileDiff(whole=True)
     return changes
+
+
+def _before_the_first_commit(repo: Any) -> ChangeSet:
+    """`--changed-since HEAD` where HEAD names no commit yet (a new repository, the pre-commit hook
+    on its first commit): every file, staged or untracked, is wholly new."""
+    import git
+
+    root = Path(repo.working_tree_dir).resolve()
+    try:
+        staged = [p for p in str(repo.git.ls_files("-z")).split("\0") if p]
+        untracked = list(repo.untracked_files)
+        # The empty tree stands for the base: nothing was there (no file is read from it).
+        empty = str(repo.git.hash_object("-t", "tree", os.devnull)).strip()
+    except git.GitCommandError as err:
+        raise ChangesError(f"git ls-files failed: {_git_error(err)}") from None
+    return ChangeSet(root, empty, {path: FileDiff(whole=True) for path in [*staged, *untracked]})
 
 
 # ------------------------------------------------------------------ selection
