@@ -19,6 +19,7 @@ from catalint.report.rule_docs import DOCS_URL, PROJECT_URL
 from catalint.report.sarif import LEVELS, RESULT_LIMIT, SarifReporter
 from catalint.rules import REGISTRY
 from tests.cli_run import RunCli
+from tests.gitrepo import commit_all, git, write
 from tests.report.conftest import sample_result
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
@@ -265,3 +266,20 @@ def test_levels_are_the_configured_severities(tmp_path: Path, run_cli: RunCli) -
     assert rules["spec-schema"] == {"level": "error"}
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert levels == {"policy/described": "warning", "policy/tier": "note", "field-format": "warning", "spec-schema": "error"}
+
+
+def test_pull_request_mode_keeps_the_fingerprints_of_the_full_run(tmp_path: Path, run_cli: RunCli) -> None:
+    git(tmp_path, "init", "-q")
+    write(tmp_path, {"catalog/a.yaml": DESCRIPTOR.replace("Bad_Name!", "good")})
+    commit_all(tmp_path, "first")
+    write(tmp_path, {"catalog/a.yaml": DESCRIPTOR})
+    out = tmp_path / "out.sarif"
+    args = ("lint", "--no-cache", "--no-style", "--format", "json", "--fail-on", "never", "--output", f"sarif:{out}")
+
+    def prints(*more: str) -> list[str]:
+        run_cli(*args, *more, "catalog/a.yaml", cwd=tmp_path)
+        return _prints(json.loads(out.read_text(encoding="utf-8")))
+
+    full = prints()
+    assert full and prints("--changed-since", "HEAD", "--filter-mode", "nofilter") == full
+    assert prints("--changed-since", "HEAD", "--filter-mode", "file") == full

@@ -454,6 +454,7 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered.findings = [f for f in result.findings if keep(f, selection, mode)]
     filtered.deps = {p: d for p, d in result.deps.items() if p in files}
     filtered.digests = {p: d for p, d in result.digests.items() if p in files}
+    filtered.lines = {p: t for p, t in result.lines.items() if p in files}
     filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
     filtered.unreadable = dict(result.unreadable)
     filtered.reached_from = {r: v for r, v in result.reached_from.items() if r in files}

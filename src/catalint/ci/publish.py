@@ -153,6 +153,7 @@ def _copy(result: RunResult) -> RunResult:
     copy = RunResult(result.files, list(result.documents), list(result.findings), result.deps, result.digests)
     copy.unverified, copy.unreadable, copy.reached_from = result.unverified, result.unreadable, result.reached_from
     copy.relations = list(result.relations)
+    copy.lines = result.lines
     return copy
 
 
