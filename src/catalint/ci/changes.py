@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from catalint.model import Finding, RunResult
 from catalint.redact import redact_url
@@ -27,6 +27,7 @@ from catalint.rules.unverified import NOT_VERIFIED
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 DEEPEN_STEPS = (50, 500)  # then --unshallow
+_V = TypeVar("_V")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -444,6 +445,10 @@ def _with_remote_files(result: RunResult, selection: Selection) -> Selection:
     return Selection(selection.changed, selection.dependent | behind) if behind else selection
 
 
+def _of_files(by_path: Mapping[str, _V], files: set[str]) -> dict[str, _V]:
+    return {path: value for path, value in by_path.items() if path in files}
+
+
 def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResult:
     if mode == "nofilter":
         return result
@@ -452,12 +457,12 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered = RunResult(files=len(files))
     filtered.documents = [d for d in result.documents if d.path in files]
     filtered.findings = [f for f in result.findings if keep(f, selection, mode)]
-    filtered.deps = {p: d for p, d in result.deps.items() if p in files}
-    filtered.digests = {p: d for p, d in result.digests.items() if p in files}
-    filtered.lines = {p: t for p, t in result.lines.items() if p in files}
+    filtered.deps = _of_files(result.deps, files)
+    filtered.digests = _of_files(result.digests, files)
+    filtered.lines = _of_files(result.lines, files)
     filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
     filtered.unreadable = dict(result.unreadable)
-    filtered.reached_from = {r: v for r, v in result.reached_from.items() if r in files}
+    filtered.reached_from = _of_files(result.reached_from, files)
     filtered.relations = list(result.relations)  # a graph of the change shows its neighbours too
     return filtered
 
