@@ -51,8 +51,19 @@ def key_for(content: bytes, display: str, fingerprint: str) -> str:
     return h.hexdigest()
 
 
+_SPANS: dict[tuple[int, ...], Span] = {}
+
+
 def _span(d: list[int]) -> Span:
-    return Span(d[0], d[1], d[2], d[3])
+    # One object per distinct span: the same positions recur across a catalog's files, and a run
+    # holds a span for every finding, declaration and reference until it reports.
+    key = tuple(d)
+    span = _SPANS.get(key)
+    if span is None:
+        if len(_SPANS) >= 50_000:
+            _SPANS.clear()
+        span = _SPANS[key] = Span(d[0], d[1], d[2], d[3])
+    return span
 
 
 def _s(span: Span) -> list[int]:
