@@ -483,38 +483,50 @@ def _chunks(text: str) -> Iterator[_Chunk]:
     following are ignored, as the npm parser ignores them.
     """
     lines = _lines(text)
+    # Most files have no line starting with `%`, `...` or a byte-order mark: their documents
+    # need no rewriting line by line. Substring tests answer that for the whole file at once.
+    plain = not (text.startswith(("%", "...", "\ufeff")) or "\n%" in text or "\n..." in text or "\n\ufeff" in text)
     pending: tuple[int, bool] | None = None  # a leading part without content, waiting for its `---`
-    for first, last, after in _parts(lines):
+    for first, last, after in _parts(text, len(lines)):
         if pending is not None:
             first, after = pending
             pending = None
         chunk_lines = lines[first:last]
-        if _only_end_marker(chunk_lines):
+        if not plain and _only_end_marker(chunk_lines):
             # Nothing but `...`: to the npm parser an empty document, which still takes an index.
             yield _Chunk(first, "", False, False, None, empty=True)
             continue
         opens = bool(chunk_lines) and bool(_MARKER.match(chunk_lines[0]))
-        if not _has_content(chunk_lines) and not opens:
+        if not opens and not _has_content(chunk_lines):
             if last < len(lines) and _MARKER.match(lines[last]):
                 pending = (first, after)
                 continue
             # Directives (or nothing) with no document to open: the npm parser ignores them.
             chunk_lines = ["#" + line[1:] if line.startswith("%") else line for line in chunk_lines]
-        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines))
+        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines), plain)
 
 
-def _parts(lines: list[str]) -> list[tuple[int, int, bool]]:
-    """(first line, last line exclusive, after `...`?) for each part the document markers cut."""
+# A line that starts a document (`---`) or ends one (`...`).
+_CUT = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.MULTILINE)
+
+
+def _parts(text: str, count: int) -> list[tuple[int, int, bool]]:
+    """(first line, last line exclusive, after `...`?) for each part the document markers cut,
+    of a text of `count` lines. One scan of the text finds the marker lines."""
     parts: list[tuple[int, int, bool]] = []
     start, after_end = 0, False
-    for number, line in enumerate(lines):
-        if _MARKER.match(line) and number > start:
-            parts.append((start, number, after_end))
-            start, after_end = number, False
-        elif _END.match(line):
+    number, counted = 0, 0  # the line of the text at offset `counted`
+    for cut in _CUT.finditer(text):
+        number += text.count("\n", counted, cut.start())
+        counted = cut.start()
+        if text.startswith("---", counted):
+            if number > start:
+                parts.append((start, number, after_end))
+                start, after_end = number, False
+        else:
             parts.append((start, number + 1, after_end))
             start, after_end = number + 1, True
-    parts.append((start, len(lines), after_end))
+    parts.append((start, count, after_end))
     return parts
 
 
@@ -570,7 +582,21 @@ class _Directives:
         self.seen_version = True
 
 
-def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool) -> _Chunk:
+def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool, plain: bool = False) -> _Chunk:
+    """The chunk of `lines`; `plain`: no line starts with `%`, `...` or a byte-order mark, so
+    there is nothing to rewrite line by line."""
+    yaml11, broken = False, None
+    if not plain:
+        lines, yaml11, broken = _rewritten(first, lines, stream_start)
+    body = "\n".join(lines) + ("\n" if terminated else "")
+    body, masked, glued = _for_libyaml(body, yaml11)
+    return _Chunk(first, body, yaml11, masked, broken or glued)
+
+
+def _rewritten(first: int, lines: list[str], stream_start: bool) -> tuple[list[str], bool, str | None]:
+    """A document's lines with its directives and in-document `%` and `...` lines rewritten as
+    libyaml should read them, whether it declared `%YAML 1.1`, and why the npm parser refuses it
+    because of such a line (None: it does not)."""
     out: list[str] = []
     directives = _Directives(out)
     broken: str | None = None
@@ -589,9 +615,7 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
         if _MARKER.match(line) or (line.strip() and not line.lstrip().startswith("#")):
             in_directives = False
         out.append(line)
-    body = "\n".join(out) + ("\n" if terminated else "")
-    body, masked, glued = _for_libyaml(body, directives.yaml11)
-    return _Chunk(first, body, directives.yaml11, masked, broken or glued)
+    return out, directives.yaml11, broken
 
 
 def _document_line(line: str) -> tuple[str, str | None]:
@@ -608,23 +632,40 @@ def _document_line(line: str) -> tuple[str, str | None]:
 
 def _for_libyaml(body: str, yaml11: bool) -> tuple[str, bool, str | None]:
     """A document rewritten where libyaml would read it otherwise than the npm parser: (text,
-    whether characters were masked, why the npm parser refuses it if a token scan found why)."""
-    masked = bool(_FOREIGN.search(body))
+    whether characters were masked, why the npm parser refuses it if a token scan found why).
+
+    Each scan looks for something rare, so a substring test for a character its pattern cannot
+    match without comes first: `in` runs at memory speed, a pattern scan does not."""
+    masked = bool(_FOREIGN_CHAR.search(body)) or ("\r" in body and bool(_LONE_CR.search(body)))
     if masked:
         body = _mask(body)
-    if _WIDE_ANCHOR.search(body):
+    if ("&" in body or "*" in body) and _WIDE_ANCHOR.search(body):
         body = _rename_anchors(body)
-    if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body):
+    if _SURROGATE_ESCAPE.search(body) or ("\t" in body and (_TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body))):
         body = _repair(body, yaml11)
     glued: str | None = None
-    if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
+    if _MAYBE_NON_SPECIFIC.search(body) or _maybe_glued(body):
         body, glued = _scan_tags_and_comments(body)
     return body, masked, glued
 
 
-# A flow collection or quoted scalar closed with a `#` straight after it: libyaml starts a
-# comment there, the npm parser refuses the document.
-_MAYBE_GLUED = re.compile(r"""[\]}"']#|[|>][-+0-9]*#""")
+def _maybe_glued(text: str) -> bool:
+    """Whether a `#` follows a closing bracket, brace or quote, or a block scalar's header
+    (`|`, `>-`, `|2+`) straight away: where libyaml and the npm parser may read a comment apart.
+    Only the `#`s are looked at, and most documents have few."""
+    at = text.find("#")
+    while at != -1:
+        if at > 0 and text[at - 1] in "]}\"'":
+            return True
+        before = at - 1
+        while before >= 0 and text[before] in "-+0123456789":
+            before -= 1
+        if before >= 0 and text[before] in "|>":
+            return True
+        at = text.find("#", at + 1)
+    return False
+
+
 _CLOSERS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*")
 _MAYBE_NON_SPECIFIC = re.compile(r"!(?=[\s,\]}]|$)", re.MULTILINE)
@@ -786,6 +827,10 @@ def _repaired(text: str, problem: str, at: int) -> str | None:
 # at the start of a line as nothing). They are swapped for stand-ins in plane 15, which libyaml
 # takes as content, and swapped back in every scalar.
 _FOREIGN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)")
+# Its two halves apart: a pattern that is one character class scans far faster than one that
+# branches, and a CR is rarely there to look for.
+_FOREIGN_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_LONE_CR = re.compile("\r(?!\n)")
 _STAND_IN = 0xF0000
 _UNMASK = {
     _STAND_IN + c: c
