@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 import urllib.parse
+from functools import lru_cache
 from typing import Any
 
 import idna
@@ -51,7 +52,20 @@ def _prefix_and_or_suffix(value: Any, suffix_ok: Any) -> bool:
 
 
 def is_api_version(value: Any) -> bool:
+    return isinstance(value, str) and _api_version(value)
+
+
+# The prefixed predicates are cached: every document names an apiVersion and annotation keys
+# from a small set (`backstage.io/v1alpha1`, `backstage.io/techdocs-ref`), and splitting and
+# matching each anew is most of what checking them costs.
+@lru_cache(maxsize=1024)
+def _api_version(value: str) -> bool:
     return _prefix_and_or_suffix(value, lambda s: 1 <= len(s) <= 63 and bool(_API_VERSION_SUFFIX.match(s)))
+
+
+@lru_cache(maxsize=4096)
+def _prefixed_name(value: str) -> bool:
+    return _prefix_and_or_suffix(value, is_object_name)
 
 
 def is_kind(value: Any) -> bool:
@@ -63,7 +77,7 @@ def is_namespace(value: Any) -> bool:
 
 
 def is_label_key(value: Any) -> bool:
-    return _prefix_and_or_suffix(value, is_object_name)
+    return isinstance(value, str) and _prefixed_name(value)
 
 
 def is_label_value(value: Any) -> bool:
@@ -71,7 +85,7 @@ def is_label_value(value: Any) -> bool:
 
 
 def is_annotation_key(value: Any) -> bool:
-    return _prefix_and_or_suffix(value, is_object_name)
+    return isinstance(value, str) and _prefixed_name(value)
 
 
 # What JavaScript's String.prototype.trim() removes: WhiteSpace and LineTerminator. Unlike
