@@ -107,6 +107,7 @@ def is_tag(value: Any) -> bool:
 
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):(.*)$", re.DOTALL)
+_AUTHORITY_END = re.compile(r"[/?#]")
 _SPECIAL = {"http", "https", "ws", "wss", "ftp", "file"}
 _C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
 # WHATWG's forbidden domain code points: forbidden host code points, C0 controls, `%` and DEL.
@@ -128,7 +129,7 @@ def is_url(value: Any) -> bool:
     if scheme == "file":
         return True
     authority = rest.lstrip("/")
-    host_port = re.split(r"[/?#]", authority, maxsplit=1)[0]
+    host_port = _AUTHORITY_END.split(authority, maxsplit=1)[0]
     if "@" in host_port:
         host_port = host_port.rsplit("@", 1)[1]
     if host_port.startswith("["):
@@ -159,12 +160,15 @@ def _is_ipv6(text: str) -> bool:
 
 def _is_domain(host: str) -> bool:
     """The WHATWG host parser for a special URL: percent-decode, UTS #46 to ASCII, IPv4 forms."""
-    decoded = urllib.parse.unquote_to_bytes(host.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
+    if "%" not in host and host.isascii():
+        decoded = host  # what decoding leaves as it was, without the round trip through bytes
+    else:
+        decoded = urllib.parse.unquote_to_bytes(host.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
     try:
         ascii_host = _to_ascii(decoded)
     except (idna.IDNAError, UnicodeError):
         return False
-    if not ascii_host or any(ch in _FORBIDDEN_DOMAIN for ch in ascii_host):
+    if not ascii_host or not _FORBIDDEN_DOMAIN.isdisjoint(ascii_host):
         return False
     labels = ascii_host.split(".")
     last = labels[-1] if labels[-1] or len(labels) == 1 else labels[-2]

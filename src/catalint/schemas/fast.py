@@ -80,6 +80,9 @@ def _every(checks: list[Check]) -> Check:
     if len(checks) == 2:
         first, second = checks
         return lambda v: first(v) and second(v)
+    if len(checks) == 3:  # an object's type, required and properties
+        first, second, third = checks
+        return lambda v: first(v) and second(v) and third(v)
 
     def every(v: Any) -> bool:
         for check in checks:  # noqa: SIM110 - a loop is faster than all() over a generator

@@ -99,7 +99,8 @@ class YamlDocument:
         for part in pointer:
             if isinstance(node, MappingNode):
                 for k, v in node.value:
-                    if isinstance(k, ScalarNode) and _key_text(k, self.yaml11) == part:
+                    # A plain string key is its own text; any other is constructed to compare.
+                    if isinstance(k, ScalarNode) and (k.value if k.tag == STR else _key_text(k, self.yaml11)) == part:
                         key, node = k, v
                         break
                 else:
