@@ -13,8 +13,6 @@ import urllib.parse
 from functools import lru_cache
 from typing import Any
 
-import idna
-
 _DNS_LABEL = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*\Z")
 _OBJECT_NAME = re.compile(r"^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _KIND = re.compile(r"^[a-zA-Z][a-z0-9A-Z]*\Z")
@@ -164,10 +162,7 @@ def _is_domain(host: str) -> bool:
         decoded = host  # what decoding leaves as it was, without the round trip through bytes
     else:
         decoded = urllib.parse.unquote_to_bytes(host.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
-    try:
-        ascii_host = _to_ascii(decoded)
-    except (idna.IDNAError, UnicodeError):
-        return False
+    ascii_host = _to_ascii(decoded)
     if not ascii_host or not _FORBIDDEN_DOMAIN.isdisjoint(ascii_host):
         return False
     labels = ascii_host.split(".")
@@ -177,10 +172,23 @@ def _is_domain(host: str) -> bool:
     return True
 
 
-def _to_ascii(domain: str) -> str:
-    """domainToASCII without hyphen or DNS-length checks (CheckHyphens=false, beStrict=false)."""
+def _to_ascii(domain: str) -> str | None:
+    """domainToASCII without hyphen or DNS-length checks (CheckHyphens=false, beStrict=false);
+    None where it fails."""
     if domain.isascii() and "xn--" not in domain.lower():
         return domain.lower()
+    # Imported here: idna's tables take a while to load, and most hosts are plain ASCII.
+    import idna
+
+    try:
+        return _uts46_to_ascii(domain)
+    except (idna.IDNAError, UnicodeError):
+        return None
+
+
+def _uts46_to_ascii(domain: str) -> str:
+    import idna
+
     mapped = idna.uts46_remap(domain, std3_rules=False, transitional=False)
     out: list[str] = []
     for label in mapped.split("."):
@@ -199,6 +207,8 @@ def _to_ascii(domain: str) -> str:
 
 
 def _check_label(label: str) -> None:
+    import idna
+
     if unicodedata.category(label[0]).startswith("M"):
         raise idna.IDNAError("a label must not begin with a combining mark")
 
