@@ -88,25 +88,23 @@ def parsed_refs(doc: EntityDoc) -> Parsed:
 
 def _untyped_items(doc: EntityDoc) -> Iterator[Problem]:
     """Non-string entries of `dependencyOf`, a field no kind schema types: Backstage parses them as refs."""
-    if not recognised(doc):
+    value = doc.spec.get("dependencyOf")
+    # Most documents have none: that is the first thing asked.
+    if js_falsy(value) or not recognised(doc):
         return
-    for field in RELATION_FIELDS.get((doc.kind or "").lower(), ()):
-        if field.field != "dependencyOf":
+    if all(field.field != "dependencyOf" for field in RELATION_FIELDS.get((doc.kind or "").lower(), ())):
+        return
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            continue  # checked with the other references
+        pointer = ("spec", "dependencyOf", i) if isinstance(value, list) else ("spec", "dependencyOf")
+        if js_falsy(item):
+            yield Problem(f"dependencyOf: an empty entry ({item!r}) is not an entity reference", pointer)
             continue
-        value = doc.spec.get(field.field)
-        if js_falsy(value):
+        if isinstance(item, dict) and isinstance(item.get("kind"), str) and item.get("kind") and item.get("name"):
             continue
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            if isinstance(item, str):
-                continue  # checked with the other references
-            pointer = ("spec", field.field, i) if isinstance(value, list) else ("spec", field.field)
-            if js_falsy(item):
-                yield Problem(f"dependencyOf: an empty entry ({item!r}) is not an entity reference", pointer)
-                continue
-            if isinstance(item, dict) and isinstance(item.get("kind"), str) and item.get("kind") and item.get("name"):
-                continue
-            yield Problem(f"dependencyOf: {item!r} is not an entity reference; write it as kind:name", pointer)
+        yield Problem(f"dependencyOf: {item!r} is not an entity reference; write it as kind:name", pointer)
 
 
 def check(doc: EntityDoc) -> Iterator[Problem]:
