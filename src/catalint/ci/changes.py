@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from catalint.model import Finding, RunResult
 from catalint.redact import redact_url
@@ -27,6 +27,7 @@ from catalint.rules.unverified import NOT_VERIFIED
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 DEEPEN_STEPS = (50, 500)  # then --unshallow
+_V = TypeVar("_V")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -305,6 +306,8 @@ def compute_changes(cwd: Path, ref: str) -> ChangeSet:
     import git
 
     repo = _open_repo(cwd)
+    if ref == "HEAD" and _rev(repo, "HEAD") is None:
+        return _before_the_first_commit(repo)
     base = resolve_base(repo, ref)
     root = Path(repo.working_tree_dir).resolve()
     common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
@@ -332,6 +335,22 @@ def compute_changes(cwd: Path, ref: str) -> ChangeSet:
     for path in untracked:
         changes.files[path] = FileDiff(whole=True)
     return changes
+
+
+def _before_the_first_commit(repo: Any) -> ChangeSet:
+    """`--changed-since HEAD` where HEAD names no commit yet (a new repository, the pre-commit hook
+    on its first commit): every file, staged or untracked, is wholly new."""
+    import git
+
+    root = Path(repo.working_tree_dir).resolve()
+    try:
+        staged = [p for p in str(repo.git.ls_files("-z")).split("\0") if p]
+        untracked = list(repo.untracked_files)
+        # The empty tree stands for the base: nothing was there (no file is read from it).
+        empty = str(repo.git.hash_object("-t", "tree", os.devnull)).strip()
+    except git.GitCommandError as err:
+        raise ChangesError(f"git ls-files failed: {_git_error(err)}") from None
+    return ChangeSet(root, empty, {path: FileDiff(whole=True) for path in [*staged, *untracked]})
 
 
 # ------------------------------------------------------------------ selection
@@ -426,6 +445,10 @@ def _with_remote_files(result: RunResult, selection: Selection) -> Selection:
     return Selection(selection.changed, selection.dependent | behind) if behind else selection
 
 
+def _of_files(by_path: Mapping[str, _V], files: set[str]) -> dict[str, _V]:
+    return {path: value for path, value in by_path.items() if path in files}
+
+
 def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResult:
     if mode == "nofilter":
         return result
@@ -434,11 +457,12 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered = RunResult(files=len(files))
     filtered.documents = [d for d in result.documents if d.path in files]
     filtered.findings = [f for f in result.findings if keep(f, selection, mode)]
-    filtered.deps = {p: d for p, d in result.deps.items() if p in files}
-    filtered.digests = {p: d for p, d in result.digests.items() if p in files}
+    filtered.deps = _of_files(result.deps, files)
+    filtered.digests = _of_files(result.digests, files)
+    filtered.lines = _of_files(result.lines, files)
     filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
     filtered.unreadable = dict(result.unreadable)
-    filtered.reached_from = {r: v for r, v in result.reached_from.items() if r in files}
+    filtered.reached_from = _of_files(result.reached_from, files)
     filtered.relations = list(result.relations)  # a graph of the change shows its neighbours too
     return filtered
 

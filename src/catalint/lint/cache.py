@@ -31,7 +31,9 @@ def default_dir() -> Path:
 # Raised whenever what a result holds or depends on changes meaning, so that results stored by an
 # older catalint of the same version are never served (2: Bitbucket URLs are checked, not
 # skipped; 3: YAML and Backstage's field rules as the differential fuzzer found them).
-FORMAT = "4"  # 4: each entry is held in the pack as a JSON string, decoded when used
+# 4: each entry is held in the pack as a JSON string, decoded when used; 5: the text of the lines
+# findings may be on (`lines`), for SARIF fingerprints.
+FORMAT = "5"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -69,6 +71,7 @@ def dump(result: FileResult) -> dict[str, Any]:
         "disabled": {str(k): sorted(v) for k, v in result.disabled.items()},
         "disabled_file": sorted(result.disabled_file),
         "digest": result.digest,
+        "lines": result.lines,
     }
 
 
@@ -92,6 +95,7 @@ def load(data: dict[str, Any]) -> FileResult:
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},
         disabled_file=frozenset(data["disabled_file"]),
         digest=data.get("digest"),
+        lines=data.get("lines", ""),
     )
 
 
