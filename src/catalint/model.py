@@ -136,6 +136,8 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
     # every relation of every linted file (for impact analysis and relation graphs)
     relations: list[Relation] = field(default_factory=list)
+    # findings left out of `findings` because no report of a pull-request run shows them (counted, not built)
+    elided: int = 0
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

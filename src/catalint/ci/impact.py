@@ -173,7 +173,8 @@ def local_keys(result: RunResult) -> set[str]:
         if d.entity:
             remote = url.get(d.path)
             if remote is None:
-                remote = url[d.path] = is_url(d.path)
+                # (without a `:` there is no scheme, and urlsplit is the costly part)
+                remote = url[d.path] = ":" in d.path and is_url(d.path)
             if not remote:
                 keys.add(d.entity)
     return keys
