@@ -68,15 +68,25 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
     prefix = len(base.rstrip(os.sep)) + 1
     stack: list[tuple[str, str]] = [(base, str(real_root))]
     walked: set[str] = set()
+    join = os.path.join
     while stack:
         folder, real_folder = stack.pop()
         subfolders: list[tuple[str, str]] = []
         for entry in first_listing(folder, real_folder, walked):
-            relative = entry.path[prefix:].replace(os.sep, "/")
-            found = _entry(entry, real_folder, real_root)
-            if found is None:
-                continue
-            real, is_folder = found
+            # The common case (no symlink, no include or exclude patterns) costs no system call
+            # and no path arithmetic: the kernel's listing already says file or folder.
+            if entry.is_symlink():
+                found = _entry(entry, real_folder, real_root)
+                if found is None:
+                    continue
+                real, is_folder = found
+            else:
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:  # as `_entry` says: neither a folder nor a file
+                    continue
+                real = join(real_folder, entry.name)
+            relative = entry.path[prefix:].replace(os.sep, "/") if includes or excludes else ""
             if is_folder:
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
                     subfolders.append((entry.path, real))
