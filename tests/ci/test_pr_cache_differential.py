@@ -75,6 +75,18 @@ def test_pr_mode_from_the_cache_prints_what_it_prints_without(tmp_path: Path, ru
     assert _out(run_cli, root, *args, "--cache-dir", str(cache)) == uncached  # warm a second time
 
 
+def test_a_cache_inside_the_checkout_is_seen_by_git_after_the_run(tmp_path: Path, run_cli: RunCli) -> None:
+    # git is then asked after the run, not while it runs: the packs written are untracked files.
+    root = tmp_path / "repo"
+    _base(root)
+    _change(root)
+    cache = root / ".lint-cache"
+    uncached = _out(run_cli, root, "--format", "text", "--no-cache")
+    assert _out(run_cli, root, "--format", "text", "--cache-dir", str(cache)) == uncached  # cold: the pack is new
+    assert _out(run_cli, root, "--format", "text", "--cache-dir", str(cache)) == uncached  # warm
+    assert list((cache / "packs").iterdir())
+
+
 def test_unshown_cached_findings_are_counted_not_decoded(tmp_path: Path, run_cli: RunCli) -> None:
     root, cache = tmp_path / "repo", tmp_path / "cache"
     _base(root)

@@ -91,6 +91,18 @@ class Repo:
             raise GitFailed(args[0] if args else "", done.stderr.decode("utf-8", "replace"))
         return done.stdout.decode("utf-8", "surrogateescape")
 
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["git", "-C", str(self.root), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+
+    @staticmethod
+    def output(started: subprocess.Popen[bytes], command: str) -> str:
+        out, err = started.communicate()
+        if started.returncode != 0:
+            raise GitFailed(command, err.decode("utf-8", "replace"))
+        return out.decode("utf-8", "surrogateescape")
+
     def feed(self, args: Sequence[str], data: bytes) -> bytes:
         """A git command that reads `data` on stdin; its raw output."""
         done = subprocess.run(["git", "-C", str(self.root), *args], input=data, capture_output=True, check=False)
@@ -343,30 +355,56 @@ def split_raw(text: str) -> tuple[list[tuple[str, str]], str]:
     return records, text[at:].lstrip("\0")
 
 
+class PendingChanges:
+    """The change being computed: git's two passes over the working tree (the diff against the
+    base, the untracked files) run as processes of their own until `result` collects them, so a
+    caller can set them going and do its own work meanwhile."""
+
+    def __init__(self, repo: Repo, base: str) -> None:
+        self.repo, self.base = repo, base
+        common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
+        # One pass over the tree gives both what changed (the raw records) and where (the patch).
+        self._diff = repo.start(
+            "diff", *common, "--patch-with-raw", "-z", "-U3", "--src-prefix=a/", "--dst-prefix=b/", base, "--"
+        )
+        self._untracked = repo.start("ls-files", "-z", "--others", "--exclude-standard")
+
+    def result(self) -> ChangeSet:
+        try:
+            raw = self.repo.output(self._diff, "diff")
+            untracked = self.repo.output(self._untracked, "ls-files").split("\0")
+        except GitFailed as err:
+            raise ChangesError(f"git diff failed: {_git_error(err)}") from None
+        records, patch = split_raw(raw)
+        lines = parse_diff(patch)
+        changes = ChangeSet(self.repo.root.resolve(), self.base)
+        for kind, path in records:
+            if kind.startswith("D"):
+                changes.removed.add(path)
+            else:
+                changes.files[path] = lines.get(path, FileDiff())
+        for path in untracked:
+            if path:
+                changes.files[path] = FileDiff(whole=True)
+        return changes
+
+
+def start_changes(cwd: Path, ref: str, unless_inside: Sequence[Path] = ()) -> PendingChanges | None:
+    """`compute_changes`, set going: None when one of `unless_inside` (what the caller will write
+    before it collects the result) is inside the working tree, which git must then see afterwards."""
+    repo = _open_repo(cwd)
+    root = os.path.realpath(repo.root)
+    for path in unless_inside:
+        real = os.path.realpath(path)
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+            return None
+    return PendingChanges(repo, resolve_base(repo, ref))
+
+
 def compute_changes(cwd: Path, ref: str) -> ChangeSet:
     """The files and lines changed between the merge base of `ref` and HEAD, and the working tree."""
     repo = _open_repo(cwd)
-    base = resolve_base(repo, ref)
-    root = repo.root.resolve()
-    common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
-    try:
-        # One pass over the tree gives both what changed (the raw records) and where (the patch).
-        raw = repo.run("diff", *common, "--patch-with-raw", "-z", "-U3", "--src-prefix=a/", "--dst-prefix=b/", base, "--")
-        untracked = repo.run("ls-files", "-z", "--others", "--exclude-standard").split("\0")
-    except GitFailed as err:
-        raise ChangesError(f"git diff failed: {_git_error(err)}") from None
-    records, patch = split_raw(raw)
-    lines = parse_diff(patch)
-    changes = ChangeSet(root, base)
-    for kind, path in records:
-        if kind.startswith("D"):
-            changes.removed.add(path)
-        else:
-            changes.files[path] = lines.get(path, FileDiff())
-    for path in untracked:
-        if path:
-            changes.files[path] = FileDiff(whole=True)
-    return changes
+    return PendingChanges(repo, resolve_base(repo, ref)).result()
 
 
 # ------------------------------------------------------------------ selection

@@ -17,11 +17,13 @@ from catalint.atomic import write_atomic
 from catalint.ci.changes import (
     ChangesError,
     ChangeSet,
+    PendingChanges,
     Selection,
     compute_changes,
     detect_base,
     filter_result,
     select,
+    start_changes,
 )
 from catalint.ci.impact import Impact, ImpactOptions, analyse
 from catalint.model import Finding, Relation, RunResult, Severity
@@ -101,12 +103,29 @@ class ChangeScope:
     def __init__(self, cwd: Path, env: Mapping[str, str], changed_since: str | None, filter_mode: str | None) -> None:
         self.cwd, self.env, self.changed_since, self.filter_mode = cwd, env, changed_since, filter_mode
         self._known: dict[tuple[Path, str], ChangeSet | ChangesError] = {}
+        self._pending: dict[tuple[Path, str], PendingChanges] = {}
         self._selected: tuple[ChangeSet, Mapping[str, Iterable[str]], Selection] | None = None
+
+    def start(self, writes: Sequence[Path]) -> None:
+        """Set git going on the change before the run, so that its passes over the working tree
+        overlap the run's own; not when the run writes inside the working tree (`writes`: a cache
+        folder in the checkout), where git must look after the run, as it always has."""
+        base, _ = _base_of(self.env, self.changed_since)
+        if base is None:
+            return
+        try:
+            pending = start_changes(self.cwd, base, writes)
+        except ChangesError as err:
+            self._known[self.cwd, base] = err  # (the same answer git would give after the run)
+            return
+        if pending is not None:
+            self._pending[self.cwd, base] = pending
 
     def compute(self, cwd: Path, base: str) -> ChangeSet:
         if (cwd, base) not in self._known:
             try:
-                self._known[cwd, base] = compute_changes(cwd, base)
+                pending = self._pending.pop((cwd, base), None)
+                self._known[cwd, base] = pending.result() if pending is not None else compute_changes(cwd, base)
             except ChangesError as err:
                 self._known[cwd, base] = err
         known = self._known[cwd, base]

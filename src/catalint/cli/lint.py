@@ -374,6 +374,7 @@ def lint(**options: Any) -> None:
 
     # The run decodes only the cached findings this change's report can show.
     change_scope = ChangeScope(cwd, os.environ, args.ci.changed_since, args.ci.filter_mode)
+    change_scope.start([p for p in (args.cache_root, args.nightly.state) if p is not None])
     request = LintRequest(
         paths=targets,
         settings=settings,
