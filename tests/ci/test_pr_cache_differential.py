@@ -6,7 +6,7 @@ adds entities and references, moves a Location target and silences a finding wit
 from __future__ import annotations
 
 import shutil
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -115,3 +115,5 @@ def test_a_cached_result_decodes_its_findings_when_read() -> None:
     assert [getattr(cached, f.name) for f in fields(FileResult)] == [getattr(original, f.name) for f in fields(FileResult)]
     cached.findings = []
     assert cached.findings == []
+    again = replace(decode_entry(encode_entry(original)), path="b.yaml")
+    assert again.findings == findings and again.path == "b.yaml"

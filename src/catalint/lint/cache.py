@@ -105,10 +105,13 @@ class CachedResult(FileResult):
 
     __slots__ = ("_encoded", "tally")
 
-    def __init__(self, path: str, encoded: str, tally: list[tuple[str, int, int]], **parts: Any) -> None:
+    def __init__(
+        self, path: str, encoded: str | None = None, tally: list[tuple[str, int, int]] | None = None, **parts: Any
+    ) -> None:
         super().__init__(path, **parts)
-        self._encoded: str | None = encoded
-        self.tally = tally  # (rule, severity, how many) of the findings its directives leave
+        # (given `findings`, as `dataclasses.replace` gives them, those are the findings)
+        self._encoded: str | None = None if "findings" in parts else encoded
+        self.tally = tally or []  # (rule, severity, how many) of the findings its directives leave
 
     @property  # type: ignore[override]
     def findings(self) -> list[Finding]:
