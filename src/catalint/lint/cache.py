@@ -165,10 +165,12 @@ def encode_entry(result: FileResult) -> str:
     return encode(index) + "\t" + encode(data["findings"])
 
 
-def decode_entry(body: str) -> CachedResult:
-    index, tab, encoded = body.partition("\t")
-    if not tab or not encoded.startswith("[") or not encoded.endswith("]"):
+def decode_entry(body: str, start: int = 0) -> CachedResult:
+    """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy)."""
+    tab = body.find("\t", start)
+    if tab < 0 or not body.startswith("[", tab + 1) or not body.endswith("]"):
         raise ValueError("not a pack entry")
+    index, encoded = body[start:tab], body[tab + 1 :]
     path, documents, declared, references, children, deps, disabled, disabled_file, digest, counts = json.loads(index)
     # Every cached file of a run goes through here: names are bound locally and strings shared
     # inline (`e and intern(e)`: None stays None), which saved a tenth of this function's time.
@@ -237,13 +239,13 @@ class ResultCache:
     def __init__(self, directory: Path, name: str = "default") -> None:
         self.directory = directory
         self.path = directory / "packs" / f"{name}.pack"
-        self._old: dict[str, str] | None = None  # key -> the rest of its line
+        self._old: dict[str, str] | None = None  # key -> its whole line
         self._old_stats: dict[str, str] = {}  # stat id -> "size mtime inode ctime key"
         # What the pack will hold, encoded when it is written.
         self._new: dict[str, FileResult] = {}
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, str] = {}
-        self._kept: dict[str, str] = {}  # entries served from the pack, still encoded
+        self._kept: dict[str, str] = {}  # lines of entries served from the pack, written back as read
         self._deps = _Deps()
 
     def _entries(self) -> dict[str, str]:
@@ -262,9 +264,11 @@ class ResultCache:
             lines = body.split("\n")
             lines.pop()  # "" after the last newline, or what is left of a line cut short
             for line in lines:
-                key, tab, rest = line.partition("\t")
-                if tab:
-                    self._old[key] = rest
+                # Whole lines are kept, not their parts: each copy of a large pack's lines costs
+                # as much as reading it.
+                tab = line.find("\t")
+                if tab > 0:
+                    self._old[line[:tab]] = line
         return self._old
 
     def key_by_stat(self, real: str, signature: list[int]) -> str | None:
@@ -285,18 +289,18 @@ class ResultCache:
     def get(self, key: str) -> FileResult | None:
         # Taken out of the pack as it is used, so that what is left at the end is what the pack
         # no longer needs.
-        raw = self._entries().pop(key, None)
-        if raw is None:
+        line = self._entries().pop(key, None)
+        if line is None:
             return None
         try:
-            result: FileResult | None = decode_entry(raw)
+            result: FileResult | None = decode_entry(line, len(key) + 1)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             result = None
         if result is None or not self._deps.unchanged(result.deps):
             self._changed = True  # the pack loses this entry
             return None
         # Written back as read: encoding every hit again was a quarter of a pull request's run.
-        self._kept[key] = raw
+        self._kept[key] = line
         return result
 
     def put(self, key: str, result: FileResult) -> None:
@@ -318,8 +322,9 @@ class ResultCache:
         yield _ENCODE(self._stats) + "\n"
         for key, result in self._new.items():
             yield f"{key}\t{encode_entry(result)}\n"
-        for key, raw in self._kept.items():
-            yield f"{key}\t{raw}\n"
+        for line in self._kept.values():
+            yield line
+            yield "\n"
 
 
 def stat_signature(path: Path) -> list[int] | None:
