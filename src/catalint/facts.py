@@ -97,10 +97,34 @@ class FileResult:
     disabled: dict[int, frozenset[str]] = field(default_factory=dict)
     disabled_file: frozenset[str] = frozenset()
     digest: str | None = None  # sha256 of the bytes linted; sync notices edits by it
+    # The text linted on each line a finding is or may later be on (its findings', declarations' and
+    # references' lines), packed by `line_texts`: SARIF fingerprints them, and by then the file may
+    # have changed, or never have been on disk (stdin). One string, not a dict: it is kept for every
+    # file of the run.
+    lines: str = ""
 
     def relations(self) -> list[Relation]:
         """The file's references as the run's relations (the graph's edges, impact's referrers)."""
         return [Relation(r.entity, r.field, r.target, self.path, r.span.line) for r in self.references]
+
+
+def line_texts(text: str, wanted: Iterable[int]) -> str:
+    """The `wanted` lines of `text` (1-based), each with its runs of whitespace collapsed to one
+    space, packed as `number<TAB>text` lines (collapsed, a text holds no tab or newline)."""
+    numbers = set(wanted)
+    if not numbers:
+        return ""
+    lines = text.splitlines()
+    return "".join(f"{n}\t{' '.join(lines[n - 1].split())}\n" for n in sorted(numbers) if 0 < n <= len(lines))
+
+
+def unpack_lines(packed: str) -> dict[int, str]:
+    """`line_texts`' lines by number."""
+    out: dict[int, str] = {}
+    for entry in packed.splitlines():
+        number, _, text = entry.partition("\t")
+        out[int(number)] = text
+    return out
 
 
 def apply_directives(result: FileResult) -> Iterator[Finding]:

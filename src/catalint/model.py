@@ -136,6 +136,9 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
     # every relation of every linted file (for impact analysis and relation graphs)
     relations: list[Relation] = field(default_factory=list)
+    # display path of a file with findings -> the text linted on the lines they may be on
+    # (`facts.line_texts`): SARIF fingerprints them without reading the file again
+    lines: dict[str, str] = field(default_factory=dict)
     # findings left out of `findings` because no report of a pull-request run shows them (counted, not built)
     elided: int = 0
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from catalint.bitbucket.client import OK, UNVERIFIED, BitbucketClient
+from catalint.bitbucket.client import OK, UNVERIFIED, BitbucketClient, Stop, StopKind
 from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.ratelimit import MAX_PACE, Governor, Snapshot
 from catalint.bitbucket.urls import Hosts
@@ -49,8 +49,9 @@ def test_the_client_stops_cleanly_at_the_limit_without_a_429(fake_bitbucket: Fak
     replies = [client.get(f"{url}?n={n}") for n in range(12)]
     assert [r.outcome for r in replies[:9]] == [OK] * 9
     assert all(r.outcome == UNVERIFIED and "rate limit is spent" in r.detail for r in replies[9:])
-    assert limit.refused == 0 and client.requests_made == 9 and client.budget_spent
-    assert client.stop_reason is not None and "next run resumes" in client.stop_reason
+    assert limit.refused == 0 and client.requests_made == 9
+    assert client.stop is not None and client.stop.kind is StopKind.RATE_LIMIT
+    assert "next run resumes" in client.stop.reason
     # From 2 left (20% of 10) on, requests were spread over the window's time left.
     assert slept and all(0 < s <= MAX_PACE for s in slept)
 
@@ -66,7 +67,7 @@ def test_a_429_past_the_retries_stops_the_rest_of_the_run(fake_bitbucket: FakeBi
     made = client.requests_made
     second = client.get(url + "?again=1")
     assert second.outcome == UNVERIFIED and client.requests_made == made  # not asked at all
-    assert "rate-limited" in (client.stop_reason or "")
+    assert client.stop is not None and client.stop.kind is StopKind.RATE_LIMIT and "rate-limited" in client.stop.reason
 
 
 def test_near_limit_without_a_remaining_count_slows_down(fake_bitbucket: FakeBitbucket) -> None:
@@ -78,4 +79,16 @@ def test_near_limit_without_a_remaining_count_slows_down(fake_bitbucket: FakeBit
     outcomes = [client.get(f"{url}?n={n}").outcome for n in range(7)]
     assert outcomes[:5] == [OK] * 5 and slept  # NearLimit came with the last of them: paced
     # Without a count the limit is found by the 429, which stops the run cleanly.
-    assert outcomes[5] == UNVERIFIED and client.stop_reason is not None
+    assert outcomes[5] == UNVERIFIED and client.stop is not None and client.stop.kind is StopKind.RATE_LIMIT
+
+
+def test_a_spent_budget_is_one_stop_value(fake_bitbucket: FakeBitbucket) -> None:
+    """Why requests stopped is one frozen value: what ran out, and the words for it."""
+    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"a.txt": "a"}})
+    client = client_for(fake_bitbucket, [], max_requests=2)
+    url = f"{fake_bitbucket.api_url}/repositories/acme/svc/src/main/a.txt"
+    assert client.stop is None
+    outcomes = [client.get(f"{url}?n={n}").outcome for n in range(4)]
+    assert outcomes == [OK, OK, UNVERIFIED, UNVERIFIED] and client.requests_made == 2
+    assert client.stop == Stop(StopKind.BUDGET, "the request budget (2 requests) is spent")
+    assert not hasattr(client, "budget_spent") and not hasattr(client, "stop_reason")

@@ -306,3 +306,15 @@ def test_too_shallow_pull_request_event_reports_everything_with_a_warning(tmp_pa
     # asked for explicitly, the same problem is a usage error
     code, findings, stderr = _lint(clone, run_cli, "--changed-since", base, env=env)
     assert code == 2 and findings == [] and "fetch-depth: 0" in stderr
+
+
+def test_changes_since_head_before_the_first_commit_are_every_file(tmp_path: Path) -> None:
+    """No commit yet: against HEAD, everything staged or untracked is new, wholly."""
+    git(tmp_path, "init", "-q")
+    write(tmp_path, {"catalog-info.yaml": "kind: Component\n", "docs/x.yaml": "a: 1\n"})
+    git(tmp_path, "add", "catalog-info.yaml")
+    changes = compute_changes(tmp_path, "HEAD")
+    assert set(changes.files) == {"catalog-info.yaml", "docs/x.yaml"}
+    assert all(diff.whole for diff in changes.files.values()) and not changes.removed
+    with pytest.raises(ChangesError, match="HEAD does not name a commit"):
+        compute_changes(tmp_path, "main")  # another base still needs a commit to compare with

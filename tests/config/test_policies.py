@@ -174,3 +174,32 @@ def test_long_values_are_cut_short_in_messages(tmp_path: Path) -> None:
     assert found[1][4].startswith('metadata.description must be at most 10 characters long; found "xxx')
     assert all(len(f[4]) < 300 for f in found)
     assert found[1][2:4] == (5, 16)
+
+
+def test_a_value_from_a_placeholder_is_shown_as_written(tmp_path: Path) -> None:
+    """The line shows `$text: ./owner.txt`, so the finding quotes that, and what it read."""
+    schema = _policy_file(tmp_path, "owner.json", OWNER_GROUP)
+    _config(tmp_path, f"  owned-by-group:\n    description: Owners are groups.\n    kinds: [Component]\n    schema: {schema}\n")
+    (tmp_path / "owner.txt").write_text("team-a")
+    (tmp_path / "catalog-info.yaml").write_text(COMPONENT.format(type="service", owner="\n    $text: ./owner.txt"))
+    ((rule, _, line, _, message),) = _findings(tmp_path)
+    assert (rule, line) == ("policy/owned-by-group", 11)
+    assert message == 'spec.owner must match the pattern ^group:; found $text: ./owner.txt, which reads "team-a"'
+    # A value written as it is, as before.
+    (tmp_path / "catalog-info.yaml").write_text(COMPONENT.format(type="service", owner="team-a"))
+    assert _findings(tmp_path)[0][4] == 'spec.owner must match the pattern ^group:; found "team-a"'
+
+
+def test_a_value_inside_a_placeholder_names_the_placeholder(tmp_path: Path) -> None:
+    tags = {"properties": {"metadata": {"properties": {"tags": {"items": {"enum": ["python"]}, "maxItems": 1}}}}}
+    schema = _policy_file(tmp_path, "tags.json", tags)
+    _config(tmp_path, f"  tags:\n    description: Known tags.\n    kinds: [Component]\n    schema: {schema}\n")
+    (tmp_path / "tags.json").write_text('["java", "go"]')
+    text = COMPONENT.format(type="service", owner="team-a").replace("  annotations:", "  tags:\n    $json: ./tags.json\n  annotations:")
+    (tmp_path / "catalog-info.yaml").write_text(text)
+    messages = [f[4] for f in _findings(tmp_path)]
+    assert messages == [
+        "metadata.tags must have at most 1 item; from $json: ./tags.json",
+        'metadata.tags[0] must be one of "python"; found "java" in $json: ./tags.json',
+        'metadata.tags[1] must be one of "python"; found "go" in $json: ./tags.json',
+    ]

@@ -133,3 +133,27 @@ def test_hook_definition() -> None:
         assert files.search(path), path
     for path in ("README.md", "catalog-info.yaml.bak", "src/app.py"):
         assert not files.search(path), path
+
+
+def test_hook_runs_in_a_repository_with_no_commit_yet(tmp_path: Path, pre_commit_home: Path) -> None:
+    """The first commit of a new repository: there is no HEAD, and everything staged is the change."""
+    root = tmp_path / "new"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root, {**REPOSITORY, "components/api.yaml": COMPONENT.format(name="Bad Name")})
+    git(root, "add", "catalog-info.yaml", "org/teams.yaml", "components/api.yaml")
+    proc = try_repo(root, pre_commit_home)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output  # the findings of the change, not exit 2 for a missing HEAD
+    found = findings(output)
+    assert ("components/api.yaml", "field-format") in found, output
+    assert all(rule != "unresolved-ref" for _path, rule in found), output
+    # and a clean first commit passes
+    git(root, "rm", "-q", "--cached", "components/api.yaml")
+    (root / "components" / "api.yaml").unlink()
+    for name in ("legacy.yaml", "unstaged.yaml"):
+        (root / "components" / name).unlink()
+    write(root, {"components/new.yaml": COMPONENT.format(name="new")})
+    git(root, "add", "components/new.yaml")
+    proc = try_repo(root, pre_commit_home)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

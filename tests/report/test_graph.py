@@ -180,3 +180,20 @@ def test_the_readme_example_is_what_catalint_draws_today(tmp_path: Path) -> None
         "regenerate it and its PNG: python -m tests.mermaid.example examples/graphs"
     )
     assert (EXAMPLES / "graphs" / "breaks-references.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_graph_is_built_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary's picture, the mermaid file and the dot file draw one graph, built once."""
+    built: list[graph.Graph] = []
+    real = graph.build
+
+    def counting(*args: object, **kwargs: object) -> graph.Graph:
+        built.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return built[-1]
+
+    monkeypatch.setattr(graph, "build", counting)
+    out, summary, _ = _change(tmp_path, monkeypatch)
+    assert len(built) == 1
+    drawn = mermaid.render_graph(built[0])
+    assert (out / "change.mmd").read_text(encoding="utf-8") == drawn and drawn.rstrip("\n") in summary
+    assert (out / "change.dot").read_text(encoding="utf-8") == dot.render_graph(built[0])

@@ -9,6 +9,7 @@ import xmlschema
 from catalint.model import RunResult, Severity
 from catalint.report.junit import JunitReporter
 from catalint.report.paths import PathMapper
+from tests.cli_run import RunCli
 from tests.report.conftest import finding, sample_result
 
 SCHEMAS = Path(__file__).with_name("schemas")  # vendored; sources and licences in schemas/README.md
@@ -29,7 +30,7 @@ def _errors(schema: xmlschema.XMLSchema10, text: str) -> list[str]:
 
 
 def test_a_suite_per_file_a_case_per_document_and_per_finding(repo_paths: PathMapper) -> None:
-    root = _parse(JunitReporter(repo_paths, run_failed=True).render(sample_result()))
+    root = _parse(JunitReporter(repo_paths, fail_on=Severity.ERROR).render(sample_result()))
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert set(suites) == {"sub/catalog/a.yaml", "sub/catalog/broken.yaml", "sub/catalog/clean.yaml"}
     a = suites["sub/catalog/a.yaml"]
@@ -56,8 +57,8 @@ def test_a_suite_per_file_a_case_per_document_and_per_finding(repo_paths: PathMa
 
 
 def test_valid_against_published_junit_schemas(schema: xmlschema.XMLSchema10, repo_paths: PathMapper) -> None:
-    for run_failed in (True, False, None):
-        text = JunitReporter(repo_paths, run_failed=run_failed).render(sample_result())
+    for fail_on in (Severity.ERROR, Severity.INFO, None):
+        text = JunitReporter(repo_paths, fail_on=fail_on).render(sample_result())
         assert _errors(schema, text) == []
     assert _errors(schema, JunitReporter(repo_paths).render(RunResult())) == []
 
@@ -73,14 +74,13 @@ def test_the_strict_schema_rejects_what_junit_used_to_write(repo_paths: PathMapp
 def test_a_passing_run_shows_no_failed_test(repo_paths: PathMapper) -> None:
     # warnings only with the default --fail-on error: exit 0, so no failure at all
     result = RunResult(files=1, findings=[finding("owner-kind", Severity.WARNING, "owner is a Component")])
-    for run_failed in (False, None):
-        root = _parse(JunitReporter(repo_paths, run_failed=run_failed).render(result))
-        assert list(root.iter("failure")) == [] and {s.get("failures") for s in root.iter("testsuite")} == {"0"}
+    root = _parse(JunitReporter(repo_paths, fail_on=Severity.ERROR).render(result))
+    assert list(root.iter("failure")) == [] and {s.get("failures") for s in root.iter("testsuite")} == {"0"}
     # errors under --fail-on never: the run passes, and so do the tests
     errors = RunResult(files=1, findings=[finding()])
-    assert list(_parse(JunitReporter(repo_paths, run_failed=False).render(errors)).iter("failure")) == []
+    assert list(_parse(JunitReporter(repo_paths, fail_on=None).render(errors)).iter("failure")) == []
     # --fail-on warning with warnings only: the run fails on them, and they are the failures
-    assert len(list(_parse(JunitReporter(repo_paths, run_failed=True).render(result)).iter("failure"))) == 1
+    assert len(list(_parse(JunitReporter(repo_paths, fail_on=Severity.WARNING).render(result)).iter("failure"))) == 1
 
 
 def test_escaping_keeps_the_xml_valid(repo_paths: PathMapper) -> None:
@@ -104,3 +104,31 @@ def test_identical_findings_get_distinct_names(repo_paths: PathMapper) -> None:
 def test_empty_run(repo_paths: PathMapper) -> None:
     root = _parse(JunitReporter(repo_paths).render(RunResult()))
     assert root.tag == "testsuites" and root.findall("testsuite") == []
+
+
+BOTH = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: Bad_Name!
+spec:
+  type: service
+  lifecycle: production
+  owner: nobody-declares-this
+"""
+
+
+@pytest.mark.parametrize(("fail_on", "failures"), [("error", {"error"}), ("warning", {"error", "warning"}), ("never", set())])
+def test_a_finding_is_a_failed_test_exactly_when_it_fails_the_run(
+    tmp_path: Path, run_cli: RunCli, fail_on: str, failures: set[str]
+) -> None:
+    """`--fail-on warning` with an error and a warning: the warning fails the run too, so it is a failure."""
+    (tmp_path / "catalog-info.yaml").write_text(BOTH)
+    code, _, _ = run_cli("lint", "--no-cache", "--no-style", "--format", "text", "--fail-on", fail_on,
+                         "--output", "junit:junit.xml", "catalog-info.yaml", cwd=tmp_path)
+    root = _parse((tmp_path / "junit.xml").read_text(encoding="utf-8"))
+    failed = {f.get("message", "").split(":")[0] for f in root.iter("failure")}
+    cases = {c.get("name", "").split(" [")[0].split()[-1] for c in root.iter("testcase")}
+    assert cases >= {"error", "warning"}  # both findings are there, failed or not
+    assert failed == failures
+    assert code == (1 if failures else 0)

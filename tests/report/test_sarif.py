@@ -10,11 +10,16 @@ from typing import Any
 import jsonschema
 import pytest
 
+from catalint.config import Settings
+from catalint.facts import line_texts
+from catalint.lint.run import LintRequest, run
 from catalint.model import Finding, RunResult, Severity, Span
 from catalint.report.paths import PathMapper
 from catalint.report.rule_docs import DOCS_URL, PROJECT_URL
-from catalint.report.sarif import RESULT_LIMIT, SarifReporter
+from catalint.report.sarif import LEVELS, RESULT_LIMIT, SarifReporter
 from catalint.rules import REGISTRY
+from tests.cli_run import RunCli
+from tests.gitrepo import commit_all, git, write
 from tests.report.conftest import sample_result
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
@@ -108,11 +113,9 @@ def test_path_outside_the_repository_is_an_absolute_uri(tmp_path: Path, validato
 
 # ---------------------------------------------------------------- issue 12: code scanning extras
 def _one(paths: PathMapper, text: str, line: int, rule: str = "field-format") -> dict[str, Any]:
-    target = paths.cwd / "catalog" / "a.yaml"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
     result = RunResult(files=1)
     result.findings = [Finding(rule, Severity.ERROR, "metadata.name is not valid", "catalog/a.yaml", Span.point(line, 9))]
+    result.lines = {"catalog/a.yaml": line_texts(text, [line])}
     res: dict[str, Any] = _log(paths, result)["runs"][0]["results"][0]
     return res
 
@@ -133,10 +136,8 @@ def test_fingerprint_survives_moved_lines_and_reindentation(repo_paths: PathMapp
 
 
 def test_identical_lines_get_distinct_fingerprints(repo_paths: PathMapper) -> None:
-    target = repo_paths.cwd / "catalog" / "a.yaml"
-    target.parent.mkdir(parents=True)
-    target.write_text("tags:\n  - Bad\n  - Bad\n", encoding="utf-8")
     result = RunResult(files=1)
+    result.lines = {"catalog/a.yaml": line_texts("tags:\n  - Bad\n  - Bad\n", [2, 3])}
     result.findings = [
         Finding("field-format", Severity.ERROR, "tag", "catalog/a.yaml", Span.point(2, 5)),
         Finding("field-format", Severity.ERROR, "tag", "catalog/a.yaml", Span.point(3, 5)),
@@ -202,3 +203,83 @@ def test_within_githubs_documented_limits(repo_paths: PathMapper) -> None:
     assert all(len(r["properties"]["tags"]) <= 10 for r in run["tool"]["driver"]["rules"])
     assert len(gzip.compress(text.encode("utf-8"))) < 10 * 1024 * 1024
     assert all(r["partialFingerprints"]["primaryLocationLineHash"] for r in run["results"])
+
+
+# ---------------------------------------------------------------- the text linted, not the file on disk
+def _prints(log: dict[str, Any]) -> list[str]:
+    return [r["partialFingerprints"]["primaryLocationLineHash"] for r in log["runs"][0]["results"]]
+
+
+def test_stdin_fingerprints_are_of_the_text_read_from_stdin(tmp_path: Path, run_cli: RunCli) -> None:
+    target = tmp_path / "catalog" / "a.yaml"
+    target.parent.mkdir()
+    out = tmp_path / "out.sarif"
+    args = ("lint", "--no-cache", "--no-style", "--format", "json", "--fail-on", "never", "--output", f"sarif:{out}")
+
+    def prints(*more: str, input: str | None = None) -> list[str]:
+        run_cli(*args, *more, cwd=tmp_path, input=input)
+        return _prints(json.loads(out.read_text(encoding="utf-8")))
+
+    target.write_text(DESCRIPTOR, encoding="utf-8")
+    from_disk = prints("catalog/a.yaml")
+    # The same text on stdin, while the file on disk says something else on every line.
+    other_text = DESCRIPTOR.replace("Bad_Name!", "Other!").replace("v1alpha1", "v1beta1")
+    target.write_text(other_text, encoding="utf-8")
+    other = prints("catalog/a.yaml")
+    assert from_disk and prints("-", "--stdin-filename", "catalog/a.yaml", input=DESCRIPTOR) == from_disk
+    assert set(other).isdisjoint(from_disk)  # the file on disk would have given other fingerprints
+
+
+def test_a_file_changed_after_linting_keeps_the_fingerprints_of_the_text_linted(tmp_path: Path) -> None:
+    target = tmp_path / "catalog" / "a.yaml"
+    target.parent.mkdir()
+    target.write_text(DESCRIPTOR, encoding="utf-8")
+    paths = PathMapper(tmp_path, tmp_path)
+    result = run(LintRequest(paths=[target], settings=Settings(), cwd=tmp_path, style=False))
+    before = _prints(SarifReporter(paths).as_dict(result))
+    target.write_text(DESCRIPTOR.replace("Bad_Name!", "Other!"), encoding="utf-8")
+    assert before and _prints(SarifReporter(paths).as_dict(result)) == before
+    target.unlink()
+    assert _prints(SarifReporter(paths).as_dict(result)) == before
+
+
+def test_levels_are_the_configured_severities(tmp_path: Path, run_cli: RunCli) -> None:
+    """A policy's `severity:` and `rules:` overrides give each rule's default level and each result's."""
+    (tmp_path / ".catalint.yaml").write_text(
+        "rules:\n  field-format: warning\n  policy/tier: info\n  owner-kind: off\n"
+        "policies:\n"
+        "  described:\n    description: Say what it is.\n    kinds: [Component]\n    severity: warning\n"
+        "    schema: {required: [spec], properties: {metadata: {required: [description]}}}\n"
+        "  tier:\n    description: A tier.\n    kinds: [Component]\n    severity: error\n"
+        "    schema: {properties: {metadata: {required: [labels]}}}\n"
+    )
+    (tmp_path / "catalog-info.yaml").write_text(DESCRIPTOR)
+    out = tmp_path / "out.sarif"
+    run_cli("lint", "--no-cache", "--no-style", "--format", "json", "--fail-on", "never", "--output", f"sarif:{out}",
+            "catalog-info.yaml", cwd=tmp_path)
+    run = json.loads(out.read_text(encoding="utf-8"))["runs"][0]
+    rules = {r["id"]: r["defaultConfiguration"] for r in run["tool"]["driver"]["rules"]}
+    assert rules["policy/described"] == {"level": "warning"}
+    assert rules["policy/tier"] == {"level": "note"}
+    assert rules["field-format"] == {"level": "warning"}
+    assert rules["owner-kind"] == {"level": LEVELS[REGISTRY["owner-kind"].severity], "enabled": False}
+    assert rules["spec-schema"] == {"level": "error"}
+    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert levels == {"policy/described": "warning", "policy/tier": "note", "field-format": "warning", "spec-schema": "error"}
+
+
+def test_pull_request_mode_keeps_the_fingerprints_of_the_full_run(tmp_path: Path, run_cli: RunCli) -> None:
+    git(tmp_path, "init", "-q")
+    write(tmp_path, {"catalog/a.yaml": DESCRIPTOR.replace("Bad_Name!", "good")})
+    commit_all(tmp_path, "first")
+    write(tmp_path, {"catalog/a.yaml": DESCRIPTOR})
+    out = tmp_path / "out.sarif"
+    args = ("lint", "--no-cache", "--no-style", "--format", "json", "--fail-on", "never", "--output", f"sarif:{out}")
+
+    def prints(*more: str) -> list[str]:
+        run_cli(*args, *more, "catalog/a.yaml", cwd=tmp_path)
+        return _prints(json.loads(out.read_text(encoding="utf-8")))
+
+    full = prints()
+    assert full and prints("--changed-since", "HEAD", "--filter-mode", "nofilter") == full
+    assert prints("--changed-since", "HEAD", "--filter-mode", "file") == full

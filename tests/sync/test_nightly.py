@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from catalint.bitbucket.discovery import shard_of
 from catalint.cli import main
+from catalint.config import Settings
 from catalint.sync.state import NightlyState, Stored, load_state, parse_state
 from tests.fakes import FakeBitbucket
 
@@ -334,3 +335,40 @@ def test_merge_refuses_a_shard_number_no_run_could_have_written(fake: FakeBitbuc
         edited.write_text(json.dumps(data))
         code, _, err = cli(fake, "merge", str(edited))
         assert code == 2 and "shard" in err and len(err.strip().splitlines()) == 1, (bad, err)
+
+
+def test_the_nightly_section_is_one_type_written_and_read_alike(fake: FakeBitbucket, tmp_path: Path) -> None:
+    """What a workspace run writes, merge reads back as the same Section, and writes as it read it."""
+    from catalint.sync.merge import merge
+    from catalint.sync.nightly import Section, SectionError
+
+    code, result, _, _ = night(fake, tmp_path / "state.json")
+    assert code in (0, 1)
+    section = Section.from_json(result, "night.json")
+    assert section.to_json() == result["nightly"]
+    assert section.files and all(dump["path"] == path for path, (dump, _, _) in section.files.items())
+    merged = merge([section], Settings())
+    assert Section.from_json({"nightly": merged.extra["nightly"]}, "merged").files == section.files
+    damaged = json.loads(json.dumps(result))
+    damaged["nightly"]["files"][0]["depth"] = "deep"
+    with pytest.raises(SectionError, match=r"damaged\.json: a file entry of the nightly section is damaged"):
+        Section.from_json(damaged, "damaged.json")
+
+
+def test_a_reused_result_keeps_its_stored_dump() -> None:
+    """Night after night, a result taken from the state goes into the section as stored, not dumped again."""
+    from catalint.bitbucket.discovery import Listing
+    from catalint.facts import FileResult
+    from catalint.lint import cache as cachemod
+    from catalint.sources.bitbucket import RemoteRoot
+    from catalint.sync.nightly import Nightly, NightlyOptions
+
+    url = "https://bitbucket.org/acme/r1/src/main/catalog-info.yaml"
+    nightly = Nightly(NightlyOptions(), "acme", Settings(), flavour="", warn=lambda _: None)
+    nightly.listing = Listing({"acme/r1": "2026-01-01"})
+    stored = cachemod.dump(FileResult(url, digest="d1"))
+    nightly.state.files[url] = Stored(stored, {"acme/r1": "2026-01-01|"}, 1)
+    reused, dirty, _ = nightly.split([RemoteRoot(url)], lambda _: None)
+    assert dirty == [] and len(reused) == 1
+    nightly.combine([RemoteRoot(url)], reused, [])
+    assert nightly.section.files[url][0] is stored

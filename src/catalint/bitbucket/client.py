@@ -36,7 +36,7 @@ import urllib3
 
 from catalint.atomic import write_atomic
 from catalint.bitbucket.credentials import Credentials, load_credentials
-from catalint.bitbucket.ratelimit import Governor
+from catalint.bitbucket.ratelimit import Governor, Stop, StopKind, rate_limited
 from catalint.bitbucket.urls import Hosts, origin
 from catalint.redact import REDACTOR as REDACTOR
 from catalint.redact import Redactor as Redactor
@@ -183,8 +183,7 @@ class BitbucketClient:
         self.session.trust_env = False  # no netrc credentials, no env proxies picked up behind our back
         self.session.headers["User-Agent"] = "catalint"
         self.requests_made = 0
-        self.budget_spent = False
-        self.stop_reason: str | None = None  # why requests stopped before the run's end, if they did
+        self.stop: Stop | None = None  # why requests stopped before the run's end, if they did
         self.governor = Governor(reserve=rate_reserve, clock=clock)
         self.auth_error: str | None = None
         self.progress: Progress | None = None
@@ -285,7 +284,7 @@ class BitbucketClient:
                 event.set()
                 raise
             with self._memo_lock:
-                if reply.outcome != UNVERIFIED or not self.budget_spent:
+                if reply.outcome != UNVERIFIED or self.stop is None:
                     self._memo[url] = reply
                 self._inflight.pop(url, None)
             event.set()
@@ -415,20 +414,16 @@ class BitbucketClient:
     def _take_budget(self) -> str | None:
         """Count one request, or say why none may be made any more (the budget, the rate limit)."""
         with self._count_lock:
-            if self.governor.stop_reason is not None:
-                self.budget_spent = True
-                self.stop_reason = self.governor.stop_reason
-                return self.stop_reason
-            if self.max_requests is not None and self.requests_made >= self.max_requests:
-                self.budget_spent = True
-                self.stop_reason = f"the request budget ({counted(self.max_requests, 'request')}) is spent"
-                return self.stop_reason
-            if not self.governor.take():
-                self.budget_spent = True
-                self.stop_reason = self.governor.stop_reason
-                return self.stop_reason
-            self.requests_made += 1
-            return None
+            stop = self.governor.stop
+            if stop is None and self.max_requests is not None and self.requests_made >= self.max_requests:
+                stop = Stop(StopKind.BUDGET, f"the request budget ({counted(self.max_requests, 'request')}) is spent")
+            if stop is None and not self.governor.take():
+                stop = self.governor.stop
+            if stop is None:
+                self.requests_made += 1
+                return None
+            self.stop = stop
+            return stop.reason
 
     def _take_wait(self, seconds: float) -> bool:
         """Whether the run may still wait `seconds` to retry (a server asking for an hour every
@@ -504,7 +499,7 @@ class BitbucketClient:
         if self._take_wait(wait):
             self.sleep(wait)
             return
-        self.governor.stop_reason = self.governor.stop_reason or (
+        self.governor.stop = self.governor.stop or rate_limited(
             f"Bitbucket's rate limit is near and the run already waited {self.max_retry_wait:.0f}s; "
             "stopped cleanly, the next run resumes"
         )
@@ -524,7 +519,7 @@ class BitbucketClient:
             reason += f"; the run already waited {self.max_retry_wait:.0f}s in all to retry"
         if reply.status == 429:
             # Asking again would only be refused again: the rest of the run stops cleanly.
-            self.governor.stop_reason = self.governor.stop_reason or (
+            self.governor.stop = self.governor.stop or rate_limited(
                 f"{reason}, past the retries; stopped cleanly, the next run resumes"
             )
         return Reply(UNVERIFIED, reply.status, b"", reply.headers, f"could not verify: {reason}", url)

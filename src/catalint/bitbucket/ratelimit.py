@@ -9,6 +9,7 @@ requests (429s, retries), never a wrong verdict.
 
 from __future__ import annotations
 
+import enum
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,6 +30,23 @@ def _int(value: str | None) -> int | None:
         return None
     text = value.strip()
     return int(text) if text.isdigit() else None
+
+
+class StopKind(enum.Enum):
+    BUDGET = "budget"  # --max-requests is spent
+    RATE_LIMIT = "rate limit"  # Bitbucket's limit is spent or near, or a 429 outlasted the retries
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Why a run sends no more requests: what ran out, in words for the user."""
+
+    kind: StopKind
+    reason: str
+
+
+def rate_limited(reason: str) -> Stop:
+    return Stop(StopKind.RATE_LIMIT, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +81,7 @@ class Governor:
         self.reserve = reserve
         self.clock = clock
         self.last: Snapshot | None = None
-        self.stop_reason: str | None = None
+        self.stop: Stop | None = None  # the limit says stop (the first reason stands)
         # Requests left by the last count, less those sent since: answers arrive after several
         # requests are already on their way, and none of those may be the one refused.
         self.estimate: int | None = None
@@ -77,7 +95,7 @@ class Governor:
             if self.estimate is not None:
                 if self.estimate <= self.reserve:
                     last = self.last
-                    self.stop_reason = self.stop_reason or (
+                    self.stop = self.stop or rate_limited(
                         f"Bitbucket's rate limit is spent (about {self.estimate} of "
                         f"{last.limit if last and last.limit else '?'} requests left this hour); "
                         "stopped cleanly, the next run resumes"

@@ -21,6 +21,7 @@ import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from catalint.model import Finding, RunResult
 from catalint.redact import redact_url
@@ -28,6 +29,7 @@ from catalint.rules.unverified import NOT_VERIFIED
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 DEEPEN_STEPS = (50, 500)  # then --unshallow
+_V = TypeVar("_V")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -393,6 +395,8 @@ def start_changes(cwd: Path, ref: str, unless_inside: Sequence[Path] = ()) -> Pe
     """`compute_changes`, set going: None when one of `unless_inside` (what the caller will write
     before it collects the result) is inside the working tree, which git must then see afterwards."""
     repo = _open_repo(cwd)
+    if ref == "HEAD" and _rev(repo, "HEAD") is None:
+        return None  # nothing to overlap: no diff is run before the first commit
     root = os.path.realpath(repo.root)
     for path in unless_inside:
         real = os.path.realpath(path)
@@ -404,7 +408,22 @@ def start_changes(cwd: Path, ref: str, unless_inside: Sequence[Path] = ()) -> Pe
 def compute_changes(cwd: Path, ref: str) -> ChangeSet:
     """The files and lines changed between the merge base of `ref` and HEAD, and the working tree."""
     repo = _open_repo(cwd)
+    if ref == "HEAD" and _rev(repo, "HEAD") is None:
+        return _before_the_first_commit(repo)
     return PendingChanges(repo, resolve_base(repo, ref)).result()
+
+
+def _before_the_first_commit(repo: Repo) -> ChangeSet:
+    """`--changed-since HEAD` where HEAD names no commit yet (a new repository, the pre-commit hook
+    on its first commit): every file, staged or untracked, is wholly new."""
+    try:
+        staged = [p for p in repo.run("ls-files", "-z").split("\0") if p]
+        untracked = [p for p in repo.run("ls-files", "-z", "--others", "--exclude-standard").split("\0") if p]
+        # The empty tree stands for the base: nothing was there (no file is read from it).
+        empty = repo.run("hash-object", "-t", "tree", os.devnull).strip()
+    except GitFailed as err:
+        raise ChangesError(f"git ls-files failed: {_git_error(err)}") from None
+    return ChangeSet(repo.root.resolve(), empty, {path: FileDiff(whole=True) for path in [*staged, *untracked]})
 
 
 # ------------------------------------------------------------------ selection
@@ -527,6 +546,10 @@ def _with_remote_files(result: RunResult, selection: Selection) -> Selection:
     return Selection(selection.changed, selection.dependent | behind) if behind else selection
 
 
+def _of_files(by_path: Mapping[str, _V], files: set[str]) -> dict[str, _V]:
+    return {path: value for path, value in by_path.items() if path in files}
+
+
 def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResult:
     if mode == "nofilter":
         return result
@@ -535,11 +558,12 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered = RunResult(files=len(files))
     filtered.documents = [d for d in result.documents if d.path in files]
     filtered.findings = [f for f in result.findings if keep(f, selection, mode)]
-    filtered.deps = {p: d for p, d in result.deps.items() if p in files}
-    filtered.digests = {p: d for p, d in result.digests.items() if p in files}
+    filtered.deps = _of_files(result.deps, files)
+    filtered.digests = _of_files(result.digests, files)
+    filtered.lines = _of_files(result.lines, files)
     filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
     filtered.unreadable = dict(result.unreadable)
-    filtered.reached_from = {r: v for r, v in result.reached_from.items() if r in files}
+    filtered.reached_from = _of_files(result.reached_from, files)
     filtered.relations = list(result.relations)  # a graph of the change shows its neighbours too
     return filtered
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalint.atomic import write_atomic
 from catalint.ci.changes import (
@@ -26,6 +26,7 @@ from catalint.ci.changes import (
     start_changes,
 )
 from catalint.ci.impact import Impact, ImpactOptions, analyse
+from catalint.config import Settings
 from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.redact import REDACTOR
 from catalint.report import FILE_FORMATS as FILE_FORMATS
@@ -33,6 +34,9 @@ from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
 from catalint.report.text import printable
 from catalint.words import counted
+
+if TYPE_CHECKING:
+    from catalint.report.graph import Graph
 
 
 def parse_output(spec: str) -> tuple[str, Path]:
@@ -46,11 +50,22 @@ def parse_output(spec: str) -> tuple[str, Path]:
     return fmt, Path(path)
 
 
-def file_reporter(fmt: str, paths: PathMapper, focus: frozenset[str] | None = None, max_nodes: int = 60) -> Reporter:
+def file_reporter(
+    fmt: str,
+    paths: PathMapper,
+    focus: frozenset[str] | None = None,
+    max_nodes: int = 60,
+    settings: Settings | None = None,
+    graph: Callable[[], Graph] | None = None,
+) -> Reporter:
     reporter: Any = reporter_for(fmt, paths)
     if hasattr(reporter, "focus"):  # the graph formats draw the change, or the whole catalog
         reporter.focus = focus
         reporter.max_nodes = max_nodes
+        if graph is not None:  # the run's one graph (`graph` builds it on first use)
+            reporter.graph = graph()
+    if settings is not None and hasattr(reporter, "settings"):  # SARIF: the configured rule levels
+        reporter.settings = settings
     chosen: Reporter = reporter
     return chosen
 
@@ -200,6 +215,7 @@ def _copy(result: RunResult) -> RunResult:
     copy = RunResult(result.files, list(result.documents), list(result.findings), result.deps, result.digests)
     copy.unverified, copy.unreadable, copy.reached_from = result.unverified, result.unreadable, result.reached_from
     copy.relations = list(result.relations)
+    copy.lines = result.lines
     return copy
 
 
@@ -240,6 +256,8 @@ class CiOptions:
     github_token: str | None = None
     summary: bool | None = None  # None: when GITHUB_STEP_SUMMARY is set
     failed: bool = False
+    fail_on: Severity | None = Severity.ERROR  # the run's --fail-on; None: never
+    settings: Settings | None = None  # the run's configuration (rule levels in SARIF)
     colour: bool = False
     notes: Sequence[str] = ()
     graph: bool = True  # a relation graph in the job summary
@@ -264,6 +282,7 @@ class Publisher:
         self._err = err
         self.paths = PathMapper.for_cwd(cwd, self.env)
         self.warnings: list[str] = []
+        self._built: tuple[RunResult, Graph] | None = None  # the relation graph, and the result it is of
         self._secrets = [s for s in (options.github_token,) if s]
         try:
             from catalint.bitbucket.credentials import load_credentials
@@ -292,12 +311,19 @@ class Publisher:
         for fmt, path in self.options.outputs:
             try:
                 target = path if path.is_absolute() else self.cwd / path
-                reporter = file_reporter(fmt, self.paths, self.options.focus, self.options.graph_nodes)
-                if fmt == "junit":  # a passing run shows no failed test
+                reporter = file_reporter(
+                    fmt,
+                    self.paths,
+                    self.options.focus,
+                    self.options.graph_nodes,
+                    self.options.settings,
+                    lambda: self._relation_graph(result),
+                )
+                if fmt == "junit":  # a test fails exactly when its finding fails the run
                     from catalint.report.junit import JunitReporter
 
                     if isinstance(reporter, JunitReporter):
-                        reporter.run_failed = self.options.failed
+                        reporter.fail_on = self.options.fail_on
                 write_atomic(target, reporter.render(result))
                 written[fmt] = str(path)
                 for notice in getattr(reporter, "notices", ()):  # e.g. SARIF capped at GitHub's limit
@@ -390,14 +416,22 @@ class Publisher:
         """The Mermaid picture for the job summary, or None when it is off or cannot be drawn."""
         if not self.options.graph:
             return None
-        from catalint.report import graph, mermaid
+        from catalint.report import mermaid
 
         try:
-            drawn = graph.build(result, self.options.focus, self.options.graph_nodes)
+            drawn = self._relation_graph(result)
             return mermaid.render_graph(drawn) if drawn.nodes else None
         except Exception as exc:  # the table of findings matters more than the picture
             self.warn(f"the relation graph could not be drawn: {exc}")
             return None
+
+    def _relation_graph(self, result: RunResult) -> Graph:
+        """The run's relation graph, built once for the summary, the checks and the graph files."""
+        if self._built is None or self._built[0] is not result:
+            from catalint.report import graph
+
+            self._built = (result, graph.build(result, self.options.focus, self.options.graph_nodes))
+        return self._built[1]
 
     def _outputs(self, result: RunResult, written: Mapping[str, str], check_url: str | None) -> None:
         target = self.env.get("GITHUB_OUTPUT")

@@ -171,22 +171,22 @@ class RemoteSide:
             die(client.auth_error)
         if self.nightly is not None and result is not None:
             self._finish_nightly(client, self.nightly, result)
-        elif client.budget_spent:
-            why = client.governor.stop_reason or f"the request budget ({client.max_requests}) ran out"
+        elif client.stop is not None:
+            why = client.governor.stop.reason if client.governor.stop else f"the request budget ({client.max_requests}) ran out"
             warn(f"{why}; remaining checks are reported as unverified")
 
     @staticmethod
     def _finish_nightly(client: BitbucketClient, nightly: Nightly, result: RunResult) -> None:
         nightly.finish(client)
         result.extra["nightly"] = nightly.section.to_json()
-        if client.stop_reason is None:
+        if client.stop is None:
             return
         # Stopped cleanly: the descriptors not read are `unverified` findings, and the next run
         # starts with them; that is a partial night, not a file that cannot be read.
         for url in nightly.section.pending:
             result.unreadable.pop(url, None)
         warn(
-            f"{client.stop_reason}; {len(nightly.section.pending)} descriptors not verified this run "
+            f"{client.stop.reason}; {len(nightly.section.pending)} descriptors not verified this run "
             "(reported as unverified; the state resumes there)"
         )
 

@@ -163,7 +163,8 @@ def finish_lint(
     fmt: str | None,
     cwd: Path,
     colour: bool,
-    exit_code: Callable[[RunResult], int],
+    fail_on: str,
+    settings: Settings | None = None,
     env: Mapping[str, str] | None = None,
     impact: ImpactOptions | None = None,
     change_scope: ChangeScope | None = None,
@@ -178,7 +179,7 @@ def finish_lint(
         return 2
     for warning in scoped.warnings:
         warn(warning)
-    code = exit_code(scoped.result)
+    code = exit_code(scoped.result, fail_on)
     bitbucket = ci.report == "bitbucket" or (ci.report is None and in_pipelines(environ))
     options = CiOptions(
         fmt=default_format(fmt, environ),
@@ -189,6 +190,8 @@ def finish_lint(
         github_token=ci.github_token,
         summary=ci.summary,
         failed=code != 0,
+        fail_on=FAIL_ON.get(fail_on),
+        settings=settings,
         colour=colour,
         notes=scoped.notes,
         graph=ci.summary_graph,
@@ -401,7 +404,8 @@ def lint(**options: Any) -> None:
         fmt=args.fmt,
         cwd=cwd,
         colour=colour(args.color),
-        exit_code=lambda r: exit_code(r, args.fail_on),
+        fail_on=args.fail_on,
+        settings=settings,
         impact=impact_options(settings, args.backstage_url, args.backstage_token, _state_referrers(args)),
         change_scope=change_scope,
     )

@@ -12,7 +12,6 @@ from catalint.cli.lint import (
     CiArgs,
     _fail_on_unreadable,
     ci_options,
-    exit_code,
     fail_on_option,
     finish_lint,
     format_option,
@@ -57,6 +56,6 @@ def merge_command(
         warn(f"discovery: {error}")
     if section["stopped"]:
         warn(f"a shard stopped early ({section['stopped']}); {len(section['pending'])} descriptors not verified")
-    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=colour(color), exit_code=lambda r: exit_code(r, fail_on))
+    code = finish_lint(result, ci, fmt=fmt, cwd=cwd, colour=colour(color), fail_on=fail_on, settings=settings)
     _fail_on_unreadable(result)
     sys.exit(code)

@@ -31,7 +31,10 @@ def default_dir() -> Path:
 # Raised whenever what a result holds or depends on changes meaning, so that results stored by an
 # older catalint of the same version are never served (2: Bitbucket URLs are checked, not
 # skipped; 3: YAML and Backstage's field rules as the differential fuzzer found them).
-FORMAT = "5"  # 5: a line per entry, its findings decoded only when read
+# 4: each entry is held in the pack as a JSON string, decoded when used; 5: the text of the lines
+# findings may be on (`lines`), for SARIF fingerprints; 6: a line per entry, its findings decoded
+# only when read.
+FORMAT = "6"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -69,6 +72,7 @@ def dump(result: FileResult) -> dict[str, Any]:
         "disabled": {str(k): sorted(v) for k, v in result.disabled.items()},
         "disabled_file": sorted(result.disabled_file),
         "digest": result.digest,
+        "lines": result.lines,
     }
 
 
@@ -92,6 +96,7 @@ def load(data: dict[str, Any]) -> FileResult:
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},
         disabled_file=frozenset(data["disabled_file"]),
         digest=data.get("digest"),
+        lines=data.get("lines", ""),
     )
 
 
@@ -161,6 +166,7 @@ def encode_entry(result: FileResult) -> str:
         data["disabled_file"],
         data["digest"],
         tally(result),
+        data["lines"],
     ]
     return encode(index) + "\t" + encode(data["findings"])
 
@@ -171,7 +177,7 @@ def decode_entry(body: str, start: int = 0) -> CachedResult:
     if tab < 0 or not body.startswith("[", tab + 1) or not body.endswith("]"):
         raise ValueError("not a pack entry")
     index, encoded = body[start:tab], body[tab + 1 :]
-    path, documents, declared, references, children, deps, disabled, disabled_file, digest, counts = json.loads(index)
+    path, documents, declared, references, children, deps, disabled, disabled_file, digest, counts, lines = json.loads(index)
     # Every cached file of a run goes through here: names are bound locally and strings shared
     # inline (`e and intern(e)`: None stays None), which saved a tenth of this function's time.
     intern = sys.intern
@@ -187,6 +193,7 @@ def decode_entry(body: str, start: int = 0) -> CachedResult:
         disabled={int(k): frozenset(v) for k, v in disabled.items()} if disabled else {},
         disabled_file=frozenset(disabled_file),
         digest=digest,
+        lines=lines,
     )
 
 

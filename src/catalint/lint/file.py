@@ -22,6 +22,7 @@ from catalint.facts import (
     Reference,
     Source,
     StyleProblem,
+    line_texts,
     style_skip,
 )
 from catalint.model import DocumentSummary, Finding, Severity, Span
@@ -135,6 +136,10 @@ def _lint_file(source: Source, options: Options, result: FileResult) -> None:
     for ydoc in loaded.documents:
         doc = EntityDoc(ydoc, ydoc.data, source.display, options.settings)
         _lint_document(doc, source, options, result, placeholders, "__proto__" in text)
+    wanted = [f.span.line for f in result.findings]
+    wanted.extend(d.span.line for d in result.declared)
+    wanted.extend(r.span.line for r in result.references)
+    result.lines = line_texts(text, wanted)
 
 
 def _read(source: Source, options: Options, result: FileResult) -> bytes | None:

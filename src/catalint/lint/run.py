@@ -612,6 +612,8 @@ def _add_findings(run_result: RunResult, result: FileResult, cross: list[Finding
             # A target written with `user:password@` must not carry it into any report.
             finding = dataclasses.replace(finding, message=redact_url(finding.message))
         run_result.findings.append(finding)
+        if result.lines:
+            run_result.lines[result.path] = result.lines
 
 
 def _still_encoded(result: FileResult) -> TypeGuard[cachemod.CachedResult]:

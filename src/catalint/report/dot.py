@@ -57,6 +57,7 @@ class DotReporter:
     focus: frozenset[str] | None = None
     max_nodes: int = graphs.MAX_NODES
     name: str = "dot"
+    graph: graphs.Graph | None = None  # the run's graph, built once for every output; else built here
 
     def render(self, result: RunResult) -> str:
-        return render_graph(graphs.build(result, self.focus, self.max_nodes))
+        return render_graph(self.graph if self.graph is not None else graphs.build(result, self.focus, self.max_nodes))

@@ -5,9 +5,9 @@ finding is its own case, named with its severity, rule and line so that readers 
 failure per case, or only the first case of a given name, lose nothing. Findings outside any
 document (a file that does not parse, say) belong to the file.
 
-Findings are failed cases only when they fail the run: a run that exits 0 shows no failed test.
-When the run fails, errors are the failures (or, for `--fail-on warning`/`info` with no error, the
-most severe findings); the others are passing cases whose text is in the suite's `<system-out>`.
+A finding is a failed case exactly when it fails the run (its severity is at or above the run's
+`--fail-on`), so a run that exits 0 shows no failed test; the others are passing cases whose text
+is in the suite's `<system-out>`.
 
 The output validates against both common schemas: Jenkins xunit's `junit-10.xsd` and the strict
 Apache Ant schema (windyroad's `JUnit.xsd`), which has no `file` or `skipped` attributes, wants
@@ -40,14 +40,6 @@ def _document_label(doc: DocumentSummary | None, index: int | None) -> str:
         return "file" if index is None else f"document {index + 1}"
     label = f"document {doc.index + 1}"
     return f"{label} ({doc.entity})" if doc.entity else label
-
-
-def failing_severity(result: RunResult, run_failed: bool | None) -> Severity | None:
-    """The severity whose findings are failed cases; None when the run passed."""
-    if run_failed is False or not result.findings:
-        return None
-    worst = max(f.severity for f in result.findings)
-    return Severity.ERROR if worst >= Severity.ERROR else (worst if run_failed else None)
 
 
 @dataclass(slots=True)
@@ -91,7 +83,8 @@ class _Suite:
 class JunitReporter:
     paths: PathMapper = field(default_factory=PathMapper.identity)
     name: str = "junit"
-    run_failed: bool | None = None  # set by the publisher from the exit code; None: errors fail
+    # The run's `--fail-on` (None: `never`): findings this severe or more fail the run, and their tests.
+    fail_on: Severity | None = Severity.ERROR
 
     def render(self, result: RunResult) -> str:
         by_file: dict[str, list[Finding]] = defaultdict(list)
@@ -100,7 +93,7 @@ class JunitReporter:
             by_file[finding.path].append(finding)
         for doc in result.documents:
             docs_by_file[doc.path][doc.index] = doc
-        failing = failing_severity(result, self.run_failed)
+        failing = self.fail_on
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
         suites = ET.Element("testsuites")
         for number, path in enumerate(sorted(set(by_file) | set(docs_by_file))):

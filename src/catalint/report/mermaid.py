@@ -65,6 +65,7 @@ class MermaidReporter:
     focus: frozenset[str] | None = None  # pull-request mode: the entities of the change
     max_nodes: int = graphs.MAX_NODES
     name: str = "mermaid"
+    graph: graphs.Graph | None = None  # the run's graph, built once for every output; else built here
 
     def render(self, result: RunResult) -> str:
-        return render_graph(graphs.build(result, self.focus, self.max_nodes))
+        return render_graph(self.graph if self.graph is not None else graphs.build(result, self.focus, self.max_nodes))

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from catalint import __version__
+from catalint.config import Settings
+from catalint.facts import unpack_lines
 from catalint.model import Finding, RunResult, Severity
 from catalint.report.paths import PathMapper, is_url
 from catalint.report.rule_docs import PROJECT_URL, rule_url
@@ -37,7 +38,6 @@ RULE_LIMIT = 25000  # rules per run
 FINGERPRINT = "primaryLocationLineHash"  # GitHub's key: given here, upload-sarif does not compute its own
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_SPACE = re.compile(r"\s+")
 
 
 def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -64,7 +64,33 @@ def _help_markdown(rule_id: str, summary: str, doc: str, module: Any) -> str:
     return "\n\n".join(parts)
 
 
-def _rule_descriptor(rule_id: str) -> dict[str, Any]:
+def _default_severity(rule_id: str, settings: Settings) -> Severity:
+    rule = REGISTRY.get(rule_id)
+    if rule is not None:
+        return rule.severity
+    policy = next((p for p in settings.policies if p.rule_id == rule_id), None)
+    if policy is not None:
+        return policy.severity
+    return Severity.ERROR if rule_id.startswith("policy/") else Severity.WARNING  # yamllint's default
+
+
+def _configuration(rule_id: str, settings: Settings) -> dict[str, Any]:
+    """The rule's level as this run has it: its own severity (a policy's `severity:`) unless
+    `rules:` overrides it; a rule turned off keeps its level and is marked not enabled."""
+    default = _default_severity(rule_id, settings)
+    effective = settings.severity_for(rule_id, default)
+    if effective is None:
+        return {"level": LEVELS[default], "enabled": False}
+    return {"level": LEVELS[effective]}
+
+
+def _rule_descriptor(rule_id: str, settings: Settings) -> dict[str, Any]:
+    descriptor = _described(rule_id)
+    descriptor["defaultConfiguration"] = _configuration(rule_id, settings)
+    return descriptor
+
+
+def _described(rule_id: str) -> dict[str, Any]:
     rule = REGISTRY.get(rule_id)
     if rule is not None:
         summary = rule.summary[:1].upper() + rule.summary[1:]
@@ -77,7 +103,6 @@ def _rule_descriptor(rule_id: str) -> dict[str, Any]:
             "fullDescription": {"text": _clip(full)},
             "help": {"text": help_text, "markdown": _help_markdown(rule.id, summary, rule.doc, rule.module)},
             "helpUri": rule_url(rule.id),
-            "defaultConfiguration": {"level": LEVELS[rule.severity]},
             "properties": {"tags": ["backstage"] if rule.backstage else ["catalint"]},
         }
     if rule_id.startswith("policy/"):
@@ -94,7 +119,6 @@ def _rule_descriptor(rule_id: str) -> dict[str, Any]:
                 f"see [policies]({rule_url(rule_id)}).",
             },
             "helpUri": rule_url(rule_id),
-            "defaultConfiguration": {"level": "error"},
             "properties": {"tags": ["policy"]},
         }
     name = rule_id.split("/", 1)[-1]
@@ -109,7 +133,6 @@ def _rule_descriptor(rule_id: str) -> dict[str, Any]:
             "markdown": f"See yamllint's documentation of the [`{name}` rule]({anchor}).",
         },
         "helpUri": anchor,
-        "defaultConfiguration": {"level": "warning"},
         "properties": {"tags": ["yamllint", "style"]},
     }
 
@@ -128,32 +151,21 @@ def region(finding: Finding) -> dict[str, int]:
 
 @dataclass(slots=True)
 class _Lines:
-    """Lines of local files, read once per file, for fingerprints."""
+    """The run's linted lines (`RunResult.lines`), unpacked once per file."""
 
-    paths: PathMapper
-    cache: dict[str, list[str] | None] = field(default_factory=dict)
+    packed: dict[str, str]
+    files: dict[str, dict[int, str]] = field(default_factory=dict)
 
-    def get(self, display: str, line: int) -> str | None:
-        if display not in self.cache:
-            self.cache[display] = self._read(display)
-        lines = self.cache[display]
-        if lines is None or not 1 <= line <= len(lines):
-            return None
-        return lines[line - 1]
-
-    def _read(self, display: str) -> list[str] | None:
-        if is_url(display):
-            return None
-        try:
-            return Path(self.paths.absolute(display)).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
+    def get(self, path: str, line: int) -> str | None:
+        if path not in self.files:
+            self.files[path] = unpack_lines(self.packed.get(path, ""))
+        return self.files[path].get(line)
 
 
 def fingerprint(rule: str, uri: str, content: str) -> str:
     """Rule, file and the offending line's text with its whitespace collapsed: no line number, so the
     fingerprint stays when lines are added above or the line is re-indented."""
-    normalised = _SPACE.sub(" ", content).strip()
+    normalised = " ".join(content.split())
     return hashlib.sha256("\0".join((rule, uri, normalised)).encode("utf-8")).hexdigest()[:32]
 
 
@@ -162,6 +174,8 @@ class SarifReporter:
     paths: PathMapper = field(default_factory=PathMapper.identity)
     name: str = "sarif"
     limit: int = RESULT_LIMIT
+    # The run's configuration: a policy's severity and `rules:` overrides give each rule's level.
+    settings: Settings = field(default_factory=Settings)
     notices: list[str] = field(default_factory=list)
 
     def as_dict(self, result: RunResult) -> dict[str, Any]:
@@ -173,9 +187,9 @@ class SarifReporter:
         rule_ids.extend(sorted({f.rule for f in kept} - set(REGISTRY)))
         rule_ids = rule_ids[:RULE_LIMIT]
         index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-        lines = _Lines(self.paths)
         seen: dict[str, int] = {}
         artifacts: dict[str, dict[str, str]] = {}  # per file: mapping a path costs more than the rest of a result
+        lines = _Lines(result.lines)
         results = [self._result(f, index, lines, seen, artifacts) for f in kept if f.rule in index]
         run: dict[str, Any] = {
             "tool": {
@@ -184,7 +198,7 @@ class SarifReporter:
                     "version": __version__,
                     "semanticVersion": __version__,
                     "informationUri": INFORMATION_URI,
-                    "rules": [_rule_descriptor(r) for r in rule_ids],
+                    "rules": [_rule_descriptor(r, self.settings) for r in rule_ids],
                 }
             },
             "originalUriBaseIds": {SRCROOT: {"uri": self.paths.root.resolve().as_uri().rstrip("/") + "/"}},
@@ -218,8 +232,9 @@ class SarifReporter:
             artifacts[finding.path] = self._artifact(finding.path)
         artifact = dict(artifacts[finding.path])
         where = region(finding)
+        # The line as it was linted (a file may have changed since, or be stdin); one the run did not
+        # read (a file too large or unreadable, a line past the end) is identified by its message.
         content = lines.get(finding.path, where["startLine"])
-        # A line that cannot be read (a remote file, a file-level finding) is identified by its message.
         key = fingerprint(finding.rule, artifact["uri"], content if content is not None else finding.message)
         seen[key] = seen.get(key, 0) + 1  # identical lines in one file: numbered, as GitHub numbers its own
         out: dict[str, Any] = {

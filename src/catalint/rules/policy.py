@@ -109,15 +109,39 @@ def check(doc: EntityDoc) -> Iterator[tuple[Policy, Problem]]:
     if not policies or not isinstance(doc.data, dict):
         return
     kind, spec_type = doc.kind, doc.spec.get("type")
+    raw = doc.memo.get("raw", doc.data)
     for policy in policies:
         if policy.applies_to(kind, spec_type):
             errors = _validator(policy.schema).iter_errors(doc.data)
             for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-                yield policy, problem(error)
+                written = None if raw is doc.data else placeholder_at(raw, tuple(error.absolute_path))
+                yield policy, problem(error, written)
 
 
-def problem(error: ValidationError) -> Problem:
-    """A jsonschema error as a finding on the node concerned, in the words catalint uses elsewhere."""
+_RESOLVERS = ("$text", "$json", "$yaml")
+
+
+def placeholder_at(raw: Any, at: Pointer) -> tuple[str, bool] | None:
+    """The placeholder, as written (`$text: ./owner.txt`), that gave the value at `at` of the
+    substituted document, and whether it gave exactly that value (not a mapping or list holding it)."""
+    node = raw
+    for depth, part in enumerate((*at, None)):
+        if isinstance(node, dict) and len(node) == 1:
+            ((key, target),) = node.items()
+            if key in _RESOLVERS and isinstance(target, str):
+                return f"{key}: {target}", depth == len(at)
+        if part is None:
+            return None
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return None
+
+
+def problem(error: ValidationError, written: tuple[str, bool] | None = None) -> Problem:
+    """A jsonschema error as a finding on the node concerned, in the words catalint uses elsewhere.
+    A value a placeholder gave is shown as the descriptor writes it (`written`), with what it read."""
     from catalint.rules.base import describe_type, dotted
 
     at: Pointer = tuple(error.absolute_path)
@@ -141,9 +165,19 @@ def problem(error: ValidationError) -> Problem:
     }
     explain = words.get(keyword)
     if explain is None:
-        return Problem(f"{field}: {_short(error.message)}", at)
-    found = "" if keyword in ("type", "minItems", "maxItems") else f"; found {_short(json.dumps(value, default=str))}"
-    return Problem(f"{field} {explain()}{found}", at)
+        return Problem(f"{field}: {_short(error.message)}{_origin(written)}", at)
+    if keyword in ("type", "minItems", "maxItems"):
+        return Problem(f"{field} {explain()}{_origin(written)}", at)
+    found = _short(json.dumps(value, default=str))
+    if written is None:
+        return Problem(f"{field} {explain()}; found {found}", at)
+    placeholder, exact = written
+    shown = f"{placeholder}, which reads {found}" if exact else f"{found} in {placeholder}"
+    return Problem(f"{field} {explain()}; found {shown}", at)
+
+
+def _origin(written: tuple[str, bool] | None) -> str:
+    return "" if written is None else f"; from {written[0]}"
 
 
 def _short(text: str, limit: int = 200) -> str:

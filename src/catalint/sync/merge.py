@@ -14,79 +14,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalint.bitbucket.discovery import parse_shard
 from catalint.config import Settings
 from catalint.facts import FileResult, Origin
 from catalint.lint import cache as cachemod
 from catalint.lint.run import finish
 from catalint.model import Finding, RunResult, Severity, Span
 from catalint.sync.discovery import Discovered
-from catalint.sync.nightly import SECTION_VERSION, origin_json, origin_of
+from catalint.sync.nightly import FileEntry, Section, SectionError
 
 
 class MergeError(Exception):
     """A result that cannot be merged or read: one line, exit 2."""
 
 
-@dataclass(slots=True)
-class Shard:
-    """The `nightly` section of one JSON result."""
-
-    name: str
-    workspace: str
-    shard: tuple[int, int] | None
-    discovery: Discovered
-    stopped: str | None
-    pending: list[str]
-    files: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _section(name: str, data: Any) -> dict[str, Any]:
-    section = data.get("nightly") if isinstance(data, dict) else None
-    if not isinstance(section, dict):
-        raise MergeError(f"{name} is not the JSON result of `catalint lint --workspace` (no nightly section)")
-    if section.get("version") != SECTION_VERSION:
-        raise MergeError(f"{name}: nightly section version {section.get('version')!r}; this catalint reads {SECTION_VERSION}")
-    return section
-
-
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _shard(name: str, raw: Any) -> tuple[int, int] | None:
-    """The section's `[I, N]`, held to `--shard`'s own rule: a shard 0/0 or 5/4 would make an incomplete
-    union look complete, and a prune follow from it."""
-    if raw is None:
-        return None
-    if not (isinstance(raw, list) and len(raw) == 2 and all(type(v) is int for v in raw)):
-        raise MergeError(f"{name}: the nightly section's shard is not [I, N]: {raw!r}")
+def shard_of_json(name: str, data: Any) -> Section:
+    """The `nightly` section of the JSON result `data`, read from `name`."""
     try:
-        return parse_shard(f"{raw[0]}/{raw[1]}")
-    except ValueError as err:
-        raise MergeError(f"{name}: {err}") from None
-
-
-def shard_of_json(name: str, data: Any) -> Shard:
-    section = _section(name, data)
-    found = section.get("discovery")
-    found = found if isinstance(found, dict) else {}
-    shard = _shard(name, section.get("shard"))
-    files = section.get("files")
-    stopped = section.get("stopped")
-    return Shard(
-        name,
-        str(section.get("workspace") or ""),
-        shard,
-        Discovered(_strings(found.get("urls")), found.get("complete") is True, _strings(found.get("errors"))),
-        stopped if isinstance(stopped, str) else None,
-        _strings(section.get("pending")),
-        [f for f in files if isinstance(f, dict)] if isinstance(files, list) else [],
-    )
+        return Section.from_json(data, name)
+    except SectionError as err:
+        raise MergeError(str(err)) from None
 
 
 def read_json(path: Path) -> Any:
@@ -96,7 +45,7 @@ def read_json(path: Path) -> Any:
         raise MergeError(f"cannot read {path}: {type(err).__name__}") from None
 
 
-def _coverage(shards: Sequence[Shard]) -> list[str]:
+def _coverage(shards: Sequence[Section]) -> list[str]:
     """What keeps the shards from being the whole workspace, if anything."""
     problems: list[str] = []
     if len({s.workspace.lower() for s in shards}) > 1:
@@ -114,59 +63,56 @@ def _coverage(shards: Sequence[Shard]) -> list[str]:
     return problems
 
 
-def _files(shards: Sequence[Shard]) -> list[tuple[FileResult, Origin, int, dict[str, Any]]]:
-    """One result per file, the nearest to a root, in (depth, URL) order as a single job has them."""
-    best: dict[str, tuple[int, dict[str, Any]]] = {}
+def _files(shards: Sequence[Section]) -> list[tuple[FileResult, Origin, int, dict[str, Any]]]:
+    """One result per file, the nearest to a root, in (depth, URL) order as a single job has them;
+    each with its dump as the shard wrote it."""
+    best: dict[str, FileEntry] = {}
     for shard in shards:
-        for entry in shard.files:
-            result, depth = entry.get("result"), entry.get("depth")
-            if not isinstance(result, dict) or not isinstance(result.get("path"), str) or not isinstance(depth, int):
-                raise MergeError(f"{shard.name}: a file entry of the nightly section is damaged")
-            known = best.get(result["path"])
-            if known is None or depth < known[0]:
-                best[result["path"]] = (depth, entry)
+        for path, entry in shard.files.items():
+            known = best.get(path)
+            if known is None or entry[2] < known[2]:
+                best[path] = entry
     out = []
-    for path, (depth, entry) in sorted(best.items(), key=lambda item: (item[1][0], item[0])):
+    for path, (dump, origin, depth) in sorted(best.items(), key=lambda item: (item[1][2], item[0])):
         try:
-            loaded = cachemod.load(entry["result"])
+            loaded = cachemod.load(dump)
         except (KeyError, TypeError, ValueError, IndexError):
             raise MergeError(f"the result of {path} is damaged") from None
-        out.append((loaded, origin_of(entry.get("origin")), depth, entry))
+        out.append((loaded, origin, depth, dump))
     return out
 
 
-def merge(shards: Sequence[Shard], settings: Settings) -> RunResult:
+def merge(shards: Sequence[Section], settings: Settings) -> RunResult:
     """The result one job over every shard's repositories gives."""
     if not shards:
         raise MergeError("nothing to merge")
     problems = _coverage(shards)
     files = _files(shards)
-    # Dumped before the run-level checks add their findings to the files.
-    entries = [{"result": cachemod.dump(r), "origin": origin_json(o), "depth": d} for r, o, d, _ in files]
+    # The dumps as the shards wrote them: taken before the run-level checks add their findings.
+    merged = {r.path: (dump, o, d) for r, o, d, dump in files}
     result = finish([f[0] for f in files], [f[1] for f in files], settings)
-    section = _section_of(shards, problems, entries)
-    resumed = set(section["pending"]) if section["stopped"] else set()
-    _unreadable(result, [f[0] for f in files], section["discovery"]["urls"], resumed)
-    result.extra["nightly"] = section
+    section = _section_of(shards, problems, merged)
+    resumed = set(section.pending) if section.stopped else set()
+    _unreadable(result, [f[0] for f in files], section.discovery.urls, resumed)
+    result.extra["nightly"] = section.to_json()
     return result
 
 
-def _section_of(shards: Sequence[Shard], problems: list[str], entries: list[dict[str, Any]]) -> dict[str, Any]:
+def _section_of(shards: Sequence[Section], problems: list[str], files: dict[str, FileEntry]) -> Section:
     """The merged result's own nightly section: what `sync --from` and a further merge read."""
     complete = not problems and all(s.discovery.complete for s in shards)
-    return {
-        "version": SECTION_VERSION,
-        "workspace": shards[0].workspace,
-        "shard": None,
-        "discovery": {
-            "urls": sorted({u for s in shards for u in s.discovery.urls}),
-            "complete": complete,
-            "errors": [*problems, *(e for s in shards for e in s.discovery.errors)],
-        },
-        "stopped": next((s.stopped for s in shards if s.stopped), None),
-        "pending": sorted({u for s in shards for u in s.pending}),
-        "files": entries,
-    }
+    return Section(
+        shards[0].workspace,
+        None,
+        Discovered(
+            sorted({u for s in shards for u in s.discovery.urls}),
+            complete,
+            [*problems, *(e for s in shards for e in s.discovery.errors)],
+        ),
+        files,
+        next((s.stopped for s in shards if s.stopped), None),
+        sorted({u for s in shards for u in s.pending}),
+    )
 
 
 def _unreadable(result: RunResult, files: Sequence[FileResult], urls: Sequence[str], resumed: set[str]) -> None:
@@ -194,10 +140,9 @@ def result_of(data: Any, name: str) -> tuple[RunResult, Discovered, str]:
             )
         except (KeyError, TypeError, ValueError):
             raise MergeError(f"{name}: a finding is damaged") from None
-    for entry in shard.files:
-        dumped = entry.get("result")
-        if isinstance(dumped, dict) and isinstance(dumped.get("path"), str) and isinstance(dumped.get("digest"), str):
-            result.digests[dumped["path"]] = dumped["digest"]
+    for path, (dumped, _, _) in shard.files.items():
+        if isinstance(dumped.get("digest"), str):
+            result.digests[path] = dumped["digest"]
     discovery = shard.discovery
     if shard.stopped:
         # Descriptors a stopped run never read are unknown: nothing may be removed on that basis.

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from catalint import __version__
-from catalint.bitbucket.discovery import DiscoveryResult, Listing, discover, list_repositories
+from catalint.bitbucket.discovery import DiscoveryResult, Listing, discover, list_repositories, parse_shard
 from catalint.bitbucket.urls import parse
 from catalint.facts import ANYWHERE, FileResult, Origin
 from catalint.lint import cache as cachemod
 from catalint.rules import unverified
 from catalint.sources.bitbucket import MAX_DEPTH, RemoteLinter, RemoteRoot
+from catalint.sync.discovery import Discovered
 from catalint.sync.state import NightlyState, Stored, load_state
 
 if TYPE_CHECKING:
@@ -81,16 +82,45 @@ def repos_named(text: str, own: str, settings_web: Callable[[str], str | None]) 
     return named
 
 
+class SectionError(ValueError):
+    """A `nightly` section that cannot be read: one line."""
+
+
+# A file of a section: its result as linted (a `lint.cache` dump), its origin, its depth from a root.
+FileEntry = tuple[dict[str, Any], Origin, int]
+
+
 @dataclass(slots=True)
 class Section:
-    """What a run's JSON report carries for `catalint merge` and `sync --from`."""
+    """What a run's JSON report carries (its `nightly` key) for `catalint merge` and `sync --from`:
+    written by a workspace run and by merge, read by merge and `sync --from`."""
 
     workspace: str
     shard: tuple[int, int] | None
-    discovery: DiscoveryResult
-    files: dict[str, tuple[dict[str, Any], Origin, int]] = field(default_factory=dict)
+    discovery: Discovered
+    files: dict[str, FileEntry] = field(default_factory=dict)  # by path
     stopped: str | None = None
     pending: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Any, name: str) -> Section:
+        """The `nightly` section of the JSON result `data` (read from `name`), or SectionError."""
+        section = data.get("nightly") if isinstance(data, dict) else None
+        if not isinstance(section, dict):
+            raise SectionError(f"{name} is not the JSON result of `catalint lint --workspace` (no nightly section)")
+        if section.get("version") != SECTION_VERSION:
+            raise SectionError(f"{name}: nightly section version {section.get('version')!r}; this catalint reads {SECTION_VERSION}")
+        found = section.get("discovery")
+        found = found if isinstance(found, dict) else {}
+        stopped = section.get("stopped")
+        return cls(
+            str(section.get("workspace") or ""),
+            _shard_of_json(name, section.get("shard")),
+            Discovered(_strings(found.get("urls")), found.get("complete") is True, _strings(found.get("errors"))),
+            _files_of_json(name, section.get("files")),
+            stopped if isinstance(stopped, str) else None,
+            _strings(section.get("pending")),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +139,35 @@ class Section:
                 for _, (dump, origin, depth) in sorted(self.files.items(), key=lambda kv: (kv[1][2], kv[0]))
             ],
         }
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _shard_of_json(name: str, raw: Any) -> tuple[int, int] | None:
+    """The section's `[I, N]`, held to `--shard`'s own rule: a shard 0/0 or 5/4 would make an incomplete
+    union look complete, and a prune follow from it."""
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(type(v) is int for v in raw)):
+        raise SectionError(f"{name}: the nightly section's shard is not [I, N]: {raw!r}")
+    try:
+        return parse_shard(f"{raw[0]}/{raw[1]}")
+    except ValueError as err:
+        raise SectionError(f"{name}: {err}") from None
+
+
+def _files_of_json(name: str, raw: Any) -> dict[str, FileEntry]:
+    files: dict[str, FileEntry] = {}
+    for entry in raw if isinstance(raw, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        result, depth = entry.get("result"), entry.get("depth")
+        if not isinstance(result, dict) or not isinstance(result.get("path"), str) or type(depth) is not int:
+            raise SectionError(f"{name}: a file entry of the nightly section is damaged")
+        files[result["path"]] = (result, origin_of(entry.get("origin")), depth)
+    return files
 
 
 class Nightly:
@@ -131,11 +190,15 @@ class Nightly:
         self.state = NightlyState()
         self.this_run = 1
         self.listing = Listing(complete=False)
-        self.section = Section(workspace, options.shard, DiscoveryResult(complete=False))
+        self.found = DiscoveryResult(complete=False)
+        self.section = Section(workspace, options.shard, Discovered([], complete=False))
         self.recorded: set[str] = set()
         self.requests = {"reused": 0, "linted": 0}
         self._repos: dict[str, set[str]] = {}  # a freshly linted file -> the repositories it may read
         self._taken: set[str] = set()  # stored results handed to the linter in place of a lint
+        # A reused result, and its stored dump: the section takes the dump rather than dumping the
+        # result again, night after night (results taken by the linter are dumped: it may add to them).
+        self._kept: dict[str, tuple[FileResult, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._web: Callable[[str], str | None] = lambda url: None
 
@@ -170,7 +233,8 @@ class Nightly:
         if self.options.full or (every and self.this_run - self.state.full_from >= every):
             self.state.full_from = self.this_run
         found = discover(client, self.workspace, shard=self.options.shard)
-        self.section.discovery = found
+        self.found = found
+        self.section.discovery = Discovered(found.urls, found.complete, found.errors)
         if note := found.shard_note():
             self.warn(note)
         if self.options.state_path is not None:
@@ -187,7 +251,7 @@ class Nightly:
         """What the repository looks like now, or None when this run cannot tell."""
         if not self.listing.complete or repo not in self.listing.updated:
             return None
-        return f"{self.listing.updated[repo]}|{self.section.discovery.hashes.get(repo, '')}"
+        return f"{self.listing.updated[repo]}|{self.found.hashes.get(repo, '')}"
 
     def reusable(self, url: str) -> Stored | None:
         stored = self.state.files.get(url)
@@ -217,6 +281,7 @@ class Nightly:
                 dirty.append(root)
                 continue
             result = cachemod.load(stored.result)
+            self._kept[root.url] = (result, stored.result)
             reused.append(((result, root), depth))
             self.recorded.add(root.url)
             for child in result.children:
@@ -259,7 +324,9 @@ class Nightly:
             depth.setdefault(result.path, stored_depth)
         pairs = sorted(by_path.values(), key=lambda pair: (depth.get(pair[0].path, MAX_DEPTH + 1), pair[0].path))
         for result, root in pairs:
-            self.section.files[result.path] = (cachemod.dump(result), root.origin, depth.get(result.path, MAX_DEPTH + 1))
+            kept = self._kept.get(result.path)
+            dump = kept[1] if kept is not None and kept[0] is result else cachemod.dump(result)
+            self.section.files[result.path] = (dump, root.origin, depth.get(result.path, MAX_DEPTH + 1))
         return pairs
 
     def _record(self, result: FileResult) -> None:
@@ -278,13 +345,14 @@ class Nightly:
     # ------------------------------------------------------------ the end
     def finish(self, client: BitbucketClient) -> None:
         """Record the run: what it verified, where the next one starts, why it stopped."""
-        self.section.stopped = client.stop_reason
+        stopped = client.stop.reason if client.stop is not None else None
+        self.section.stopped = stopped
         self.section.pending = [u for u in self.section.discovery.urls if u not in self.recorded]
         state = self.state
         state.run = self.this_run
-        state.stopped = client.stop_reason
+        state.stopped = stopped
         state.pending = self.section.pending
-        whole = self.section.discovery.complete and client.stop_reason is None
+        whole = self.section.discovery.complete and stopped is None
         if whole:
             # A complete picture: files no run reaches any more are forgotten.
             state.files = {url: s for url, s in state.files.items() if url in self.recorded}
