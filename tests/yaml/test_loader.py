@@ -108,3 +108,49 @@ def test_repairs_of_a_large_file_are_bounded() -> None:
     assert len(_passes("a: 1\n")) == REPAIR_PASSES  # small files: every spot is repaired
     large = "x" * (2 * 1024 * 1024)
     assert len(_passes(large)) * len(large) <= REPAIR_BYTES  # a 2 MiB file is re-read a few times at most
+
+
+def test_documents_with_and_without_anchors_read_alike() -> None:
+    """Without an anchor the loader builds values on its lean path; with one, on the path that
+    counts aliases. Both must give the same values and the same problems."""
+    bodies = [
+        "a: 1\nb: [x, 'y', {c: null}]\n? [k, l]\n: v\n1: one\n1.0: dup\n",
+        "? [a]\n: 1\n? [a]\n: 2\n? !!binary aGk=\n: 3\n? !!binary aGk=\n: 4\n",  # collection keys never repeat
+        "s: !!set {a, b}\no: !!omap [{a: 1}]\nt: !!timestamp 2020-01-02\nm: !!merge x\n",
+        "q: 'a\n  b'\nf: [a,\n  b]\n",
+        "q: 'a\nb'\n",  # a quoted scalar going on at the key's column
+        "%YAML 1.1\n---\nbase: {a: 1}\nmore:\n  <<: {a: 2, b: 3}\n  c: 4\n",  # `<<` sends it to the full path
+        "a: " + "[" * 150 + "x" + "]" * 150 + "\n",  # deeper than the lean path goes
+        "k: 1\nk: 2\n",
+    ]
+    for body in bodies:
+        lean = load_text(body)
+        # One line more, before the body's first line of content.
+        marker = "---\n" if body.startswith("%") else ""
+        anchored = load_text(body.replace(marker, marker + "anchor: &unused 0\n", 1) if marker else "anchor: &unused 0\n" + body)
+        assert [(p.kind, p.span.line) for p in lean.problems] == [(p.kind, p.span.line - 1) for p in anchored.problems], body
+        for mine, theirs in zip(lean.documents, anchored.documents, strict=True):
+            assert mine.data == {k: v for k, v in theirs.data.items() if k != "anchor"}, body
+
+
+def test_collection_keys_are_never_duplicates_of_each_other() -> None:
+    # A key in between: the first list is dropped before the second is built, and the second
+    # may then take its place in memory; it is still no repeat.
+    loaded = load_text("? [a]\n: 1\nb: 2\n? [a]\n: 3\n? !!binary aGk=\n: 4\nc: 5\n? !!binary aGk=\n: 6\n")
+    assert loaded.problems == []
+    assert loaded.documents[0].data == {"['a']": 3, "b": 2, "{'type': 'Buffer', 'data': [104, 105]}": 6, "c": 5}
+
+
+def test_a_merge_key_in_a_document_without_anchors() -> None:
+    loaded = load_text("%YAML 1.1\n---\nm:\n  <<: [{a: 1}, {b: 2}]\n  a: 0\n")
+    assert loaded.problems == []
+    assert loaded.documents[0].data == {"m": {"a": 0, "b": 2}}
+
+
+def test_deep_nesting_past_the_lean_path_still_reads() -> None:
+    loaded = load_text("a: " + "{b: " * 300 + "x" + "}" * 300 + "\n")
+    assert loaded.problems == []
+    value = loaded.documents[0].data["a"]
+    for _ in range(300):
+        value = value["b"]
+    assert value == "x"

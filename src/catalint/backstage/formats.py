@@ -10,9 +10,8 @@ import ipaddress
 import re
 import unicodedata
 import urllib.parse
+from functools import lru_cache
 from typing import Any
-
-import idna
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]+(?:-+[a-z0-9]+)*\Z")
 _OBJECT_NAME = re.compile(r"^(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
@@ -51,7 +50,20 @@ def _prefix_and_or_suffix(value: Any, suffix_ok: Any) -> bool:
 
 
 def is_api_version(value: Any) -> bool:
+    return isinstance(value, str) and _api_version(value)
+
+
+# The prefixed predicates are cached: every document names an apiVersion and annotation keys
+# from a small set (`backstage.io/v1alpha1`, `backstage.io/techdocs-ref`), and splitting and
+# matching each anew is most of what checking them costs.
+@lru_cache(maxsize=1024)
+def _api_version(value: str) -> bool:
     return _prefix_and_or_suffix(value, lambda s: 1 <= len(s) <= 63 and bool(_API_VERSION_SUFFIX.match(s)))
+
+
+@lru_cache(maxsize=4096)
+def _prefixed_name(value: str) -> bool:
+    return _prefix_and_or_suffix(value, is_object_name)
 
 
 def is_kind(value: Any) -> bool:
@@ -63,7 +75,7 @@ def is_namespace(value: Any) -> bool:
 
 
 def is_label_key(value: Any) -> bool:
-    return _prefix_and_or_suffix(value, is_object_name)
+    return isinstance(value, str) and _prefixed_name(value)
 
 
 def is_label_value(value: Any) -> bool:
@@ -71,7 +83,7 @@ def is_label_value(value: Any) -> bool:
 
 
 def is_annotation_key(value: Any) -> bool:
-    return _prefix_and_or_suffix(value, is_object_name)
+    return isinstance(value, str) and _prefixed_name(value)
 
 
 # What JavaScript's String.prototype.trim() removes: WhiteSpace and LineTerminator. Unlike
@@ -93,6 +105,7 @@ def is_tag(value: Any) -> bool:
 
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):(.*)$", re.DOTALL)
+_AUTHORITY_END = re.compile(r"[/?#]")
 _SPECIAL = {"http", "https", "ws", "wss", "ftp", "file"}
 _C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
 # WHATWG's forbidden domain code points: forbidden host code points, C0 controls, `%` and DEL.
@@ -114,7 +127,7 @@ def is_url(value: Any) -> bool:
     if scheme == "file":
         return True
     authority = rest.lstrip("/")
-    host_port = re.split(r"[/?#]", authority, maxsplit=1)[0]
+    host_port = _AUTHORITY_END.split(authority, maxsplit=1)[0]
     if "@" in host_port:
         host_port = host_port.rsplit("@", 1)[1]
     if host_port.startswith("["):
@@ -145,12 +158,12 @@ def _is_ipv6(text: str) -> bool:
 
 def _is_domain(host: str) -> bool:
     """The WHATWG host parser for a special URL: percent-decode, UTS #46 to ASCII, IPv4 forms."""
-    decoded = urllib.parse.unquote_to_bytes(host.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
-    try:
-        ascii_host = _to_ascii(decoded)
-    except (idna.IDNAError, UnicodeError):
-        return False
-    if not ascii_host or any(ch in _FORBIDDEN_DOMAIN for ch in ascii_host):
+    if "%" not in host and host.isascii():
+        decoded = host  # what decoding leaves as it was, without the round trip through bytes
+    else:
+        decoded = urllib.parse.unquote_to_bytes(host.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
+    ascii_host = _to_ascii(decoded)
+    if not ascii_host or not _FORBIDDEN_DOMAIN.isdisjoint(ascii_host):
         return False
     labels = ascii_host.split(".")
     last = labels[-1] if labels[-1] or len(labels) == 1 else labels[-2]
@@ -159,10 +172,23 @@ def _is_domain(host: str) -> bool:
     return True
 
 
-def _to_ascii(domain: str) -> str:
-    """domainToASCII without hyphen or DNS-length checks (CheckHyphens=false, beStrict=false)."""
+def _to_ascii(domain: str) -> str | None:
+    """domainToASCII without hyphen or DNS-length checks (CheckHyphens=false, beStrict=false);
+    None where it fails."""
     if domain.isascii() and "xn--" not in domain.lower():
         return domain.lower()
+    # Imported here: idna's tables take a while to load, and most hosts are plain ASCII.
+    import idna
+
+    try:
+        return _uts46_to_ascii(domain)
+    except (idna.IDNAError, UnicodeError):
+        return None
+
+
+def _uts46_to_ascii(domain: str) -> str:
+    import idna
+
     mapped = idna.uts46_remap(domain, std3_rules=False, transitional=False)
     out: list[str] = []
     for label in mapped.split("."):
@@ -181,6 +207,8 @@ def _to_ascii(domain: str) -> str:
 
 
 def _check_label(label: str) -> None:
+    import idna
+
     if unicodedata.category(label[0]).startswith("M"):
         raise idna.IDNAError("a label must not begin with a combining mark")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from catalint import rules
-from catalint.backstage.refs import RefError, parse_entity_ref
+from catalint.backstage.refs import RefError
 from catalint.facts import (
     Declared,
     FileResult,
@@ -41,7 +41,7 @@ from catalint.rules import (
     yaml_syntax,
 )
 from catalint.rules.base import EntityDoc
-from catalint.rules.entity_ref_format import refs_of
+from catalint.rules.entity_ref_format import parsed_refs
 from catalint.rules.unknown_kind import recognised
 from catalint.yaml.loader import LoadedFile, load_text
 
@@ -241,25 +241,25 @@ def _lint_document(
     _references(doc, entity, result)
 
 
-def _problems(doc: EntityDoc, source: Source, options: Options, result: FileResult) -> Iterable[tuple[str, Problem]]:
+def _problems(doc: EntityDoc, source: Source, options: Options, result: FileResult) -> list[tuple[str, Problem]]:
     """Every rule's problems with the document, then (for a kind Backstage knows) its targets'."""
-    for rule in rules.REGISTRY.values():
-        if rule.check is not None:
-            yield from ((rule.id, p) for p in rule.check(doc))
+    found: list[tuple[str, Problem]] = []
+    for rule_id, check in rules.CHECKS:
+        for problem in check(doc):
+            found.append((rule_id, problem))
     if not (recognised(doc) and isinstance(doc.data, dict)):
-        return
+        return found
     for resolution in rules.RESOLUTION_RULES:
         try:
-            yield from resolution(doc, source, result, options)
+            found.extend(resolution(doc, source, result, options))
         except (OSError, ValueError) as err:  # a name too long for the file system, a NUL in a path
-            yield unverified.ID, Problem(f"a target could not be checked: {err}")
+            found.append((unverified.ID, Problem(f"a target could not be checked: {err}")))
+    return found
 
 
 def _references(doc: EntityDoc, entity: str | None, result: FileResult) -> None:
-    for pointer, text, default_kind in refs_of(doc):
-        try:
-            target = parse_entity_ref(text, default_kind, doc.namespace)
-        except RefError:
+    for pointer, _, _, target in parsed_refs(doc):
+        if isinstance(target, RefError):
             continue
         # Interned: the same few targets (owners, systems) are named from thousands of files.
         key = sys.intern(target.key)

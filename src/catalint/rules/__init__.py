@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from catalint.facts import FileResult, Options, Source
-    from catalint.rules.base import EntityDoc, Problem, Rule
+    from catalint.rules.base import DocumentCheck, EntityDoc, Problem, Rule
 
     Resolution = Callable[[EntityDoc, Source, FileResult, Options], Iterator[tuple[str, Problem]]]
     REGISTRY: dict[str, Rule]
+    CHECKS: tuple[tuple[str, DocumentCheck], ...]
     RESOLUTION_RULES: tuple[Resolution, ...]
 
 # Order matters only for readability of `catalint rules`: Backstage's own checks first.
@@ -70,6 +71,11 @@ def __getattr__(name: str) -> Any:
         registry = {rule.id: rule for rule in map(_load, MODULES)}
         globals()["REGISTRY"] = registry
         return registry
+    if name == "CHECKS":
+        # (rule id, check) of every rule that checks documents: looked up once, not per document.
+        checks = tuple((r.id, r.check) for r in __getattr__("REGISTRY").values() if r.check is not None)
+        globals()["CHECKS"] = checks
+        return checks
     if name == "RESOLUTION_RULES":
         resolutions = tuple(r.module.resolve for r in __getattr__("REGISTRY").values() if hasattr(r.module, "resolve"))
         globals()["RESOLUTION_RULES"] = resolutions

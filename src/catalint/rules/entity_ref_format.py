@@ -9,7 +9,7 @@ is rejected; write `resource:payments-db` or `component:payments`. Empty parts (
 from collections.abc import Iterator
 
 from catalint.backstage.refs import RELATION_FIELDS, RefError, parse_entity_ref
-from catalint.model import Severity
+from catalint.model import EntityRef, Severity
 from catalint.rules.base import EntityDoc, Problem
 from catalint.rules.unknown_kind import recognised
 
@@ -66,33 +66,49 @@ def refs_of(doc: EntityDoc) -> Iterator[tuple[tuple[str | int, ...], str, str | 
                     yield ("spec", field.field, i), item, field.default_kind
 
 
+Parsed = list[tuple[tuple[str | int, ...], str, str | None, EntityRef | RefError]]
+
+
+def parsed_refs(doc: EntityDoc) -> Parsed:
+    """`refs_of` with each reference parsed (or why it does not parse), worked out once per
+    document: three rules and the list of the file's references all read them."""
+    memo = doc.memo.get("refs")
+    if memo is not None and memo[0] is doc.data:
+        return memo[1]  # type: ignore[no-any-return]
+    namespace = doc.namespace
+    parsed: Parsed = []
+    for pointer, text, default_kind in refs_of(doc):
+        try:
+            parsed.append((pointer, text, default_kind, parse_entity_ref(text, default_kind, namespace)))
+        except RefError as err:
+            parsed.append((pointer, text, default_kind, err))
+    doc.memo["refs"] = (doc.data, parsed)  # the data it was read from: a rule's memo must not outlive it
+    return parsed
+
+
 def _untyped_items(doc: EntityDoc) -> Iterator[Problem]:
     """Non-string entries of `dependencyOf`, a field no kind schema types: Backstage parses them as refs."""
-    if not recognised(doc):
+    value = doc.spec.get("dependencyOf")
+    # Most documents have none: that is the first thing asked.
+    if js_falsy(value) or not recognised(doc):
         return
-    for field in RELATION_FIELDS.get((doc.kind or "").lower(), ()):
-        if field.field != "dependencyOf":
+    if all(field.field != "dependencyOf" for field in RELATION_FIELDS.get((doc.kind or "").lower(), ())):
+        return
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            continue  # checked with the other references
+        pointer = ("spec", "dependencyOf", i) if isinstance(value, list) else ("spec", "dependencyOf")
+        if js_falsy(item):
+            yield Problem(f"dependencyOf: an empty entry ({item!r}) is not an entity reference", pointer)
             continue
-        value = doc.spec.get(field.field)
-        if js_falsy(value):
+        if isinstance(item, dict) and isinstance(item.get("kind"), str) and item.get("kind") and item.get("name"):
             continue
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            if isinstance(item, str):
-                continue  # checked with the other references
-            pointer = ("spec", field.field, i) if isinstance(value, list) else ("spec", field.field)
-            if js_falsy(item):
-                yield Problem(f"dependencyOf: an empty entry ({item!r}) is not an entity reference", pointer)
-                continue
-            if isinstance(item, dict) and isinstance(item.get("kind"), str) and item.get("kind") and item.get("name"):
-                continue
-            yield Problem(f"dependencyOf: {item!r} is not an entity reference; write it as kind:name", pointer)
+        yield Problem(f"dependencyOf: {item!r} is not an entity reference; write it as kind:name", pointer)
 
 
 def check(doc: EntityDoc) -> Iterator[Problem]:
     yield from _untyped_items(doc)
-    for pointer, text, default_kind in refs_of(doc):
-        try:
-            parse_entity_ref(text, default_kind, doc.namespace)
-        except RefError as err:
-            yield Problem(f"{pointer[1]}: entity reference {err}", pointer)
+    for pointer, _, _, ref in parsed_refs(doc):
+        if isinstance(ref, RefError):
+            yield Problem(f"{pointer[1]}: entity reference {ref}", pointer)

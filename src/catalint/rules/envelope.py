@@ -45,7 +45,9 @@ def _owned(path: list[object]) -> bool:
 def check(doc: EntityDoc) -> Iterator[Problem]:
     if not isinstance(doc.data, dict):
         return
-    yield from problems_from(e for e in entity_errors(doc) if _owned(list(e.absolute_path)))
+    errors = entity_errors(doc)
+    if errors:
+        yield from problems_from(e for e in errors if _owned(list(e.absolute_path)))
     raw = doc.memo.get("raw", doc.data)
     if raw is doc.data or not isinstance(raw, dict):
         return

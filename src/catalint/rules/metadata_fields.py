@@ -51,8 +51,11 @@ _OWNED_ELSEWHERE = {"name", "namespace"}
 def check(doc: EntityDoc) -> Iterator[Problem]:
     if not isinstance(doc.data, dict):
         return
+    errors = entity_errors(doc)
+    if not errors:
+        return
     yield from problems_from(
         e
-        for e in entity_errors(doc)
+        for e in errors
         if len(e.absolute_path) >= 2 and e.absolute_path[0] == "metadata" and e.absolute_path[1] not in _OWNED_ELSEWHERE
     )

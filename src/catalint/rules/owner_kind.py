@@ -6,10 +6,10 @@ people and teams: the alpha catalog model drops such owners, and the UI shows no
 
 from collections.abc import Iterator
 
-from catalint.backstage.refs import RefError, parse_entity_ref
+from catalint.backstage.refs import RefError
 from catalint.model import Severity
 from catalint.rules.base import EntityDoc, Problem
-from catalint.rules.entity_ref_format import refs_of
+from catalint.rules.entity_ref_format import parsed_refs
 
 ID = "owner-kind"
 SEVERITY = Severity.WARNING
@@ -35,12 +35,8 @@ spec:
 
 
 def check(doc: EntityDoc) -> Iterator[Problem]:
-    for pointer, text, default_kind in refs_of(doc):
-        if pointer[1] != "owner":
-            continue
-        try:
-            ref = parse_entity_ref(text, default_kind, doc.namespace)
-        except RefError:
+    for pointer, text, _, ref in parsed_refs(doc):
+        if pointer[1] != "owner" or isinstance(ref, RefError):
             continue
         if ref.kind.lower() not in ("group", "user"):
             yield Problem(f'owner "{text}" is a {ref.kind}; owners should be a Group or a User', pointer)

@@ -8,10 +8,10 @@ rule and namespaces the namespace rule.
 from collections.abc import Iterator
 
 from catalint.backstage import formats
-from catalint.backstage.refs import RefError, parse_entity_ref
+from catalint.backstage.refs import RefError
 from catalint.model import Severity
 from catalint.rules.base import EntityDoc, Problem
-from catalint.rules.entity_ref_format import refs_of
+from catalint.rules.entity_ref_format import parsed_refs
 
 ID = "ref-target-format"
 SEVERITY = Severity.WARNING
@@ -37,10 +37,8 @@ spec:
 
 
 def check(doc: EntityDoc) -> Iterator[Problem]:
-    for pointer, text, default_kind in refs_of(doc):
-        try:
-            ref = parse_entity_ref(text, default_kind, doc.namespace)
-        except RefError:
+    for pointer, text, _, ref in parsed_refs(doc):
+        if isinstance(ref, RefError):
             continue
         if not formats.is_object_name(ref.name):
             yield Problem(

@@ -54,4 +54,6 @@ def check(doc: EntityDoc) -> Iterator[Problem]:
         return
     if not isinstance(spec, dict):
         return  # the envelope rule reports a spec that is not a mapping
-    yield from problems_from(errors(known[1], spec), ("spec",))
+    found = errors(known[1], spec)
+    if found:
+        yield from problems_from(found, ("spec",))

@@ -39,8 +39,13 @@ spec:
 
 
 def recognised(doc: EntityDoc) -> bool:
-    kind, api_version = doc.kind, doc.api_version
-    if kind is None or api_version is None:
+    # Read from the data directly rather than through `doc.kind` and `doc.api_version`: most
+    # rules ask this of every document.
+    data = doc.data
+    if not isinstance(data, dict):
+        return False
+    kind, api_version = data.get("kind"), data.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api_version, str):
         return False
     known = KINDS.get(kind)
     if known is not None and api_version in known[0]:

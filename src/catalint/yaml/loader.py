@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ import yaml
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from catalint.model import Span
-from catalint.yaml.resolver import Core12Resolver, construct_scalar, js_key
+from catalint.yaml.resolver import STR, Core12Resolver, construct_scalar, js_key
 from catalint.yaml.yaml11 import MERGE, TIMESTAMP, Yaml11Resolver, construct_scalar_11
 
 BINARY = "tag:yaml.org,2002:binary"
@@ -99,7 +99,8 @@ class YamlDocument:
         for part in pointer:
             if isinstance(node, MappingNode):
                 for k, v in node.value:
-                    if isinstance(k, ScalarNode) and _key_text(k, self.yaml11) == part:
+                    # A plain string key is its own text; any other is constructed to compare.
+                    if isinstance(k, ScalarNode) and (k.value if k.tag == STR else _key_text(k, self.yaml11)) == part:
                         key, node = k, v
                         break
                 else:
@@ -200,6 +201,16 @@ def _settle(value: Any, path: tuple[str, ...] = ()) -> Any:
     return out
 
 
+class _NeedsFullBuild(Exception):
+    """The lean builder met what only `_Constructor._build` handles."""
+
+
+LEAN_DEPTH = 100  # levels of nesting the lean builder takes; a catalog descriptor has some ten
+
+
+_QUOTES = ('"', "'")
+
+
 class _DuplicateKey(Exception):
     def __init__(self, key: str, first: Node, second: Node) -> None:
         super().__init__(key)
@@ -224,6 +235,9 @@ class _Constructor:
         self.symbols = False  # some value is `_UNDEFINED`; `_settle` must run on the result
         self._order: dict[int, int] = {}  # first visit of each node, in document order
         self._anchors: dict[int, list[int]] = {}  # anchored node -> [count, alias count]
+        # Without an anchor no node is met twice, and unmasked text is each scalar's own: the
+        # common case, which `_mapping` and `_sequence` build with no bookkeeping for aliases.
+        self._shared = masked or "&" in text
 
     def _check_indent(self, node: Node, required: int) -> None:
         """A flow collection or quoted scalar that goes on over lines must keep every further line
@@ -268,8 +282,13 @@ class _Constructor:
         """The document `root` stands for, or why the npm parser refuses it; None when it is empty.
         It calls the recursion directly, from a frame `load_text` calls: each frame in between
         would lower the depth at which a document is "nested too deeply"."""
+        build = self._build if self._shared else self._builder(root)
         try:
-            data = self._build(root)
+            try:
+                data = build(root)
+            except _NeedsFullBuild:
+                self.symbols = False
+                data = self._build(root)
             if self.symbols or data is _UNDEFINED:
                 data = _settle(data)
         except _DuplicateKey as dup:
@@ -297,6 +316,75 @@ class _Constructor:
                 raise _Refused("!!timestamp expects a date, starting with yyyy-mm-dd", node)
             return stamp
         return self._scalar(tag, text)
+
+    def _builder(self, root: Node) -> Callable[[Any], Any]:
+        """The lean builder for `root`, picked before the recursion starts (see `document`)."""
+        if isinstance(root, MappingNode):
+            return self._mapping
+        return self._sequence if isinstance(root, SequenceNode) else self._scalar_value
+
+    # `_mapping` and `_sequence` are `_build` for a document without anchors or masked text, and
+    # each builds the scalars it holds in its own frame: most nodes are plain strings, and a call
+    # for each would cost more than the rest of the work. Past `LEAN_DEPTH` levels they hand the
+    # document to `_build`, so where a deep document is "nested too deeply" (and where the
+    # walks after loading run out of stack) stays exactly where `_build` puts it.
+
+    def _mapping(self, node: MappingNode, depth: int = 0) -> Any:
+        if depth > LEAN_DEPTH:
+            raise _NeedsFullBuild
+        mapping: dict[str, Any] = {}
+        block = not node.flow_style
+        seen: dict[Any, Node] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode):
+                key = key_node.value if key_node.tag == STR else self._scalar_key(key_node)
+            else:
+                key = self._mapping(key_node, depth + 1) if isinstance(key_node, MappingNode) else self._sequence(key_node, depth + 1)
+            marker = key if isinstance(key, str) else _unshared_marker(key, key_node)
+            if marker in seen:
+                raise _DuplicateKey(js_key(key), seen[marker], key_node)
+            seen[marker] = key_node
+            if isinstance(value_node, ScalarNode):
+                built = value_node.value if value_node.tag == STR else self._scalar_value(value_node)
+                spans = value_node.style in _QUOTES
+            else:
+                built = (
+                    self._mapping(value_node, depth + 1)
+                    if isinstance(value_node, MappingNode)
+                    else self._sequence(value_node, depth + 1)
+                )
+                spans = value_node.flow_style
+            if built is _UNDEFINED:
+                self.symbols = True
+            if spans and block:
+                # Keys of a block mapping start at its column (an explicit `? key` is further in).
+                self._check_indent(value_node, min(key_node.start_mark.column, node.start_mark.column) + 1)
+            mapping[key if isinstance(key, str) else _key_name(key)] = built
+        return _tagged_mapping(node, mapping)
+
+    def _sequence(self, node: SequenceNode, depth: int = 0) -> Any:
+        if depth > LEAN_DEPTH:
+            raise _NeedsFullBuild
+        items: list[Any] = []
+        indent = None if node.flow_style else node.start_mark.column + 1
+        for item in node.value:
+            if isinstance(item, ScalarNode):
+                built = item.value if item.tag == STR else self._scalar_value(item)
+                spans = item.style in _QUOTES
+            else:
+                built = self._mapping(item, depth + 1) if isinstance(item, MappingNode) else self._sequence(item, depth + 1)
+                spans = item.flow_style
+            items.append(built)
+            if built is _UNDEFINED:
+                self.symbols = True
+            if spans and indent is not None:
+                self._check_indent(item, indent)
+        return _tagged_sequence(node, items)
+
+    def _scalar_key(self, node: ScalarNode) -> Any:
+        if node.tag == MERGE:
+            raise _NeedsFullBuild  # `<<` merges mappings: rare, and the full builder knows how
+        return self._scalar_value(node)
 
     def _build(self, node: Node) -> Any:
         # Sequences and mappings are walked here rather than in helpers of their own: each level
@@ -334,7 +422,7 @@ class _Constructor:
                 built = self._build(value_node)
                 # Keys of a block mapping start at its column (an explicit `? key` is further in).
                 indent = min(key_node.start_mark.column, node.start_mark.column) + 1 if block else None
-                mapping[js_key(key) if not isinstance(key, dict | list) else str(key)] = built
+                mapping[_key_name(key)] = built
                 size += self._sizes.get(id(key_node), 1) + self._took(value_node, built, indent)
             value = _merged(node, mapping, merges)
         self._values[ident] = value
@@ -377,7 +465,19 @@ def _indented_enough(line: str, required: int, flow: bool, last: bool) -> bool:
     return flow and last and body[:1] in "]}" and indent == required - 1
 
 
-def _claim(seen: dict[tuple[Any, ...], Node], key: Any, key_node: Node) -> None:
+def _unshared_marker(key: Any, node: Node) -> Any:
+    """`_key_marker` where no node is shared: a mapping or list key is then built anew for each
+    key node, and never repeats another; the node stands for it (the key's id could be taken
+    again by a later key once this one is dropped)."""
+    return node if isinstance(key, dict | list) else _key_marker(key)
+
+
+def _key_name(key: Any) -> str:
+    """The property name a mapping key becomes in JavaScript."""
+    return js_key(key) if not isinstance(key, dict | list) else str(key)
+
+
+def _claim(seen: dict[Any, Node], key: Any, key_node: Node) -> None:
     """Note a mapping's key, refusing one that repeats an earlier key as the npm parser does."""
     marker = _key_marker(key)
     if marker in seen:
@@ -418,9 +518,12 @@ def _lines(text: str) -> list[str]:
     return text.split("\n")
 
 
-def _key_marker(key: Any) -> tuple[Any, ...]:
-    """What the npm parser compares to find a repeated key: scalar values with `===`."""
-    if isinstance(key, bool) or key is None or isinstance(key, str):
+def _key_marker(key: Any) -> Any:
+    """What the npm parser compares to find a repeated key: scalar values with `===`. A string
+    is its own marker (the common case, and no other marker is a string)."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
         return (type(key), key)
     if isinstance(key, int | float):
         # 1, 1.0, 0x1 and 1e0 are one JavaScript number; NaN never equals itself.
@@ -483,38 +586,54 @@ def _chunks(text: str) -> Iterator[_Chunk]:
     following are ignored, as the npm parser ignores them.
     """
     lines = _lines(text)
+    plain = _plain(text)
     pending: tuple[int, bool] | None = None  # a leading part without content, waiting for its `---`
-    for first, last, after in _parts(lines):
+    for first, last, after in _parts(text, len(lines)):
         if pending is not None:
             first, after = pending
             pending = None
         chunk_lines = lines[first:last]
-        if _only_end_marker(chunk_lines):
+        if not plain and _only_end_marker(chunk_lines):
             # Nothing but `...`: to the npm parser an empty document, which still takes an index.
             yield _Chunk(first, "", False, False, None, empty=True)
             continue
         opens = bool(chunk_lines) and bool(_MARKER.match(chunk_lines[0]))
-        if not _has_content(chunk_lines) and not opens:
+        if not opens and not _has_content(chunk_lines):
             if last < len(lines) and _MARKER.match(lines[last]):
                 pending = (first, after)
                 continue
             # Directives (or nothing) with no document to open: the npm parser ignores them.
             chunk_lines = ["#" + line[1:] if line.startswith("%") else line for line in chunk_lines]
-        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines))
+        yield _prepare(first, chunk_lines, after or first == 0, last < len(lines), plain)
 
 
-def _parts(lines: list[str]) -> list[tuple[int, int, bool]]:
-    """(first line, last line exclusive, after `...`?) for each part the document markers cut."""
+def _plain(text: str) -> bool:
+    """Whether no line starts with `%`, `...` or a byte-order mark, as in most files: their
+    documents need no rewriting line by line. Substring tests answer for the whole file at once."""
+    return not (text.startswith(("%", "...", "\ufeff")) or "\n%" in text or "\n..." in text or "\n\ufeff" in text)
+
+
+# A line that starts a document (`---`) or ends one (`...`).
+_CUT = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.MULTILINE)
+
+
+def _parts(text: str, count: int) -> list[tuple[int, int, bool]]:
+    """(first line, last line exclusive, after `...`?) for each part the document markers cut,
+    of a text of `count` lines. One scan of the text finds the marker lines."""
     parts: list[tuple[int, int, bool]] = []
     start, after_end = 0, False
-    for number, line in enumerate(lines):
-        if _MARKER.match(line) and number > start:
-            parts.append((start, number, after_end))
-            start, after_end = number, False
-        elif _END.match(line):
+    number, counted = 0, 0  # the line of the text at offset `counted`
+    for cut in _CUT.finditer(text):
+        number += text.count("\n", counted, cut.start())
+        counted = cut.start()
+        if text.startswith("---", counted):
+            if number > start:
+                parts.append((start, number, after_end))
+                start, after_end = number, False
+        else:
             parts.append((start, number + 1, after_end))
             start, after_end = number + 1, True
-    parts.append((start, len(lines), after_end))
+    parts.append((start, count, after_end))
     return parts
 
 
@@ -570,7 +689,21 @@ class _Directives:
         self.seen_version = True
 
 
-def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool) -> _Chunk:
+def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool, plain: bool = False) -> _Chunk:
+    """The chunk of `lines`; `plain`: no line starts with `%`, `...` or a byte-order mark, so
+    there is nothing to rewrite line by line."""
+    yaml11, broken = False, None
+    if not plain:
+        lines, yaml11, broken = _rewritten(first, lines, stream_start)
+    body = "\n".join(lines) + ("\n" if terminated else "")
+    body, masked, glued = _for_libyaml(body, yaml11)
+    return _Chunk(first, body, yaml11, masked, broken or glued)
+
+
+def _rewritten(first: int, lines: list[str], stream_start: bool) -> tuple[list[str], bool, str | None]:
+    """A document's lines with its directives and in-document `%` and `...` lines rewritten as
+    libyaml should read them, whether it declared `%YAML 1.1`, and why the npm parser refuses it
+    because of such a line (None: it does not)."""
     out: list[str] = []
     directives = _Directives(out)
     broken: str | None = None
@@ -589,9 +722,7 @@ def _prepare(first: int, lines: list[str], stream_start: bool, terminated: bool)
         if _MARKER.match(line) or (line.strip() and not line.lstrip().startswith("#")):
             in_directives = False
         out.append(line)
-    body = "\n".join(out) + ("\n" if terminated else "")
-    body, masked, glued = _for_libyaml(body, directives.yaml11)
-    return _Chunk(first, body, directives.yaml11, masked, broken or glued)
+    return out, directives.yaml11, broken
 
 
 def _document_line(line: str) -> tuple[str, str | None]:
@@ -608,23 +739,40 @@ def _document_line(line: str) -> tuple[str, str | None]:
 
 def _for_libyaml(body: str, yaml11: bool) -> tuple[str, bool, str | None]:
     """A document rewritten where libyaml would read it otherwise than the npm parser: (text,
-    whether characters were masked, why the npm parser refuses it if a token scan found why)."""
-    masked = bool(_FOREIGN.search(body))
+    whether characters were masked, why the npm parser refuses it if a token scan found why).
+
+    Each scan looks for something rare, so a substring test for a character its pattern cannot
+    match without comes first: `in` runs at memory speed, a pattern scan does not."""
+    masked = bool(_FOREIGN_CHAR.search(body)) or ("\r" in body and bool(_LONE_CR.search(body)))
     if masked:
         body = _mask(body)
-    if _WIDE_ANCHOR.search(body):
+    if ("&" in body or "*" in body) and _WIDE_ANCHOR.search(body):
         body = _rename_anchors(body)
-    if _SURROGATE_ESCAPE.search(body) or _TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body):
+    if _SURROGATE_ESCAPE.search(body) or ("\t" in body and (_TAB_AFTER_INDICATOR.search(body) or _TAB_LINE.search(body))):
         body = _repair(body, yaml11)
     glued: str | None = None
-    if _MAYBE_NON_SPECIFIC.search(body) or _MAYBE_GLUED.search(body):
+    if _MAYBE_NON_SPECIFIC.search(body) or _maybe_glued(body):
         body, glued = _scan_tags_and_comments(body)
     return body, masked, glued
 
 
-# A flow collection or quoted scalar closed with a `#` straight after it: libyaml starts a
-# comment there, the npm parser refuses the document.
-_MAYBE_GLUED = re.compile(r"""[\]}"']#|[|>][-+0-9]*#""")
+def _maybe_glued(text: str) -> bool:
+    """Whether a `#` follows a closing bracket, brace or quote, or a block scalar's header
+    (`|`, `>-`, `|2+`) straight away: where libyaml and the npm parser may read a comment apart.
+    Only the `#`s are looked at, and most documents have few."""
+    at = text.find("#")
+    while at != -1:
+        if at > 0 and text[at - 1] in "]}\"'":
+            return True
+        before = at - 1
+        while before >= 0 and text[before] in "-+0123456789":
+            before -= 1
+        if before >= 0 and text[before] in "|>":
+            return True
+        at = text.find("#", at + 1)
+    return False
+
+
 _CLOSERS = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*")
 _MAYBE_NON_SPECIFIC = re.compile(r"!(?=[\s,\]}]|$)", re.MULTILINE)
@@ -786,6 +934,10 @@ def _repaired(text: str, problem: str, at: int) -> str | None:
 # at the start of a line as nothing). They are swapped for stand-ins in plane 15, which libyaml
 # takes as content, and swapped back in every scalar.
 _FOREIGN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)")
+# Its two halves apart: a pattern that is one character class scans far faster than one that
+# branches, and a CR is rarely there to look for.
+_FOREIGN_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_LONE_CR = re.compile("\r(?!\n)")
 _STAND_IN = 0xF0000
 _UNMASK = {
     _STAND_IN + c: c

@@ -13,8 +13,6 @@ import math
 import re
 from typing import Any
 
-from yaml.resolver import BaseResolver
-
 from catalint.yaml.resolver import (
     BOOL,
     FLOAT,
@@ -22,6 +20,7 @@ from catalint.yaml.resolver import (
     MAX_DOUBLE_BITS,
     NULL,
     STR,
+    ImplicitResolver,
     float_value,
     js_integer,
     set_implicit_types,
@@ -54,7 +53,7 @@ _TIMESTAMP = re.compile(
 )
 
 
-class Yaml11Resolver(BaseResolver):
+class Yaml11Resolver(ImplicitResolver):
     """The implicit types of the `yaml` package's YAML 1.1 schema."""
 
 
