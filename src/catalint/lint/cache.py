@@ -270,23 +270,23 @@ class ResultCache:
         if self._old is None:
             self._old = {}
             try:
-                text = self.path.read_text(encoding="utf-8")
+                # Line by line rather than the whole text then its lines: a large pack's text, its
+                # body and its lines held at once were the warm run's peak.
+                with self.path.open(encoding="utf-8", newline="\n") as pack:
+                    head = pack.readline()
+                    try:
+                        stats = json.loads(head)
+                    except ValueError:
+                        return self._old
+                    self._old_stats = stats if isinstance(stats, dict) else {}
+                    for line in pack:
+                        # Whole lines are kept, not their parts: each copy of a large pack's lines
+                        # costs as much as reading it. A last line cut short has no newline: dropped.
+                        tab = line.find("\t")
+                        if tab > 0 and line.endswith("\n"):
+                            self._old[line[:tab]] = line[:-1]
             except (OSError, ValueError):
-                return self._old
-            head, _, body = text.partition("\n")
-            try:
-                stats = json.loads(head)
-            except ValueError:
-                return self._old
-            self._old_stats = stats if isinstance(stats, dict) else {}
-            lines = body.split("\n")
-            lines.pop()  # "" after the last newline, or what is left of a line cut short
-            for line in lines:
-                # Whole lines are kept, not their parts: each copy of a large pack's lines costs
-                # as much as reading it.
-                tab = line.find("\t")
-                if tab > 0:
-                    self._old[line[:tab]] = line
+                self._old, self._old_stats = {}, {}  # (a pack that is not UTF-8 is no pack)
         return self._old
 
     def key_by_stat(self, real: str, signature: list[int]) -> str | None:
