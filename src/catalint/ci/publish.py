@@ -25,6 +25,7 @@ from catalint.ci.changes import (
 )
 from catalint.ci.impact import Impact, ImpactOptions, analyse
 from catalint.config import Settings
+from catalint.facts import line_texts, unpack_lines
 from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.redact import REDACTOR
 from catalint.report import FILE_FORMATS as FILE_FORMATS
@@ -169,6 +170,7 @@ def _add_impact(
     impact = analyse(full, changes, cwd, options)
     result = outcome.result
     result.findings = sorted([*result.findings, *impact.findings], key=Finding.sort_key)
+    result.lines = _with_lines_of(impact.findings, result.lines, cwd)
     result.relations.extend(impact.relations)
     outcome.warnings.extend(impact.warnings)
     outcome.notes.extend(impact.warnings)
@@ -181,6 +183,28 @@ def _add_impact(
     moved = keys | {b.new for b in impact.broken if b.new}
     outcome.focus = frozenset(changed | moved)
     outcome.impact_count = len(impact.findings)
+
+
+def _with_lines_of(findings: Sequence[Finding], lines: dict[str, str], cwd: Path) -> dict[str, str]:
+    """`lines` with the checkout's text of each finding's line that the run did not keep (a removed
+    entity's finding sits where its lines went; a rejected entity declared nothing), so SARIF
+    fingerprints the line and not the message, which lists the referrers and changes with them.
+    A deleted file has no line left: its finding keeps the message."""
+    wanted: dict[str, set[int]] = {}
+    for finding in findings:
+        if finding.span.line not in unpack_lines(lines.get(finding.path, "")):
+            wanted.setdefault(finding.path, set()).add(finding.span.line)
+    if not wanted:
+        return lines
+    out = dict(lines)  # the full run's mapping may be this one: not changed in place
+    for path, numbers in wanted.items():
+        try:
+            text = (cwd / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        # The run's own lines last: where both have a line, the one linted wins.
+        out[path] = line_texts(text, numbers) + out.get(path, "")
+    return out
 
 
 # ------------------------------------------------------------------ publish

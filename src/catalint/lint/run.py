@@ -586,8 +586,9 @@ def finish(
                 # A target written with `user:password@` must not carry it into any report.
                 finding = dataclasses.replace(finding, message=redact_url(finding.message))
             run_result.findings.append(finding)
-            if result.lines:
-                run_result.lines[result.path] = result.lines
+        if result.lines:
+            # Every file's, not only those with findings now: pull-request mode adds findings later.
+            run_result.lines[result.path] = result.lines
         run_result.documents.extend(result.documents)
         run_result.relations.extend(result.relations())
         run_result.deps[result.path] = list(result.deps)
