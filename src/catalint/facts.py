@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from catalint.model import DocumentSummary, Finding, Relation, Span
+from catalint.redact import redact_url
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 # A path into a document: keys and list indexes, as yaml.loader spells it.
@@ -110,12 +111,19 @@ class FileResult:
 
 def line_texts(text: str, wanted: Iterable[int]) -> str:
     """The `wanted` lines of `text` (1-based), each with its runs of whitespace collapsed to one
-    space, packed as `number<TAB>text` lines (collapsed, a text holds no tab or newline)."""
+    space and URLs' credentials redacted, packed as `number<TAB>text` lines (collapsed, a text holds no tab or newline)."""
     numbers = set(wanted)
     if not numbers:
         return ""
     lines = text.splitlines()
-    return "".join(f"{n}\t{' '.join(lines[n - 1].split())}\n" for n in sorted(numbers) if 0 < n <= len(lines))
+    return "".join(f"{n}\t{_kept(lines[n - 1])}\n" for n in sorted(numbers) if 0 < n <= len(lines))
+
+
+def _kept(line: str) -> str:
+    """A line as kept: whitespace collapsed, and no URL's `user:password@` (kept lines go to the
+    cache and the nightly state); the same line always gives the same text, so its fingerprint."""
+    collapsed = " ".join(line.split())
+    return redact_url(collapsed) if "@" in collapsed else collapsed
 
 
 def unpack_lines(packed: str) -> dict[int, str]:
