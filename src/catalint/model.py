@@ -139,6 +139,8 @@ class RunResult:
     # display path of a file with findings -> the text linted on the lines they may be on
     # (`facts.line_texts`): SARIF fingerprints them without reading the file again
     lines: dict[str, str] = field(default_factory=dict)
+    # findings left out of `findings` because no report of a pull-request run shows them (counted, not built)
+    elided: int = 0
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import git as gitpython
 import pytest
 
-from catalint.ci.changes import ChangesError, _fetch, check_ref, compute_changes
+from catalint.ci.changes import ChangesError, Repo, _fetch, check_ref, compute_changes
 from tests.cli_run import RunCli
 from tests.descriptors import group
 from tests.gitrepo import commit_all, git, write
@@ -58,7 +57,7 @@ def test_check_ref_refuses_what_is_not_a_revision(ref: str) -> None:
 
 def test_fetch_ends_options_before_refs(clone: Path, tmp_path: Path) -> None:
     ref, marker = evil(tmp_path)
-    problem = _fetch(gitpython.Repo(clone), refs=(ref,))
+    problem = _fetch(Repo(clone), refs=(ref,))
     assert problem is not None and not marker.exists()
-    assert _fetch(gitpython.Repo(clone), refs=("main",)) is None
+    assert _fetch(Repo(clone), refs=("main",)) is None
     assert compute_changes(clone, "main").files == {}

@@ -22,7 +22,7 @@ def test_cached_results_equal_fresh_ones_and_dependencies_invalidate(tmp_path: P
     cache = tmp_path / "cache"
     first = _lint(root, cache)
     assert any(rule == "placeholder" for rule, _, _ in first)
-    assert list(cache.rglob("*.json")), "results were stored"
+    assert list(cache.rglob("*.pack")), "results were stored"
     assert _lint(root, cache) == first
     (root / "openapi.yaml").write_text("openapi: 3.0.0\n")
     second = _lint(root, cache)
@@ -35,7 +35,7 @@ def test_corrupt_cache_entries_are_ignored(tmp_path: Path) -> None:
     (root / "catalog-info.yaml").write_text("kind: X\n")
     cache = tmp_path / "cache"
     first = _lint(root, cache)
-    for entry in cache.rglob("*.json"):
+    for entry in cache.rglob("*.pack"):
         entry.write_text("{garbage")
     assert _lint(root, cache) == first
 

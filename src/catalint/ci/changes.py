@@ -13,13 +13,15 @@ impossible, `ChangesError` says which `fetch-depth` would have been enough.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import re
-from collections.abc import Iterable, Mapping
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from catalint.model import Finding, RunResult
 from catalint.redact import redact_url
@@ -65,6 +67,52 @@ class ChangeSet:
 
 
 # ------------------------------------------------------------------- git access
+class GitFailed(Exception):
+    """A git command that exited non-zero; `stderr` is what git said."""
+
+    def __init__(self, command: str, stderr: str) -> None:
+        super().__init__(f"git {command} failed: {stderr}")
+        self.stderr = stderr
+
+
+class Repo:
+    """A working tree, asked through the git command line, one short process per question.
+
+    gitpython cost more than the questions: importing it, and its `untracked_files` (a full
+    `git status` parsed line by line in Python), were a sixth of a pull request's run at 30,000 files.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(self.root), *args], stdin=subprocess.DEVNULL, capture_output=True, check=False
+        )
+        if done.returncode != 0:
+            raise GitFailed(args[0] if args else "", done.stderr.decode("utf-8", "replace"))
+        return done.stdout.decode("utf-8", "surrogateescape")
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["git", "-C", str(self.root), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+
+    @staticmethod
+    def output(started: subprocess.Popen[bytes], command: str) -> str:
+        out, err = started.communicate()
+        if started.returncode != 0:
+            raise GitFailed(command, err.decode("utf-8", "replace"))
+        return out.decode("utf-8", "surrogateescape")
+
+    def feed(self, args: Sequence[str], data: bytes) -> bytes:
+        """A git command that reads `data` on stdin; its raw output."""
+        done = subprocess.run(["git", "-C", str(self.root), *args], input=data, capture_output=True, check=False)
+        if done.returncode != 0:
+            raise GitFailed(args[0] if args else "", done.stderr.decode("utf-8", "replace"))
+        return done.stdout
+
+
 def _redact(text: str) -> str:
     return redact_url(text)
 
@@ -75,33 +123,33 @@ def _git_error(err: Exception) -> str:
     return _redact(text.removeprefix("stderr: ").strip("'"))
 
 
-def _open_repo(cwd: Path) -> Any:
-    import git
-
+def _open_repo(cwd: Path) -> Repo:
     try:
-        return git.Repo(cwd, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise ChangesError(f"--changed-since needs a git repository, and {cwd} is not inside one") from None
-    except git.GitError as err:  # e.g. "detected dubious ownership"
-        raise ChangesError(f"git cannot open the repository: {_git_error(err)}") from None
+        top = Repo(cwd).run("rev-parse", "--show-toplevel").rstrip("\n")
+    except (GitFailed, OSError) as err:
+        said = getattr(err, "stderr", "")
+        if isinstance(err, OSError) or "not a git repository" in said or "cannot change to" in said:
+            raise ChangesError(f"--changed-since needs a git repository, and {cwd} is not inside one") from None
+        raise ChangesError(f"git cannot open the repository: {_git_error(err)}") from None  # e.g. dubious ownership
+    if not top:
+        raise ChangesError(f"git cannot open the repository: {cwd} has no working tree")
+    return Repo(Path(top))
 
 
-def _rev(repo: Any, ref: str) -> str | None:
-    import git
-
+def _rev(repo: Repo, ref: str) -> str | None:
     try:
-        out = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
-    except git.GitCommandError:
+        out = repo.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except GitFailed:
         return None
-    return str(out).strip() or None
+    return out.strip() or None
 
 
-def _shallow(repo: Any) -> bool:
-    return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+def _shallow(repo: Repo) -> bool:
+    return repo.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
 
-def _has_origin(repo: Any) -> bool:
-    return any(r.name == "origin" for r in repo.remotes)
+def _has_origin(repo: Repo) -> bool:
+    return "origin" in repo.run("remote").split()
 
 
 def check_ref(ref: str) -> str:
@@ -112,42 +160,38 @@ def check_ref(ref: str) -> str:
     return ref
 
 
-def _fetch(repo: Any, *args: str, remote: str = "origin", refs: tuple[str, ...] = ()) -> str | None:
+def _fetch(repo: Repo, *args: str, remote: str = "origin", refs: tuple[str, ...] = ()) -> str | None:
     """Runs `git fetch --no-tags … origin -- refs…`; returns git's complaint, or None on success."""
-    import git
-
     try:
         # `--` ends git's options: nothing after it is ever read as one, whatever it starts with.
-        repo.git.fetch("--no-tags", "--quiet", *args, "--", remote, *refs)
-    except git.GitCommandError as err:
+        repo.run("fetch", "--no-tags", "--quiet", *args, "--", remote, *refs)
+    except GitFailed as err:
         return _git_error(err)
     return None
 
 
-def _merge_base(repo: Any, a: str, b: str) -> str | None:
-    import git
-
+def _merge_base(repo: Repo, a: str, b: str) -> str | None:
     try:
-        out = repo.git.merge_base(a, b)
-    except git.GitCommandError:
+        out = repo.run("merge-base", a, b)
+    except GitFailed:
         return None
-    return str(out).strip() or None
+    return out.strip() or None
 
 
-def _raw_parents(repo: Any, sha: str) -> list[str]:
+def _raw_parents(repo: Repo, sha: str) -> list[str]:
     """Parents recorded in the commit object, even when a shallow clone cut them off."""
-    raw = str(repo.git.cat_file("-p", sha))
+    raw = repo.run("cat-file", "-p", sha)
     return [line.split()[1] for line in raw.splitlines() if line.startswith("parent ")]
 
 
-def _depth(repo: Any) -> int:
+def _depth(repo: Repo) -> int:
     try:
-        return int(str(repo.git.rev_list("--count", "HEAD")).strip())
-    except Exception:  # pragma: no cover - unborn HEAD
+        return int(repo.run("rev-list", "--count", "HEAD").strip())
+    except (GitFailed, ValueError):  # pragma: no cover - unborn HEAD
         return 0
 
 
-def _hint(repo: Any, head: str, base: str | None, ref: str) -> str:
+def _hint(repo: Repo, head: str, base: str | None, ref: str) -> str:
     depth = _depth(repo)
     if base is not None and base in _raw_parents(repo, head):
         need = "`fetch-depth: 2` on actions/checkout is enough (the base is a parent of HEAD)"
@@ -159,7 +203,7 @@ def _hint(repo: Any, head: str, base: str | None, ref: str) -> str:
     )
 
 
-def _find_base(repo: Any, ref: str, problems: list[str]) -> str:
+def _find_base(repo: Repo, ref: str, problems: list[str]) -> str:
     """The commit `ref` names, locally, as `origin/ref`, or fetched from origin."""
     base = _rev(repo, ref) or _rev(repo, f"origin/{ref}")
     if base is None and _has_origin(repo):
@@ -180,7 +224,7 @@ def _find_base(repo: Any, ref: str, problems: list[str]) -> str:
     raise ChangesError(f"--changed-since: {ref!r} is not a known revision{detail}")
 
 
-def _deepen_to_merge_base(repo: Any, base: str, head: str, problems: list[str]) -> str | None:
+def _deepen_to_merge_base(repo: Repo, base: str, head: str, problems: list[str]) -> str | None:
     """Fetch more history, step by step, until the merge base of `base` and `head` is in it."""
     found = None
     for step in [*DEEPEN_STEPS, 0]:
@@ -195,7 +239,7 @@ def _deepen_to_merge_base(repo: Any, base: str, head: str, problems: list[str]) 
     return found
 
 
-def resolve_base(repo: Any, ref: str) -> str:
+def resolve_base(repo: Repo, ref: str) -> str:
     """The merge base of `ref` and HEAD, fetching what a shallow or partial clone lacks."""
     check_ref(ref)
     head = _rev(repo, "HEAD")
@@ -301,56 +345,85 @@ def parse_diff(text: str) -> dict[str, FileDiff]:
     return reader.files
 
 
+def split_raw(text: str) -> tuple[list[tuple[str, str]], str]:
+    """`git diff --patch-with-raw -z` output: its (status, path) records, and the patch after them."""
+    records: list[tuple[str, str]] = []
+    at = 0
+    while text.startswith(":", at):
+        meta_end = text.index("\0", at)
+        path_end = text.index("\0", meta_end + 1)
+        records.append((text[at:meta_end].rsplit(" ", 1)[-1], text[meta_end + 1 : path_end]))
+        at = path_end + 1
+    return records, text[at:].lstrip("\0")
+
+
+class PendingChanges:
+    """The change being computed: git's two passes over the working tree (the diff against the
+    base, the untracked files) run as processes of their own until `result` collects them, so a
+    caller can set them going and do its own work meanwhile."""
+
+    def __init__(self, repo: Repo, base: str) -> None:
+        self.repo, self.base = repo, base
+        common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
+        # One pass over the tree gives both what changed (the raw records) and where (the patch).
+        self._diff = repo.start(
+            "diff", *common, "--patch-with-raw", "-z", "-U3", "--src-prefix=a/", "--dst-prefix=b/", base, "--"
+        )
+        self._untracked = repo.start("ls-files", "-z", "--others", "--exclude-standard")
+
+    def result(self) -> ChangeSet:
+        try:
+            raw = self.repo.output(self._diff, "diff")
+            untracked = self.repo.output(self._untracked, "ls-files").split("\0")
+        except GitFailed as err:
+            raise ChangesError(f"git diff failed: {_git_error(err)}") from None
+        records, patch = split_raw(raw)
+        lines = parse_diff(patch)
+        changes = ChangeSet(self.repo.root.resolve(), self.base)
+        for kind, path in records:
+            if kind.startswith("D"):
+                changes.removed.add(path)
+            else:
+                changes.files[path] = lines.get(path, FileDiff())
+        for path in untracked:
+            if path:
+                changes.files[path] = FileDiff(whole=True)
+        return changes
+
+
+def start_changes(cwd: Path, ref: str, unless_inside: Sequence[Path] = ()) -> PendingChanges | None:
+    """`compute_changes`, set going: None when one of `unless_inside` (what the caller will write
+    before it collects the result) is inside the working tree, which git must then see afterwards."""
+    repo = _open_repo(cwd)
+    if ref == "HEAD" and _rev(repo, "HEAD") is None:
+        return None  # nothing to overlap: no diff is run before the first commit
+    root = os.path.realpath(repo.root)
+    for path in unless_inside:
+        real = os.path.realpath(path)
+        if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+            return None
+    return PendingChanges(repo, resolve_base(repo, ref))
+
+
 def compute_changes(cwd: Path, ref: str) -> ChangeSet:
     """The files and lines changed between the merge base of `ref` and HEAD, and the working tree."""
-    import git
-
     repo = _open_repo(cwd)
     if ref == "HEAD" and _rev(repo, "HEAD") is None:
         return _before_the_first_commit(repo)
-    base = resolve_base(repo, ref)
-    root = Path(repo.working_tree_dir).resolve()
-    common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
-    try:
-        status = str(repo.git.diff(*common, "--name-status", "-z", base, "--"))
-        patch = str(
-            repo.git.diff(
-                *common, "-U3", "--src-prefix=a/", "--dst-prefix=b/", base, "--", strip_newline_in_stdout=False
-            )
-        )
-        untracked = list(repo.untracked_files)
-    except git.GitCommandError as err:
-        raise ChangesError(f"git diff failed: {_git_error(err)}") from None
-    lines = parse_diff(patch)
-    changes = ChangeSet(root, base)
-    fields = status.split("\0")
-    for i in range(0, len(fields) - 1, 2):
-        kind, path = fields[i], fields[i + 1]
-        if not kind:
-            continue
-        if kind.startswith("D"):
-            changes.removed.add(path)
-        else:
-            changes.files[path] = lines.get(path, FileDiff())
-    for path in untracked:
-        changes.files[path] = FileDiff(whole=True)
-    return changes
+    return PendingChanges(repo, resolve_base(repo, ref)).result()
 
 
-def _before_the_first_commit(repo: Any) -> ChangeSet:
+def _before_the_first_commit(repo: Repo) -> ChangeSet:
     """`--changed-since HEAD` where HEAD names no commit yet (a new repository, the pre-commit hook
     on its first commit): every file, staged or untracked, is wholly new."""
-    import git
-
-    root = Path(repo.working_tree_dir).resolve()
     try:
-        staged = [p for p in str(repo.git.ls_files("-z")).split("\0") if p]
-        untracked = list(repo.untracked_files)
+        staged = [p for p in repo.run("ls-files", "-z").split("\0") if p]
+        untracked = [p for p in repo.run("ls-files", "-z", "--others", "--exclude-standard").split("\0") if p]
         # The empty tree stands for the base: nothing was there (no file is read from it).
-        empty = str(repo.git.hash_object("-t", "tree", os.devnull)).strip()
-    except git.GitCommandError as err:
+        empty = repo.run("hash-object", "-t", "tree", os.devnull).strip()
+    except GitFailed as err:
         raise ChangesError(f"git ls-files failed: {_git_error(err)}") from None
-    return ChangeSet(root, empty, {path: FileDiff(whole=True) for path in [*staged, *untracked]})
+    return ChangeSet(repo.root.resolve(), empty, {path: FileDiff(whole=True) for path in [*staged, *untracked]})
 
 
 # ------------------------------------------------------------------ selection
@@ -390,17 +463,45 @@ class Selection:
         return set(self.changed) | self.dependent
 
 
+class _Touched:
+    """The real paths a change touches, and a cheap first test of whether a path is one of them:
+    a file that exists is the same file as a touched one only if it has its device and inode, so
+    one `stat` rules out nearly every linted file without resolving its path."""
+
+    def __init__(self, reals: _Reals, paths: Iterable[str]) -> None:
+        self.reals = reals
+        self.paths = set(paths)
+        self.ids: set[tuple[int, int]] = set()
+        for path in self.paths:
+            with contextlib.suppress(OSError, ValueError):
+                info = os.stat(path)
+                self.ids.add((info.st_dev, info.st_ino))
+
+    def real(self, path: str) -> str | None:
+        """`path`'s real path when it is a touched one, else None."""
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):
+            pass  # not there (or not a path): only resolving it can tell
+        else:
+            if (info.st_dev, info.st_ino) not in self.ids:
+                return None
+        real = self.reals(path)
+        return real if real in self.paths else None
+
+
 def select(changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path) -> Selection:
     """`linted`: display path → the absolute paths (or `glob:` patterns) the file read."""
     reals = _Reals()
     by_abs = {reals(changes.root / rel): diff for rel, diff in changes.files.items()}
     touched = set(by_abs) | {reals(changes.root / rel) for rel in changes.removed}
+    changed_files, touched_files = _Touched(reals, by_abs), _Touched(reals, touched)
     changed: dict[str, FileDiff] = {}
     dependent: set[str] = set()
     for display, deps in linted.items():
-        absolute = reals(display if os.path.isabs(display) else os.path.join(cwd, display))
-        if absolute in by_abs:
-            changed[display] = by_abs[absolute]
+        real = changed_files.real(display if os.path.isabs(display) else os.path.join(cwd, display))
+        if real is not None:
+            changed[display] = by_abs[real]
             continue
         for dep in deps:
             if dep.startswith("glob:"):
@@ -408,7 +509,7 @@ def select(changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path) -
                 if any(fnmatch.fnmatchcase(t, pattern) for t in touched):
                     dependent.add(display)
                     break
-            elif reals(dep) in touched:
+            elif touched_files.real(dep) is not None:
                 dependent.add(display)
                 break
     return Selection(changed, dependent)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from catalint.ci.changes import ChangesError, ChangeSet, FileDiff
+from catalint.ci.changes import ChangesError, ChangeSet, FileDiff, GitFailed, Repo
 from catalint.model import Finding, Relation, RunResult, Severity, Span
 from catalint.redact import redact_url
 from catalint.report.paths import is_url
@@ -82,29 +82,37 @@ def _base_files(changes: ChangeSet, linted: set[str], cwd: Path, include: tuple[
     return sorted(wanted)
 
 
-def _read_blob(tree: Any, rel: str, max_bytes: int) -> str | None:
-    try:
-        blob = tree / rel
-    except KeyError:  # the file is new in this change
-        return None
-    if getattr(blob, "type", "") != "blob" or blob.size > max_bytes:
-        return None
-    data: bytes = blob.data_stream.read()
-    return data.decode("utf-8", errors="replace")  # as Backstage reads bad bytes: U+FFFD
-
-
-def _head_entities(path: Path) -> dict[int, _Entity]:
-    try:
-        return entities_in(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
+def read_blobs(repo: Repo, commit: str, rels: list[str], max_bytes: int) -> dict[str, str]:
+    """The files `rels` at `commit` that are files there and at most `max_bytes`: two git
+    processes for all of them (their sizes, then their bytes), whatever their names hold."""
+    if not rels:
         return {}
+    # Literal: a name with `*` or `:` in it is that file, never a pattern.
+    listing = repo.run("--literal-pathspecs", "ls-tree", "-z", "-l", "--full-tree", commit, "--", *rels)
+    wanted: list[tuple[str, str]] = []  # (object id, path)
+    for record in listing.split("\0"):
+        meta, _, rel = record.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit() and int(fields[3]) <= max_bytes:
+            wanted.append((fields[2], rel))
+    texts: dict[str, str] = {}
+    if not wanted:
+        return texts
+    out = repo.feed(["cat-file", "--batch"], "".join(f"{oid}\n" for oid, _ in wanted).encode())
+    at = 0
+    for _, rel in wanted:  # git answers in the order asked: a header line, the bytes, a newline
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        texts[rel] = out[header_end + 1 : header_end + 1 + size].decode("utf-8", errors="replace")  # U+FFFD, as Backstage
+        at = header_end + 1 + size + 1
+    return texts
 
 
-def _line_count(path: Path) -> int:
+def _head_text(path: Path) -> str | None:
     try:
-        return max(1, path.read_text(encoding="utf-8", errors="replace").count("\n"))
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return 1
+        return None
 
 
 def _broken_in_file(
@@ -116,7 +124,9 @@ def _broken_in_file(
     if not gone:
         return []
     deleted = rel in changes.removed
-    now = {} if deleted else _head_entities(absolute)
+    # Read once: its entities and its length both come from this one reading.
+    text = None if deleted else _head_text(absolute)
+    now = entities_in(text) if text is not None else {}
     old_keys = {entity.key for entity in before.values()}
     diff = changes.files.get(rel, FileDiff())
     found = []
@@ -127,24 +137,25 @@ def _broken_in_file(
         elif deleted:
             found.append(Broken(entity.key, None, shown, entity.span, index))
         else:
-            line = min(diff.new_line(entity.span.line), _line_count(absolute))
+            lines = max(1, text.count("\n")) if text is not None else 1
+            line = min(diff.new_line(entity.span.line), lines)
             found.append(Broken(entity.key, None, shown, Span.point(line), index))
     return found
 
 
-def find_broken(result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOptions) -> list[Broken]:
+def find_broken(
+    result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOptions, head_keys: set[str] | None = None
+) -> list[Broken]:
     """The entities of the base that the checkout no longer declares, renamed or removed."""
-    from catalint.ci.changes import _open_repo
-
     files = _base_files(changes, set(result.deps), cwd, options.include)
     if not files:
         return []
-    tree = _open_repo(cwd).commit(changes.base).tree
-    head_keys = local_keys(result)
+    texts = read_blobs(Repo(changes.root), changes.base, files, options.max_bytes)
+    head_keys = local_keys(result) if head_keys is None else head_keys
     broken: list[Broken] = []
     seen: set[str] = set()
     for rel in files:
-        text = _read_blob(tree, rel, options.max_bytes)
+        text = texts.get(rel)
         if text is None:
             continue
         for item in _broken_in_file(rel, entities_in(text), head_keys, changes, cwd):
@@ -156,7 +167,17 @@ def find_broken(result: RunResult, changes: ChangeSet, cwd: Path, options: Impac
 
 def local_keys(result: RunResult) -> set[str]:
     """The entities the checkout declares (files read from Bitbucket are other copies)."""
-    return {d.entity for d in result.documents if d.entity and not is_url(d.path)}
+    url: dict[str, bool] = {}  # a file's documents share its path: ask about each path once
+    keys = set()
+    for d in result.documents:
+        if d.entity:
+            remote = url.get(d.path)
+            if remote is None:
+                # (without a `:` there is no scheme, and urlsplit is the costly part)
+                remote = url[d.path] = ":" in d.path and is_url(d.path)
+            if not remote:
+                keys.add(d.entity)
+    return keys
 
 
 def _run_referrers(relations: Iterable[Relation], target: str, stale: set[str]) -> list[Referrer]:
@@ -197,18 +218,17 @@ class _Catalog:
 
 def analyse(result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOptions) -> Impact:
     """`breaks-references` findings for a change (none when the rule is off)."""
-    import git
-
     impact = Impact()
     if options.severity is None or all(is_url(path) for path in result.deps):
         return impact  # without the checkout's head side, nothing can be told removed
+    head_keys = local_keys(result)
     try:
-        impact.broken = find_broken(result, changes, cwd, options)
-    except (git.GitError, ChangesError, ValueError, OSError) as err:
+        impact.broken = find_broken(result, changes, cwd, options, head_keys)
+    except (GitFailed, ChangesError, ValueError, OSError) as err:
         why = redact_url(" ".join(str(err).split()))
         impact.warnings.append(f"could not read the base side of the change, so no reference was checked for breaks: {why}")
         return impact
-    stale = local_keys(result) | {b.old for b in impact.broken}
+    stale = head_keys | {b.old for b in impact.broken}
     catalog = _Catalog(options.catalog)
     relations = result.relations
     if impact.broken and options.elsewhere is not None:

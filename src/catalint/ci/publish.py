@@ -8,7 +8,7 @@ written, and the exit code (decided by the findings alone) does not change.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,11 +17,13 @@ from catalint.atomic import write_atomic
 from catalint.ci.changes import (
     ChangesError,
     ChangeSet,
+    PendingChanges,
     Selection,
     compute_changes,
     detect_base,
     filter_result,
     select,
+    start_changes,
 )
 from catalint.ci.impact import Impact, ImpactOptions, analyse
 from catalint.config import Settings
@@ -109,6 +111,64 @@ _STATE_UNUSED = (
 )
 
 
+class ChangeScope:
+    """The change a pull-request run reports on, computed once: the run asks it which files'
+    findings a report can show (so that it decodes no others), and `scope` narrows the report
+    with the very same change afterwards."""
+
+    def __init__(self, cwd: Path, env: Mapping[str, str], changed_since: str | None, filter_mode: str | None) -> None:
+        self.cwd, self.env, self.changed_since, self.filter_mode = cwd, env, changed_since, filter_mode
+        self._known: dict[tuple[Path, str], ChangeSet | ChangesError] = {}
+        self._pending: dict[tuple[Path, str], PendingChanges] = {}
+        self._selected: tuple[ChangeSet, Mapping[str, Iterable[str]], Selection] | None = None
+
+    def start(self, writes: Sequence[Path]) -> None:
+        """Set git going on the change before the run, so that its passes over the working tree
+        overlap the run's own; not when the run writes inside the working tree (`writes`: a cache
+        folder in the checkout), where git must look after the run, as it always has."""
+        base, _ = _base_of(self.env, self.changed_since)
+        if base is None:
+            return
+        try:
+            pending = start_changes(self.cwd, base, writes)
+        except ChangesError as err:
+            self._known[self.cwd, base] = err  # (the same answer git would give after the run)
+            return
+        if pending is not None:
+            self._pending[self.cwd, base] = pending
+
+    def compute(self, cwd: Path, base: str) -> ChangeSet:
+        if (cwd, base) not in self._known:
+            try:
+                pending = self._pending.pop((cwd, base), None)
+                self._known[cwd, base] = pending.result() if pending is not None else compute_changes(cwd, base)
+            except ChangesError as err:
+                self._known[cwd, base] = err
+        known = self._known[cwd, base]
+        if isinstance(known, ChangesError):
+            raise known
+        return known
+
+    def shown(self, linted: Mapping[str, Iterable[str]]) -> set[str] | None:
+        """The files (display paths) whose findings the report can show; None: any file's."""
+        try:
+            base, _ = _base_of(self.env, self.changed_since)
+            if base is None or (self.filter_mode or "file") == "nofilter":
+                return None
+            return self.select(self.compute(self.cwd, base), linted, self.cwd).files
+        except ChangesError:
+            return None  # `scope` says why, as it would have without this
+
+    def select(self, changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path) -> Selection:
+        """`select`, once for the run's own mapping of what each file read (its `deps`)."""
+        known = self._selected
+        if known is not None and known[0] is changes and known[1] is linted and cwd == self.cwd:
+            return known[2]
+        selection = select(changes, linted, cwd)
+        self._selected = (changes, linted, selection)
+        return selection
+
+
 def scope(
     result: RunResult,
     cwd: Path,
@@ -116,6 +176,7 @@ def scope(
     changed_since: str | None,
     filter_mode: str | None,
     impact: ImpactOptions | None = None,
+    change_scope: ChangeScope | None = None,
 ) -> Scope:
     """Narrow the result to what a change touches, and add what the change breaks elsewhere.
 
@@ -129,13 +190,14 @@ def scope(
         return Scope(result, notes if filter_mode not in (None, "nofilter") else [], "nofilter", unused)
     mode = filter_mode or "file"
     try:
-        changes = compute_changes(cwd, base)
+        change_scope = change_scope or ChangeScope(cwd, env, changed_since, filter_mode)
+        changes = change_scope.compute(cwd, base)
     except ChangesError as err:
         if origin == "--changed-since":
             raise
         message = f"pull-request mode is off, so every finding is reported: {err}"
         return Scope(result, [message], "nofilter", [message])
-    selection = select(changes, result.deps, cwd)
+    selection = change_scope.select(changes, result.deps, cwd)
     narrowed = filter_result(result, selection, mode)
     if narrowed is result:
         narrowed = _copy(result)
@@ -145,7 +207,7 @@ def scope(
         0,
         f"Pull-request mode: {len(selection.files)} of {counted(result.files, 'file')} selected (changed since "
         f"{base[:12] if len(base) == 40 else base}, {origin}); showing findings {_WHAT[mode]} (--filter-mode {mode}), "
-        f"{len(narrowed.findings)} of {len(result.findings) + outcome.impact_count}.",
+        f"{len(narrowed.findings)} of {len(result.findings) + result.elided + outcome.impact_count}.",
     )
     return outcome
 

@@ -14,7 +14,7 @@ import click
 
 from catalint.ci.changes import FILTER_MODES, ChangesError
 from catalint.ci.impact import ImpactOptions, impact_options
-from catalint.ci.publish import FILE_FORMATS, CiOptions, Publisher, default_format, parse_output, scope
+from catalint.ci.publish import FILE_FORMATS, ChangeScope, CiOptions, Publisher, default_format, parse_output, scope
 from catalint.cli.common import (
     app_config_option,
     color_option,
@@ -167,12 +167,13 @@ def finish_lint(
     settings: Settings | None = None,
     env: Mapping[str, str] | None = None,
     impact: ImpactOptions | None = None,
+    change_scope: ChangeScope | None = None,
 ) -> int:
     """Scope the result to a change, publish every report, and return the exit code. `colour`
     colours the text output, through a pipe too (click would strip it there)."""
     environ = dict(os.environ if env is None else env)
     try:
-        scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode, impact)
+        scoped = scope(result, cwd, environ, ci.changed_since, ci.filter_mode, impact, change_scope)
     except ChangesError as err:
         click.echo(f"catalint: {printable(str(err))}", err=True)
         return 2
@@ -374,6 +375,9 @@ def lint(**options: Any) -> None:
     remote = _remote_side(args, settings, style)
     from catalint.cli.bitbucket import checkout_detector
 
+    # The run decodes only the cached findings this change's report can show.
+    change_scope = ChangeScope(cwd, os.environ, args.ci.changed_since, args.ci.filter_mode)
+    change_scope.start([p for p in (args.cache_root, args.nightly.state) if p is not None])
     request = LintRequest(
         paths=targets,
         settings=settings,
@@ -389,6 +393,7 @@ def lint(**options: Any) -> None:
         checkout_for=checkout_detector(),
         known_lookup=_catalog_lookup(args.backstage_url, args.backstage_token),
         stdin=stdin,
+        shown=change_scope.shown,
     )
     result = _run(request, remote)
     if result.files == 0 and not args.allow_empty:
@@ -402,6 +407,7 @@ def lint(**options: Any) -> None:
         fail_on=args.fail_on,
         settings=settings,
         impact=impact_options(settings, args.backstage_url, args.backstage_token, _state_referrers(args)),
+        change_scope=change_scope,
     )
     _fail_on_unreadable(result)
     sys.exit(code)

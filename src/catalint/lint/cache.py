@@ -18,7 +18,7 @@ from typing import Any
 
 from catalint import __version__
 from catalint.atomic import write_atomic
-from catalint.facts import Child, Declared, FileResult, Reference
+from catalint.facts import Child, Declared, FileResult, Reference, apply_directives
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.resolve.local import digest
 
@@ -32,8 +32,9 @@ def default_dir() -> Path:
 # older catalint of the same version are never served (2: Bitbucket URLs are checked, not
 # skipped; 3: YAML and Backstage's field rules as the differential fuzzer found them).
 # 4: each entry is held in the pack as a JSON string, decoded when used; 5: the text of the lines
-# findings may be on (`lines`), for SARIF fingerprints.
-FORMAT = "5"
+# findings may be on (`lines`), for SARIF fingerprints; 6: a line per entry, its findings decoded
+# only when read.
+FORMAT = "6"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -86,7 +87,7 @@ def load(data: dict[str, Any]) -> FileResult:
     i = _shared
     return FileResult(
         path=path,
-        findings=[Finding(sys.intern(r), Severity(s), m, path, _span(sp), d, i(e)) for r, s, m, sp, d, e in data["findings"]],
+        findings=_findings(path, data["findings"]),
         documents=[DocumentSummary(path, n, ln, i(k), i(e), v) for n, ln, k, e, v in data["documents"]],
         declared=[Declared(k, sys.intern(kd), t, d, _span(sp)) for k, kd, t, d, sp in data["declared"]],
         references=[Reference(sys.intern(t), f, d, i(e), _span(sp)) for t, f, d, e, sp in data["references"]],
@@ -99,80 +100,214 @@ def load(data: dict[str, Any]) -> FileResult:
     )
 
 
-def _deps_unchanged(deps: dict[str, str | None]) -> bool:
+class CachedResult(FileResult):
+    """A result from the pack whose findings stay encoded until something reads them.
+
+    A pull request's run reports the findings of a few files, yet needs what every file declares
+    and refers to: decoding every file's findings was a quarter of that run at 30,000 files. What
+    the run does need of a file it does not report (how many findings it would show) is `tally`.
+    """
+
+    __slots__ = ("_encoded", "tally")
+
+    def __init__(
+        self, path: str, encoded: str | None = None, tally: list[tuple[str, int, int]] | None = None, **parts: Any
+    ) -> None:
+        super().__init__(path, **parts)
+        # (given `findings`, as `dataclasses.replace` gives them, those are the findings)
+        self._encoded: str | None = None if "findings" in parts else encoded
+        self.tally = tally or []  # (rule, severity, how many) of the findings its directives leave
+
+    @property  # type: ignore[override]
+    def findings(self) -> list[Finding]:
+        encoded = self._encoded
+        if encoded is not None:
+            self._encoded = None
+            _FINDINGS.__set__(self, _findings(self.path, json.loads(encoded)))
+        return _FINDINGS.__get__(self, FileResult)  # type: ignore[no-any-return]
+
+    @findings.setter
+    def findings(self, value: list[Finding]) -> None:
+        self._encoded = None
+        _FINDINGS.__set__(self, value)
+
+    @property
+    def decoded(self) -> bool:
+        return self._encoded is None
+
+
+_FINDINGS: Any = FileResult.__dict__["findings"]  # the slot the property above stands in front of
+
+
+def _findings(path: str, rows: list[list[Any]]) -> list[Finding]:
+    return [Finding(sys.intern(r), Severity(s), m, path, _span(sp), d, _shared(e)) for r, s, m, sp, d, e in rows]
+
+
+def tally(result: FileResult) -> list[tuple[str, int, int]]:
+    counts: dict[tuple[str, int], int] = {}
+    for finding in apply_directives(result):
+        key = (finding.rule, int(finding.severity))
+        counts[key] = counts.get(key, 0) + 1
+    return [(rule, severity, n) for (rule, severity), n in counts.items()]
+
+
+def encode_entry(result: FileResult) -> str:
+    """A pack line's body: what every run needs of the file (the index), a tab, then its findings."""
+    data = dump(result)
+    encode = _ENCODE
+    index = [
+        data["path"],
+        data["documents"],
+        data["declared"],
+        data["references"],
+        data["children"],
+        data["deps"],
+        data["disabled"],
+        data["disabled_file"],
+        data["digest"],
+        tally(result),
+        data["lines"],
+    ]
+    return encode(index) + "\t" + encode(data["findings"])
+
+
+def decode_entry(body: str, start: int = 0) -> CachedResult:
+    """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy)."""
+    tab = body.find("\t", start)
+    if tab < 0 or not body.startswith("[", tab + 1) or not body.endswith("]"):
+        raise ValueError("not a pack entry")
+    index, encoded = body[start:tab], body[tab + 1 :]
+    path, documents, declared, references, children, deps, disabled, disabled_file, digest, counts, lines = json.loads(index)
+    # Every cached file of a run goes through here: names are bound locally and strings shared
+    # inline (`e and intern(e)`: None stays None), which saved a tenth of this function's time.
+    intern = sys.intern
+    return CachedResult(
+        path,
+        encoded,
+        [(intern(rule), severity, n) for rule, severity, n in counts],
+        documents=[DocumentSummary(path, n, ln, k and intern(k), e and intern(e), v) for n, ln, k, e, v in documents],
+        declared=[Declared(k, intern(kd), t, d, Span(*sp)) for k, kd, t, d, sp in declared],
+        references=[Reference(intern(t), f, d, e and intern(e), Span(*sp)) for t, f, d, e, sp in references],
+        children=[Child(loc, typ) for loc, typ in children],
+        deps=deps,
+        disabled={int(k): frozenset(v) for k, v in disabled.items()} if disabled else {},
+        disabled_file=frozenset(disabled_file),
+        digest=digest,
+        lines=lines,
+    )
+
+
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class _Deps:
+    """Whether what a result depended on is unchanged, each dependency looked at once per run:
+    files of one repository often share a target (a glob over docs/, one OpenAPI file), and
+    hashing it again for every file that names it was most of a warm hit's cost."""
+
+    def __init__(self) -> None:
+        self._now: dict[str, str | None] = {}
+
+    def unchanged(self, deps: dict[str, str | None]) -> bool:
+        for dep, expected in deps.items():
+            current = self._now[dep] if dep in self._now else self._now.setdefault(dep, _current(dep))
+            if current != expected:
+                return False
+        return True
+
+
+_CUT = "\0cut"  # a glob whose walk was cut short: never equal to a stored digest
+
+
+def _current(dep: str) -> str | None:
     from catalint.resolve.globs import glob_files, matches_digest
 
-    for dep, expected in deps.items():
-        if dep.startswith("glob:"):
-            pattern = Path(dep[5:])
-            # The same bounded walk as the run that stored it: the fixed part of the path is the root.
-            fixed = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), len(pattern.parts))
-            root = Path(*pattern.parts[:fixed])
-            matches, cut = glob_files(root, "/".join(pattern.parts[fixed:]))
-            if cut:
-                return False
-            current: str | None = matches_digest(matches)
-        else:
-            current = digest(Path(dep))
-        if current != expected:
-            return False
-    return True
+    if not dep.startswith("glob:"):
+        return digest(Path(dep))
+    pattern = Path(dep[5:])
+    # The same bounded walk as the run that stored it: the fixed part of the path is the root.
+    fixed = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), len(pattern.parts))
+    root = Path(*pattern.parts[:fixed])
+    matches, cut = glob_files(root, "/".join(pattern.parts[fixed:]))
+    return _CUT if cut else matches_digest(matches)
 
 
 class ResultCache:
     """Results of one kind of run (same roots, same settings) kept together in one pack file.
 
-    One file read and one JSON parse answer a whole warm run, where a file per result would
-    cost an open and a parse each. The pack is rewritten at the end of a run with exactly the
+    One file read answers a whole warm run, where a file per result would cost an open and a
+    parse each. The pack is text: a first line with the stat signatures, then a line per result,
+    `key<TAB>index<TAB>findings`, each part JSON. A line is split only when its result is asked
+    for, its index decoded then, its findings when read (see `CachedResult`), and an entry kept is
+    written back as it was read. The pack is rewritten at the end of a run with exactly the
     entries that run used, so it never grows beyond the catalog it describes.
     """
 
     def __init__(self, directory: Path, name: str = "default") -> None:
         self.directory = directory
-        self.path = directory / "packs" / f"{name}.json"
-        self._old: dict[str, Any] | None = None
+        self.path = directory / "packs" / f"{name}.pack"
+        self._old: dict[str, str] | None = None  # key -> its whole line
+        self._old_stats: dict[str, str] = {}  # stat id -> "size mtime inode ctime key"
         # What the pack will hold, encoded when it is written.
         self._new: dict[str, FileResult] = {}
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
-        self._stats: dict[str, list[Any]] = {}
-        self._kept: dict[str, str] = {}  # entries served from the pack, still encoded
+        self._stats: dict[str, str] = {}
+        self._kept: dict[str, str] = {}  # lines of entries served from the pack, written back as read
+        self._deps = _Deps()
 
-    def _entries(self) -> dict[str, Any]:
+    def _entries(self) -> dict[str, str]:
         if self._old is None:
+            self._old = {}
             try:
-                loaded = json.loads(self.path.read_text(encoding="utf-8"))
-                self._old = loaded if isinstance(loaded, dict) else {}
+                text = self.path.read_text(encoding="utf-8")
             except (OSError, ValueError):
-                self._old = {}
+                return self._old
+            head, _, body = text.partition("\n")
+            try:
+                stats = json.loads(head)
+            except ValueError:
+                return self._old
+            self._old_stats = stats if isinstance(stats, dict) else {}
+            lines = body.split("\n")
+            lines.pop()  # "" after the last newline, or what is left of a line cut short
+            for line in lines:
+                # Whole lines are kept, not their parts: each copy of a large pack's lines costs
+                # as much as reading it.
+                tab = line.find("\t")
+                if tab > 0:
+                    self._old[line[:tab]] = line
         return self._old
 
     def key_by_stat(self, real: str, signature: list[int]) -> str | None:
         """The content key a file had when it last had this size, mtime and inode, as git's
         index does: an unchanged stat saves reading and hashing the file."""
-        known = self._entries().get(_STATS, {}).get(real)
-        if isinstance(known, list) and known[:-1] == signature:
-            return str(known[-1])
-        return None
+        self._entries()
+        known = self._old_stats.get(real)
+        if not isinstance(known, str):
+            return None
+        # One string per file rather than a list of numbers: the pack's first line holds one
+        # for every file, and decoding 30,000 lists of five cost more than comparing text.
+        signed, _, key = known.rpartition(" ")
+        return key if signed == " ".join(map(str, signature)) else None
 
     def remember_stat(self, real: str, signature: list[int], key: str) -> None:
-        self._stats[real] = [*signature, key]
+        self._stats[real] = " ".join(map(str, signature)) + " " + key
 
     def get(self, key: str) -> FileResult | None:
-        # Taken out of the pack as it is used, so that the run holds each result once, as an
-        # object; what is left at the end is what the pack no longer needs. Each entry is a
-        # string until then: decoding the whole pack at once cost more memory than the results.
-        raw = self._entries().pop(key, None) if key != _STATS else None
-        if raw is None:
+        # Taken out of the pack as it is used, so that what is left at the end is what the pack
+        # no longer needs.
+        line = self._entries().pop(key, None)
+        if line is None:
             return None
         try:
-            result: FileResult | None = load(json.loads(raw))
-        except (ValueError, KeyError, TypeError, IndexError):
+            result: FileResult | None = decode_entry(line, len(key) + 1)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             result = None
-        if result is None or not _deps_unchanged(result.deps):
+        if result is None or not self._deps.unchanged(result.deps):
             self._changed = True  # the pack loses this entry
             return None
         # Written back as read: encoding every hit again was a quarter of a pull request's run.
-        self._kept[key] = raw
+        self._kept[key] = line
         return result
 
     def put(self, key: str, result: FileResult) -> None:
@@ -184,29 +319,24 @@ class ResultCache:
 
     def save(self) -> None:
         """Write the pack, then let go of it: the run's remaining steps need none of it."""
-        old = self._old or {}
-        if self._changed or old.keys() - {_STATS} or old.get(_STATS) != self._stats:
+        if self._changed or self._old or self._old_stats != self._stats:
             with contextlib.suppress(OSError):
                 write_atomic(self.path, self._pieces())
         # (a fully warm run has nothing new to write)
-        self._old, self._new, self._stats, self._kept = {}, {}, {}, {}
+        self._old, self._new, self._stats, self._kept, self._old_stats = {}, {}, {}, {}, {}
 
     def _pieces(self) -> Iterator[str]:
-        encode = json.JSONEncoder(separators=(",", ":")).encode
-        yield "{"
+        yield _ENCODE(self._stats) + "\n"
         for key, result in self._new.items():
-            yield f"{encode(key)}:{encode(encode(dump(result)))},"
-        for key, raw in self._kept.items():
-            yield f"{encode(key)}:{encode(raw)},"
-        yield f"{encode(_STATS)}:{encode(self._stats)}}}"
-
-
-_STATS = "_stats"
+            yield f"{key}\t{encode_entry(result)}\n"
+        for line in self._kept.values():
+            yield line
+            yield "\n"
 
 
 def stat_signature(path: Path) -> list[int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]

@@ -10,10 +10,10 @@ import functools
 import gc
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
@@ -89,6 +89,10 @@ class LintRequest:
     # (a running catalog); called once, after linting, before unresolved references are reported.
     known_lookup: Callable[[set[str]], set[str]] | None = None
     stdin: Stdin | None = None
+    # Given every linted file's dependencies (display path -> what it read), the files whose
+    # findings a report can show, or None for all (a pull request's run shows a few): the
+    # cached findings of the others are counted, never decoded.
+    shown: Callable[[Mapping[str, Iterable[str]]], Collection[str] | None] | None = None
 
 
 # Per-worker state, built once per process rather than once per file.
@@ -519,7 +523,7 @@ class _Run:
             missing = {ref.target for result in files for ref in result.references} - declared
             if missing:
                 known = known | frozenset(request.known_lookup(missing) & missing)
-        outcome = finish(files, self.origins, request.settings, known)
+        outcome = finish(files, self.origins, request.settings, known, request.shown)
         outcome.reached_from = self.reached_from
         for file in files:
             if file.path in self.asked and file.digest is None:
@@ -564,6 +568,7 @@ def finish(
     origins: Sequence[Origin],
     settings: Settings,
     known: frozenset[str] = frozenset(),
+    shown: Callable[[Mapping[str, Iterable[str]]], Collection[str] | None] | None = None,
 ) -> RunResult:
     cross: list[Finding] = []
     cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
@@ -575,28 +580,77 @@ def finish(
         by_path.setdefault(finding.path, []).append(finding)
     run_result = RunResult(files=len(files))
     for result in files:
-        result.findings = list(result.findings) + by_path.get(result.path, [])
-        for finding in apply_directives(result):
-            severity = settings.severity_for(finding.rule, finding.severity)
-            if severity is None:
-                continue
-            if severity != finding.severity:
-                finding = dataclasses.replace(finding, severity=severity)
-            if "@" in finding.message:
-                # A target written with `user:password@` must not carry it into any report.
-                finding = dataclasses.replace(finding, message=redact_url(finding.message))
-            run_result.findings.append(finding)
-        if result.lines:
-            # Every file's, not only those with findings now: pull-request mode adds findings later.
-            run_result.lines[result.path] = result.lines
+        run_result.deps[result.path] = list(result.deps)
+    reported = shown(run_result.deps) if shown is not None else None
+    elided_unverified = 0
+    severities = _Severities(settings)
+    for result in files:
+        if reported is not None and result.path not in reported and _still_encoded(result):
+            count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
+            run_result.elided += count
+            elided_unverified += unverified
+        else:
+            _add_findings(run_result, result, by_path.get(result.path, []), settings)
         run_result.documents.extend(result.documents)
         run_result.relations.extend(result.relations())
-        run_result.deps[result.path] = list(result.deps)
         if result.digest is not None:
             run_result.digests[result.path] = result.digest
     run_result.findings.sort(key=Finding.sort_key)
-    run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED)
+    run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
+
+
+def _add_findings(run_result: RunResult, result: FileResult, cross: list[Finding], settings: Settings) -> None:
+    result.findings = list(result.findings) + cross
+    for finding in apply_directives(result):
+        severity = settings.severity_for(finding.rule, finding.severity)
+        if severity is None:
+            continue
+        if severity != finding.severity:
+            finding = dataclasses.replace(finding, severity=severity)
+        if "@" in finding.message:
+            # A target written with `user:password@` must not carry it into any report.
+            finding = dataclasses.replace(finding, message=redact_url(finding.message))
+        run_result.findings.append(finding)
+    if result.lines:
+        # Every file's, not only those with findings now: pull-request mode adds findings later.
+        run_result.lines[result.path] = result.lines
+
+
+def _still_encoded(result: FileResult) -> TypeGuard[cachemod.CachedResult]:
+    return isinstance(result, cachemod.CachedResult) and not result.decoded
+
+
+class _Severities:
+    """`settings.severity_for`, asked once per rule and severity: counting a file's findings
+    rather than building them asks about every one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.known: dict[tuple[str, int], bool] = {}
+
+    def shown(self, rule: str, severity: int) -> bool:
+        key = (rule, severity)
+        if key not in self.known:
+            self.known[key] = self.settings.severity_for(rule, Severity(severity)) is not None
+        return self.known[key]
+
+
+def _count_unshown(result: cachemod.CachedResult, cross: list[Finding], severities: _Severities) -> tuple[int, int]:
+    """How many findings (and of them, unverified ones) `_add_findings` would add for `result`,
+    from its tally rather than its findings: the same directives, then the same severities."""
+    count = unverified = 0
+    for rule, severity, n in result.tally:
+        if severities.shown(rule, severity):
+            count += n
+            unverified += n if rule in NOT_VERIFIED else 0
+    if cross and (result.disabled or result.disabled_file):
+        cross = list(apply_directives(FileResult(result.path, findings=cross, disabled=result.disabled, disabled_file=result.disabled_file)))
+    for finding in cross:
+        if severities.shown(finding.rule, int(finding.severity)):
+            count += 1
+            unverified += finding.rule in NOT_VERIFIED
+    return count, unverified
 
 
 def _app_config_given(settings: Settings) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import operator
 import os
 import re
 from collections.abc import Iterable
@@ -138,6 +139,9 @@ def matches_digest(matches: Iterable[Path]) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+_NAME = operator.attrgetter("name")
+
+
 def first_listing(folder: str, real_folder: str, seen: set[str]) -> list[os.DirEntry[str]]:
     """`folder`'s entries by name, or none when its real path was listed before (a symlink back
     up the tree: each folder is walked once) or it cannot be listed."""
@@ -146,7 +150,7 @@ def first_listing(folder: str, real_folder: str, seen: set[str]) -> list[os.DirE
     seen.add(real_folder)
     try:
         with os.scandir(folder) as listing:
-            return sorted(listing, key=lambda e: e.name)
+            return sorted(listing, key=_NAME)
     except OSError:
         return []
 

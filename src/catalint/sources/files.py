@@ -6,7 +6,6 @@ needs none of the parser's machinery.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -72,22 +71,39 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
         folder, real_folder = stack.pop()
         subfolders: list[tuple[str, str]] = []
         for entry in first_listing(folder, real_folder, walked):
-            relative = entry.path[prefix:].replace(os.sep, "/")
-            found = _entry(entry, real_folder, real_root)
+            found = _kind(entry, real_folder, real_root)
             if found is None:
                 continue
             real, is_folder = found
+            relative = entry.path[prefix:].replace(os.sep, "/") if includes or excludes else ""
             if is_folder:
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
                     subfolders.append((entry.path, real))
-                continue
-            wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
-            if not wanted or any(glob_match(relative, p) for p in excludes):
-                continue
-            with contextlib.suppress(OSError):
-                if entry.is_file(follow_symlinks=True):
-                    yield Path(entry.path), real
+            elif _wanted(entry, relative, includes, excludes):
+                yield Path(entry.path), real
         stack.extend(reversed(subfolders))
+
+
+def _kind(entry: os.DirEntry[str], real_folder: str, real_root: Path) -> tuple[str, bool] | None:
+    """`_entry`, with the common case (no symlink) first: it costs no system call, since the
+    kernel's listing already says file or folder."""
+    if entry.is_symlink():
+        return _entry(entry, real_folder, real_root)
+    try:
+        return os.path.join(real_folder, entry.name), entry.is_dir()
+    except OSError:  # as `_entry` says: neither a folder nor a file
+        return None
+
+
+def _wanted(entry: os.DirEntry[str], relative: str, includes: tuple[str, ...], excludes: tuple[str, ...]) -> bool:
+    """A file the walk yields: a descriptor by name or include pattern, not excluded, a file."""
+    wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
+    if not wanted or any(glob_match(relative, p) for p in excludes):
+        return False
+    try:
+        return entry.is_file(follow_symlinks=True)
+    except OSError:
+        return False
 
 
 def _entry(entry: os.DirEntry[str], real_folder: str, real_root: Path) -> tuple[str, bool] | None:
