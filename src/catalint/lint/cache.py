@@ -33,8 +33,9 @@ def default_dir() -> Path:
 # skipped; 3: YAML and Backstage's field rules as the differential fuzzer found them).
 # 4: each entry is held in the pack as a JSON string, decoded when used; 5: the text of the lines
 # findings may be on (`lines`), for SARIF fingerprints; 6: a line per entry, its findings decoded
-# only when read.
-FORMAT = "6"
+# only when read; 7: kept lines and findings' messages without any URL's `user:password@` (a
+# result stored before must not be served with them).
+FORMAT = "7"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
