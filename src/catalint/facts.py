@@ -127,11 +127,12 @@ def _kept(line: str) -> str:
 
 
 def unpack_lines(packed: str) -> dict[int, str]:
-    """`line_texts`' lines by number."""
+    """`line_texts`' lines by number; an entry that is not one of them (a damaged result) is left out."""
     out: dict[int, str] = {}
-    for entry in packed.splitlines():
-        number, _, text = entry.partition("\t")
-        out[int(number)] = text
+    for entry in packed.split("\n"):
+        number, tab, text = entry.partition("\t")
+        if tab and number.isascii() and number.isdigit():  # anything else is no kept line: skipped
+            out[int(number)] = text
     return out
 
 

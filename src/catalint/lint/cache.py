@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,8 +98,19 @@ def load(data: dict[str, Any]) -> FileResult:
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},
         disabled_file=frozenset(data["disabled_file"]),
         digest=data.get("digest"),
-        lines=data.get("lines", ""),
+        lines=_lines(data.get("lines", "")),
     )
+
+
+# `facts.line_texts`' packing: `number<TAB>text` lines, the text without a newline.
+_LINES = re.compile(r"(?:[0-9]+\t[^\n]*\n)*")
+
+
+def _lines(raw: object) -> str:
+    """A dump's kept lines, checked: a shard or state written by hand or cut short is damaged."""
+    if not isinstance(raw, str) or not _LINES.fullmatch(raw):
+        raise ValueError("the kept lines are damaged")
+    return raw
 
 
 class CachedResult(FileResult):
