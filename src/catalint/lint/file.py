@@ -227,6 +227,8 @@ def _lint_document(
     read = None if options.assume_placeholders else (lambda t: source.fetch(t, purpose="placeholder"))
     sub = substitute(original, read) if placeholders else Substitution(original)
     doc.memo["raw"] = original
+    if sub.unread:
+        doc.memo["unread"] = sub.unread
     doc.data = _without_prototypes(sub.data) if sub.found or prototypes else sub.data
     ref = doc.ref
     entity = ref.key if ref else None
