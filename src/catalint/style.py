@@ -113,6 +113,17 @@ def _config(text: str) -> YamlLintConfig:
     return YamlLintConfig(content=text)
 
 
+def rule_level(config_text: str, rule: str) -> str | None:
+    """The `level:` the yamllint config gives `rule` ("error" or "warning"), or None when the rule is
+    off or unknown (or the config unusable: the run refused it already)."""
+    try:
+        conf = _config(config_text).rules.get(rule)
+    except (YamlLintConfigError, OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError):
+        return None
+    level = conf.get("level") if isinstance(conf, dict) else None
+    return level if level in ("error", "warning") else None
+
+
 def run(config_text: str, text: str, filepath: str) -> Iterator[StyleProblem]:
     conf = _config(config_text)
     if conf.is_file_ignored(filepath):
