@@ -115,7 +115,11 @@ def line_texts(text: str, wanted: Iterable[int]) -> str:
     numbers = set(wanted)
     if not numbers:
         return ""
-    lines = text.splitlines()
+    # Split as the loader counts lines: at LF only (a CR before it is whitespace, dropped below).
+    # `splitlines` would also split at a form feed, NEL, LS, PS or a lone CR: content to the loader.
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # what follows the last LF is no line; a finding there keeps its message
     return "".join(f"{n}\t{_kept(lines[n - 1])}\n" for n in sorted(numbers) if 0 < n <= len(lines))
 
 
