@@ -128,12 +128,12 @@ def run(config_text: str, text: str, filepath: str) -> Iterator[StyleProblem]:
     conf = _config(config_text)
     if conf.is_file_ignored(filepath):
         return
-    rules = conf.enabled_rules(filepath)
     if _fast_pass_applies(text):
         flushed: list[LintProblem] = []
         failure: Exception | None = None
         try:
-            _Pass(_plan(config_text, tuple(rules)), text, flushed).run()
+            # yamllint's own driver finds the rules itself: asked here only for the fast pass.
+            _Pass(_plan(config_text, tuple(conf.enabled_rules(filepath))), text, flushed).run()
         except Exception as err:  # re-raised below, after what was reported before it
             failure = err
         problems: Iterable[LintProblem] = flushed
