@@ -54,8 +54,19 @@ def key_for(content: bytes, display: str, fingerprint: str) -> str:
     return h.hexdigest()
 
 
+_SPANS: dict[tuple[int, ...], Span] = {}
+
+
 def _span(d: list[int]) -> Span:
-    return Span(d[0], d[1], d[2], d[3])
+    # One object per distinct span: the same positions recur across a catalog's files, and a run
+    # holds a span for every finding, declaration and reference until it reports.
+    key = tuple(d)
+    span = _SPANS.get(key)
+    if span is None:
+        if len(_SPANS) >= 50_000:
+            _SPANS.clear()
+        span = _SPANS[key] = Span(d[0], d[1], d[2], d[3])
+    return span
 
 
 def _s(span: Span) -> list[int]:
@@ -91,8 +102,8 @@ def load(data: dict[str, Any]) -> FileResult:
         path=path,
         findings=_findings(path, data["findings"]),
         documents=[DocumentSummary(path, n, ln, i(k), i(e), v) for n, ln, k, e, v in data["documents"]],
-        declared=[Declared(k, sys.intern(kd), t, d, _span(sp)) for k, kd, t, d, sp in data["declared"]],
-        references=[Reference(sys.intern(t), f, d, i(e), _span(sp)) for t, f, d, e, sp in data["references"]],
+        declared=[Declared(sys.intern(k), sys.intern(kd), i(t), d, _span(sp)) for k, kd, t, d, sp in data["declared"]],
+        references=[Reference(sys.intern(t), sys.intern(f), d, i(e), _span(sp)) for t, f, d, e, sp in data["references"]],
         children=[Child(loc, typ) for loc, typ in data["children"]],
         deps=data["deps"],
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},

@@ -8,15 +8,17 @@ import dataclasses
 import fnmatch
 import functools
 import gc
+import itertools
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from catalint.config import AppConfig, CatalogRule, Settings
-from catalint.facts import ANYWHERE, FileResult, Origin, apply_directives
+from catalint.facts import ANYWHERE, Child, FileResult, Origin, apply_directives
 from catalint.lint import cache as cachemod
 from catalint.model import Finding, RunResult, Severity
 from catalint.redact import redact_url
@@ -27,7 +29,7 @@ from catalint.rules.unverified import NOT_VERIFIED
 from catalint.sources.files import REMOTE_DEP, display_path, walk
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
 
     from catalint.bitbucket.checkout import Checkout
     from catalint.facts import Fetched, Options
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from catalint.sources.local import RemoteReader
 
 PARALLEL_THRESHOLD = 24
-WAVE_BATCH = 2000  # files read, queued and linted together
+WAVE_BATCH = 2000  # results asked about on Bitbucket together (a run that is not offline)
 
 
 class UsageError(Exception):
@@ -132,11 +134,25 @@ def _options(payload: WorkerSettings) -> Options:
 
 
 _Args = tuple[str, str, str, bytes | None, str, WorkerSettings, "Checkout | None"]
+# What a worker is sent of each file: _Args without the settings, which it was given when it started.
+_Item = tuple[str, str, str, bytes | None, str, "Checkout | None"]
 
 
-def _lint_one(args: _Args) -> dict[str, Any]:
-    """`_lint_here` in a worker process: the result crosses back as plain lists and strings."""
-    return cachemod.dump(_lint_here(args))
+def _start_worker(payload: WorkerSettings) -> None:
+    """A pool's `initializer`: the settings arrive once per worker rather than with every file,
+    and the parser and rules are loaded while the main process is still finding files."""
+    from catalint.lint.workers import follow_parent
+
+    follow_parent()
+    _WORKER["settings"] = payload
+    _options(payload)
+
+
+def _lint_chunk(items: list[_Item]) -> list[dict[str, Any]]:
+    """`_lint_here` in a worker process, for a few files at a time: each result crosses back as
+    plain lists and strings."""
+    payload: WorkerSettings = _WORKER["settings"]
+    return [cachemod.dump(_lint_here((*item[:5], payload, item[5]))) for item in items]
 
 
 def _lint_here(args: _Args, remote: RemoteReader | None = None) -> FileResult:
@@ -199,11 +215,19 @@ def _stdin_job(stdin: Stdin) -> Job:
 
 
 def collect(request: LintRequest) -> list[Job]:
-    # First, so that the file on disk it stands for is not linted as well.
-    jobs: list[Job] = [_stdin_job(request.stdin)] if request.stdin else []
-    seen: set[str] = {job.real for job in jobs}
+    return list(discover(request, _roots(request), set()))
+
+
+def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str]) -> Iterator[Job]:
+    """The files of `roots` as they are found (each real path once, noted in `seen`), so that the
+    first can be linted while the walk goes on."""
+    if request.stdin:
+        # First, so that the file on disk it stands for is not linted as well.
+        job = _stdin_job(request.stdin)
+        seen.add(job.real)
+        yield job
     folders = _Folders()
-    for path, is_file, origin in _roots(request):
+    for path, is_file, origin in roots:
         root = folders.root(path if path.is_dir() else path.parent)
         candidates = (
             [(path, folders.real(path))]
@@ -213,8 +237,7 @@ def collect(request: LintRequest) -> list[Job]:
         for candidate, key in candidates:
             if key not in seen:
                 seen.add(key)
-                jobs.append(Job(candidate, root, origin, origin.type if origin.target else "url", key))
-    return jobs
+                yield Job(candidate, root, origin, origin.type if origin.target else "url", key)
 
 
 class _LocalRun:
@@ -281,70 +304,65 @@ class _LocalRun:
             store.remember_stat(stat_id, signature, key)
         return store.get(key), key, content
 
-    def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader | None = None) -> list[FileResult]:
-        """Lint (job, display path, bytes read for the cache key) in workers, threads or here;
-        with `remote`, in threads of this process, where the network client lives."""
-        args: list[_Args] = [
-            (
-                str(job.path),
-                display,
-                str(job.root),
-                content,
-                job.location_type,
-                self.payload,
-                self.checkout_of(job.root),
-            )
-            for job, display, content in work
-        ]
-        if remote is not None:
-            if len(args) <= 1:
-                return [_lint_here(a, remote) for a in args]
-            from concurrent.futures import ThreadPoolExecutor
+    def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader) -> list[FileResult]:
+        """Lint (job, display path, bytes read for the cache key) in threads of this process,
+        where the network client lives."""
+        args = [self.args(job, display, content) for job, display, content in work]
+        if len(args) <= 1:
+            return [_lint_here(a, remote) for a in args]
+        from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max_workers=min(8, len(args))) as threads:
-                return list(threads.map(functools.partial(_lint_here, remote=remote), args))
-        workers = self.request.jobs or (os.cpu_count() or 1)
-        if len(args) < PARALLEL_THRESHOLD or workers <= 1:
-            return [_lint_here(a) for a in args]
+        with ThreadPoolExecutor(max_workers=min(8, len(args))) as threads:
+            return list(threads.map(functools.partial(_lint_here, remote=remote), args))
+
+    def args(self, job: Job, display: str, content: bytes | None) -> _Args:
+        return (str(job.path), display, str(job.root), content, job.location_type, self.payload, self.checkout_of(job.root))
+
+    @functools.cached_property
+    def workers(self) -> int:
+        return self.request.jobs or (os.cpu_count() or 1)
+
+    def submit(self, slots: list[_Slot]) -> Future[list[dict[str, Any]]]:
+        """Send `slots` to the worker pool (started on first need) to be linted together."""
         if self.pool is None:
             # Imported here: multiprocessing is a noticeable part of start-up, and small or fully
             # cached runs never need it.
             from concurrent.futures import ProcessPoolExecutor
 
-            from catalint.lint.workers import follow_parent
+            self.pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.payload,))
+        items = [(*self.args(s.job, s.display, s.content)[:5], self.checkout_of(s.job.root)) for s in slots]
+        for slot in slots:
+            slot.content = None  # the worker has its copy
+        return self.pool.submit(_lint_chunk, items)
 
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=follow_parent)
-        chunk = max(1, len(args) // (workers * 8))
-        return [cachemod.load(data) for data in self.pool.map(_lint_one, args, chunksize=chunk)]
+    def slot(self, job: Job) -> _Slot:
+        """`job` as it enters the line: with its cached result, or what linting it needs."""
+        self.roots.setdefault(job.root, None)
+        display = job.display or display_path(job.path, self.request.cwd)
+        if job.content is not None:
+            return _Slot(job, display, content=job.content)
+        hit, key, content = self.cached(job, display)
+        return _Slot(job, display, key, content, hit, linted=hit is None)
 
-    def wave(self, pending: list[Job]) -> list[tuple[Job, FileResult]]:
-        """Lint `pending` (from the cache where possible), keeping its order, a batch at a time:
-        the bytes read for cache keys, and the work queued for the pool, are then held for one
-        batch rather than for every file of the run."""
-        out: list[tuple[Job, FileResult]] = []
-        for start in range(0, len(pending), WAVE_BATCH):
-            out.extend(self._batch(pending[start : start + WAVE_BATCH]))
-        return out
+    def done(self, slot: _Slot) -> tuple[Job, FileResult]:
+        result = slot.result
+        assert result is not None
+        if slot.linted and self.store is not None and slot.key and not any(d.startswith(REMOTE_DEP) for d in result.deps):
+            self.store.put(slot.key, result)
+        return slot.job, _compact(result)
 
-    def _batch(self, pending: list[Job]) -> list[tuple[Job, FileResult]]:
-        results: list[FileResult | None] = []
-        work: list[tuple[Job, str, bytes | None]] = []
-        keys: dict[int, str] = {}
-        for index, job in enumerate(pending):
-            self.roots.setdefault(job.root, None)
-            display = job.display or display_path(job.path, self.request.cwd)
-            hit, key, content = self.cached(job, display) if job.content is None else (None, "", job.content)
-            results.append(hit)
-            if hit is None:
-                keys[index] = key
-                work.append((job, display, content))
-        fresh = iter(self.lint(work))
-        for index, key in keys.items():
-            result = next(fresh)
-            if self.store is not None and key and not any(d.startswith(REMOTE_DEP) for d in result.deps):
-                self.store.put(key, result)
-            results[index] = result
-        return [(job, result) for job, result in zip(pending, results, strict=True) if result is not None]
+    def wave(self, pending: Iterable[Job]) -> Iterator[tuple[Job, FileResult]]:
+        """Lint `pending` (from the cache where possible) as the files are found, and hand each
+        result on in their order as soon as it and those before it are ready: the workers start
+        on the first files while the walk goes on, and the main process takes in results while
+        they work rather than after."""
+        line = _Line(self)
+        for number, job in enumerate(pending):
+            line.add(self.slot(job))
+            if number % 16 == 0:  # often enough to keep up with the workers
+                yield from line.ready()
+        line.flush()
+        yield from line.ready(wait=True)
 
     def with_network(self, wave: list[tuple[Job, FileResult]], remote: RemoteReader) -> list[tuple[Job, FileResult]]:
         """`wave` with the files that named Bitbucket URLs linted again, this time asking Bitbucket."""
@@ -385,6 +403,116 @@ class _LocalRun:
             self.store.save()
 
 
+CHUNK = 48  # files per task sent to a worker: few enough to keep both busy to the end
+IN_FLIGHT = 4  # tasks queued per worker before the main process waits for the oldest
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A file of a wave, from when it is found until its result is handed on."""
+
+    job: Job
+    display: str
+    key: str = ""  # the cache key to store its result under ("": not cached)
+    content: bytes | None = None  # bytes read for the cache key, until sent to be linted
+    result: FileResult | None = None
+    linted: bool = True  # False: the result came from the cache
+    chunk: _Chunk | None = None
+
+
+@dataclass(slots=True)
+class _Chunk:
+    future: Future[list[dict[str, Any]]]
+    slots: list[_Slot]
+
+    def fill(self) -> None:
+        for slot, data in zip(self.slots, self.future.result(), strict=True):
+            slot.result = cachemod.load(data)
+        self.slots = []
+
+
+class _Line:
+    """The files of a wave in the order they were found: cached results, files waiting to be
+    sent, and files out with the workers. Files are sent a chunk at a time as they come, and
+    the pool is started only once there are enough of them to be worth it."""
+
+    def __init__(self, run: _LocalRun) -> None:
+        self.run = run
+        self.slots: deque[_Slot] = deque()
+        self.waiting: list[_Slot] = []
+        self.parallel = run.workers > 1
+        self.out = 0  # chunks with the workers, not yet taken in
+
+    def add(self, slot: _Slot) -> None:
+        self.slots.append(slot)
+        if slot.result is not None:
+            return
+        if not self.parallel:
+            slot.result = _lint_here(self.run.args(slot.job, slot.display, slot.content))
+            return
+        self.waiting.append(slot)
+        if len(self.waiting) >= CHUNK:
+            self._send(self.waiting)
+            self.waiting = []
+
+    def flush(self) -> None:
+        """The files still waiting: to the pool if it is worth starting, else linted here."""
+        waiting, self.waiting = self.waiting, []
+        if self.run.pool is None and len(waiting) < PARALLEL_THRESHOLD:
+            for slot in waiting:
+                slot.result = _lint_here(self.run.args(slot.job, slot.display, slot.content))
+            return
+        # The last of the wave, shared out so that no worker is left with all of it.
+        share = max(1, -(-len(waiting) // self.run.workers))
+        for start in range(0, len(waiting), share):
+            self._send(waiting[start : start + share])
+
+    def _send(self, slots: list[_Slot]) -> None:
+        chunk = _Chunk(self.run.submit(slots), slots)
+        for slot in slots:
+            slot.chunk = chunk
+        self.out += 1
+
+    def ready(self, wait: bool = False) -> Iterator[tuple[Job, FileResult]]:
+        """The results at the front of the line that are in: with `wait`, every one (after
+        `flush`); else without waiting, unless too many chunks are out already."""
+        slots = self.slots
+        while slots:
+            head = slots[0]
+            if head.result is None:
+                chunk = head.chunk
+                if chunk is None:
+                    return  # waiting to be sent with the files after it
+                if not (wait or chunk.future.done() or self.out > IN_FLIGHT * self.run.workers):
+                    return
+                chunk.fill()
+                self.out -= 1
+            slots.popleft()
+            yield self.run.done(head)
+
+
+# Shared by the results that have none of these (most files): an empty frozenset alone is 216
+# bytes, and a run holds every result until its cross-file checks. Results are read, never
+# written to, once received.
+_NO_RULES: frozenset[str] = frozenset()
+_NO_LINES: dict[int, frozenset[str]] = {}
+_NO_DEPS: dict[str, str | None] = {}
+_NO_CHILDREN: list[Child] = []
+
+
+def _compact(result: FileResult) -> FileResult:
+    """`result` with shared empties, as the run keeps it until the end."""
+    if not result.disabled_file:
+        result.disabled_file = _NO_RULES
+    if not result.disabled:
+        result.disabled = _NO_LINES
+    if not result.deps:
+        result.deps = _NO_DEPS
+    if not result.children:
+        result.children = _NO_CHILDREN
+    return result
+
+
 def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> tuple[list[Job], list[RemoteRoot]]:
     """The files this wave's Location entities point at, not linted yet: local, and on Bitbucket."""
     from catalint.resolve.local import is_absolute_url
@@ -415,21 +543,36 @@ def run(request: LintRequest) -> RunResult:
     that need every file at once."""
     if request.urls and request.remote is None:
         raise UsageError("Bitbucket URLs cannot be linted offline; drop --offline or the URLs")
-    with quiet_gc():
+    with quiet_gc(off=not request.urls and (request.jobs or os.cpu_count() or 1) > 1):
         return _Run(request).run()
 
 
 @contextlib.contextmanager
-def quiet_gc() -> Iterator[None]:
+def quiet_gc(off: bool = False) -> Iterator[None]:
     """A run allocates millions of small objects and frees few cycles: the collector's default
     thresholds had it walk the growing heap again and again (4% of a run at 2,000 files, 12%
-    at 30,000). Objects from before the run (modules, settings) are moved out of its sight."""
+    at 30,000). Objects from before the run (modules, settings) are moved out of its sight.
+
+    `off`: no collections at all until the run ends, for a run whose files are linted by worker
+    processes. The main process then makes next to no cycles (some 50 objects' worth at 10,000
+    files), and even young collections cost 8% of its time at 30,000 files. Linting itself
+    leaves cycles behind (a hostile file's errors, ~20 objects each), so a run that lints here
+    keeps collecting."""
     before = gc.get_threshold()
+    enabled = gc.isenabled()
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD, 50, 1000)
+    if off:
+        gc.disable()
     try:
         yield
     finally:
+        if off:
+            # What the run made is all still young: frozen and thawed, it joins the oldest
+            # generation, rather than be walked whole by the next young collection (the report's).
+            gc.freeze()
+        if enabled:
+            gc.enable()
         gc.set_threshold(*before)
         gc.unfreeze()
 
@@ -447,8 +590,10 @@ class _Run:
         self.request = request
         self.local = _LocalRun(request)
         self.remote: RemoteLinter | None = None
-        self.pending = collect(request)
-        self.seen = {job.real for job in self.pending}
+        self.seen: set[str] = set()
+        # The first wave is the files found as the walk goes; later ones, the Location targets they name.
+        self.found: Iterator[Job] | None = discover(request, _roots(request), self.seen)
+        self.pending: list[Job] = []
         self.asked = {strip_userinfo(url): url for url in request.urls}
         self.roots = [
             _remote_root(url, "url", request.url_origins.get(given, ANYWHERE)) for url, given in self.asked.items()
@@ -466,8 +611,8 @@ class _Run:
 
     def run(self) -> RunResult:
         try:
-            while self.pending or self.roots:
-                if self.pending:
+            while self.found is not None or self.pending or self.roots:
+                if self.found is not None or self.pending:
                     self.local_wave()
                 if self.roots:
                     self.remote_wave()
@@ -478,14 +623,20 @@ class _Run:
         return self.finish()
 
     def local_wave(self) -> None:
-        wave = self.local.wave(self.pending)
-        if self.request.remote is not None:
-            wave = self.local.with_network(wave, _LazyReader(self.network))
-        for job, result in wave:
-            self.where[job.real] = len(self.files)
-            self.files.append(result)
-            self.origins.append(job.origin)
-        self.pending, more = _followed(wave, self.seen)
+        wave = self.local.wave(self.found if self.found is not None else self.pending)
+        self.found, self.pending = None, []
+        parents: list[tuple[Job, FileResult]] = []  # the files with Location targets
+        while group := list(itertools.islice(wave, WAVE_BATCH)):
+            if self.request.remote is not None:
+                group = self.local.with_network(group, _LazyReader(self.network))
+            for job, result in group:
+                self.where[job.real] = len(self.files)
+                self.files.append(result)
+                self.origins.append(job.origin)
+                if result.children:
+                    parents.append((job, result))
+        # Followed once the wave is found whole: a target the walk also reaches is linted as found.
+        self.pending, more = _followed(parents, self.seen)
         self.roots.extend(more)
 
     def remote_wave(self) -> None:
@@ -523,11 +674,12 @@ class _Run:
             missing = {ref.target for result in files for ref in result.references} - declared
             if missing:
                 known = known | frozenset(request.known_lookup(missing) & missing)
-        outcome = finish(files, self.origins, request.settings, known, request.shown)
+        outcome = finish(files, self.origins, request.settings, known, request.shown, release=True)
         outcome.reached_from = self.reached_from
         for file in files:
             if file.path in self.asked and file.digest is None:
                 outcome.unreadable[file.path] = next((f.message for f in file.findings), "could not be read")
+        self.files, self.origins = [], []
         return outcome
 
 
@@ -569,18 +721,23 @@ def finish(
     settings: Settings,
     known: frozenset[str] = frozenset(),
     shown: Callable[[Mapping[str, Iterable[str]]], Collection[str] | None] | None = None,
+    *,
+    release: bool = False,
 ) -> RunResult:
+    """The run's result: every file's findings with the cross-file ones, as the settings have
+    them. With `release`, each file gives up what the result has taken from it (a file that
+    could not be read keeps its findings), so that the run does not hold both at once."""
     cross: list[Finding] = []
     cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
     cross.extend(unresolved_ref.check_run(files, unresolved_ref.SEVERITY, known))
     if _app_config_given(settings):
         cross.extend(_catalog_rules(files, origins, settings.app))
     by_path: dict[str, list[Finding]] = {}
-    for finding in cross:
+    for finding in _shared_messages(cross):
         by_path.setdefault(finding.path, []).append(finding)
     run_result = RunResult(files=len(files))
     for result in files:
-        run_result.deps[result.path] = list(result.deps)
+        run_result.deps[result.path] = list(result.deps) if result.deps else _NO_PATHS
     reported = shown(run_result.deps) if shown is not None else None
     elided_unverified = 0
     severities = _Severities(settings)
@@ -595,9 +752,29 @@ def finish(
         run_result.relations.extend(result.relations())
         if result.digest is not None:
             run_result.digests[result.path] = result.digest
+        if release:
+            _release(result)
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
+
+
+_NO_PATHS: list[str] = []  # the dependencies of most files; read, never written to
+
+
+def _shared_messages(findings: list[Finding]) -> Iterator[Finding]:
+    """`findings` with one copy of each message: thousands of references to one missing owner
+    all say the same, and the run holds every finding until it is reported."""
+    messages: dict[str, str] = {}
+    for f in findings:
+        message = messages.setdefault(f.message, f.message)
+        yield f if message is f.message else Finding(f.rule, f.severity, message, f.path, f.span, f.document, f.entity)
+
+
+def _release(result: FileResult) -> None:
+    result.documents, result.references, result.declared = [], [], []
+    if result.digest is not None:
+        result.findings = []
 
 
 def _add_findings(run_result: RunResult, result: FileResult, cross: list[Finding], settings: Settings) -> None:
