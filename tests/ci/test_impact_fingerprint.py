@@ -95,3 +95,34 @@ def test_a_removal_is_fingerprinted_by_the_line_it_is_reported_on(
     line, key = _breaks(results)
     assert 0 < line <= len(group.splitlines())
     assert key == f"{fingerprint(breaks_references.ID, 'alpha/catalog-info.yaml', group.splitlines()[line - 1])}:1"
+
+
+def test_a_deleted_file_is_fingerprinted_by_its_line_at_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {"alpha/catalog-info.yaml": ALPHA.format(name="alpha", extra="", owner="team-a"), "b/catalog-info.yaml": SVC_B})
+    commit_all(root, "alpha and svc-b")
+    (root / "alpha" / "catalog-info.yaml").unlink()
+    commit_all(root, "drop alpha")
+    monkeypatch.chdir(root)
+    out = tmp_path / "out.sarif"
+    done = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--changed-since", "HEAD~1", "--output", f"sarif:{out}"])
+    assert done.exit_code == 1, done.output
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    # alpha and its owner team-a both go; each removal on its name line as the base had it.
+    found = {
+        r["message"]["text"].split()[0]: (
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["partialFingerprints"][FINGERPRINT],
+        )
+        for r in results
+        if r["ruleId"] == breaks_references.ID
+    }
+    uri = "alpha/catalog-info.yaml"
+    assert found == {
+        "component:default/alpha": (4, f"{fingerprint(breaks_references.ID, uri, 'name: alpha')}:1"),
+        "group:default/team-a": (13, f"{fingerprint(breaks_references.ID, uri, 'name: team-a')}:1"),
+    }
