@@ -214,10 +214,6 @@ def _stdin_job(stdin: Stdin) -> Job:
     return Job(stdin.path, root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
-def collect(request: LintRequest) -> list[Job]:
-    return list(discover(request, _roots(request), set()))
-
-
 def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str]) -> Iterator[Job]:
     """The files of `roots` as they are found (each real path once, noted in `seen`), so that the
     first can be linted while the walk goes on."""
