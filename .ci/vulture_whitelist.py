@@ -46,3 +46,6 @@ _.yaml_implicit_resolvers
 
 # Called by bench/remote.py and the Bitbucket tests: the remote pipeline without a command line.
 lint_remote
+# Switches the style pass between the fast driver and yamllint's own: the differential tests in
+# tests/style/test_fast_pass.py run both.
+use_fast_pass

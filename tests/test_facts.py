@@ -48,3 +48,17 @@ def test_no_module_spells_a_fetch_status_as_a_plain_string() -> None:
 def test_the_check_catches_a_plain_string_status() -> None:
     code = 'Fetched(status="missing")\nif f.status == "ok": pass\nif f.status in ("a", "b"): pass\n'
     assert _plain_string_statuses(ast.parse(code)) == [1, 2, 3]
+
+
+def test_kept_lines_are_numbered_as_the_loader_numbers_them() -> None:
+    """Only LF (and CRLF) ends a line for the loader; a form feed, NEL, LS, PS or a lone CR inside a
+    line is content there, so line 3 is the third LF-ended line, whatever it holds."""
+    from catalint.facts import line_texts, unpack_lines
+    from catalint.yaml.loader import load_text
+
+    text = "a: 'x\x0cy\x85z\u2028w\u2029v\x1cu'\r\nb: 1\rc\nname: svc\r\n"
+    loaded = load_text(text)
+    assert loaded.documents and not loaded.problems
+    assert loaded.documents[0].span(("name",)).line == 3
+    kept = unpack_lines(line_texts(text, [1, 2, 3]))
+    assert kept[3] == "name: svc" and kept[2] == "b: 1 c"

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from catalint.model import DocumentSummary, Finding, Relation, Span
+from catalint.redact import redact_url
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 # A path into a document: keys and list indexes, as yaml.loader spells it.
@@ -110,20 +111,32 @@ class FileResult:
 
 def line_texts(text: str, wanted: Iterable[int]) -> str:
     """The `wanted` lines of `text` (1-based), each with its runs of whitespace collapsed to one
-    space, packed as `number<TAB>text` lines (collapsed, a text holds no tab or newline)."""
+    space and URLs' credentials redacted, packed as `number<TAB>text` lines (collapsed, a text holds no tab or newline)."""
     numbers = set(wanted)
     if not numbers:
         return ""
-    lines = text.splitlines()
-    return "".join(f"{n}\t{' '.join(lines[n - 1].split())}\n" for n in sorted(numbers) if 0 < n <= len(lines))
+    # Split as the loader counts lines: at LF only (a CR before it is whitespace, dropped below).
+    # `splitlines` would also split at a form feed, NEL, LS, PS or a lone CR: content to the loader.
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # what follows the last LF is no line; a finding there keeps its message
+    return "".join(f"{n}\t{_kept(lines[n - 1])}\n" for n in sorted(numbers) if 0 < n <= len(lines))
+
+
+def _kept(line: str) -> str:
+    """A line as kept: whitespace collapsed, and no URL's `user:password@` (kept lines go to the
+    cache and the nightly state); the same line always gives the same text, so its fingerprint."""
+    collapsed = " ".join(line.split())
+    return redact_url(collapsed) if "@" in collapsed else collapsed
 
 
 def unpack_lines(packed: str) -> dict[int, str]:
-    """`line_texts`' lines by number."""
+    """`line_texts`' lines by number; an entry that is not one of them (a damaged result) is left out."""
     out: dict[int, str] = {}
-    for entry in packed.splitlines():
-        number, _, text = entry.partition("\t")
-        out[int(number)] = text
+    for entry in packed.split("\n"):
+        number, tab, text = entry.partition("\t")
+        if tab and number.isascii() and number.isdigit():  # anything else is no kept line: skipped
+            out[int(number)] = text
     return out
 
 

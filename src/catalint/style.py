@@ -113,16 +113,27 @@ def _config(text: str) -> YamlLintConfig:
     return YamlLintConfig(content=text)
 
 
+def rule_level(config_text: str, rule: str) -> str | None:
+    """The `level:` the yamllint config gives `rule` ("error" or "warning"), or None when the rule is
+    off or unknown (or the config unusable: the run refused it already)."""
+    try:
+        conf = _config(config_text).rules.get(rule)
+    except (YamlLintConfigError, OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError):
+        return None
+    level = conf.get("level") if isinstance(conf, dict) else None
+    return level if level in ("error", "warning") else None
+
+
 def run(config_text: str, text: str, filepath: str) -> Iterator[StyleProblem]:
     conf = _config(config_text)
     if conf.is_file_ignored(filepath):
         return
-    rules = conf.enabled_rules(filepath)
     if _fast_pass_applies(text):
         flushed: list[LintProblem] = []
         failure: Exception | None = None
         try:
-            _Pass(_plan(config_text, tuple(rules)), text, flushed).run()
+            # yamllint's own driver finds the rules itself: asked here only for the fast pass.
+            _Pass(_plan(config_text, tuple(conf.enabled_rules(filepath))), text, flushed).run()
         except Exception as err:  # re-raised below, after what was reported before it
             failure = err
         problems: Iterable[LintProblem] = flushed

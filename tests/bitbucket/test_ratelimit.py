@@ -92,3 +92,32 @@ def test_a_spent_budget_is_one_stop_value(fake_bitbucket: FakeBitbucket) -> None
     assert outcomes == [OK, OK, UNVERIFIED, UNVERIFIED] and client.requests_made == 2
     assert client.stop == Stop(StopKind.BUDGET, "the request budget (2 requests) is spent")
     assert not hasattr(client, "budget_spent") and not hasattr(client, "stop_reason")
+
+
+def test_the_first_stop_is_the_one_kept(fake_bitbucket: FakeBitbucket) -> None:
+    """The budget runs out while a request is in flight; that request then meets a 429. The run
+    stopped for the budget, and says so, whatever later requests are refused for."""
+    import threading
+    import time
+
+    fake_bitbucket.add_repo("acme", "svc", branches={"main": {"a.txt": "a", "b.txt": "b", "c.txt": "c"}})
+    fake_bitbucket.delay(r"a\.txt", 0.6)
+    fake_bitbucket.fail_next(r"a\.txt", 429, retry_after=3600)
+    client = BitbucketClient(
+        Credentials(), Hosts(fake_bitbucket.web_url, fake_bitbucket.api_url), concurrency=2, sleep=lambda s: None,
+        max_requests=1, retries=0,
+    )
+    url = f"{fake_bitbucket.api_url}/repositories/acme/svc/src/main"
+    outcomes: list[str] = []
+    first = threading.Thread(target=lambda: outcomes.append(client.get(f"{url}/a.txt").outcome))
+    first.start()
+    deadline = time.monotonic() + 5
+    while client.requests_made == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert client.get(f"{url}/b.txt").outcome == UNVERIFIED  # the budget is spent
+    budget = Stop(StopKind.BUDGET, "the request budget (1 request) is spent")
+    assert client.stop == budget
+    first.join()
+    assert outcomes == [UNVERIFIED] and client.governor.stop is not None  # the 429 stopped the governor too
+    assert client.get(f"{url}/c.txt").outcome == UNVERIFIED
+    assert client.stop == budget

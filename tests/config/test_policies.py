@@ -203,3 +203,41 @@ def test_a_value_inside_a_placeholder_names_the_placeholder(tmp_path: Path) -> N
         'metadata.tags[0] must be one of "python"; found "java" in $json: ./tags.json',
         'metadata.tags[1] must be one of "python"; found "go" in $json: ./tags.json',
     ]
+
+
+def _owner_from_text_placeholder(root: Path) -> None:
+    schema = _policy_file(root, "owner.json", OWNER_GROUP)
+    _config(root, f"  owned-by-group:\n    description: Owners are groups.\n    kinds: [Component]\n    schema: {schema}\n")
+    (root / "catalog-info.yaml").write_text(COMPONENT.format(type="service", owner="\n    $text: ./owner.txt"))
+
+
+UNREAD = "spec.owner must match the pattern ^group:; from $text: ./owner.txt (not read)"
+
+
+def test_a_placeholder_that_could_not_be_read_is_not_said_to_read_a_value(tmp_path: Path) -> None:
+    _owner_from_text_placeholder(tmp_path)  # no owner.txt
+    ((rule, _, line, _, message),) = _findings(tmp_path)
+    assert (rule, line, message) == ("policy/owned-by-group", 11, UNREAD)
+
+
+def test_an_assumed_placeholder_is_not_said_to_read_a_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from catalint.cli import main
+
+    _owner_from_text_placeholder(tmp_path)
+    (tmp_path / "owner.txt").write_text("team-a")
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--placeholders", "assume", "--format", "json", "."])
+    assert done.exit_code in (0, 1), done.output
+    messages = [f["message"] for f in json.loads(done.stdout)["findings"] if f["rule"] == "policy/owned-by-group"]
+    assert messages == [UNREAD]
+
+
+def test_a_stand_in_inside_an_unread_placeholder_says_so(tmp_path: Path) -> None:
+    tags = {"properties": {"metadata": {"properties": {"tags": {"type": "array"}}}}}
+    schema = _policy_file(tmp_path, "tags.json", tags)
+    _config(tmp_path, f"  tags:\n    description: Tags are a list.\n    kinds: [Component]\n    schema: {schema}\n")
+    text = COMPONENT.format(type="service", owner="team-a").replace("  annotations:", "  tags:\n    $json: ./none.json\n  annotations:")
+    (tmp_path / "catalog-info.yaml").write_text(text)
+    assert [f[4] for f in _findings(tmp_path)] == ["metadata.tags must be array, not a mapping; from $json: ./none.json (not read)"]

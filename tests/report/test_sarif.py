@@ -283,3 +283,25 @@ def test_pull_request_mode_keeps_the_fingerprints_of_the_full_run(tmp_path: Path
     full = prints()
     assert full and prints("--changed-since", "HEAD", "--filter-mode", "nofilter") == full
     assert prints("--changed-since", "HEAD", "--filter-mode", "file") == full
+
+
+def test_a_yamllint_rule_level_comes_from_the_yamllint_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
+    """A `.yamllint` that makes trailing-spaces an error: the rule's default level says error, as its
+    results do; a rule the config leaves at warning (comments, in yamllint's default) says warning."""
+    (tmp_path / ".yamllint").write_text(
+        "extends: default\nrules:\n  trailing-spaces:\n    level: error\n  document-start: disable\n"
+    )
+    (tmp_path / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team   \nspec:\n  type: team\n  children: [] #x\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("lint", "--no-cache", "--offline", "--output", "sarif:out.sarif", ".")
+    assert result.exit_code == 1, result.output
+    run = json.loads((tmp_path / "out.sarif").read_text())["runs"][0]
+    levels = {r["id"]: r["defaultConfiguration"]["level"] for r in run["tool"]["driver"]["rules"]}
+    (found,) = [r for r in run["results"] if r["ruleId"] == "yamllint/trailing-spaces"]
+    assert found["level"] == levels["yamllint/trailing-spaces"] == "error"
+    comments = [r["level"] for r in run["results"] if r["ruleId"] == "yamllint/comments"]
+    assert comments and set(comments) == {levels["yamllint/comments"]} == {"warning"}

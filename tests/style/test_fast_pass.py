@@ -221,7 +221,14 @@ def test_fast_pass_reports_what_yamllint_reports(name: str, corpus: list[str]) -
     assert _compare(CONFIGS[name], corpus) == []
 
 
-@pytest.mark.skipif(not FUZZ.is_dir(), reason="the fuzzed baseline cases are not on this machine")
+@pytest.mark.skipif(not REAL.is_dir(), reason=f"the real descriptors ({REAL}) are not on this machine: the corpus above is without them")
+def test_the_real_descriptors_are_in_the_corpus(corpus: list[str]) -> None:
+    """The comparison above runs on a smaller corpus where /work/shared is absent; this says so."""
+    real = list(_files(REAL))
+    assert len(real) >= 450 and set(real) <= set(corpus)
+
+
+@pytest.mark.skipif(not FUZZ.is_dir(), reason=f"the fuzzed baseline cases ({FUZZ}) are not on this machine")
 @pytest.mark.parametrize(("name", "share"), [("catalog-profile", 1), ("every-rule", 3)])
 def test_fast_pass_on_the_fuzzed_baseline(name: str, share: int) -> None:
     """All 8,421 cases under the profile catalint runs by default, a third under every rule."""

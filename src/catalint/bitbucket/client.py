@@ -422,7 +422,8 @@ class BitbucketClient:
             if stop is None:
                 self.requests_made += 1
                 return None
-            self.stop = stop
+            if self.stop is None:  # what stopped the run first is what the run says
+                self.stop = stop
             return stop.reason
 
     def _take_wait(self, seconds: float) -> bool:

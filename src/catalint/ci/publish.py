@@ -17,7 +17,9 @@ from catalint.atomic import write_atomic
 from catalint.ci.changes import (
     ChangesError,
     ChangeSet,
+    GitFailed,
     PendingChanges,
+    Repo,
     Selection,
     compute_changes,
     detect_base,
@@ -25,8 +27,9 @@ from catalint.ci.changes import (
     select,
     start_changes,
 )
-from catalint.ci.impact import Impact, ImpactOptions, analyse
+from catalint.ci.impact import Impact, ImpactOptions, analyse, read_blobs
 from catalint.config import Settings
+from catalint.facts import line_texts, unpack_lines
 from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.redact import REDACTOR
 from catalint.report import FILE_FORMATS as FILE_FORMATS
@@ -231,6 +234,7 @@ def _add_impact(
     impact = analyse(full, changes, cwd, options)
     result = outcome.result
     result.findings = sorted([*result.findings, *impact.findings], key=Finding.sort_key)
+    result.lines = _with_lines_of(impact.findings, result.lines, cwd, changes, options.max_bytes)
     result.relations.extend(impact.relations)
     outcome.warnings.extend(impact.warnings)
     outcome.notes.extend(impact.warnings)
@@ -243,6 +247,47 @@ def _add_impact(
     moved = keys | {b.new for b in impact.broken if b.new}
     outcome.focus = frozenset(changed | moved)
     outcome.impact_count = len(impact.findings)
+
+
+def _with_lines_of(
+    findings: Sequence[Finding], lines: dict[str, str], cwd: Path, changes: ChangeSet, max_bytes: int
+) -> dict[str, str]:
+    """`lines` with the text of each finding's line that the run did not keep (a removed entity's
+    finding sits where its lines went; a rejected entity declared nothing; a deleted file was not
+    linted), so SARIF fingerprints the line and not the message, which lists the referrers and
+    changes with them. From the checkout, or for a deleted file from the base of the change."""
+    wanted: dict[str, set[int]] = {}
+    for finding in findings:
+        if finding.span.line not in unpack_lines(lines.get(finding.path, "")):
+            wanted.setdefault(finding.path, set()).add(finding.span.line)
+    if not wanted:
+        return lines
+    out = dict(lines)  # the full run's mapping may be this one: not changed in place
+    gone: dict[str, str] = {}  # repository-relative path -> the finding's path
+    for path, numbers in wanted.items():
+        try:
+            text = (cwd / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            gone[_relative(cwd / path, changes.root)] = path
+            continue
+        # The run's own lines last: where both have a line, the one linted wins.
+        out[path] = line_texts(text, numbers) + out.get(path, "")
+    try:
+        base = read_blobs(Repo(changes.root), changes.base, sorted(gone), max_bytes) if gone else {}
+    except (GitFailed, OSError, ValueError, IndexError):
+        base = {}  # without them, those findings are fingerprinted by their message
+    for rel, text in base.items():
+        path = gone[rel]
+        out[path] = line_texts(text, wanted[path]) + out.get(path, "")
+    return out
+
+
+def _relative(path: Path, root: Path) -> str:
+    absolute = path.resolve()  # as git names the top level: links resolved
+    try:
+        return absolute.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
 
 
 # ------------------------------------------------------------------ publish

@@ -172,8 +172,7 @@ class RemoteSide:
         if self.nightly is not None and result is not None:
             self._finish_nightly(client, self.nightly, result)
         elif client.stop is not None:
-            why = client.governor.stop.reason if client.governor.stop else f"the request budget ({client.max_requests}) ran out"
-            warn(f"{why}; remaining checks are reported as unverified")
+            warn(f"{client.stop.reason}; remaining checks are reported as unverified")
 
     @staticmethod
     def _finish_nightly(client: BitbucketClient, nightly: Nightly, result: RunResult) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,8 +34,9 @@ def default_dir() -> Path:
 # skipped; 3: YAML and Backstage's field rules as the differential fuzzer found them).
 # 4: each entry is held in the pack as a JSON string, decoded when used; 5: the text of the lines
 # findings may be on (`lines`), for SARIF fingerprints; 6: a line per entry, its findings decoded
-# only when read.
-FORMAT = "6"
+# only when read; 7: kept lines and findings' messages without any URL's `user:password@` (a
+# result stored before must not be served with them).
+FORMAT = "7"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -107,8 +109,19 @@ def load(data: dict[str, Any]) -> FileResult:
         disabled={int(k): frozenset(v) for k, v in data["disabled"].items()},
         disabled_file=frozenset(data["disabled_file"]),
         digest=data.get("digest"),
-        lines=data.get("lines", ""),
+        lines=_lines(data.get("lines", "")),
     )
+
+
+# `facts.line_texts`' packing: `number<TAB>text` lines, the text without a newline.
+_LINES = re.compile(r"(?:[0-9]+\t[^\n]*\n)*")
+
+
+def _lines(raw: object) -> str:
+    """A dump's kept lines, checked: a shard or state written by hand or cut short is damaged."""
+    if not isinstance(raw, str) or not _LINES.fullmatch(raw):
+        raise ValueError("the kept lines are damaged")
+    return raw
 
 
 class CachedResult(FileResult):

@@ -7,6 +7,7 @@ file at once (duplicates, unresolved references, catalog rules) runs later on th
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ from catalint.facts import (
     style_skip,
 )
 from catalint.model import DocumentSummary, Finding, Severity, Span
+from catalint.redact import redact_url
 from catalint.resolve.placeholders import Substitution, substitute
 from catalint.rules import (
     file_encoding,
@@ -111,6 +113,11 @@ def lint_source(source: Source, options: Options) -> FileResult:
         result.findings.append(
             file_finding(internal_error.ID, f"catalint failed on this file: {type(err).__name__}: {err}", source.display)
         )
+    # A target written with `user:password@` must not reach the cache or the nightly state, which
+    # keep file results as they are here (the run's report redacts again, for results kept before).
+    result.findings = [
+        dataclasses.replace(f, message=redact_url(f.message)) if "@" in f.message else f for f in result.findings
+    ]
     return result
 
 
@@ -220,6 +227,8 @@ def _lint_document(
     read = None if options.assume_placeholders else (lambda t: source.fetch(t, purpose="placeholder"))
     sub = substitute(original, read) if placeholders else Substitution(original)
     doc.memo["raw"] = original
+    if sub.unread:
+        doc.memo["unread"] = sub.unread
     doc.data = _without_prototypes(sub.data) if sub.found or prototypes else sub.data
     ref = doc.ref
     entity = ref.key if ref else None

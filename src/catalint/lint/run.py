@@ -214,10 +214,6 @@ def _stdin_job(stdin: Stdin) -> Job:
     return Job(stdin.path, root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
-def collect(request: LintRequest) -> list[Job]:
-    return list(discover(request, _roots(request), set()))
-
-
 def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str]) -> Iterator[Job]:
     """The files of `roots` as they are found (each real path once, noted in `seen`), so that the
     first can be linted while the walk goes on."""
@@ -789,8 +785,9 @@ def _add_findings(run_result: RunResult, result: FileResult, cross: list[Finding
             # A target written with `user:password@` must not carry it into any report.
             finding = dataclasses.replace(finding, message=redact_url(finding.message))
         run_result.findings.append(finding)
-        if result.lines:
-            run_result.lines[result.path] = result.lines
+    if result.lines:
+        # Every file's, not only those with findings now: pull-request mode adds findings later.
+        run_result.lines[result.path] = result.lines
 
 
 def _still_encoded(result: FileResult) -> TypeGuard[cachemod.CachedResult]:

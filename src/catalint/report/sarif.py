@@ -71,7 +71,15 @@ def _default_severity(rule_id: str, settings: Settings) -> Severity:
     policy = next((p for p in settings.policies if p.rule_id == rule_id), None)
     if policy is not None:
         return policy.severity
-    return Severity.ERROR if rule_id.startswith("policy/") else Severity.WARNING  # yamllint's default
+    if rule_id.startswith("policy/"):
+        return Severity.ERROR
+    if rule_id.startswith("yamllint/") and settings.yamllint is not None:
+        from catalint.style import rule_level  # yamllint is loaded by runs with style checks only
+
+        # The config's level, as the rule's results have it.
+        if rule_level(settings.yamllint, rule_id.removeprefix("yamllint/")) == "error":
+            return Severity.ERROR
+    return Severity.WARNING  # yamllint's default
 
 
 def _configuration(rule_id: str, settings: Settings) -> dict[str, Any]:

@@ -33,6 +33,9 @@ class Substitution:
     data: Any
     problems: list[tuple[str, Problem]] = field(default_factory=list)
     found: int = 0
+    # Where a placeholder was not read (assumed, failed, or its content refused): what stands
+    # there is no file's content, and a message must not say it was read.
+    unread: set[Pointer] = field(default_factory=set)
 
 
 _STAND_IN: dict[str, Any] = {"text": "placeholder", "json": {}, "yaml": {}}
@@ -80,6 +83,7 @@ def _placeholder(key: str, value: dict[str, Any], pointer: Pointer, read: Reader
         out.problems.append((REJECTED, Problem(message, where)))
         return value
     out.found += 1
+    out.unread.add(pointer)  # until its content is in
     if read is None:
         return _STAND_IN[name]
     fetched = read(target)
@@ -92,10 +96,13 @@ def _placeholder(key: str, value: dict[str, Any], pointer: Pointer, read: Reader
         out.problems.extend(_unread(name, target, fetched, where))
         return _STAND_IN[name]
     if name == "text":
+        out.unread.discard(pointer)
         return fetched.text
-    if name == "json":
-        return _json(target, fetched.text, where, out)
-    return _yaml(target, fetched.text, where, out)
+    problems = len(out.problems)
+    content = _json(target, fetched.text, where, out) if name == "json" else _yaml(target, fetched.text, where, out)
+    if len(out.problems) == problems:
+        out.unread.discard(pointer)
+    return content
 
 
 def _unread(name: str, target: str, fetched: Fetched, where: Pointer) -> Iterator[tuple[str, Problem]]:

@@ -14,8 +14,9 @@ import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from catalint.facts import Pointer, Problem
 from catalint.model import Severity
@@ -110,26 +111,35 @@ def check(doc: EntityDoc) -> Iterator[tuple[Policy, Problem]]:
         return
     kind, spec_type = doc.kind, doc.spec.get("type")
     raw = doc.memo.get("raw", doc.data)
+    unread: AbstractSet[Pointer] = doc.memo.get("unread", frozenset())
     for policy in policies:
         if policy.applies_to(kind, spec_type):
             errors = _validator(policy.schema).iter_errors(doc.data)
             for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-                written = None if raw is doc.data else placeholder_at(raw, tuple(error.absolute_path))
+                written = None if raw is doc.data else placeholder_at(raw, tuple(error.absolute_path), unread)
                 yield policy, problem(error, written)
 
 
 _RESOLVERS = ("$text", "$json", "$yaml")
 
 
-def placeholder_at(raw: Any, at: Pointer) -> tuple[str, bool] | None:
-    """The placeholder, as written (`$text: ./owner.txt`), that gave the value at `at` of the
-    substituted document, and whether it gave exactly that value (not a mapping or list holding it)."""
+class Written(NamedTuple):
+    """The placeholder that gave a value, as the descriptor writes it."""
+
+    placeholder: str  # `$text: ./owner.txt`
+    exact: bool  # it gave exactly that value, not a mapping or list holding it
+    read: bool = True  # False: assumed, or not read; what stands there is no file's content
+
+
+def placeholder_at(raw: Any, at: Pointer, unread: AbstractSet[Pointer] = frozenset()) -> Written | None:
+    """The placeholder that gave the value at `at` of the substituted document (`unread`: the
+    pointers of placeholders whose target was not read)."""
     node = raw
     for depth, part in enumerate((*at, None)):
         if isinstance(node, dict) and len(node) == 1:
             ((key, target),) = node.items()
             if key in _RESOLVERS and isinstance(target, str):
-                return f"{key}: {target}", depth == len(at)
+                return Written(f"{key}: {target}", depth == len(at), at[:depth] not in unread)
         if part is None:
             return None
         try:
@@ -139,9 +149,10 @@ def placeholder_at(raw: Any, at: Pointer) -> tuple[str, bool] | None:
     return None
 
 
-def problem(error: ValidationError, written: tuple[str, bool] | None = None) -> Problem:
+def problem(error: ValidationError, written: Written | None = None) -> Problem:
     """A jsonschema error as a finding on the node concerned, in the words catalint uses elsewhere.
-    A value a placeholder gave is shown as the descriptor writes it (`written`), with what it read."""
+    A value a placeholder gave is shown as the descriptor writes it (`written`), with what it read;
+    a placeholder not read is said to be so, never to have read its stand-in."""
     from catalint.rules.base import describe_type, dotted
 
     at: Pointer = tuple(error.absolute_path)
@@ -168,16 +179,20 @@ def problem(error: ValidationError, written: tuple[str, bool] | None = None) -> 
         return Problem(f"{field}: {_short(error.message)}{_origin(written)}", at)
     if keyword in ("type", "minItems", "maxItems"):
         return Problem(f"{field} {explain()}{_origin(written)}", at)
+    if written is not None and not written.read:
+        return Problem(f"{field} {explain()}{_origin(written)}", at)
     found = _short(json.dumps(value, default=str))
     if written is None:
         return Problem(f"{field} {explain()}; found {found}", at)
-    placeholder, exact = written
+    placeholder, exact, _ = written
     shown = f"{placeholder}, which reads {found}" if exact else f"{found} in {placeholder}"
     return Problem(f"{field} {explain()}; found {shown}", at)
 
 
-def _origin(written: tuple[str, bool] | None) -> str:
-    return "" if written is None else f"; from {written[0]}"
+def _origin(written: Written | None) -> str:
+    if written is None:
+        return ""
+    return f"; from {written.placeholder}" + ("" if written.read else " (not read)")
 
 
 def _short(text: str, limit: int = 200) -> str:

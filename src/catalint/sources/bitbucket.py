@@ -157,10 +157,10 @@ class RemoteSource(Source):
         if parsed is None:
             if self.ctx.allowed_host(target):
                 return Fetched(status=FetchStatus.OFFLINE, detail=not_read_on(target), where=target)
-            host = urlsplit(target).netloc
+            host = (urlsplit(target).hostname or "").lower()  # never its `user:password@`
             return Fetched(
                 status=FetchStatus.FOREIGN,
-                detail=f"is on {host}, which is neither Bitbucket nor an allowed host; not read",
+                detail=f"is on {host or target}, which is neither Bitbucket nor an allowed host; not read",
                 where=target,
             )
         if parsed.escapes:

@@ -170,6 +170,16 @@ def _files_of_json(name: str, raw: Any) -> dict[str, FileEntry]:
     return files
 
 
+def _loaded(stored: Stored | None) -> FileResult | None:
+    """A stored result, or None when there is none or it is damaged (the file is read again)."""
+    if stored is None:
+        return None
+    try:
+        return cachemod.load(stored.result)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+
+
 class Nightly:
     """The incremental side of one `lint --workspace` run."""
 
@@ -277,10 +287,10 @@ class Nightly:
                 continue
             seen.add(root.url)
             stored = self.reusable(root.url)
-            if stored is None:
+            result = _loaded(stored)
+            if stored is None or result is None:
                 dirty.append(root)
                 continue
-            result = cachemod.load(stored.result)
             self._kept[root.url] = (result, stored.result)
             reused.append(((result, root), depth))
             self.recorded.add(root.url)
@@ -299,13 +309,13 @@ class Nightly:
         with self._lock:
             if url in self._taken:
                 return None
-            stored = self.reusable(url)
-            if stored is None:
+            result = _loaded(self.reusable(url))
+            if result is None:
                 return None
             self._taken.add(url)
             self.recorded.add(url)
             self.requests["reused"] += 1
-        return cachemod.load(stored.result)
+        return result
 
     def note_read(self, url: str, text: str) -> None:
         own = self._web(url)
