@@ -305,23 +305,20 @@ def _scan(text: str) -> tuple[list[Any], Exception | None]:
     # a final line break, libyaml moves its position to the next line at the same offset.
     marks: dict[int, yaml.Mark] = {}
     tokens: list[Any] = []
-    new_mark = yaml.Mark
+
+    def share(raw: Any) -> yaml.Mark:
+        # Reading a libyaml mark's fields is the costly part, so each is read once.
+        index, line, column = raw.index, raw.line, raw.column
+        mark = marks.get(index)
+        if mark is None or mark.line != line or mark.column != column:
+            mark = marks[index] = yaml.Mark(_NAME, index, line, column, buffer, index)  # type: ignore[arg-type]
+        return mark
+
     try:
         get_token = _CScanner(text).get_token
         while (token := get_token()) is not None:
-            # Reading a libyaml mark's fields is the costly part, so each is read once.
-            raw = token.start_mark
-            index, line, column = raw.index, raw.line, raw.column
-            mark = marks.get(index)
-            if mark is None or mark.line != line or mark.column != column:
-                mark = marks[index] = new_mark(_NAME, index, line, column, buffer, index)  # type: ignore[arg-type]
-            token.start_mark = mark
-            raw = token.end_mark
-            index, line, column = raw.index, raw.line, raw.column
-            mark = marks.get(index)
-            if mark is None or mark.line != line or mark.column != column:
-                mark = marks[index] = new_mark(_NAME, index, line, column, buffer, index)  # type: ignore[arg-type]
-            token.end_mark = mark
+            token.start_mark = share(token.start_mark)
+            token.end_mark = share(token.end_mark)
             if getattr(token, "style", None) == "":
                 token.style = None  # PyYAML's scanner marks plain scalars with None, libyaml with ""
             tokens.append(token)
