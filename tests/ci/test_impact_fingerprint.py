@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from catalint.cli import main
 from catalint.report.sarif import FINGERPRINT, fingerprint
 from catalint.rules import breaks_references
+from tests.cli_run import RunCli
 from tests.gitrepo import commit_all, git, write
 
 ALPHA = """\
@@ -51,20 +50,21 @@ BAD_TAG = "\n  tags: [Bad_Tag]"
 
 
 def _sarif(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, owner: str, after: str | None = None
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, owner: str, after: str | None = None
 ) -> list[dict[str, Any]]:
     root = tmp_path / "repo"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
-    write(root, {"alpha/catalog-info.yaml": ALPHA.format(name="alpha", extra=extra, owner=owner), "b/catalog-info.yaml": SVC_B})
+    write(
+        root,
+        {"alpha/catalog-info.yaml": ALPHA.format(name="alpha", extra=extra, owner=owner), "b/catalog-info.yaml": SVC_B},
+    )
     commit_all(root, "alpha and svc-b")
     write(root, {"alpha/catalog-info.yaml": after or ALPHA.format(name="alpha2", extra=extra, owner=owner)})
     commit_all(root, "rename or remove alpha")
     monkeypatch.chdir(root)
     out = tmp_path / "out.sarif"
-    result = CliRunner().invoke(
-        main, ["lint", "--no-cache", "--offline", "--changed-since", "HEAD~1", "--output", f"sarif:{out}"]
-    )
+    result = run_cli("lint", "--no-cache", "--offline", "--changed-since", "HEAD~1", "--output", f"sarif:{out}")
     assert result.exit_code == 1, result.output
     results: list[dict[str, Any]] = json.loads(out.read_text())["runs"][0]["results"]
     return results
@@ -79,37 +79,40 @@ def _breaks(results: list[dict[str, Any]]) -> tuple[int, str]:
 
 @pytest.mark.parametrize(("extra", "owner"), [("", "team-a"), ("", "team-z"), (BAD_TAG, "team-a")])
 def test_a_rename_is_fingerprinted_by_its_new_name_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, owner: str
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, owner: str
 ) -> None:
-    results = _sarif(tmp_path, monkeypatch, extra, owner)
+    results = _sarif(run_cli, tmp_path, monkeypatch, extra, owner)
     expected = fingerprint(breaks_references.ID, "alpha/catalog-info.yaml", "name: alpha2")
     assert _breaks(results) == (4, f"{expected}:1")
 
 
 def test_a_removal_is_fingerprinted_by_the_line_it_is_reported_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # alpha's document goes; the group stays, so the file is still there and has no finding of its own.
     group = ALPHA[ALPHA.index("---\n") + 4 :]
-    results = _sarif(tmp_path, monkeypatch, "", "team-a", after=group)
+    results = _sarif(run_cli, tmp_path, monkeypatch, "", "team-a", after=group)
     line, key = _breaks(results)
     assert 0 < line <= len(group.splitlines())
     assert key == f"{fingerprint(breaks_references.ID, 'alpha/catalog-info.yaml', group.splitlines()[line - 1])}:1"
 
 
 def test_a_deleted_file_is_fingerprinted_by_its_line_at_the_base(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "repo"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
-    write(root, {"alpha/catalog-info.yaml": ALPHA.format(name="alpha", extra="", owner="team-a"), "b/catalog-info.yaml": SVC_B})
+    write(
+        root,
+        {"alpha/catalog-info.yaml": ALPHA.format(name="alpha", extra="", owner="team-a"), "b/catalog-info.yaml": SVC_B},
+    )
     commit_all(root, "alpha and svc-b")
     (root / "alpha" / "catalog-info.yaml").unlink()
     commit_all(root, "drop alpha")
     monkeypatch.chdir(root)
     out = tmp_path / "out.sarif"
-    done = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--changed-since", "HEAD~1", "--output", f"sarif:{out}"])
+    done = run_cli("lint", "--no-cache", "--offline", "--changed-since", "HEAD~1", "--output", f"sarif:{out}")
     assert done.exit_code == 1, done.output
     results = json.loads(out.read_text())["runs"][0]["results"]
     # alpha and its owner team-a both go; each removal on its name line as the base had it.

@@ -10,6 +10,7 @@ import pytest
 
 from catalint.config import ConfigError, load_settings
 from catalint.model import Severity
+from tests.cli_run import RunCli
 from tests.helpers import lint_tree
 
 OWNER_GROUP = {"properties": {"spec": {"properties": {"owner": {"type": "string", "pattern": "^group:"}}}}}
@@ -220,15 +221,13 @@ def test_a_placeholder_that_could_not_be_read_is_not_said_to_read_a_value(tmp_pa
     assert (rule, line, message) == ("policy/owned-by-group", 11, UNREAD)
 
 
-def test_an_assumed_placeholder_is_not_said_to_read_a_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from click.testing import CliRunner
-
-    from catalint.cli import main
-
+def test_an_assumed_placeholder_is_not_said_to_read_a_value(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _owner_from_text_placeholder(tmp_path)
     (tmp_path / "owner.txt").write_text("team-a")
     monkeypatch.chdir(tmp_path)
-    done = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--placeholders", "assume", "--format", "json", "."])
+    done = run_cli("lint", "--no-cache", "--offline", "--placeholders", "assume", "--format", "json", ".")
     assert done.exit_code in (0, 1), done.output
     messages = [f["message"] for f in json.loads(done.stdout)["findings"] if f["rule"] == "policy/owned-by-group"]
     assert messages == [UNREAD]

@@ -4,14 +4,13 @@ merge` as damaged (exit 2, one line), not merged with a Python error in a warnin
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from catalint.cli import main
 from catalint.facts import unpack_lines
+from tests.cli_run import CliResult, RunCli
 from tests.fakes import FakeBitbucket
 
 DESCRIPTOR = (
@@ -20,16 +19,17 @@ DESCRIPTOR = (
 )
 
 
-def _cli(fake: FakeBitbucket, *args: str) -> Any:
-    env = {"CATALINT_BITBUCKET_URL": fake.web_url, "CATALINT_BITBUCKET_API_URL": fake.api_url}
-    return CliRunner().invoke(main, list(args), env=env)
+@pytest.fixture
+def cli(run_cli: RunCli, fake_bitbucket: FakeBitbucket) -> Callable[..., CliResult]:
+    env = {"CATALINT_BITBUCKET_URL": fake_bitbucket.web_url, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
+    return lambda *args: run_cli(*args, env=env)
 
 
 @pytest.fixture
-def shard(fake_bitbucket: FakeBitbucket, tmp_path: Path) -> Path:
+def shard(cli: Callable[..., CliResult], fake_bitbucket: FakeBitbucket, tmp_path: Path) -> Path:
     fake_bitbucket.add_repo("acme", "svc", branches={"main": {"catalog-info.yaml": DESCRIPTOR}})
     path = tmp_path / "shard.json"
-    done = _cli(fake_bitbucket, "lint", "--workspace", "acme", "--no-cache", "--shard", "1/1", "--output", f"json:{path}")
+    done = cli("lint", "--workspace", "acme", "--no-cache", "--shard", "1/1", "--output", f"json:{path}")
     assert done.exit_code == 1, done.output
     return path
 
@@ -43,17 +43,19 @@ def _with_lines(shard: Path, lines: object) -> Path:
     return shard
 
 
-def test_an_intact_shard_merges(fake_bitbucket: FakeBitbucket, shard: Path, tmp_path: Path) -> None:
-    done = _cli(fake_bitbucket, "merge", str(shard), "--output", f"sarif:{tmp_path / 'o.sarif'}")
+def test_an_intact_shard_merges(
+    cli: Callable[..., CliResult], fake_bitbucket: FakeBitbucket, shard: Path, tmp_path: Path
+) -> None:
+    done = cli("merge", str(shard), "--output", f"sarif:{tmp_path / 'o.sarif'}")
     assert done.exit_code == 1, done.output
     assert "Error" not in done.stderr
 
 
 @pytest.mark.parametrize("lines", [5, "x\ty\n", "4\tname: svc\n5", ["4\tname: svc\n"], "4\tname: svc\nnot a line\n"])
 def test_damaged_lines_are_a_damaged_result(
-    fake_bitbucket: FakeBitbucket, shard: Path, tmp_path: Path, lines: object
+    cli: Callable[..., CliResult], fake_bitbucket: FakeBitbucket, shard: Path, tmp_path: Path, lines: object
 ) -> None:
-    done = _cli(fake_bitbucket, "merge", str(_with_lines(shard, lines)), "--output", f"sarif:{tmp_path / 'o.sarif'}")
+    done = cli("merge", str(_with_lines(shard, lines)), "--output", f"sarif:{tmp_path / 'o.sarif'}")
     assert done.exit_code == 2, done.output
     assert "is damaged" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "Error" not in done.stderr and "Traceback" not in done.output
@@ -63,17 +65,19 @@ def test_unpacking_skips_entries_that_are_not_lines() -> None:
     assert unpack_lines("4\tname: svc\nx\ty\n\n5\n7\ttags: []\n-1\tz\n") == {4: "name: svc", 7: "tags: []"}
 
 
-def test_a_state_with_damaged_lines_reads_the_file_again(fake_bitbucket: FakeBitbucket, tmp_path: Path) -> None:
+def test_a_state_with_damaged_lines_reads_the_file_again(
+    cli: Callable[..., CliResult], fake_bitbucket: FakeBitbucket, tmp_path: Path
+) -> None:
     fake_bitbucket.add_repo("acme", "svc", branches={"main": {"catalog-info.yaml": DESCRIPTOR}})
     state = tmp_path / "state.json"
     args = ("lint", "--workspace", "acme", "--no-cache", "--state", str(state), "--format", "json")
-    first = _cli(fake_bitbucket, *args)
+    first = cli(*args)
     data = json.loads(state.read_text())
     for stored in data["files"].values():
         stored["result"]["lines"] = 5
     state.write_text(json.dumps(data))
     fake_bitbucket.reset_log()
-    again = _cli(fake_bitbucket, *args)
+    again = cli(*args)
     assert again.exit_code == first.exit_code == 1, again.output
     assert json.loads(again.stdout)["findings"] == json.loads(first.stdout)["findings"]
     assert any("/src/" in r.path for r in fake_bitbucket.request_log)  # read again, not taken from the state
