@@ -410,6 +410,9 @@ def lint(**options: Any) -> None:
         change_scope=change_scope,
     )
     _fail_on_unreadable(result)
+    from catalint.cli.lint_memo import record
+
+    record(args, result, code, cwd=cwd, settings=settings, local_paths=local_paths, urls=urls, from_stdin=from_stdin, remote=remote)
     sys.exit(code)
 
 
