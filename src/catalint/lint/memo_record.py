@@ -8,7 +8,7 @@ import io
 import marshal
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, BinaryIO
 
 from catalint.lint.memo import FOLDER, FORMAT, KEY_BYTES, TRAILER, Signature, cache_root, identity, read_key, signature
@@ -186,8 +186,9 @@ class Recorder:
             self.reads.add(full)
 
     # -- the end
-    def finish(self, eligible: bool, code: int, inputs: Iterable[str]) -> bool:
-        """Write the memo when the run may have one; whether it was written."""
+    def finish(self, eligible: bool, code: int, inputs: Iterable[str], required: Collection[str] = ()) -> bool:
+        """Write the memo when the run may have one (and every `required` input exists); whether
+        it was written."""
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -197,7 +198,7 @@ class Recorder:
         written = False
         try:
             if eligible and self.spoiled is None:
-                written = self._write(code, inputs)
+                written = self._write(code, inputs, required)
         except Exception:
             written = False
         finally:
@@ -212,10 +213,13 @@ class Recorder:
         except OSError:
             pass
 
-    def _write(self, code: int, inputs: Iterable[str]) -> bool:
-        paths = sorted(self.reads.union(inputs, code_files()))
+    def _write(self, code: int, inputs: Iterable[str], required: Collection[str]) -> bool:
+        paths = sorted(self.reads.union(inputs, required, code_files()))
         signatures = tuple(signature(p) for p in paths)
         if any(_racy(s, self.started) for s in signatures):
+            return False
+        known = dict(zip(paths, signatures, strict=True))
+        if any(known[p] is None for p in required):
             return False
         header = marshal.dumps(
             (
@@ -378,7 +382,8 @@ def start(argv: Sequence[str]) -> Recorder | None:
         _HOOKED = True
         sys.addaudithook(_audit)
         # A worker process forked from the run records nothing: its reads are its results' deps.
-        os.register_at_fork(after_in_child=_forget)
+        # Flushed before a fork, so that no child holds a copy of the memo's pending bytes.
+        os.register_at_fork(before=_flush_sink, after_in_child=_forget)
     _tee(recorder)
     return recorder
 
@@ -389,8 +394,19 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         recorder.audit(event, args)
 
 
+def _flush_sink() -> None:
+    recorder = _RECORDER
+    if recorder is not None and recorder.active:
+        try:
+            recorder.sink.flush()
+        except (OSError, ValueError):
+            recorder.spoil("the memo could not be written")
+
+
 def _forget() -> None:
     global _RECORDER
+    if _RECORDER is not None:
+        _RECORDER.active = False  # (the child's copy: what it writes is not the run's output)
     _RECORDER = None
 
 
