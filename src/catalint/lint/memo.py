@@ -107,6 +107,8 @@ def identity(args: Sequence[str], cwd: str, env: Mapping[str, str], key: bytes) 
         sys.version,
         sys.executable,
         sys.prefix,
+        repr(sys.flags),
+        os.geteuid() if hasattr(os, "geteuid") else None,  # (what the user may read)
         tuple(args),
         cwd,
         _terminals(),
@@ -247,18 +249,19 @@ def _play(handle: BinaryIO, header: tuple[Any, ...]) -> int:
 
 def _copy(handle: BinaryIO, offset: int, length: int) -> None:
     """`length` bytes of the memo from `offset` to stdout, by the kernel when it can."""
-    source = handle.fileno()
     end = offset + length
-    while offset < end:
+    sendfile = getattr(os, "sendfile", None)
+    while sendfile is not None and offset < end:
         try:
-            sent = os.sendfile(1, source, offset, end - offset)
+            sent = sendfile(1, handle.fileno(), offset, end - offset)
         except OSError:
             break  # a terminal, or a kernel that cannot: copied through memory below
         if sent == 0:
             break
         offset += sent
+    handle.seek(offset)
     while offset < end:
-        chunk = os.pread(source, min(1 << 20, end - offset), offset)
+        chunk = handle.read(min(1 << 20, end - offset))
         if not chunk:
             raise OSError("the memo is shorter than it says")
         _write_all(1, chunk)

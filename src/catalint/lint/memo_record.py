@@ -382,8 +382,9 @@ def start(argv: Sequence[str]) -> Recorder | None:
         _HOOKED = True
         sys.addaudithook(_audit)
         # A worker process forked from the run records nothing: its reads are its results' deps.
-        # Flushed before a fork, so that no child holds a copy of the memo's pending bytes.
-        os.register_at_fork(before=_flush_sink, after_in_child=_forget)
+        if hasattr(os, "register_at_fork"):
+            # Flushed before a fork, so that no child holds a copy of the memo's pending bytes.
+            os.register_at_fork(before=_flush_sink, after_in_child=_forget)
     _tee(recorder)
     return recorder
 
