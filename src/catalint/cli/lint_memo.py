@@ -93,7 +93,7 @@ def _result_reason(args: LintArgs, result: RunResult, env: Mapping[str, str]) ->
         return "its debug log is no answer to replay"
     if result.unverified or result.unreadable or result.elided:
         return "some of it could not be verified or read, or it was scoped to a change"
-    if any(_remote_path(path, deps) for path, deps in result.deps.items()):
+    if _remote(result.deps):
         return "a file came from or depends on the network"
     return None
 
@@ -116,12 +116,15 @@ def _ci_reason(args: LintArgs, env: Mapping[str, str]) -> str | None:
     return None
 
 
-def _remote_path(path: str, deps: Sequence[str]) -> bool:
+def _remote(deps: Mapping[str, Sequence[str]]) -> bool:
     from catalint.report.paths import is_url
     from catalint.sources.files import REMOTE_DEP
 
-    # (`://` first: parsing 30,000 local paths as URLs was a third of what a memo costs to write)
-    return ("://" in path and is_url(path)) or any(dep.startswith(REMOTE_DEP) for dep in deps)
+    # (`://` first, and most files have no dependency: this looks at 30,000 files)
+    for path, read in deps.items():
+        if ("://" in path and is_url(path)) or (read and any(dep.startswith(REMOTE_DEP) for dep in read)):
+            return True
+    return False
 
 
 def answer_inputs(
@@ -134,9 +137,9 @@ def answer_inputs(
     cannot be watched."""
     found: list[str] = []
     linted: list[str] = []
+    here = os.path.join(cwd, "")
     for shown, deps in result.deps.items():
-        path = shown if os.path.isabs(shown) else os.path.join(cwd, shown)
-        linted.append(path)
+        linted.append(shown if shown.startswith(os.sep) else here + shown)
         for dep in deps:
             if dep.startswith("glob:"):
                 folders = memo_record.glob_folders(dep[5:])
