@@ -146,6 +146,7 @@ class Recorder:
     def spoil(self, why: str) -> None:
         if self.spoiled is None:
             self.spoiled = why
+        self.active = False  # nothing more to watch or keep: this run leaves no memo
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
         if event == "open":
