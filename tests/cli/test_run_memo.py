@@ -450,3 +450,54 @@ def test_randomised_changes_always_match_an_uncached_run(catalint: Catalint, rep
             replays += ran.replayed
         json.loads(truth[1])  # a whole report each time
     assert replays >= 10  # the memo did answer: most second runs replayed
+
+
+# ------------------------------------------------------------------ more inputs
+def test_an_app_config_location_appearing_where_it_is_looked_for_first(catalint: Catalint, repo: Path) -> None:
+    """A `file` location is looked for from the working directory, then from the app-config's
+    folder: a file appearing at the first place changes which file is linted."""
+    (repo / "config").mkdir()
+    (repo / "config" / "app-config.yaml").write_text("catalog:\n  locations:\n    - type: file\n      target: ./app.yaml\n")
+    (repo / "config" / "app.yaml").write_text(component("from-config"))
+    settle()
+    args = ("--format", "json", "--app-config", "config/app-config.yaml", "svc")
+    before = recorded_then_replayed(catalint, repo, *args)
+    assert b"component:default/from-config" in before.out
+    (repo / "app.yaml").write_text(component("from-cwd"))
+    settle()
+    after = catalint("lint", *args, cwd=repo)
+    assert not after.replayed
+    assert b"component:default/from-cwd" in after.out
+    assert after.answer == catalint("lint", *args, cwd=repo, cache=False).answer
+
+
+def test_an_app_config_variable_is_part_of_the_command(catalint: Catalint, repo: Path) -> None:
+    (repo / "app-config.yaml").write_text("catalog:\n  locations:\n    - type: file\n      target: ${WHICH}\n")
+    settle()
+    args = ("--format", "json", "--app-config", "app-config.yaml", "svc")
+    recorded_then_replayed(catalint, repo, *args, env={"WHICH": "lib/catalog-info.yaml"})
+    other = catalint("lint", *args, cwd=repo, env={"WHICH": "more/one.yaml"})
+    assert not other.replayed
+    assert b"component:default/one" in other.out
+
+
+def test_a_lone_surrogate_is_replayed_escaped(catalint: Catalint, tmp_path: Path) -> None:
+    root = tmp_path / "surrogate"
+    root.mkdir()
+    (root / "target.json").write_text('"\\ud800"\n')
+    (root / "catalog-info.yaml").write_text(component("x").replace("owner: group:team", "owner:\n    $json: ./target.json"))
+    settle()
+    ran = recorded_then_replayed(catalint, root, ".")
+    assert b'owner: "\\ud800" can never match' in ran.out
+
+
+@pytest.mark.parametrize("name", [".catalint.yaml", ".yamllint"])
+def test_a_config_created_above_the_linted_folder(catalint: Catalint, repo: Path, name: str) -> None:
+    """Only `svc` is walked: the folder above it, where the config is looked for, is never listed."""
+    before = recorded_then_replayed(catalint, repo / "svc", "--format", "json", ".")
+    {".catalint.yaml": _config_created, ".yamllint": _yamllint_created}[name](repo)
+    settle()
+    after = catalint("lint", "--format", "json", ".", cwd=repo / "svc")
+    assert not after.replayed
+    assert after.out != before.out
+    assert after.answer == catalint("lint", "--format", "json", ".", cwd=repo / "svc", cache=False).answer
