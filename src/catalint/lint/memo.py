@@ -6,9 +6,9 @@ command's identity, with the stat signature (size, mtime, ctime, inode, device, 
 "absent") of every input its answer depended on: each descriptor, every folder the walk listed,
 every dependency a result recorded (placeholder targets, glob folders, Location and TechDocs
 targets), every file the run opened outside the cache and the Python installation (settings,
-app-configs, policy schemas, `.yamllint`), the folders above the working directory and the
-linted paths (where `.catalint.yaml`, `.yamllint` and `.git` are looked for), and the code that
-ran (catalint's own files, the libraries it uses, the installed distributions).
+app-configs, policy schemas, `.yamllint`), every place above the working directory and the
+linted paths where `.catalint.yaml`, `.yamllint` or `.git` is looked for (present or not), and
+the code that ran (catalint's own files, the libraries it uses, the installed distributions).
 
 The console script checks for a memo before click or anything of catalint's is imported: when
 the identity matches and no input's signature changed, it writes the recorded bytes and exits
@@ -17,8 +17,10 @@ through to the normal run, having cost only the check.
 
 The identity is the arguments, the working directory, catalint's version, the interpreter,
 whether stdout and stderr are terminals (and their size), and the whole environment but for a
-few variables shells keep for themselves: an app-config's `${VAR}` may read any variable, and the
-libraries read many (locale, `PYTHON*`, proxies, `XDG_*`, `NO_COLOR`, `FORCE_COLOR`, the CI's). It
+few variables shells keep for themselves. catalint itself reads `CATALINT_*`, `BACKSTAGE_URL`,
+`BACKSTAGE_TOKEN`, `GITHUB_*`, `INPUT_GITHUB-TOKEN`, `BITBUCKET_*`, `NO_COLOR`, `FORCE_COLOR`,
+`XDG_CACHE_HOME`, `HOME`, and an app-config's `${VAR}` may name any variable; Python reads
+`PYTHON*`, `LANG` and `LC_*`, requests its proxies and CA bundles, gitpython `GIT_*`. It
 is hashed with a key kept in the cache folder (BLAKE2 in keyed mode, the key random per folder,
 readable by its owner only), and only the hash is stored: a token in the environment or on the
 command line can neither be read from a memo nor checked against it without the key.
