@@ -54,6 +54,33 @@ TRAILER = 8  # the header's length, big-endian, at the very end of a memo file
 Signature = tuple[int, int, int, int, int, int] | None
 
 
+# Options of runs that never leave a memo (cli/lint_memo.py says why), known from the command
+# line alone: such a run is not recorded at all, and a pull request's run costs nothing more.
+_NEVER = frozenset(
+    {
+        "--no-cache",
+        "-",
+        "--help",
+        "-h",
+        "--version",
+        "--changed-since",
+        "--filter-mode",
+        "--output",
+        "--report",
+        "--summary",
+        "--workspace",
+        "-w",
+        "--state",
+        "--full",
+        "--full-every",
+        "--shard",
+        "--backstage-url",
+        "--verbose",
+        "-v",
+    }
+)
+
+
 # ------------------------------------------------------------------ where and who
 def cache_root(args: Sequence[str], env: Mapping[str, str]) -> str | None:
     """The absolute cache folder of `catalint ARGS` (ARGS = argv[1:]) as `catalint lint` picks it,
@@ -65,7 +92,7 @@ def cache_root(args: Sequence[str], env: Mapping[str, str]) -> str | None:
     for arg in rest:
         if arg == "--":
             break
-        if arg in ("--no-cache", "-", "--help", "-h", "--version"):
+        if arg.partition("=")[0] in _NEVER or "://" in arg:
             return None
         if arg == "--cache-dir":
             chosen = next(rest, None)

@@ -101,6 +101,17 @@ _CHANGES = frozenset(
 )
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _SYSTEM = ("/dev/", "/proc/", "/sys/")
+# Where a run publishes to its CI job, is scoped to a pull request, or logs for debugging: it
+# leaves no memo (cli/lint_memo.py), so it is not recorded at all.
+_CI_ENVIRONMENT = (
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT",
+    "BITBUCKET_COMMIT",
+    "BITBUCKET_PR_DESTINATION_BRANCH",
+    "BACKSTAGE_URL",
+    "CATALINT_DEBUG",
+)
 
 
 class Recorder:
@@ -382,7 +393,7 @@ def start(argv: Sequence[str]) -> Recorder | None:
     global _RECORDER, _HOOKED
     args = list(argv[1:])
     root = cache_root(args, os.environ)
-    if root is None:
+    if root is None or any(os.environ.get(name) for name in _CI_ENVIRONMENT):
         return None
     try:
         key = _make_key(os.path.join(root, FOLDER))
