@@ -10,6 +10,7 @@ changed since is answered from its memo (lint/memo.py) before click or any comma
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False  # (`typing` itself costs more to import than a memo's whole answer)
@@ -35,9 +36,10 @@ def entry() -> None:
     from catalint.lint import memo
 
     memo.replay(sys.argv)  # exits when the memo answers
-    from catalint.lint import memo_record
+    if memo.cache_root(sys.argv[1:], os.environ) is not None:
+        from catalint.lint import memo_record  # (only for a run that may leave a memo)
 
-    memo_record.start(sys.argv)
+        memo_record.start(sys.argv)
     from catalint.cli.app import main
 
     main()

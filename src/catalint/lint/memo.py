@@ -52,6 +52,9 @@ VOLATILE_ENV = frozenset({"_", "OLDPWD", "SHLVL"})
 TRAILER = 8  # the header's length, big-endian, at the very end of a memo file
 
 Signature = tuple[int, int, int, int, int, int] | None
+# The recorder of this process's run (lint/memo_record.py), when the console script started one:
+# kept here so that a run that records nothing never loads the recording code.
+ACTIVE: Any = None
 
 
 # Options of runs that never leave a memo (cli/lint_memo.py says why), known from the command

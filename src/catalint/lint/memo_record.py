@@ -11,6 +11,7 @@ import sys
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, BinaryIO
 
+from catalint.lint import memo
 from catalint.lint.memo import FOLDER, FORMAT, KEY_BYTES, TRAILER, Signature, cache_root, identity, read_key, signature
 
 # A file changed this close before the run began (or during it) may change again within one tick
@@ -383,14 +384,13 @@ def glob_folders(pattern: str) -> list[str] | None:
 
 
 # ------------------------------------------------------------------ the process's recorder
-_RECORDER: Recorder | None = None
 _HOOKED = False
 
 
 def start(argv: Sequence[str]) -> Recorder | None:
     """Start recording this process's run when its command may leave a memo: every write to
     stdout and stderr is kept, and what it opens, lists and changes is watched."""
-    global _RECORDER, _HOOKED
+    global _HOOKED
     args = list(argv[1:])
     root = cache_root(args, os.environ)
     if root is None or any(os.environ.get(name) for name in _CI_ENVIRONMENT):
@@ -402,7 +402,7 @@ def start(argv: Sequence[str]) -> Recorder | None:
         recorder = Recorder(args, root, key)
     except Exception:
         return None
-    _RECORDER = recorder
+    memo.ACTIVE = recorder
     if not _HOOKED:
         _HOOKED = True
         sys.addaudithook(_audit)
@@ -415,13 +415,13 @@ def start(argv: Sequence[str]) -> Recorder | None:
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
-    recorder = _RECORDER
+    recorder: Recorder | None = memo.ACTIVE
     if recorder is not None and recorder.active:
         recorder.audit(event, args)
 
 
 def _flush_sink() -> None:
-    recorder = _RECORDER
+    recorder: Recorder | None = memo.ACTIVE
     if recorder is not None and recorder.active:
         try:
             recorder.sink.flush()
@@ -430,10 +430,9 @@ def _flush_sink() -> None:
 
 
 def _forget() -> None:
-    global _RECORDER
-    if _RECORDER is not None:
-        _RECORDER.active = False  # (the child's copy: what it writes is not the run's output)
-    _RECORDER = None
+    if memo.ACTIVE is not None:
+        memo.ACTIVE.active = False  # (the child's copy: what it writes is not the run's output)
+    memo.ACTIVE = None
 
 
 def _tee(recorder: Recorder) -> None:
@@ -455,7 +454,8 @@ def _tee(recorder: Recorder) -> None:
 
 def recorder() -> Recorder | None:
     """The run's recorder, when the console script started one."""
-    return _RECORDER
+    found: Recorder | None = memo.ACTIVE
+    return found
 
 
 __all__ = ["Recorder", "code_files", "folders_above", "glob_folders", "recorder", "start"]
