@@ -360,6 +360,13 @@ def test_no_memo_for_runs_that_are_not_purely_local(
         for _ in range(2):
             catalint("lint", *args, cwd=repo, env=extra, stdin=stdin)
         assert catalint.memos() == [], args
+    assert not list((catalint.cache / memo.FOLDER).glob("tmp-*"))  # nothing half-written left behind
+
+
+def test_a_run_that_fails_early_leaves_nothing(catalint: Catalint, repo: Path) -> None:
+    ran = catalint("lint", "missing", cwd=repo)
+    assert ran.code == 2 and b"no such file or folder" in ran.err
+    assert sorted(p.name for p in (catalint.cache / memo.FOLDER).iterdir()) == ["key"]
 
 
 def test_no_memo_without_a_cache(catalint: Catalint, repo: Path) -> None:

@@ -3,6 +3,7 @@ what it opens, lists and changes, watched through an audit hook."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import marshal
@@ -131,6 +132,7 @@ class Recorder:
         self.err: list[bytes] = []
         self.out_size = 0
         self.active = True
+        self.finished = False
         self.sink_path = os.path.join(self.folder, f"tmp-{os.getpid()}-{self.name[:8]}")
         self.sink = open(self.sink_path, "wb")  # noqa: SIM115 - open for the run
         self._quiet = (*_python_prefixes(), self.root + os.sep)
@@ -208,6 +210,7 @@ class Recorder:
             except (OSError, ValueError):
                 self.spoil("output could not be flushed")
         self.active = False
+        self.finished = True
         written = False
         try:
             if eligible and self.spoiled is None:
@@ -218,6 +221,11 @@ class Recorder:
             if not written:
                 self._discard()
         return written
+
+    def abandon(self) -> None:
+        if not self.finished:
+            self.active = False
+            self._discard()
 
     def _discard(self) -> None:
         try:
@@ -403,6 +411,8 @@ def start(argv: Sequence[str]) -> Recorder | None:
     except Exception:
         return None
     memo.ACTIVE = recorder
+    # A run that ends before its last step (a usage error, an interruption) leaves no half memo.
+    atexit.register(recorder.abandon)
     if not _HOOKED:
         _HOOKED = True
         sys.addaudithook(_audit)
