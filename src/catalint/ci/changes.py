@@ -490,16 +490,26 @@ class _Touched:
         return real if real in self.paths else None
 
 
-def select(changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path) -> Selection:
-    """`linted`: display path → the absolute paths (or `glob:` patterns) the file read."""
+def select(
+    changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path, known: Mapping[str, str] | None = None
+) -> Selection:
+    """`linted`: display path → the absolute paths (or `glob:` patterns) the file read; `known`:
+    the real paths of (some of) those files, as the run found them."""
     reals = _Reals()
-    by_abs = {reals(changes.root / rel): diff for rel, diff in changes.files.items()}
-    touched = set(by_abs) | {reals(changes.root / rel) for rel in changes.removed}
+    root = os.fspath(changes.root)
+    by_abs = {reals(os.path.join(root, rel)): diff for rel, diff in changes.files.items()}
+    touched = set(by_abs) | {reals(os.path.join(root, rel)) for rel in changes.removed}
     changed_files, touched_files = _Touched(reals, by_abs), _Touched(reals, touched)
     changed: dict[str, FileDiff] = {}
     dependent: set[str] = set()
+    known = known or {}
+    base = os.fspath(cwd)
     for display, deps in linted.items():
-        real = changed_files.real(display if os.path.isabs(display) else os.path.join(cwd, display))
+        real = known.get(display)
+        if real is None:
+            real = changed_files.real(display if os.path.isabs(display) else os.path.join(base, display))
+        elif real not in by_abs:
+            real = None
         if real is not None:
             changed[display] = by_abs[real]
             continue

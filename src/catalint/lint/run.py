@@ -670,7 +670,8 @@ class _Run:
             missing = {ref.target for result in files for ref in result.references} - declared
             if missing:
                 known = known | frozenset(request.known_lookup(missing) & missing)
-        outcome = finish(files, self.origins, request.settings, known, request.shown, release=True)
+        reals = {files[index].path: real for real, index in self.where.items()}
+        outcome = finish(files, self.origins, request.settings, known, request.shown, release=True, reals=reals)
         outcome.reached_from = self.reached_from
         for file in files:
             if file.path in self.asked and file.digest is None:
@@ -719,27 +720,41 @@ def finish(
     shown: Callable[[Mapping[str, Iterable[str]]], Collection[str] | None] | None = None,
     *,
     release: bool = False,
+    reals: dict[str, str] | None = None,
 ) -> RunResult:
     """The run's result: every file's findings with the cross-file ones, as the settings have
     them. With `release`, each file gives up what the result has taken from it (a file that
-    could not be read keeps its findings), so that the run does not hold both at once."""
+    could not be read keeps its findings), so that the run does not hold both at once.
+    `reals`: a local file's real path by display path, for `shown` (see `Linted`)."""
+    run_result = RunResult(files=len(files))
+    linted = run_result.deps = Linted(reals or {})
+    for result in files:
+        linted[result.path] = list(result.deps) if result.deps else _NO_PATHS
+    reported = shown(linted) if shown is not None else None
+    counted = _counted_paths(files, reported)
+    declared = unresolved_ref.declared_keys(files, known)
     cross: list[Finding] = []
     cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
-    cross.extend(unresolved_ref.check_run(files, unresolved_ref.SEVERITY, known))
+    built = [result for result in files if result.path not in counted] if counted else files
+    cross.extend(unresolved_ref.check_run(built, unresolved_ref.SEVERITY, known, declared))
     if _app_config_given(settings):
         cross.extend(_catalog_rules(files, origins, settings.app))
     by_path: dict[str, list[Finding]] = {}
     for finding in _shared_messages(cross):
         by_path.setdefault(finding.path, []).append(finding)
-    run_result = RunResult(files=len(files))
+    unresolved: dict[str, int] = {}  # of a counted path: its unresolved references, never made findings
     for result in files:
-        run_result.deps[result.path] = list(result.deps) if result.deps else _NO_PATHS
-    reported = shown(run_result.deps) if shown is not None else None
+        if result.path in counted:
+            unresolved[result.path] = unresolved.get(result.path, 0) + unresolved_ref.count(result, declared)
     elided_unverified = 0
     severities = _Severities(settings)
     for result in files:
         if reported is not None and result.path not in reported and _still_encoded(result):
             count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
+            extra = unresolved.get(result.path, 0)
+            if extra and severities.shown(unresolved_ref.ID, int(unresolved_ref.SEVERITY)):
+                count += extra
+                unverified += extra if unresolved_ref.ID in NOT_VERIFIED else 0
             run_result.elided += count
             elided_unverified += unverified
         else:
@@ -753,6 +768,32 @@ def finish(
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
+
+
+class Linted(dict[str, list[str]]):
+    """A run's `deps` (display path -> what the file read), with the real path of each local
+    file as the walk found it: a pull request's selection then matches 30,000 files to the
+    change by their real paths, rather than stat each again."""
+
+    __slots__ = ("reals",)
+
+    def __init__(self, reals: dict[str, str]) -> None:
+        super().__init__()
+        self.reals = reals
+
+
+def _counted_paths(files: Sequence[FileResult], reported: Collection[str] | None) -> set[str]:
+    """The paths whose findings the report cannot show and that no directive silences: their
+    unresolved references are counted, never made findings (a catalog of 30,000 files can have
+    70,000 of them, and a pull request shows a handful)."""
+    if reported is None:
+        return set()
+    counted: set[str] = set()
+    made: set[str] = set()
+    for result in files:
+        plain = not (result.disabled or result.disabled_file)
+        (counted if plain and result.path not in reported and _still_encoded(result) else made).add(result.path)
+    return counted - made
 
 
 _NO_PATHS: list[str] = []  # the dependencies of most files; read, never written to
