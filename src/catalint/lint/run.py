@@ -281,11 +281,12 @@ class _LocalRun:
             return None, "", None
         signature = cachemod.stat_signature(job.path)
         stat_id = "\0".join((job.real, display, job.location_type))
-        known_key = store.key_by_stat(stat_id, signature) if signature else None
-        if known_key is not None and signature:
-            hit = store.get(known_key)
+        record = store.stat_record(stat_id, signature) if signature else None
+        if record is not None:
+            known_key = record[record.rfind(" ") + 1 :]
+            hit = store.get(known_key, display)
             if hit is not None:
-                store.remember_stat(stat_id, signature, known_key)
+                store.keep_stat(stat_id, record)
                 return hit, known_key, None
         if signature and signature[0] > self.payload.max_bytes:
             return None, "", None  # too large to read for a cache key; linting says so unread
@@ -298,7 +299,7 @@ class _LocalRun:
         key = cachemod.key_for(content, where, self.fingerprint)
         if signature:
             store.remember_stat(stat_id, signature, key)
-        return store.get(key), key, content
+        return store.get(key, display), key, content
 
     def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader) -> list[FileResult]:
         """Lint (job, display path, bytes read for the cache key) in threads of this process,
