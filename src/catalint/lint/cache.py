@@ -136,7 +136,7 @@ class CachedResult(FileResult):
     it back), never from a copy of them.
     """
 
-    __slots__ = ("_entry", "_lines_at", "_findings_at", "tally")
+    __slots__ = ("_entry", "_findings_at", "_lines_at", "tally")
 
     def __init__(
         self,
@@ -250,7 +250,7 @@ def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedRe
         path,
         body,
         (tab + 1, lines_tab + 1),
-        [(intern(rule), severity, n) for rule, severity, n in counts],
+        _tally(counts),
         documents=[DocumentSummary(path, n, ln, k and intern(k), e and intern(e), v) for n, ln, k, e, v in documents],
         declared=[Declared(intern(k), intern(kd), t and intern(t), d, _span(sp)) for k, kd, t, d, sp in declared],
         references=[Reference(intern(t), intern(f), d, e and intern(e), _span(sp)) for t, f, d, e, sp in references],
@@ -260,6 +260,22 @@ def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedRe
         disabled_file=frozenset(disabled_file),
         digest=digest,
     )
+
+
+_TALLIES: dict[tuple[Any, ...], list[tuple[str, int, int]]] = {}
+
+
+def _tally(counts: list[list[Any]]) -> list[tuple[str, int, int]]:
+    """A decoded tally, one list for every file with the same (most files of a catalog share a
+    few): a list of tuples per file was 6 MB of a pull request's run at 30,000 files. Read, never
+    written to."""
+    key = tuple(itertools.chain.from_iterable(counts))
+    tally = _TALLIES.get(key)
+    if tally is None:
+        if len(_TALLIES) >= 10_000:
+            _TALLIES.clear()
+        tally = _TALLIES[key] = [(sys.intern(rule), severity, n) for rule, severity, n in counts]
+    return tally
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
@@ -317,6 +333,7 @@ class ResultCache:
         self._new: dict[str, FileResult] = {}
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, str] = {}
+        self._stats_changed = False  # whether `_stats` differs from the old records it took
         self._kept: dict[str, str] = {}  # lines of entries served from the pack, written back as read
         self._deps = _Deps()
 
@@ -346,21 +363,23 @@ class ResultCache:
     def key_by_stat(self, real: str, signature: list[int]) -> str | None:
         """The content key a file had when it last had this size, mtime and inode, as git's
         index does: an unchanged stat saves reading and hashing the file."""
-        known = self.stat_record(real, signature)
+        self._entries()
+        known = _matching(self._old_stats.get(real), signature)
         return None if known is None else known[known.rfind(" ") + 1 :]
 
-    def stat_record(self, real: str, signature: list[int]) -> str | None:
-        """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature."""
+    def take_stat_record(self, real: str, signature: list[int]) -> str | None:
+        """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature,
+        taken out of the old ones: the run keeps it (`keep_stat`) or makes another."""
         self._entries()
-        known = self._old_stats.get(real)
-        if not isinstance(known, str):
-            return None
-        # One string per file rather than a list of numbers: the pack's first line holds one
-        # for every file, and decoding 30,000 lists of five cost more than comparing text.
-        return known if known[: known.rfind(" ")] == " ".join(map(str, signature)) else None
+        known = self._old_stats.pop(real, None)
+        matching = _matching(known, signature)
+        if known is not None and matching is None:
+            self._stats_changed = True
+        return matching
 
     def remember_stat(self, real: str, signature: list[int], key: str) -> None:
         self._stats[real] = " ".join(map(str, signature)) + " " + key
+        self._stats_changed = True
 
     def keep_stat(self, real: str, record: str) -> None:
         """`remember_stat` for a record `stat_record` gave: kept as it was read, not made again."""
@@ -393,7 +412,8 @@ class ResultCache:
 
     def save(self) -> None:
         """Write the pack, then let go of it: the run's remaining steps need none of it."""
-        if self._changed or self._old or self._old_stats != self._stats:
+        # (old records still there are of files this run did not see: dropped, so a change)
+        if self._changed or self._old or self._stats_changed or self._old_stats:
             with contextlib.suppress(OSError):
                 write_atomic(self.path, self._pieces())
         # (a fully warm run has nothing new to write)
@@ -419,7 +439,16 @@ class ResultCache:
 _STATS_SLICE = 2000
 
 
-def stat_signature(path: Path) -> list[int] | None:
+def _matching(known: object, signature: list[int]) -> str | None:
+    """`known` (a stat record) when it holds `signature`."""
+    if not isinstance(known, str):
+        return None
+    # One string per file rather than a list of numbers: the pack's first line holds one for
+    # every file, and decoding 30,000 lists of five cost more than comparing text.
+    return known if known[: known.rfind(" ")] == " ".join(map(str, signature)) else None
+
+
+def stat_signature(path: Path | str) -> list[int] | None:
     try:
         st = os.stat(path)
     except OSError:

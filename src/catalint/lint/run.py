@@ -47,7 +47,9 @@ class UsageError(Exception):
 
 @dataclass(slots=True)
 class Job:
-    path: Path
+    # Text, not a Path: 30,000 Paths made for a pull request's cache hits cost their parsing and
+    # the interning of every folder name, and a hit only ever needs the text.
+    path: str
     root: Path
     origin: Origin
     location_type: str = "url"
@@ -211,7 +213,7 @@ class _Folders:
 def _stdin_job(stdin: Stdin) -> Job:
     # The named folder may not exist yet (a new service in an editor): its repository is still above it.
     root = find_root(stdin.path.parent)
-    return Job(stdin.path, root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
+    return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
 def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str]) -> Iterator[Job]:
@@ -226,7 +228,7 @@ def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen:
     for path, is_file, origin in roots:
         root = folders.root(path if path.is_dir() else path.parent)
         candidates = (
-            [(path, folders.real(path))]
+            [(str(path), folders.real(path))]
             if is_file
             else walk(path, request.settings.include, request.settings.exclude)
         )
@@ -281,7 +283,7 @@ class _LocalRun:
             return None, "", None
         signature = cachemod.stat_signature(job.path)
         stat_id = "\0".join((job.real, display, job.location_type))
-        record = store.stat_record(stat_id, signature) if signature else None
+        record = store.take_stat_record(stat_id, signature) if signature else None
         if record is not None:
             known_key = record[record.rfind(" ") + 1 :]
             hit = store.get(known_key, display)
@@ -291,7 +293,8 @@ class _LocalRun:
         if signature and signature[0] > self.payload.max_bytes:
             return None, "", None  # too large to read for a cache key; linting says so unread
         try:
-            content = job.path.read_bytes()
+            with open(job.path, "rb") as handle:
+                content = handle.read()
         except OSError:
             return None, "", None
         identity = self.checkout_of(job.root)
@@ -313,7 +316,7 @@ class _LocalRun:
             return list(threads.map(functools.partial(_lint_here, remote=remote), args))
 
     def args(self, job: Job, display: str, content: bytes | None) -> _Args:
-        return (str(job.path), display, str(job.root), content, job.location_type, self.payload, self.checkout_of(job.root))
+        return (job.path, display, str(job.root), content, job.location_type, self.payload, self.checkout_of(job.root))
 
     @functools.cached_property
     def workers(self) -> int:
@@ -525,7 +528,7 @@ def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> tuple[li
             if real in seen or not Path(child.location).is_file():
                 continue
             seen.add(real)
-            pending.append(Job(Path(child.location), job.root, job.origin, child.type, real))
+            pending.append(Job(str(Path(child.location)), job.root, job.origin, child.type, real))
     return pending, remote
 
 
@@ -660,7 +663,7 @@ class _Run:
                 self.origins[self.where[real]] = root.origin
         elif real not in self.seen:
             self.seen.add(real)
-            self.pending.append(Job(hit[0], hit[1], root.origin, root.location_type, real))
+            self.pending.append(Job(str(hit[0]), hit[1], root.origin, root.location_type, real))
         return True
 
     def finish(self) -> RunResult:
