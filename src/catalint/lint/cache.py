@@ -225,16 +225,22 @@ def encode_entry(result: FileResult) -> str:
     return encode(index) + "\t" + encode(data["lines"]) + "\t" + encode(data["findings"])
 
 
-def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedResult:
-    """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy).
-    `path`: the path the entry is expected to have, shared rather than decoded again."""
+def _tabs(body: str, start: int) -> tuple[int, int]:
+    """Where the index and the kept lines of the entry at `start` end, the entry checked for its
+    three parts (JSON text holds no raw tab: the parts are where the tabs are)."""
     tab = body.find("\t", start)
     lines_tab = body.find("\t", tab + 1) if tab >= 0 else -1
-    # (JSON text holds no raw tab: the parts are where the tabs are)
     if lines_tab < 0 or not body.startswith('"', tab + 1) or body[lines_tab - 1] != '"':
         raise ValueError("not a pack entry")
     if not body.startswith("[", lines_tab + 1) or not body.endswith("]"):
         raise ValueError("not a pack entry")
+    return tab, lines_tab
+
+
+def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedResult:
+    """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy).
+    `path`: the path the entry is expected to have, shared rather than decoded again."""
+    tab, lines_tab = _tabs(body, start)
     stored, documents, declared, references, children, deps, disabled, disabled_file, digest, counts = json.loads(
         body[start:tab]
     )

@@ -737,30 +737,16 @@ def finish(
     reported = shown(linted) if shown is not None else None
     counted = _counted_paths(files, reported)
     declared = unresolved_ref.declared_keys(files, known)
-    cross: list[Finding] = []
-    cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
-    built = [result for result in files if result.path not in counted] if counted else files
-    cross.extend(unresolved_ref.check_run(built, unresolved_ref.SEVERITY, known, declared))
-    if _app_config_given(settings):
-        cross.extend(_catalog_rules(files, origins, settings.app))
-    by_path: dict[str, list[Finding]] = {}
-    for finding in _shared_messages(cross):
-        by_path.setdefault(finding.path, []).append(finding)
-    unresolved: dict[str, int] = {}  # of a counted path: its unresolved references, never made findings
-    for result in files:
-        if result.path in counted:
-            unresolved[result.path] = unresolved.get(result.path, 0) + unresolved_ref.count(result, declared)
+    by_path = _cross_findings(files, origins, settings, known, counted, declared)
+    unresolved = _unresolved_counts(files, counted, declared)
     elided_unverified = 0
     severities = _Severities(settings)
     for result in files:
         if reported is not None and result.path not in reported and _still_encoded(result):
             count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
-            extra = unresolved.get(result.path, 0)
-            if extra and severities.shown(unresolved_ref.ID, int(unresolved_ref.SEVERITY)):
-                count += extra
-                unverified += extra if unresolved_ref.ID in NOT_VERIFIED else 0
-            run_result.elided += count
-            elided_unverified += unverified
+            more, more_unverified = _count_unresolved(unresolved.get(result.path, 0), severities)
+            run_result.elided += count + more
+            elided_unverified += unverified + more_unverified
         else:
             _add_findings(run_result, result, by_path.get(result.path, []), settings)
         run_result.documents.extend(result.documents)
@@ -772,6 +758,43 @@ def finish(
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
+
+
+def _cross_findings(
+    files: Sequence[FileResult],
+    origins: Sequence[Origin],
+    settings: Settings,
+    known: frozenset[str],
+    counted: set[str],
+    declared: set[str],
+) -> dict[str, list[Finding]]:
+    """The cross-file findings by path, but for the unresolved references of `counted` paths."""
+    cross: list[Finding] = []
+    cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
+    built = [result for result in files if result.path not in counted] if counted else files
+    cross.extend(unresolved_ref.check_run(built, unresolved_ref.SEVERITY, known, declared))
+    if _app_config_given(settings):
+        cross.extend(_catalog_rules(files, origins, settings.app))
+    by_path: dict[str, list[Finding]] = {}
+    for finding in _shared_messages(cross):
+        by_path.setdefault(finding.path, []).append(finding)
+    return by_path
+
+
+def _unresolved_counts(files: Sequence[FileResult], counted: set[str], declared: set[str]) -> dict[str, int]:
+    """Of each counted path: its unresolved references, never made findings."""
+    unresolved: dict[str, int] = {}
+    for result in files:
+        if result.path in counted:
+            unresolved[result.path] = unresolved.get(result.path, 0) + unresolved_ref.count(result, declared)
+    return unresolved
+
+
+def _count_unresolved(unresolved: int, severities: _Severities) -> tuple[int, int]:
+    """`_count_unshown` for a counted path's unresolved references (no directive silences them)."""
+    if not unresolved or not severities.shown(unresolved_ref.ID, int(unresolved_ref.SEVERITY)):
+        return 0, 0
+    return unresolved, unresolved if unresolved_ref.ID in NOT_VERIFIED else 0
 
 
 class Linted(dict[str, list[str]]):
