@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from catalint.ci.changes import compute_changes, select
+from catalint.ci.changes import _abs, _Reals, _Touched, compute_changes, select
 from catalint.config import Settings
 from catalint.lint.run import Linted, LintRequest, run
 from tests.descriptors import component, group
@@ -57,3 +57,25 @@ def test_a_real_path_that_is_not_the_changed_file_selects_nothing(tmp_path: Path
     # The run's own real path wins over the display path: `a` was not the changed file it read.
     assert select(changes, linted, root, known).changed == {}
     assert set(select(changes, linted, root).changed) == {"a/catalog-info.yaml"}
+
+
+def test_a_missing_path_is_resolved_only_when_it_can_be_a_touched_one(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "kept.yaml").write_text("x")
+    gone = str(tmp_path.resolve() / "a" / "gone.yaml")  # removed by the change: not there any more
+    (tmp_path / "dangling.yaml").symlink_to(gone)
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    touched = _Touched(_Reals(), [gone, str(tmp_path.resolve() / "a" / "kept.yaml")])
+    paths = [
+        gone,
+        str(tmp_path / "link" / "gone.yaml"),  # through a folder link
+        str(tmp_path / "dangling.yaml"),  # a link to it, under another name
+        str(tmp_path / "a" / "missing" / ".." / "gone.yaml"),
+        str(tmp_path / "a" / "gone.yaml" / ".."),
+        str(tmp_path / "a" / "other.yaml"),
+        str(tmp_path / "a" / "kept.yaml"),
+    ]
+    for path in paths:
+        resolved = _abs(Path(path))
+        assert touched.real(path) == (resolved if resolved in touched.paths else None), path
+    assert touched.real(str(tmp_path / "dangling.yaml")) == gone

@@ -471,6 +471,7 @@ class _Touched:
     def __init__(self, reals: _Reals, paths: Iterable[str]) -> None:
         self.reals = reals
         self.paths = set(paths)
+        self.names = {os.path.basename(path) for path in self.paths}
         self.ids: set[tuple[int, int]] = set()
         for path in self.paths:
             with contextlib.suppress(OSError, ValueError):
@@ -482,7 +483,11 @@ class _Touched:
         try:
             info = os.stat(path)
         except (OSError, ValueError):
-            pass  # not there (or not a path): only resolving it can tell
+            # Not there (or not a path): only resolving it can tell, unless its name is none of
+            # the touched ones and it is no link (resolving keeps such a name as it is).
+            name = os.path.basename(path)
+            if name not in self.names and name not in ("", ".", "..") and not os.path.islink(path):
+                return None
         else:
             if (info.st_dev, info.st_ino) not in self.ids:
                 return None
