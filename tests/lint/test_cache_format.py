@@ -41,6 +41,8 @@ def test_kept_lines_are_decoded_only_when_read() -> None:
         lambda body: body.rsplit("\t", 1)[0],  # no findings part
         lambda body: body[: len(body) // 2],  # cut in half
         lambda body: '["a.yaml"]\t""\t[]',  # an index with too few parts
+        lambda body: body.replace("]\t", "]x\t", 1),  # more after the index
+        lambda body: "\t" + body,  # no index at all
     ],
 )
 def test_a_damaged_entry_is_refused(damage: object) -> None:

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -237,13 +237,26 @@ def _tabs(body: str, start: int) -> tuple[int, int]:
     return tab, lines_tab
 
 
+# The C scanner `json.loads` ends in, called without the three frames before it.
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _index(body: str, start: int, end: int) -> Any:
+    """The JSON value from `start` to `end` in `body`, read in place (no copy of it first)."""
+    try:
+        value, stop = _SCAN(body, start)
+    except StopIteration:
+        raise ValueError("not a pack entry") from None
+    if stop != end:
+        raise ValueError("not a pack entry")
+    return value
+
+
 def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedResult:
     """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy).
     `path`: the path the entry is expected to have, shared rather than decoded again."""
     tab, lines_tab = _tabs(body, start)
-    stored, documents, declared, references, children, deps, disabled, disabled_file, digest, counts = json.loads(
-        body[start:tab]
-    )
+    stored, documents, declared, references, children, deps, disabled, disabled_file, digest, counts = _index(body, start, tab)
     if not isinstance(stored, str):
         raise ValueError("not a pack entry")
     path = path if path == stored else stored
