@@ -10,13 +10,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from catalint.cli import main
 from catalint.model import DocumentSummary, Finding, Relation, RunResult, Severity, Span
 from catalint.report import dot, graph, mermaid
 from catalint.rules import breaks_references, unresolved_ref
 from tests.ci.test_impact import _rename_and_remove, _repo
+from tests.cli_run import RunCli
 from tests.mermaid import tool
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -32,15 +31,14 @@ HOSTILE = [
 ]
 
 
-def _change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[Path, str, str]:
+def _change(tmp_path: Path, run_cli: RunCli, *extra: str) -> tuple[Path, str, str]:
     root = tmp_path / "repo"
     _repo(root)
     _rename_and_remove(root)
-    monkeypatch.chdir(root)
     summary = tmp_path / "summary.md"
     args = ["lint", "--no-cache", "--offline", "--changed-since", "main", "--format", "text"]
     args += ["--output", f"mermaid:{tmp_path / 'change.mmd'}", "--output", f"dot:{tmp_path / 'change.dot'}", "--summary"]
-    result = CliRunner().invoke(main, [*args, *extra], env={"GITHUB_STEP_SUMMARY": str(summary)})
+    result = run_cli(*args, *extra, env={"GITHUB_STEP_SUMMARY": str(summary)}, cwd=root)
     assert result.exit_code == 1, result.output
     return tmp_path, summary.read_text(encoding="utf-8"), result.stderr
 
@@ -71,8 +69,8 @@ def _many(count: int) -> RunResult:
     return result
 
 
-def _diagrams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    base, summary, _ = _change(tmp_path, monkeypatch)
+def _diagrams(tmp_path: Path, run_cli: RunCli) -> dict[str, str]:
+    base, summary, _ = _change(tmp_path, run_cli)
     fenced = re.search(r"```mermaid\n(.*?)\n```", summary, re.S)
     assert fenced is not None
     many = _many(150)
@@ -87,8 +85,8 @@ def _diagrams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
     }
 
 
-def test_every_diagram_is_accepted_by_mermaids_parser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    diagrams = _diagrams(tmp_path, monkeypatch)
+def test_every_diagram_is_accepted_by_mermaids_parser(tmp_path: Path, run_cli: RunCli) -> None:
+    diagrams = _diagrams(tmp_path, run_cli)
     verdicts = tool.parse(list(diagrams.values()))
     assert {name: v for name, v in zip(diagrams, verdicts, strict=True) if not v["ok"]} == {}
     assert {v["type"] for v in verdicts} == {"flowchart-v2"}
@@ -105,8 +103,8 @@ def test_labels_are_escaped() -> None:
     assert text.count("\n") == len(text.splitlines())  # no label broke a line
 
 
-def test_change_graph_shows_broken_edges_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    base, summary, _ = _change(tmp_path, monkeypatch)
+def test_change_graph_shows_broken_edges_apart(tmp_path: Path, run_cli: RunCli) -> None:
+    base, summary, _ = _change(tmp_path, run_cli)
     text = (base / "change.mmd").read_text(encoding="utf-8")
     assert '["component:default/payments<br>renamed to component:default/payments-api, but 1 entity still refers to it"]' in text
     assert text.count("-.->") == 2 and "dependsOn (broken)" in text and "consumesApis (broken)" in text
@@ -128,13 +126,13 @@ def test_graph_is_bounded_with_a_note() -> None:
     assert overview.nodes["system:default/s4"].style == graph.BROKEN
 
 
-def test_no_summary_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, summary, _ = _change(tmp_path, monkeypatch, "--no-summary-graph")
+def test_no_summary_graph(tmp_path: Path, run_cli: RunCli) -> None:
+    _, summary, _ = _change(tmp_path, run_cli, "--no-summary-graph")
     assert "```mermaid" not in summary and "breaks-references" in summary
 
 
-def test_one_diagram_renders_to_svg_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    base, _, _ = _change(tmp_path, monkeypatch)
+def test_one_diagram_renders_to_svg_in_chromium(tmp_path: Path, run_cli: RunCli) -> None:
+    base, _, _ = _change(tmp_path, run_cli)
     text = (base / "change.mmd").read_text(encoding="utf-8")
     dom = tool.render(text, tmp_path)
     assert 'data-rendered="yes"' in dom
@@ -146,11 +144,11 @@ def test_one_diagram_renders_to_svg_in_chromium(tmp_path: Path, monkeypatch: pyt
 
 
 @pytest.mark.parametrize("which", ["change", "overview"])
-def test_dot_is_accepted_by_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str) -> None:
+def test_dot_is_accepted_by_graphviz(tmp_path: Path, run_cli: RunCli, which: str) -> None:
     binary = shutil.which("dot")
     assert binary, "Graphviz's `dot` is needed (Debian's graphviz package; .ci/run installs it)"
     if which == "change":
-        base, _, _ = _change(tmp_path, monkeypatch)
+        base, _, _ = _change(tmp_path, run_cli)
         text = (base / "change.dot").read_text(encoding="utf-8")
         expected = 5
     else:
@@ -162,10 +160,9 @@ def test_dot_is_accepted_by_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "a\\\"b" in text or which == "change"
 
 
-def test_examples_overview_via_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(EXAMPLES.parent)
+def test_examples_overview_via_the_cli(tmp_path: Path, run_cli: RunCli) -> None:
     out = tmp_path / "overview.mmd"
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "examples", "--output", f"mermaid:{out}"])
+    result = run_cli("lint", "--no-cache", "--offline", "examples", "--output", f"mermaid:{out}", cwd=EXAMPLES.parent)
     assert result.exit_code == 1
     text = out.read_text(encoding="utf-8")
     assert text.startswith("flowchart LR\n") and "system:default/" in text
@@ -182,7 +179,7 @@ def test_the_readme_example_is_what_catalint_draws_today(tmp_path: Path) -> None
     assert (EXAMPLES / "graphs" / "breaks-references.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_graph_is_built_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_graph_is_built_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> None:
     """The summary's picture, the mermaid file and the dot file draw one graph, built once."""
     built: list[graph.Graph] = []
     real = graph.build
@@ -192,7 +189,7 @@ def test_the_graph_is_built_once_per_run(tmp_path: Path, monkeypatch: pytest.Mon
         return built[-1]
 
     monkeypatch.setattr(graph, "build", counting)
-    out, summary, _ = _change(tmp_path, monkeypatch)
+    out, summary, _ = _change(tmp_path, run_cli)
     assert len(built) == 1
     drawn = mermaid.render_graph(built[0])
     assert (out / "change.mmd").read_text(encoding="utf-8") == drawn and drawn.rstrip("\n") in summary

@@ -4,15 +4,15 @@ shards merged into one run, and sync from a merged result."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from catalint.bitbucket.discovery import shard_of
-from catalint.cli import main
 from catalint.config import Settings
 from catalint.sync.state import NightlyState, Stored, load_state, parse_state
+from tests.cli_run import invoke
 from tests.fakes import FakeBitbucket
 
 COMPONENT = (
@@ -32,7 +32,9 @@ def files_for(i: int, name: str | None = None) -> dict[str, str]:
 
 
 @pytest.fixture
-def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
+def fake(fake_bitbucket: FakeBitbucket, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> FakeBitbucket:
+    # `discover`, `merge` and `sync` keep their HTTP cache in the test's own folder, not the user's.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     for i in range(REPOS):
         fake_bitbucket.add_repo("acme", f"r{i:02d}", project="P" if i % 2 else "Q", branches={"main": files_for(i)})
     fake_bitbucket.add_repo("acme", "org", project="P", branches={"main": {"catalog-info.yaml": GROUP}})
@@ -41,7 +43,7 @@ def fake(fake_bitbucket: FakeBitbucket) -> FakeBitbucket:
 
 def cli(fake: FakeBitbucket, *args: str) -> tuple[int, str, str]:
     env = {"CATALINT_BITBUCKET_URL": fake.web_url, "CATALINT_BITBUCKET_API_URL": fake.api_url}
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    result = invoke(args, cache_home=lambda: Path(os.environ["XDG_CACHE_HOME"]), env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
