@@ -5,6 +5,7 @@ are kept as read, and the first line is written in slices that make the same JSO
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,22 @@ def test_the_stat_records_written_in_slices_are_one_json_object(tmp_path: Path, 
     store.save()
     head = store.path.read_text().split("\n", 1)[0]
     assert json.loads(head) == records and head == json.dumps(records, separators=(",", ":"))
+
+
+def test_kept_entries_written_back_in_slices_are_every_one_of_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cachemod, "_KEPT_SLICE", 2)
+    store = ResultCache(tmp_path)
+    results = {f"k{i}": FileResult(f"f{i}.yaml", findings=[FINDING], lines=f"{i + 1}\tx\n") for i in range(5)}
+    for key, result in results.items():
+        store.put(key, result)
+    store.save()
+    again = ResultCache(tmp_path)
+    assert all(again.get(key) is not None for key in results)  # kept: written back as read
+    again.put("k5", FileResult("f5.yaml"))
+    again.save()
+    lines = again.path.read_text().split("\n")
+    assert lines[-1] == "" and len(lines) == 1 + 6 + 1  # the records, six entries, the last newline
+    last = ResultCache(tmp_path)
+    for key, result in results.items():
+        hit = last.get(key)
+        assert hit is not None and hit.path == result.path and hit.lines == result.lines and hit.findings == [replace(FINDING, path=result.path)]

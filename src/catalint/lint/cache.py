@@ -461,12 +461,13 @@ class ResultCache:
         # Kept lines a thousand at a time: a write (and an encoding) per line was most of the cost
         # of writing back 30,000 of them.
         kept = iter(self._kept.values())
-        while lines := list(itertools.islice(kept, 1000)):
+        while lines := list(itertools.islice(kept, _KEPT_SLICE)):
             lines.append("")
             yield "\n".join(lines)
 
 
 _STATS_SLICE = 2000
+_KEPT_SLICE = 1000
 
 
 def _matching(known: object, signature: list[int]) -> str | None:
