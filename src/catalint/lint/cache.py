@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -328,10 +329,16 @@ _CUT = "\0cut"  # a glob whose walk was cut short: never equal to a stored diges
 
 
 def _current(dep: str) -> str | None:
+    if not dep.startswith("glob:"):
+        # `digest` says None for what is no regular file: asked first without a Path, since a
+        # catalog's dependencies are often targets that are not there (a Location's next file).
+        try:
+            missing = not stat.S_ISREG(os.stat(dep).st_mode)
+        except OSError:
+            missing = True
+        return None if missing else digest(Path(dep))
     from catalint.resolve.globs import glob_files, matches_digest
 
-    if not dep.startswith("glob:"):
-        return digest(Path(dep))
     pattern = Path(dep[5:])
     # The same bounded walk as the run that stored it: the fixed part of the path is the root.
     fixed = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), len(pattern.parts))
@@ -397,7 +404,8 @@ class ResultCache:
     def take_stat_record(self, real: str, signature: list[int]) -> str | None:
         """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature,
         taken out of the old ones: the run keeps it (`keep_stat`) or makes another."""
-        self._entries()
+        if self._old is None:
+            self._entries()
         known = self._old_stats.pop(real, None)
         matching = _matching(known, signature)
         if known is not None and matching is None:
@@ -416,7 +424,7 @@ class ResultCache:
         """The result stored under `key`; `path`, the path it is expected to have (shared)."""
         # Taken out of the pack as it is used, so that what is left at the end is what the pack
         # no longer needs.
-        line = self._entries().pop(key, None)
+        line = (self._old if self._old is not None else self._entries()).pop(key, None)
         if line is None:
             return None
         try:
