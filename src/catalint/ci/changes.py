@@ -471,6 +471,7 @@ class _Touched:
     def __init__(self, reals: _Reals, paths: Iterable[str]) -> None:
         self.reals = reals
         self.paths = set(paths)
+        self.names = {os.path.basename(path) for path in self.paths}
         self.ids: set[tuple[int, int]] = set()
         for path in self.paths:
             with contextlib.suppress(OSError, ValueError):
@@ -482,7 +483,11 @@ class _Touched:
         try:
             info = os.stat(path)
         except (OSError, ValueError):
-            pass  # not there (or not a path): only resolving it can tell
+            # Not there (or not a path): only resolving it can tell, unless its name is none of
+            # the touched ones and it is no link (resolving keeps such a name as it is).
+            name = os.path.basename(path)
+            if name not in self.names and name not in ("", ".", "..") and not os.path.islink(path):
+                return None
         else:
             if (info.st_dev, info.st_ino) not in self.ids:
                 return None
@@ -490,16 +495,26 @@ class _Touched:
         return real if real in self.paths else None
 
 
-def select(changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path) -> Selection:
-    """`linted`: display path → the absolute paths (or `glob:` patterns) the file read."""
+def select(
+    changes: ChangeSet, linted: Mapping[str, Iterable[str]], cwd: Path, known: Mapping[str, str] | None = None
+) -> Selection:
+    """`linted`: display path → the absolute paths (or `glob:` patterns) the file read; `known`:
+    the real paths of (some of) those files, as the run found them."""
     reals = _Reals()
-    by_abs = {reals(changes.root / rel): diff for rel, diff in changes.files.items()}
-    touched = set(by_abs) | {reals(changes.root / rel) for rel in changes.removed}
+    root = os.fspath(changes.root)
+    by_abs = {reals(os.path.join(root, rel)): diff for rel, diff in changes.files.items()}
+    touched = set(by_abs) | {reals(os.path.join(root, rel)) for rel in changes.removed}
     changed_files, touched_files = _Touched(reals, by_abs), _Touched(reals, touched)
     changed: dict[str, FileDiff] = {}
     dependent: set[str] = set()
+    known = known or {}
+    base = os.fspath(cwd)
     for display, deps in linted.items():
-        real = changed_files.real(display if os.path.isabs(display) else os.path.join(cwd, display))
+        real = known.get(display)
+        if real is None:
+            real = changed_files.real(display if os.path.isabs(display) else os.path.join(base, display))
+        elif real not in by_abs:
+            real = None
         if real is not None:
             changed[display] = by_abs[real]
             continue

@@ -166,7 +166,8 @@ class ChangeScope:
         known = self._selected
         if known is not None and known[0] is changes and known[1] is linted and cwd == self.cwd:
             return known[2]
-        selection = select(changes, linted, cwd)
+        # (a run's own mapping knows each local file's real path: see lint.run.Linted)
+        selection = select(changes, linted, cwd, getattr(linted, "reals", None))
         self._selected = (changes, linted, selection)
         return selection
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
+import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,9 @@ def default_dir() -> Path:
 # 4: each entry is held in the pack as a JSON string, decoded when used; 5: the text of the lines
 # findings may be on (`lines`), for SARIF fingerprints; 6: a line per entry, its findings decoded
 # only when read; 7: kept lines and findings' messages without any URL's `user:password@` (a
-# result stored before must not be served with them).
-FORMAT = "7"
+# result stored before must not be served with them); 8: an entry's kept lines apart from its
+# index, decoded only for a file whose findings are reported.
+FORMAT = "8"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -125,42 +128,70 @@ def _lines(raw: object) -> str:
 
 
 class CachedResult(FileResult):
-    """A result from the pack whose findings stay encoded until something reads them.
+    """A result from the pack whose findings and kept lines stay encoded until something reads them.
 
     A pull request's run reports the findings of a few files, yet needs what every file declares
     and refers to: decoding every file's findings was a quarter of that run at 30,000 files. What
     the run does need of a file it does not report (how many findings it would show) is `tally`.
+    Both parts are read from the pack line itself (`_entry`, which the cache holds anyway to write
+    it back), never from a copy of them.
     """
 
-    __slots__ = ("_encoded", "tally")
+    __slots__ = ("_entry", "_findings_at", "_lines_at", "tally")
 
     def __init__(
-        self, path: str, encoded: str | None = None, tally: list[tuple[str, int, int]] | None = None, **parts: Any
+        self,
+        path: str,
+        entry: str | None = None,
+        at: tuple[int, int] = (-1, -1),
+        tally: list[tuple[str, int, int]] | None = None,
+        **parts: Any,
     ) -> None:
         super().__init__(path, **parts)
-        # (given `findings`, as `dataclasses.replace` gives them, those are the findings)
-        self._encoded: str | None = None if "findings" in parts else encoded
+        # Where the kept lines and the findings start in `entry` (-1: decoded, or given, as
+        # `dataclasses.replace` gives them).
+        self._entry = entry
+        self._lines_at = -1 if "lines" in parts or entry is None else at[0]
+        self._findings_at = -1 if "findings" in parts or entry is None else at[1]
         self.tally = tally or []  # (rule, severity, how many) of the findings its directives leave
 
     @property  # type: ignore[override]
     def findings(self) -> list[Finding]:
-        encoded = self._encoded
-        if encoded is not None:
-            self._encoded = None
-            _FINDINGS.__set__(self, _findings(self.path, json.loads(encoded)))
+        at = self._findings_at
+        if at >= 0:
+            self._findings_at = -1
+            assert self._entry is not None
+            _FINDINGS.__set__(self, _findings(self.path, json.loads(self._entry[at:])))
         return _FINDINGS.__get__(self, FileResult)  # type: ignore[no-any-return]
 
     @findings.setter
     def findings(self, value: list[Finding]) -> None:
-        self._encoded = None
+        self._findings_at = -1
         _FINDINGS.__set__(self, value)
+
+    @property  # type: ignore[override]
+    def lines(self) -> str:
+        at = self._lines_at
+        if at >= 0:
+            self._lines_at = -1
+            assert self._entry is not None
+            text = json.loads(self._entry[at : self._entry.index("\t", at)])
+            # (damaged since it was checked: the finding is then fingerprinted by its message)
+            _LINES_SLOT.__set__(self, text if isinstance(text, str) and _LINES.fullmatch(text) else "")
+        return _LINES_SLOT.__get__(self, FileResult)  # type: ignore[no-any-return]
+
+    @lines.setter
+    def lines(self, value: str) -> None:
+        self._lines_at = -1
+        _LINES_SLOT.__set__(self, value)
 
     @property
     def decoded(self) -> bool:
-        return self._encoded is None
+        return self._findings_at < 0
 
 
-_FINDINGS: Any = FileResult.__dict__["findings"]  # the slot the property above stands in front of
+_FINDINGS: Any = FileResult.__dict__["findings"]  # the slots the properties above stand in front of
+_LINES_SLOT: Any = FileResult.__dict__["lines"]
 
 
 def _findings(path: str, rows: list[list[Any]]) -> list[Finding]:
@@ -176,7 +207,8 @@ def tally(result: FileResult) -> list[tuple[str, int, int]]:
 
 
 def encode_entry(result: FileResult) -> str:
-    """A pack line's body: what every run needs of the file (the index), a tab, then its findings."""
+    """A pack line's body: what every run needs of the file (the index), a tab, its kept lines (a
+    JSON string), a tab, then its findings."""
     data = dump(result)
     encode = _ENCODE
     index = [
@@ -190,37 +222,88 @@ def encode_entry(result: FileResult) -> str:
         data["disabled_file"],
         data["digest"],
         tally(result),
-        data["lines"],
     ]
-    return encode(index) + "\t" + encode(data["findings"])
+    return encode(index) + "\t" + encode(data["lines"]) + "\t" + encode(data["findings"])
 
 
-def decode_entry(body: str, start: int = 0) -> CachedResult:
-    """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy)."""
+def _tabs(body: str, start: int) -> tuple[int, int]:
+    """Where the index and the kept lines of the entry at `start` end, the entry checked for its
+    three parts (JSON text holds no raw tab: the parts are where the tabs are)."""
     tab = body.find("\t", start)
-    if tab < 0 or not body.startswith("[", tab + 1) or not body.endswith("]"):
+    lines_tab = body.find("\t", tab + 1) if tab >= 0 else -1
+    if lines_tab < 0 or not body.startswith('"', tab + 1) or body[lines_tab - 1] != '"':
         raise ValueError("not a pack entry")
-    index, encoded = body[start:tab], body[tab + 1 :]
-    path, documents, declared, references, children, deps, disabled, disabled_file, digest, counts, lines = json.loads(index)
+    if not body.startswith("[", lines_tab + 1) or not body.endswith("]"):
+        raise ValueError("not a pack entry")
+    return tab, lines_tab
+
+
+# The C scanner `json.loads` ends in, called without the three frames before it.
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _index(body: str, start: int, end: int) -> Any:
+    """The JSON value from `start` to `end` in `body`, read in place (no copy of it first)."""
+    try:
+        value, stop = _SCAN(body, start)
+    except StopIteration:
+        raise ValueError("not a pack entry") from None
+    if stop != end:
+        raise ValueError("not a pack entry")
+    return value
+
+
+def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedResult:
+    """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy).
+    `path`: the path the entry is expected to have, shared rather than decoded again."""
+    tab, lines_tab = _tabs(body, start)
+    stored, documents, declared, references, children, deps, disabled, disabled_file, digest, counts = _index(body, start, tab)
+    if not isinstance(stored, str):
+        raise ValueError("not a pack entry")
+    path = path if path == stored else stored
     # Every cached file of a run goes through here: names are bound locally and strings shared
     # inline (`e and intern(e)`: None stays None), which saved a tenth of this function's time.
     # Spans and entity keys are shared as a cold run's results share them (`load`): a Span and a
     # key string per declaration and reference were 15 MB of a warm run's peak at 30,000 files.
-    intern = sys.intern
+    # A span known already is looked up inline (`_span` only for a new one): a call per span was a
+    # tenth of this function's time.
+    intern, spans = sys.intern, _SPANS
     return CachedResult(
         path,
-        encoded,
-        [(intern(rule), severity, n) for rule, severity, n in counts],
+        body,
+        (tab + 1, lines_tab + 1),
+        _tally(counts),
         documents=[DocumentSummary(path, n, ln, k and intern(k), e and intern(e), v) for n, ln, k, e, v in documents],
-        declared=[Declared(intern(k), intern(kd), t and intern(t), d, _span(sp)) for k, kd, t, d, sp in declared],
-        references=[Reference(intern(t), intern(f), d, e and intern(e), _span(sp)) for t, f, d, e, sp in references],
+        declared=[
+            Declared(intern(k), intern(kd), t and intern(t), d, spans.get(tuple(sp)) or _span(sp))
+            for k, kd, t, d, sp in declared
+        ],
+        references=[
+            Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp))
+            for t, f, d, e, sp in references
+        ],
         children=[Child(loc, typ) for loc, typ in children],
         deps=deps,
         disabled={int(k): frozenset(v) for k, v in disabled.items()} if disabled else {},
         disabled_file=frozenset(disabled_file),
         digest=digest,
-        lines=lines,
     )
+
+
+_TALLIES: dict[tuple[Any, ...], list[tuple[str, int, int]]] = {}
+
+
+def _tally(counts: list[list[Any]]) -> list[tuple[str, int, int]]:
+    """A decoded tally, one list for every file with the same (most files of a catalog share a
+    few): a list of tuples per file was 6 MB of a pull request's run at 30,000 files. Read, never
+    written to."""
+    key = tuple(itertools.chain.from_iterable(counts))
+    tally = _TALLIES.get(key)
+    if tally is None:
+        if len(_TALLIES) >= 10_000:
+            _TALLIES.clear()
+        tally = _TALLIES[key] = [(sys.intern(rule), severity, n) for rule, severity, n in counts]
+    return tally
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
@@ -246,10 +329,16 @@ _CUT = "\0cut"  # a glob whose walk was cut short: never equal to a stored diges
 
 
 def _current(dep: str) -> str | None:
+    if not dep.startswith("glob:"):
+        # `digest` says None for what is no regular file: asked first without a Path, since a
+        # catalog's dependencies are often targets that are not there (a Location's next file).
+        try:
+            missing = not stat.S_ISREG(os.stat(dep).st_mode)
+        except OSError:
+            missing = True
+        return None if missing else digest(Path(dep))
     from catalint.resolve.globs import glob_files, matches_digest
 
-    if not dep.startswith("glob:"):
-        return digest(Path(dep))
     pattern = Path(dep[5:])
     # The same bounded walk as the run that stored it: the fixed part of the path is the root.
     fixed = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), len(pattern.parts))
@@ -278,6 +367,7 @@ class ResultCache:
         self._new: dict[str, FileResult] = {}
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, str] = {}
+        self._stats_changed = False  # whether `_stats` differs from the old records it took
         self._kept: dict[str, str] = {}  # lines of entries served from the pack, written back as read
         self._deps = _Deps()
 
@@ -308,25 +398,37 @@ class ResultCache:
         """The content key a file had when it last had this size, mtime and inode, as git's
         index does: an unchanged stat saves reading and hashing the file."""
         self._entries()
-        known = self._old_stats.get(real)
-        if not isinstance(known, str):
-            return None
-        # One string per file rather than a list of numbers: the pack's first line holds one
-        # for every file, and decoding 30,000 lists of five cost more than comparing text.
-        signed, _, key = known.rpartition(" ")
-        return key if signed == " ".join(map(str, signature)) else None
+        known = _matching(self._old_stats.get(real), signature)
+        return None if known is None else known[known.rfind(" ") + 1 :]
+
+    def take_stat_record(self, real: str, signature: list[int]) -> str | None:
+        """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature,
+        taken out of the old ones: the run keeps it (`keep_stat`) or makes another."""
+        if self._old is None:
+            self._entries()
+        known = self._old_stats.pop(real, None)
+        matching = _matching(known, signature)
+        if known is not None and matching is None:
+            self._stats_changed = True
+        return matching
 
     def remember_stat(self, real: str, signature: list[int], key: str) -> None:
         self._stats[real] = " ".join(map(str, signature)) + " " + key
+        self._stats_changed = True
 
-    def get(self, key: str) -> FileResult | None:
+    def keep_stat(self, real: str, record: str) -> None:
+        """`remember_stat` for a record `stat_record` gave: kept as it was read, not made again."""
+        self._stats[real] = record
+
+    def get(self, key: str, path: str | None = None) -> FileResult | None:
+        """The result stored under `key`; `path`, the path it is expected to have (shared)."""
         # Taken out of the pack as it is used, so that what is left at the end is what the pack
         # no longer needs.
-        line = self._entries().pop(key, None)
+        line = (self._old if self._old is not None else self._entries()).pop(key, None)
         if line is None:
             return None
         try:
-            result: FileResult | None = decode_entry(line, len(key) + 1)
+            result: FileResult | None = decode_entry(line, len(key) + 1, path)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             result = None
         if result is None or not self._deps.unchanged(result.deps):
@@ -345,22 +447,47 @@ class ResultCache:
 
     def save(self) -> None:
         """Write the pack, then let go of it: the run's remaining steps need none of it."""
-        if self._changed or self._old or self._old_stats != self._stats:
+        # (old records still there are of files this run did not see: dropped, so a change)
+        if self._changed or self._old or self._stats_changed or self._old_stats:
             with contextlib.suppress(OSError):
                 write_atomic(self.path, self._pieces())
         # (a fully warm run has nothing new to write)
         self._old, self._new, self._stats, self._kept, self._old_stats = {}, {}, {}, {}, {}
 
     def _pieces(self) -> Iterator[str]:
-        yield _ENCODE(self._stats) + "\n"
+        # The stat records (a line of several megabytes at 30,000 files) a slice at a time: encoded
+        # whole, it and its bytes were the peak of a pull request's run.
+        records = iter(self._stats.items())
+        comma = ""
+        yield "{"
+        while part := dict(itertools.islice(records, _STATS_SLICE)):
+            yield comma + _ENCODE(part)[1:-1]
+            comma = ","
+        yield "}\n"
         for key, result in self._new.items():
             yield f"{key}\t{encode_entry(result)}\n"
-        for line in self._kept.values():
-            yield line
-            yield "\n"
+        # Kept lines a thousand at a time: a write (and an encoding) per line was most of the cost
+        # of writing back 30,000 of them.
+        kept = iter(self._kept.values())
+        while lines := list(itertools.islice(kept, _KEPT_SLICE)):
+            lines.append("")
+            yield "\n".join(lines)
 
 
-def stat_signature(path: Path) -> list[int] | None:
+_STATS_SLICE = 2000
+_KEPT_SLICE = 1000
+
+
+def _matching(known: object, signature: list[int]) -> str | None:
+    """`known` (a stat record) when it holds `signature`."""
+    if not isinstance(known, str):
+        return None
+    # One string per file rather than a list of numbers: the pack's first line holds one for
+    # every file, and decoding 30,000 lists of five cost more than comparing text.
+    return known if known[: known.rfind(" ")] == " ".join(map(str, signature)) else None
+
+
+def stat_signature(path: Path | str) -> list[int] | None:
     try:
         st = os.stat(path)
     except OSError:

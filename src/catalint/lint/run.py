@@ -47,7 +47,9 @@ class UsageError(Exception):
 
 @dataclass(slots=True)
 class Job:
-    path: Path
+    # Text, not a Path: 30,000 Paths made for a pull request's cache hits cost their parsing and
+    # the interning of every folder name, and a hit only ever needs the text.
+    path: str
     root: Path
     origin: Origin
     location_type: str = "url"
@@ -211,7 +213,7 @@ class _Folders:
 def _stdin_job(stdin: Stdin) -> Job:
     # The named folder may not exist yet (a new service in an editor): its repository is still above it.
     root = find_root(stdin.path.parent)
-    return Job(stdin.path, root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
+    return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
 def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str]) -> Iterator[Job]:
@@ -226,7 +228,7 @@ def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen:
     for path, is_file, origin in roots:
         root = folders.root(path if path.is_dir() else path.parent)
         candidates = (
-            [(path, folders.real(path))]
+            [(str(path), folders.real(path))]
             if is_file
             else walk(path, request.settings.include, request.settings.exclude)
         )
@@ -281,16 +283,18 @@ class _LocalRun:
             return None, "", None
         signature = cachemod.stat_signature(job.path)
         stat_id = "\0".join((job.real, display, job.location_type))
-        known_key = store.key_by_stat(stat_id, signature) if signature else None
-        if known_key is not None and signature:
-            hit = store.get(known_key)
+        record = store.take_stat_record(stat_id, signature) if signature else None
+        if record is not None:
+            known_key = record[record.rfind(" ") + 1 :]
+            hit = store.get(known_key, display)
             if hit is not None:
-                store.remember_stat(stat_id, signature, known_key)
+                store.keep_stat(stat_id, record)
                 return hit, known_key, None
         if signature and signature[0] > self.payload.max_bytes:
             return None, "", None  # too large to read for a cache key; linting says so unread
         try:
-            content = job.path.read_bytes()
+            with open(job.path, "rb") as handle:
+                content = handle.read()
         except OSError:
             return None, "", None
         identity = self.checkout_of(job.root)
@@ -298,7 +302,7 @@ class _LocalRun:
         key = cachemod.key_for(content, where, self.fingerprint)
         if signature:
             store.remember_stat(stat_id, signature, key)
-        return store.get(key), key, content
+        return store.get(key, display), key, content
 
     def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader) -> list[FileResult]:
         """Lint (job, display path, bytes read for the cache key) in threads of this process,
@@ -312,7 +316,7 @@ class _LocalRun:
             return list(threads.map(functools.partial(_lint_here, remote=remote), args))
 
     def args(self, job: Job, display: str, content: bytes | None) -> _Args:
-        return (str(job.path), display, str(job.root), content, job.location_type, self.payload, self.checkout_of(job.root))
+        return (job.path, display, str(job.root), content, job.location_type, self.payload, self.checkout_of(job.root))
 
     @functools.cached_property
     def workers(self) -> int:
@@ -354,7 +358,13 @@ class _LocalRun:
         they work rather than after."""
         line = _Line(self)
         for number, job in enumerate(pending):
-            line.add(self.slot(job))
+            slot = self.slot(job)
+            if slot.result is not None and not line.slots:
+                # A cached result with none waiting before it: handed on at once (a pull
+                # request's run is 30,000 of these and three files to lint).
+                yield self.done(slot)
+                continue
+            line.add(slot)
             if number % 16 == 0:  # often enough to keep up with the workers
                 yield from line.ready()
         line.flush()
@@ -362,7 +372,7 @@ class _LocalRun:
 
     def with_network(self, wave: list[tuple[Job, FileResult]], remote: RemoteReader) -> list[tuple[Job, FileResult]]:
         """`wave` with the files that named Bitbucket URLs linted again, this time asking Bitbucket."""
-        again = [i for i, (_, result) in enumerate(wave) if any(d.startswith(REMOTE_DEP) for d in result.deps)]
+        again = [i for i, (_, result) in enumerate(wave) if result.deps and any(d.startswith(REMOTE_DEP) for d in result.deps)]
         if not again:
             return wave
         work: list[tuple[Job, str, bytes | None]] = [(wave[i][0], wave[i][1].path, wave[i][0].content) for i in again]
@@ -524,7 +534,7 @@ def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> tuple[li
             if real in seen or not Path(child.location).is_file():
                 continue
             seen.add(real)
-            pending.append(Job(Path(child.location), job.root, job.origin, child.type, real))
+            pending.append(Job(str(Path(child.location)), job.root, job.origin, child.type, real))
     return pending, remote
 
 
@@ -659,7 +669,7 @@ class _Run:
                 self.origins[self.where[real]] = root.origin
         elif real not in self.seen:
             self.seen.add(real)
-            self.pending.append(Job(hit[0], hit[1], root.origin, root.location_type, real))
+            self.pending.append(Job(str(hit[0]), hit[1], root.origin, root.location_type, real))
         return True
 
     def finish(self) -> RunResult:
@@ -670,7 +680,8 @@ class _Run:
             missing = {ref.target for result in files for ref in result.references} - declared
             if missing:
                 known = known | frozenset(request.known_lookup(missing) & missing)
-        outcome = finish(files, self.origins, request.settings, known, request.shown, release=True)
+        reals = {files[index].path: real for real, index in self.where.items()}
+        outcome = finish(files, self.origins, request.settings, known, request.shown, release=True, reals=reals)
         outcome.reached_from = self.reached_from
         for file in files:
             if file.path in self.asked and file.digest is None:
@@ -719,29 +730,29 @@ def finish(
     shown: Callable[[Mapping[str, Iterable[str]]], Collection[str] | None] | None = None,
     *,
     release: bool = False,
+    reals: dict[str, str] | None = None,
 ) -> RunResult:
     """The run's result: every file's findings with the cross-file ones, as the settings have
     them. With `release`, each file gives up what the result has taken from it (a file that
-    could not be read keeps its findings), so that the run does not hold both at once."""
-    cross: list[Finding] = []
-    cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
-    cross.extend(unresolved_ref.check_run(files, unresolved_ref.SEVERITY, known))
-    if _app_config_given(settings):
-        cross.extend(_catalog_rules(files, origins, settings.app))
-    by_path: dict[str, list[Finding]] = {}
-    for finding in _shared_messages(cross):
-        by_path.setdefault(finding.path, []).append(finding)
+    could not be read keeps its findings), so that the run does not hold both at once.
+    `reals`: a local file's real path by display path, for `shown` (see `Linted`)."""
     run_result = RunResult(files=len(files))
+    linted = run_result.deps = Linted(reals or {})
     for result in files:
-        run_result.deps[result.path] = list(result.deps) if result.deps else _NO_PATHS
-    reported = shown(run_result.deps) if shown is not None else None
+        linted[result.path] = list(result.deps) if result.deps else _NO_PATHS
+    reported = shown(linted) if shown is not None else None
+    counted = _counted_paths(files, reported)
+    declared = unresolved_ref.declared_keys(files, known)
+    by_path = _cross_findings(files, origins, settings, known, counted, declared)
+    unresolved = _unresolved_counts(files, counted, declared)
     elided_unverified = 0
     severities = _Severities(settings)
     for result in files:
         if reported is not None and result.path not in reported and _still_encoded(result):
             count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
-            run_result.elided += count
-            elided_unverified += unverified
+            more, more_unverified = _count_unresolved(unresolved.get(result.path, 0), severities)
+            run_result.elided += count + more
+            elided_unverified += unverified + more_unverified
         else:
             _add_findings(run_result, result, by_path.get(result.path, []), settings)
         run_result.documents.extend(result.documents)
@@ -753,6 +764,69 @@ def finish(
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
+
+
+def _cross_findings(
+    files: Sequence[FileResult],
+    origins: Sequence[Origin],
+    settings: Settings,
+    known: frozenset[str],
+    counted: set[str],
+    declared: set[str],
+) -> dict[str, list[Finding]]:
+    """The cross-file findings by path, but for the unresolved references of `counted` paths."""
+    cross: list[Finding] = []
+    cross.extend(duplicate_entity.check_run(files, duplicate_entity.SEVERITY))
+    built = [result for result in files if result.path not in counted] if counted else files
+    cross.extend(unresolved_ref.check_run(built, unresolved_ref.SEVERITY, known, declared))
+    if _app_config_given(settings):
+        cross.extend(_catalog_rules(files, origins, settings.app))
+    by_path: dict[str, list[Finding]] = {}
+    for finding in _shared_messages(cross):
+        by_path.setdefault(finding.path, []).append(finding)
+    return by_path
+
+
+def _unresolved_counts(files: Sequence[FileResult], counted: set[str], declared: set[str]) -> dict[str, int]:
+    """Of each counted path: its unresolved references, never made findings."""
+    unresolved: dict[str, int] = {}
+    for result in files:
+        if result.path in counted:
+            unresolved[result.path] = unresolved.get(result.path, 0) + unresolved_ref.count(result, declared)
+    return unresolved
+
+
+def _count_unresolved(unresolved: int, severities: _Severities) -> tuple[int, int]:
+    """`_count_unshown` for a counted path's unresolved references (no directive silences them)."""
+    if not unresolved or not severities.shown(unresolved_ref.ID, int(unresolved_ref.SEVERITY)):
+        return 0, 0
+    return unresolved, unresolved if unresolved_ref.ID in NOT_VERIFIED else 0
+
+
+class Linted(dict[str, list[str]]):
+    """A run's `deps` (display path -> what the file read), with the real path of each local
+    file as the walk found it: a pull request's selection then matches 30,000 files to the
+    change by their real paths, rather than stat each again."""
+
+    __slots__ = ("reals",)
+
+    def __init__(self, reals: dict[str, str]) -> None:
+        super().__init__()
+        self.reals = reals
+
+
+def _counted_paths(files: Sequence[FileResult], reported: Collection[str] | None) -> set[str]:
+    """The paths whose findings the report cannot show and that no directive silences: their
+    unresolved references are counted, never made findings (a catalog of 30,000 files can have
+    70,000 of them, and a pull request shows a handful)."""
+    if reported is None:
+        return set()
+    counted: set[str] = set()
+    made: set[str] = set()
+    for result in files:
+        plain = not (result.disabled or result.disabled_file)
+        (counted if plain and result.path not in reported and _still_encoded(result) else made).add(result.path)
+    return counted - made
 
 
 _NO_PATHS: list[str] = []  # the dependencies of most files; read, never written to

@@ -47,10 +47,20 @@ spec:
 """
 
 
+def declared_keys(files: Sequence[FileResult], known: frozenset[str] = frozenset()) -> set[str]:
+    """Every entity the run knows of: declared by a linted file, or `known` elsewhere."""
+    return {entity.key for result in files for entity in result.declared} | known
+
+
 def check_run(
-    files: Sequence[FileResult], severity: Severity, known: frozenset[str] = frozenset()
+    files: Sequence[FileResult],
+    severity: Severity,
+    known: frozenset[str] = frozenset(),
+    declared: set[str] | None = None,
 ) -> Iterator[Finding]:
-    declared = {entity.key for result in files for entity in result.declared} | known
+    """`declared`: `declared_keys(...)` of the whole run, when `files` are only some of its files."""
+    if declared is None:
+        declared = declared_keys(files, known)
     for result in files:
         for ref in result.references:
             if ref.target in declared:
@@ -65,3 +75,8 @@ def check_run(
                 ref.document,
                 ref.entity,
             )
+
+
+def count(result: FileResult, declared: set[str]) -> int:
+    """How many findings `check_run` gives `result`, without making them."""
+    return sum(1 for ref in result.references if ref.target not in declared)

@@ -44,24 +44,25 @@ def file_size(path: Path) -> int | None:
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
-def display_path(path: Path, cwd: Path) -> str:
+def display_path(path: Path | str, cwd: Path) -> str:
     """POSIX path relative to the working directory when under it, else absolute."""
-    text, base = str(path), str(cwd).rstrip(os.sep) + os.sep
-    shown = text[len(base) :].replace(os.sep, "/") if text.startswith(base) else path.as_posix()
+    text, base = os.fspath(path), str(cwd).rstrip(os.sep) + os.sep
+    shown = text[len(base) :].replace(os.sep, "/") if text.startswith(base) else Path(text).as_posix()
     # A name that is not UTF-8 holds surrogate escapes no output can encode: show its bytes as `\xe9`.
     return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[tuple[Path, str]]:
+def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
     """Descriptor files under `root` in a stable order (files of a folder, then its subfolders),
     skipping VCS and dependency folders and never leaving `root` through a symlink.
 
-    Yields each path with its real path, worked out along the way: resolving every file again
-    would stat each component of its path. Paths stay strings until yielded, because pathlib's
-    parsing costs more than the walk itself on a large checkout.
+    Yields each path (as `str(Path(...))` would write it) with its real path, worked out along the
+    way: resolving every file again would stat each component of its path. Paths stay strings,
+    because pathlib's parsing costs more than the walk itself on a large checkout.
     """
     includes = tuple(include)
     excludes = tuple(exclude)
+    patterns = bool(includes or excludes)
     real_root = Path(os.path.realpath(root))
     base = str(root)
     prefix = len(base.rstrip(os.sep)) + 1
@@ -69,30 +70,35 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
     walked: set[str] = set()
     while stack:
         folder, real_folder = stack.pop()
+        real_base = real_folder if real_folder.endswith(os.sep) else real_folder + os.sep
         subfolders: list[tuple[str, str]] = []
         for entry in first_listing(folder, real_folder, walked):
-            found = _kind(entry, real_folder, real_root)
+            found = _kind(entry, real_base, real_root, patterns)
             if found is None:
                 continue
             real, is_folder = found
-            relative = entry.path[prefix:].replace(os.sep, "/") if includes or excludes else ""
+            relative = entry.path[prefix:].replace(os.sep, "/") if patterns else ""
             if is_folder:
                 if entry.name not in SKIP_DIRS and not any(glob_match(relative, p) for p in excludes):
                     subfolders.append((entry.path, real))
             elif _wanted(entry, relative, includes, excludes):
-                yield Path(entry.path), real
+                yield entry.path, real
         stack.extend(reversed(subfolders))
 
 
-def _kind(entry: os.DirEntry[str], real_folder: str, real_root: Path) -> tuple[str, bool] | None:
+def _kind(entry: os.DirEntry[str], real_base: str, real_root: Path, patterns: bool) -> tuple[str, bool] | None:
     """`_entry`, with the common case (no symlink) first: it costs no system call, since the
-    kernel's listing already says file or folder."""
+    kernel's listing already says file or folder, and a file that is no descriptor by its name
+    (and no include or exclude pattern to ask) is dropped before any path arithmetic."""
     if entry.is_symlink():
-        return _entry(entry, real_folder, real_root)
+        return _entry(entry, real_base, real_root)
     try:
-        return os.path.join(real_folder, entry.name), entry.is_dir()
+        is_folder = entry.is_dir()
     except OSError:  # as `_entry` says: neither a folder nor a file
         return None
+    if not (is_folder or patterns or entry.name in DEFAULT_NAMES):
+        return None
+    return real_base + entry.name, is_folder
 
 
 def _wanted(entry: os.DirEntry[str], relative: str, includes: tuple[str, ...], excludes: tuple[str, ...]) -> bool:
