@@ -236,6 +236,12 @@ class Recorder:
             pass
 
     def _write(self, code: int, inputs: Iterable[str], required: Collection[str]) -> bool:
+        inputs = list(inputs)
+        # What the run listed or opened under the cache folder, the Python installation or /dev
+        # went unnoted (`_quiet`): a tree linted there (`--cache-dir .`, a checkout in /dev/shm or
+        # under a system Python's /usr) could gain a file no signature shows.
+        if any(_absolute(path).startswith(self._quiet) for path in (*inputs, *required)):
+            return False
         known = dict.fromkeys(self.reads)
         known.update(dict.fromkeys(inputs))
         known.update(dict.fromkeys(required))
