@@ -3,12 +3,16 @@ the cache folder, under /dev) must not be answered from a memo once it gains a f
 
 from __future__ import annotations
 
+import marshal
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from catalint.lint import memo
 from tests.cli.test_run_memo import Catalint, component, make_tree, settle
 
 
@@ -43,3 +47,34 @@ def test_a_tree_under_dev_shm(catalint: Catalint) -> None:
         _gains_a_descriptor(catalint, make_tree(top))
     finally:
         shutil.rmtree(top)
+
+
+def _rewrite_header(path: Path, change: Callable[[list[Any]], None]) -> None:
+    whole = path.read_bytes()
+    length = int.from_bytes(whole[-memo.TRAILER :], "big")
+    header = list(marshal.loads(whole[-memo.TRAILER - length : -memo.TRAILER]))
+    change(header)
+    new = marshal.dumps(tuple(header))
+    path.write_bytes(whole[: -memo.TRAILER - length] + new + len(new).to_bytes(memo.TRAILER, "big"))
+
+
+def _float_lengths(header: list[Any]) -> None:
+    header[3] = tuple((stream, size / 2) for stream, size in header[3] for _ in (1, 2))
+
+
+def _negative_lengths(header: list[Any]) -> None:
+    header[3] = (*header[3], (1, 5), (1, -5))
+
+
+def _float_code(header: list[Any]) -> None:
+    header[5] = 1.5
+
+
+@pytest.mark.parametrize("change", [_float_lengths, _negative_lengths, _float_code])
+def test_a_memo_with_odd_numbers_is_no_memo(catalint: Catalint, tmp_path: Path, change: Callable[[list[Any]], None]) -> None:
+    repo = make_tree(tmp_path)
+    first = catalint("lint", ".", cwd=repo)
+    (path,) = catalint.memos()
+    _rewrite_header(path, change)
+    ran = catalint("lint", ".", cwd=repo)  # (no traceback: checked for every run)
+    assert ran.answer == first.answer
