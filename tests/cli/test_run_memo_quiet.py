@@ -3,8 +3,11 @@ the cache folder, under /dev) must not be answered from a memo once it gains a f
 
 from __future__ import annotations
 
+import json
 import marshal
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import Any
 import pytest
 
 from catalint.lint import memo
-from tests.cli.test_run_memo import Catalint, component, make_tree, settle
+from tests.cli.test_run_memo import RUNNER, Catalint, component, make_tree, settle
 
 
 @pytest.fixture
@@ -78,3 +81,21 @@ def test_a_memo_with_odd_numbers_is_no_memo(catalint: Catalint, tmp_path: Path, 
     _rewrite_header(path, change)
     ran = catalint("lint", ".", cwd=repo)  # (no traceback: checked for every run)
     assert ran.answer == first.answer
+
+
+def test_output_a_closed_pipe_did_not_take_is_not_replayed(catalint: Catalint, tmp_path: Path) -> None:
+    """`catalint lint | head -1`, then `catalint lint > report.json`: the second must not get the
+    first's cut-short report and its "Broken pipe" warning."""
+    repo = make_tree(tmp_path)
+    argv = ["lint", "--cache-dir", str(catalint.cache), "--format", "json", "."]
+    reader = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, *argv], cwd=repo, env=catalint.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None
+    reader.stdout.close()  # the reader is gone before anything is written
+    _, err = reader.communicate(timeout=120)
+    assert b"Broken pipe" in err
+    settle()
+    after = catalint("lint", "--format", "json", ".", cwd=repo)
+    assert after.answer == catalint("lint", "--format", "json", ".", cwd=repo, cache=False).answer
+    assert json.loads(after.out)
