@@ -396,14 +396,22 @@ def folders_above(path: str) -> list[str]:
     return found
 
 
-def glob_folders(pattern: str) -> list[str] | None:
-    """Every folder a `glob:` dependency's walk may list (its fixed part and all below it), or
-    None when there are too many to watch."""
+def glob_folders(pattern: str, boundary: str) -> list[str] | None:
+    """Every folder a `glob:` dependency's walk may list (its fixed part and all below it, through
+    symlinked folders that stay inside `boundary`, as the glob follows them), or None when there
+    are too many to watch."""
     parts = pattern.split(os.sep)
     fixed = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), len(parts))
     root = os.sep.join(parts[:fixed]) or os.sep
+    inside = os.path.join(os.path.realpath(boundary or root), "")
     found = [os.path.dirname(root), root]
-    for folder, subfolders, _ in os.walk(root):
+    seen: set[str] = set()
+    for folder, subfolders, _ in os.walk(root, followlinks=True):
+        real = os.path.join(os.path.realpath(folder), "")
+        if real in seen or not real.startswith(inside):
+            subfolders[:] = []  # (a link out of the checkout, or back up a loop: the glob stops too)
+            continue
+        seen.add(real)
         found.append(folder)
         found.extend(os.path.join(folder, s) for s in subfolders)
         if len(found) > MAX_GLOB_FOLDERS:
