@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import os
 import sys
 from typing import Any
 
@@ -17,6 +18,7 @@ from catalint.cli import COMMANDS
 
 class _LazyGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        _refuse_an_unusable_process()
         # A value read from a `$json` target may hold a lone surrogate ("\ud800"), which UTF-8 cannot
         # carry: print it escaped (still valid JSON) rather than lose the whole report.
         for stream in (sys.stdout, sys.stderr):
@@ -37,6 +39,21 @@ class _LazyGroup(click.Group):
             # `catalint lint --version` answers like `catalint --version`, whichever command it is.
             _version(command)
         return command
+
+
+def _refuse_an_unusable_process() -> None:
+    """A closed stdout or a working folder that is gone, said in one line before any command
+    starts, rather than a traceback from wherever a command first touches it."""
+    from catalint.cli.common import die
+
+    if sys.stdout is None:  # (`catalint lint >&-`: Python leaves no stream for a closed descriptor)
+        if sys.stderr is None:
+            sys.exit(2)
+        die("stdout is closed: there is nowhere to write the report (redirect it to a file or /dev/null)")
+    try:
+        os.getcwd()
+    except OSError as err:
+        die(f"the working folder cannot be used ({err.strerror}): it was deleted, or is not readable")
 
 
 _version = click.version_option(__version__, "--version", prog_name="catalint")

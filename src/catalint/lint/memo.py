@@ -172,6 +172,8 @@ def signature(path: str) -> Signature:
 def replay(argv: Sequence[str]) -> None:
     """Write the output of the memo of this command and exit with its code, when there is one and
     no input changed since; otherwise return, having written nothing."""
+    if sys.stdout is None or sys.stderr is None:
+        return  # (a closed stream: the command says so, and a file opened now would take its number)
     try:
         found = _lookup(argv[1:])
     except Exception:  # a damaged memo is no memo
