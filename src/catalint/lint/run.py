@@ -27,6 +27,7 @@ from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
 from catalint.rules.unverified import NOT_VERIFIED
 from catalint.sources.files import REMOTE_DEP, display_path, walk
+from catalint.sources.listings import Listings
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -216,9 +217,11 @@ def _stdin_job(stdin: Stdin) -> Job:
     return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
-def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str]) -> Iterator[Job]:
+def discover(
+    request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str], listings: Listings | None = None
+) -> Iterator[Job]:
     """The files of `roots` as they are found (each real path once, noted in `seen`), so that the
-    first can be linted while the walk goes on."""
+    first can be linted while the walk goes on. `listings`: the walk's kept folder listings."""
     if request.stdin:
         # First, so that the file on disk it stands for is not linted as well.
         job = _stdin_job(request.stdin)
@@ -230,12 +233,15 @@ def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen:
         candidates = (
             [(str(path), folders.real(path))]
             if is_file
-            else walk(path, request.settings.include, request.settings.exclude)
+            else walk(path, request.settings.include, request.settings.exclude, listings)
         )
         for candidate, key in candidates:
             if key not in seen:
                 seen.add(key)
                 yield Job(candidate, root, origin, origin.type if origin.target else "url", key)
+    if listings is not None:
+        listings.complete = True
+        listings.save()
 
 
 class _LocalRun:
@@ -259,11 +265,11 @@ class _LocalRun:
             + ("" if request.style else "-nostyle")
         )
         roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
-        self.store = (
-            cachemod.ResultCache(request.cache_dir, cachemod.pack_name(self.fingerprint, roots))
-            if request.cache_dir
-            else None
-        )
+        name = cachemod.pack_name(self.fingerprint, roots)
+        self.store = cachemod.ResultCache(request.cache_dir, name) if request.cache_dir else None
+        # Kept in the cache folder, under the pack's name: `--no-cache` keeps none, and clearing
+        # the cache clears it.
+        self.listings = Listings(request.cache_dir / "listings" / name) if request.cache_dir else None
         self.checkouts: dict[Path, Checkout | None] = {}
         self.roots: dict[Path, None] = {}  # the roots of every file linted, in order
         self.home = find_root(request.cwd)
@@ -407,6 +413,8 @@ class _LocalRun:
             self.pool.shutdown()
         if self.store is not None:
             self.store.save()
+        if self.listings is not None:
+            self.listings.save()
 
 
 CHUNK = 48  # files per task sent to a worker: few enough to keep both busy to the end
@@ -598,7 +606,7 @@ class _Run:
         self.remote: RemoteLinter | None = None
         self.seen: set[str] = set()
         # The first wave is the files found as the walk goes; later ones, the Location targets they name.
-        self.found: Iterator[Job] | None = discover(request, _roots(request), self.seen)
+        self.found: Iterator[Job] | None = discover(request, _roots(request), self.seen, self.local.listings)
         self.pending: list[Job] = []
         self.asked = {strip_userinfo(url): url for url in request.urls}
         self.roots = [
