@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from catalint.config import AppConfig, CatalogRule, Settings
-from catalint.facts import ANYWHERE, Child, FileResult, Origin, apply_directives
+from catalint.facts import ANYWHERE, Child, FileResult, Origin, Reference, apply_directives
 from catalint.lint import cache as cachemod
-from catalint.model import Finding, RunResult, Severity
+from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.redact import redact_url
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
@@ -755,6 +755,8 @@ def finish(
     unresolved = _unresolved_counts(files, counted, declared)
     elided_unverified = 0
     severities = _Severities(settings)
+    relations_of: list[tuple[str, list[Reference]]] = []
+    run_result.defer_relations(lambda: _relations(relations_of))
     for result in files:
         if reported is not None and result.path not in reported and _still_encoded(result):
             count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
@@ -764,7 +766,10 @@ def finish(
         else:
             _add_findings(run_result, result, by_path.get(result.path, []), settings)
         run_result.documents.extend(result.documents)
-        run_result.relations.extend(result.relations())
+        if result.references:
+            # The file's references are kept (`_release` lets go of its list, not the list) and
+            # made relations only if a report or check reads them.
+            relations_of.append((result.path, result.references))
         if result.digest is not None:
             run_result.digests[result.path] = result.digest
         if release:
@@ -772,6 +777,13 @@ def finish(
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
+
+
+def _relations(references: list[tuple[str, list[Reference]]]) -> Iterator[Relation]:
+    """`FileResult.relations` of each file, from its path and references."""
+    for path, refs in references:
+        for r in refs:
+            yield Relation(r.entity, r.field, r.target, path, r.span.line)
 
 
 def _cross_findings(
