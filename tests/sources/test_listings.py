@@ -22,12 +22,20 @@ def _settle(root: Path, stamp: int) -> None:
         os.utime(folder, (seconds, seconds), follow_symlinks=False)
 
 
+class _Listings(Listings):
+    """`Listings` that keeps the folders it answered from the store."""
+
+    def __init__(self, path: Path) -> None:
+        self.folders: list[str] = []
+        super().__init__(path, self.folders.append)
+
+
 def _walk(
     root: Path, store: Path | None, settled: bool = True, **patterns: list[str]
-) -> tuple[list[tuple[str, str]], Listings | None]:
+) -> tuple[list[tuple[str, str]], _Listings | None]:
     if store is None:
         return list(walk(root, patterns.get("include", []), patterns.get("exclude", []))), None
-    listings = Listings(store)
+    listings = _Listings(store)
     if settled:
         listings.started = time.time_ns() + HOUR_NS  # nothing is racy: every folder is kept
     found = list(walk(root, patterns.get("include", []), patterns.get("exclude", []), listings))
@@ -45,7 +53,7 @@ def _tree(root: Path) -> None:
     (root / "node_modules" / "catalog-info.yaml").write_text("x")
 
 
-def _check(root: Path, store: Path, **patterns: list[str]) -> Listings:
+def _check(root: Path, store: Path, **patterns: list[str]) -> _Listings:
     """A walk through the store finds what a fresh walk does; returns its listings."""
     fresh, _ = _walk(root, None, **patterns)
     kept, listings = _walk(root, store, **patterns)
@@ -59,10 +67,10 @@ def test_an_unchanged_tree_is_stat_checked_not_listed(tmp_path: Path) -> None:
     _tree(root)
     _settle(root, 0)
     first = _check(root, store)
-    assert first.consulted == [] and store.is_file()
+    assert first.folders == [] and store.is_file()
     written = store.stat().st_mtime_ns
     again = _check(root, store)
-    assert sorted(again.consulted) == sorted(
+    assert sorted(again.folders) == sorted(
         str(p) for p in [root, *[d for d in root.rglob("*") if d.is_dir() and "node_modules" not in d.parts]]
     )
     assert store.stat().st_mtime_ns == written  # nothing changed: not written again
@@ -86,8 +94,8 @@ def test_changes_in_a_kept_folder_are_seen(tmp_path: Path) -> None:
     for n, (step, changed) in enumerate(steps, start=1):
         step()
         listings = _check(root, store)
-        assert str(root / changed) not in listings.consulted
-        assert str(root / "a") in listings.consulted
+        assert str(root / changed) not in listings.folders
+        assert str(root / "a") in listings.folders
         _settle(root, n)
         _check(root, store)
 
@@ -112,7 +120,7 @@ def test_a_retargeted_symlink_is_followed_afresh(tmp_path: Path) -> None:
     (root / "d" / "catalog-info.yaml").unlink()
     (root / "d" / "catalog-info.yaml").mkdir()
     listings = _check(root, store)
-    assert str(root / "x") in listings.consulted
+    assert str(root / "x") in listings.folders
     (root / "d" / "catalog-info.yaml").rmdir()
     (root / "d").rmdir()
     _check(root, store)
@@ -131,8 +139,8 @@ def test_a_racy_folder_is_not_kept(tmp_path: Path) -> None:
     kept, listings = _walk(root, store, settled=False)
     assert kept == fresh
     assert listings is not None
-    assert str(root / "a" / "b") not in listings.consulted
-    assert str(root / "a") in listings.consulted
+    assert str(root / "a" / "b") not in listings.folders
+    assert str(root / "a") in listings.folders
 
 
 def test_a_damaged_store_means_a_normal_walk(tmp_path: Path) -> None:
@@ -151,7 +159,7 @@ def test_a_damaged_store_means_a_normal_walk(tmp_path: Path) -> None:
     ):
         store.write_bytes(damaged)
         listings = _check(root, store)
-        assert listings.consulted == []
+        assert listings.folders == []
         assert store.read_bytes() == good  # written again, whole
 
 
@@ -177,7 +185,7 @@ def test_random_trees_walk_alike_with_and_without_the_store(tmp_path: Path) -> N
         if rng.random() < 0.7:
             _settle(root, round_)
         patterns = {"include": ["**/x.yaml"], "exclude": ["**/q/**"]} if round_ % 3 == 0 else {}
-        consulted += len(_check(root, store, **patterns).consulted)
+        consulted += len(_check(root, store, **patterns).folders)
     assert consulted > 100  # the store was used, not only written
 
 
@@ -232,3 +240,18 @@ def test_a_run_keeps_its_listings_in_its_cache_folder(tmp_path: Path) -> None:
     assert paths(cache) == paths(None)
     assert "a/b/catalog-info.yml" in paths(cache)
     assert not (tmp_path / "repo" / "listings").exists()
+
+
+def test_overlapping_roots_list_a_folder_twice_alike(tmp_path: Path) -> None:
+    root, store = tmp_path / "repo", tmp_path / "x.listings"
+    _tree(root)
+    _settle(root, 0)
+    for _ in range(3):
+        fresh = [*walk(root), *walk(root / "a")]
+        listings = _Listings(store)
+        listings.started = time.time_ns() + HOUR_NS
+        kept = [*walk(root, listings=listings), *walk(root / "a", listings=listings)]
+        listings.complete = True
+        listings.save()
+        assert kept == fresh
+    assert str(root / "a") in listings.folders and listings.folders.count(str(root / "a" / "b")) == 2

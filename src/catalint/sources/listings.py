@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import marshal
 import os
 import stat
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -32,12 +31,15 @@ _MAGIC = b"catalint-listings " + FORMAT + b"\n"
 RACY_NS = 50_000_000
 RACY_COARSE_NS = 2_000_000_000  # timestamps in whole seconds: a file system with a coarse clock
 
-# A folder's record is one bytes object (a tuple of parts was 100 bytes more a folder, 3 MB at
-# 30,000 files): its signature, packed, then its listing: one letter per entry for its kind, a NUL,
-# and its entries' names (sorted, as the file system spells them), each followed by a NUL (no
+# The store: `_MAGIC`, a record per folder, then the SHA-256 digest of all before it. A record is
+# framed by the lengths of its folder's path and of its body (`_FRAME`), then the path (UTF-8, as
+# the file system spells it), then the body: the folder's signature, packed, and its listing: one
+# letter per entry for its kind, a NUL, and its entries' names (sorted), each followed by a NUL (no
 # name holds one).
+_FRAME = struct.Struct("<II")
 _SIGNATURE = struct.Struct("<QqqQQ")  # size, mtime, ctime, inode, device
 _AT = _SIGNATURE.size
+_DIGEST = 32
 
 _LINK, _FOLDER, _FILE, _OTHER = "l", "d", "f", "o"
 
@@ -120,61 +122,97 @@ def _kind(entry: os.DirEntry[str]) -> str:
 
 
 class Listings:
-    """The kept listings of one kind of run (the pack's: same settings and roots), in one file
-    next to the pack. Rewritten at the end of a run whose walk went through to the end, with
-    exactly the folders it consulted, and only when one of them changed."""
+    """The kept listings of one kind of run (the pack's: same settings and roots), in one file in
+    the cache folder, rewritten after a walk that went to its end, with exactly the folders it
+    consulted in the order it did, and only when anything changed.
 
-    def __init__(self, path: Path) -> None:
+    The store is held as the bytes read, never as an object per folder (those were 7 MB at 30,000
+    files, held at the run's peak): records are in the walk's order, so an unchanged tree is read
+    front to back with a cursor. Once the walk leaves that order (a folder added, removed or
+    changed), the rest is looked up by name and the new store is gathered as it goes."""
+
+    def __init__(self, path: Path, consulted: Callable[[str], object] | None = None) -> None:
         self.path = path
+        # Told each folder answered from the store (stat-checked, not listed): a run's inputs. Not
+        # kept here: a list of 31,500 folders' names held them all to the end of the walk.
+        self.consulted = consulted
         self.started = time.time_ns()
-        self._old: dict[str, bytes] | None = None
-        self._new: dict[str, bytes] = {}
-        self._changed = False
         self.complete = False  # set once every root was walked: a partial walk is not kept
-        self.consulted: list[str] = []  # folders answered from the store (stat-checked, not listed)
+        self._data: bytes | None = None  # the store as read (empty when there is none, or damaged)
+        self._end = 0  # where its records end (its digest follows)
+        self._at = len(_MAGIC)  # the record the walk is expected to ask for next
+        self._index: dict[str, tuple[int, int, int]] | None = None  # the rest by name, once out of order
+        # Once anything changed: the stored records kept as they are (up to `_kept`), then the new
+        # store's records; None while the new store is the old one's records up to `_at`.
+        self._kept = 0
+        self._records: list[bytes] | None = None
 
-    def _load(self) -> dict[str, bytes]:
-        old: dict[str, bytes] = {}
-        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+    def _load(self) -> bytes:
+        with contextlib.suppress(OSError):
             data = self.path.read_bytes()
-            head = len(_MAGIC) + 64
-            body = memoryview(data)[head:]  # (not copied)
-            if data.startswith(_MAGIC) and data[len(_MAGIC) : head] == hashlib.sha256(body).hexdigest().encode():
-                loaded = marshal.loads(body)
-                if isinstance(loaded, dict):
-                    old = loaded
-        return old
+            body = memoryview(data)[: len(data) - _DIGEST]  # (not copied)
+            if data.startswith(_MAGIC) and data[len(data) - _DIGEST :] == hashlib.sha256(body).digest():
+                self._end = len(data) - _DIGEST
+                return data
+        return b""
 
     def listing(self, folder: str) -> Sequence[Entry]:
         """`folder`'s entries by name, as `scan` gives them: from the store when the folder is
         unchanged since it was kept (no entry kept for a folder that cannot be listed)."""
-        old = self._old if self._old is not None else self._set_old()
         try:
             info = os.stat(folder)
-        except OSError:
+            key = folder.encode("utf-8", "surrogateescape")
+        except (OSError, UnicodeEncodeError):
             return scan(folder) or []
         signature = _SIGNATURE.pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-        record = old.get(folder)
-        if record is not None and record.startswith(signature):
-            kinds, *names = os.fsdecode(record[_AT:]).split("\0")
-            names.pop()  # (after the last name's NUL)
-            if len(names) == len(kinds):
-                self._new[folder] = record
-                self.consulted.append(folder)
-                base = folder if folder.endswith(os.sep) else folder + os.sep
-                return [StoredEntry(base + name, name, kind) for name, kind in zip(names, kinds, strict=True)]
-        entries = scan(folder)
-        if entries is not None and stat.S_ISDIR(info.st_mode) and not self._racy(info):
+        data = self._data if self._data is not None else self._open()
+        at = self._at
+        found = self._find(folder, key, data)
+        if found is not None and data.startswith(signature, found[1]):
+            entries = _entries(folder, data[found[1] + _AT : found[2]])
+            if entries is not None:
+                if self._records is not None:
+                    self._records.append(data[found[0] : found[2]])
+                if self.consulted is not None:
+                    self.consulted(folder)
+                return entries
+        fresh = scan(folder)
+        record = None
+        if fresh is not None and stat.S_ISDIR(info.st_mode) and not self._racy(info):
             with contextlib.suppress(OSError):  # (an entry whose kind cannot be told: not kept)
-                listing = "".join(map(_kind, entries)) + "\0" + "".join(entry.name + "\0" for entry in entries)
-                self._new[folder] = signature + os.fsencode(listing)
-        # (a folder kept neither before nor now, racy or unreadable, is no change to the store)
-        self._changed = self._changed or self._new.get(folder) != record
-        return entries or []
+                listing = "".join(map(_kind, fresh)) + "\0" + "".join(entry.name + "\0" for entry in fresh)
+                record = signature + listing.encode("utf-8", "surrogateescape")
+        if found is not None or record is not None:  # (neither kept before nor now: no change)
+            self._change(at if found is None else found[0])
+            if record is not None:
+                assert self._records is not None
+                self._records.append(_FRAME.pack(len(key), len(record)) + key + record)
+        return fresh or []
 
-    def _set_old(self) -> dict[str, bytes]:
-        self._old = self._load()
-        return self._old
+    def _open(self) -> bytes:
+        self._data = self._load()
+        return self._data
+
+    def _find(self, folder: str, key: bytes, data: bytes) -> tuple[int, int, int] | None:
+        """Where `folder`'s stored record is (its frame, its record, its end), taken: at the cursor
+        while the walk keeps the stored order, else by name."""
+        at = self._at
+        if self._index is None and at < self._end:
+            size, length = _FRAME.unpack_from(data, at)
+            start = at + _FRAME.size + size
+            if size == len(key) and start + length <= self._end and data.startswith(key, at + _FRAME.size):
+                self._at = start + length
+                return at, start, start + length
+        if self._index is None:
+            self._change(at)  # (what follows is no longer in the walk's order)
+            self._index = _index(data, at, self._end)
+        return self._index.pop(folder, None)
+
+    def _change(self, kept: int) -> None:
+        """From here on the new store differs from the old: gathered record by record, after the
+        old records up to `kept`, which the walk found in order."""
+        if self._records is None:
+            self._kept, self._records = kept, []
 
     def _racy(self, info: os.stat_result) -> bool:
         mtime, ctime = info.st_mtime_ns, info.st_ctime_ns
@@ -182,14 +220,47 @@ class Listings:
         return max(mtime, ctime) >= self.started - (RACY_COARSE_NS if coarse else RACY_NS)
 
     def save(self) -> None:
-        """Write the store if the walk went to the end and any folder changed (or went); then let
-        go of it (it is saved as soon as the walk ends: the run's peak comes later)."""
-        old = self._old
-        if not self.complete or old is None:
+        """Write the store if the walk went to the end and anything changed (or went); then let
+        go of it (saved as soon as the walk ends: the run's peak comes later)."""
+        data = self._data
+        if not self.complete or data is None:
             return
-        if self._changed or len(self._new) != len(old):
-            body = marshal.dumps(self._new)
+        if self._records is not None:
+            pieces = [data[len(_MAGIC) : self._kept], *self._records]
+        elif self._at != self._end:  # (the last folders of the walk went)
+            pieces = [data[len(_MAGIC) : self._at]]
+        else:
+            pieces = None
+        if pieces is not None:
+            digest = hashlib.sha256(_MAGIC)
+            for piece in pieces:
+                digest.update(piece)
             with contextlib.suppress(OSError):
-                write_atomic(self.path, _MAGIC + hashlib.sha256(body).hexdigest().encode() + body)
-        self._old, self._new = None, {}
+                write_atomic(self.path, b"".join([_MAGIC, *pieces, digest.digest()]))
+        self._data, self._index, self._records = None, None, None
         self.complete = False  # (saved: a later call writes nothing)
+
+
+def _entries(folder: str, listing: bytes) -> list[StoredEntry] | None:
+    """A stored listing's entries (None: not a listing)."""
+    kinds, *names = listing.decode("utf-8", "surrogateescape").split("\0")
+    if not names or names.pop() or len(names) != len(kinds):
+        return None
+    base = folder if folder.endswith(os.sep) else folder + os.sep
+    return [StoredEntry(base + name, name, kind) for name, kind in zip(names, kinds, strict=True)]
+
+
+def _index(data: bytes, at: int, end: int) -> dict[str, tuple[int, int, int]]:
+    """The stored records from `at` on, by folder (as `Listings._find` gives them)."""
+    index: dict[str, tuple[int, int, int]] = {}
+    with contextlib.suppress(struct.error):
+        while at < end:
+            size, length = _FRAME.unpack_from(data, at)
+            start = at + _FRAME.size + size
+            if start + length > end:
+                break
+            index.setdefault(
+                data[at + _FRAME.size : start].decode("utf-8", "surrogateescape"), (at, start, start + length)
+            )
+            at = start + length
+    return index
