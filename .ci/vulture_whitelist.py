@@ -49,3 +49,6 @@ lint_remote
 # Switches the style pass between the fast driver and yamllint's own: the differential tests in
 # tests/style/test_fast_pass.py run both.
 use_fast_pass
+
+# The run memo's tee under sys.stdout: io.TextIOWrapper asks its buffer whether it is writable.
+writable

@@ -2,18 +2,22 @@
 
 Commands are imported only when used, so `catalint lint` starts fast. Each module parses its
 options, calls the layers below, and turns what they return into output and an exit code.
+
+The console script is `entry`: a `catalint lint` run that repeats one whose inputs have not
+changed since is answered from its memo (lint/memo.py) before click or any command is imported.
+`main`, the click group, is loaded on first use.
 """
 
 from __future__ import annotations
 
-import importlib
-import io
+import os
 import sys
-from typing import Any
 
-import click
+TYPE_CHECKING = False  # (`typing` itself costs more to import than a memo's whole answer)
+if TYPE_CHECKING:
+    from typing import Any
 
-from catalint import __version__
+    from catalint.cli.app import main
 
 # command name -> (module, attribute)
 COMMANDS = {
@@ -27,44 +31,27 @@ COMMANDS = {
 }
 
 
-class _LazyGroup(click.Group):
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        # A value read from a `$json` target may hold a lone surrogate ("\ud800"), which UTF-8 cannot
-        # carry: print it escaped (still valid JSON) rather than lose the whole report.
-        for stream in (sys.stdout, sys.stderr):
-            if isinstance(stream, io.TextIOWrapper):
-                stream.reconfigure(errors="backslashreplace")
-        return super().main(*args, **kwargs)
+def entry() -> None:
+    """The `catalint` console script: the run memo's answer when it has one, else the command."""
+    from catalint.lint import memo
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+    memo.replay(sys.argv)  # exits when the memo answers
+    if memo.cache_root(sys.argv[1:], os.environ) is not None:
+        from catalint.lint import memo_record  # (only for a run that may leave a memo)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        module, attr = COMMANDS[cmd_name]
-        command = getattr(importlib.import_module(module), attr)
-        assert isinstance(command, click.Command)
-        if not any("--version" in getattr(p, "opts", ()) for p in command.params):
-            # `catalint lint --version` answers like `catalint --version`, whichever command it is.
-            _version(command)
-        return command
+        memo_record.start(sys.argv)
+    from catalint.cli.app import main
+
+    main()
 
 
-_version = click.version_option(__version__, "--version", prog_name="catalint")
+def __getattr__(name: str) -> Any:
+    # `main` is the click group: importing it imports click, which `entry` avoids until needed.
+    if name == "main":
+        from catalint.cli.app import main
+
+        return main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@_version
-def main() -> None:
-    """Lint, resolve and sync Backstage catalog descriptors on Bitbucket Cloud.
-
-    \b
-    Exit codes (every command):
-      0  success; for lint, nothing at or above --fail-on
-      1  lint: a finding at or above --fail-on; discover: discovery incomplete
-      2  usage, configuration, credential or input error (one line on stderr)
-    """
-
-
-__all__ = ["main"]
+__all__ = ["COMMANDS", "entry", "main"]

@@ -410,7 +410,18 @@ def lint(**options: Any) -> None:
         change_scope=change_scope,
     )
     _fail_on_unreadable(result)
+    _memo(args, result, code, cwd=cwd, settings=settings, local_paths=local_paths, urls=urls, from_stdin=from_stdin, remote=remote)
     sys.exit(code)
+
+
+def _memo(args: LintArgs, result: RunResult, code: int, **run: Any) -> None:
+    """Leave the run's memo (lint/memo.py) when the console script records it."""
+    from catalint.lint import memo
+
+    if memo.ACTIVE is not None:
+        from catalint.cli.lint_memo import record
+
+        record(args, result, code, **run)
 
 
 def _state_referrers(args: LintArgs) -> Callable[[], list[Relation]] | None:

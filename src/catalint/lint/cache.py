@@ -394,13 +394,6 @@ class ResultCache:
                 self._old, self._old_stats = {}, {}  # (a pack that is not UTF-8 is no pack)
         return self._old
 
-    def key_by_stat(self, real: str, signature: list[int]) -> str | None:
-        """The content key a file had when it last had this size, mtime and inode, as git's
-        index does: an unchanged stat saves reading and hashing the file."""
-        self._entries()
-        known = _matching(self._old_stats.get(real), signature)
-        return None if known is None else known[known.rfind(" ") + 1 :]
-
     def take_stat_record(self, real: str, signature: list[int]) -> str | None:
         """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature,
         taken out of the old ones: the run keeps it (`keep_stat`) or makes another."""
