@@ -211,6 +211,18 @@ class _Folders:
         return os.path.join(self.reals[folder], path.name)
 
 
+def _memo_input() -> Callable[[str], object] | None:
+    """What the run's memo (lint/memo.py) is told of a folder the walk answered from its kept
+    listing: an input as if listed, as its audit hook notes a listing, so that the memo is not
+    replayed once the folder changes."""
+    from catalint.lint import memo
+
+    recorder = memo.ACTIVE
+    if recorder is None:
+        return None
+    return lambda folder: recorder.audit("os.scandir", (folder,))
+
+
 def _stdin_job(stdin: Stdin) -> Job:
     # The named folder may not exist yet (a new service in an editor): its repository is still above it.
     root = find_root(stdin.path.parent)
@@ -269,7 +281,7 @@ class _LocalRun:
         self.store = cachemod.ResultCache(request.cache_dir, name) if request.cache_dir else None
         # Kept in the cache folder, under the pack's name: `--no-cache` keeps none, and clearing
         # the cache clears it.
-        self.listings = Listings(request.cache_dir / "listings" / name) if request.cache_dir else None
+        self.listings = Listings(request.cache_dir / "listings" / name, _memo_input()) if request.cache_dir else None
         self.checkouts: dict[Path, Checkout | None] = {}
         self.roots: dict[Path, None] = {}  # the roots of every file linted, in order
         self.home = find_root(request.cwd)
