@@ -168,26 +168,29 @@ class Listings:
         data = self._data if self._data is not None else self._open()
         at = self._at
         found = self._find(folder, key, data)
-        if found is not None and data.startswith(signature, found[1]):
-            entries = _entries(folder, data[found[1] + _AT : found[2]])
-            if entries is not None:
-                if self._records is not None:
-                    self._records.append(data[found[0] : found[2]])
-                if self.consulted is not None:
-                    self.consulted(folder)
-                return entries
+        entries = None if found is None else self._stored(folder, found, data, signature)
+        if entries is not None:
+            return entries
         fresh = scan(folder)
-        record = None
-        if fresh is not None and stat.S_ISDIR(info.st_mode) and not self._racy(info):
-            with contextlib.suppress(OSError):  # (an entry whose kind cannot be told: not kept)
-                listing = "".join(map(_kind, fresh)) + "\0" + "".join(entry.name + "\0" for entry in fresh)
-                record = signature + listing.encode("utf-8", "surrogateescape")
+        record = None if fresh is None or self._racy(info) else _record(fresh, info, signature)
         if found is not None or record is not None:  # (neither kept before nor now: no change)
             self._change(at if found is None else found[0])
             if record is not None:
                 assert self._records is not None
                 self._records.append(_FRAME.pack(len(key), len(record)) + key + record)
         return fresh or []
+
+    def _stored(
+        self, folder: str, found: tuple[int, int, int], data: bytes, signature: bytes
+    ) -> list[StoredEntry] | None:
+        """The entries of `folder`'s stored record, if it has `signature` (None: it changed)."""
+        entries = _entries(folder, data[found[1] + _AT : found[2]]) if data.startswith(signature, found[1]) else None
+        if entries is not None:
+            if self._records is not None:
+                self._records.append(data[found[0] : found[2]])
+            if self.consulted is not None:
+                self.consulted(folder)
+        return entries
 
     def _open(self) -> bytes:
         self._data = self._load()
@@ -239,6 +242,17 @@ class Listings:
                 write_atomic(self.path, b"".join([_MAGIC, *pieces, digest.digest()]))
         self._data, self._index, self._records = None, None, None
         self.complete = False  # (saved: a later call writes nothing)
+
+
+def _record(entries: list[os.DirEntry[str]], info: os.stat_result, signature: bytes) -> bytes | None:
+    """A listed folder's record (None: a folder whose entries' kinds cannot all be told)."""
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    try:
+        listing = "".join(map(_kind, entries)) + "\0" + "".join(entry.name + "\0" for entry in entries)
+    except OSError:
+        return None
+    return signature + listing.encode("utf-8", "surrogateescape")
 
 
 def _entries(folder: str, listing: bytes) -> list[StoredEntry] | None:
