@@ -257,11 +257,29 @@ def _record(entries: list[os.DirEntry[str]], info: os.stat_result, signature: by
 
 def _entries(folder: str, listing: bytes) -> list[StoredEntry] | None:
     """A stored listing's entries (None: not a listing)."""
+    parsed = _PARSED.get(listing)
+    if parsed is None:
+        parsed = _parse(listing)
+        if parsed is None:
+            return None
+    base = folder if folder.endswith(os.sep) else folder + os.sep
+    return [StoredEntry(base + name, name, kind) for name, kind in parsed]
+
+
+# Listings parsed, by their bytes: most folders of a catalog list the same (one descriptor), and
+# parsing each again was a third of answering a folder from the store.
+_PARSED: dict[bytes, list[tuple[str, str]]] = {}
+
+
+def _parse(listing: bytes) -> list[tuple[str, str]] | None:
     kinds, *names = listing.decode("utf-8", "surrogateescape").split("\0")
     if not names or names.pop() or len(names) != len(kinds):
         return None
-    base = folder if folder.endswith(os.sep) else folder + os.sep
-    return [StoredEntry(base + name, name, kind) for name, kind in zip(names, kinds, strict=True)]
+    parsed = list(zip(names, kinds, strict=True))
+    if len(_PARSED) >= 64:  # (few: the common listings come back at once)
+        _PARSED.clear()
+    _PARSED[listing] = parsed
+    return parsed
 
 
 def _index(data: bytes, at: int, end: int) -> dict[str, tuple[int, int, int]]:
