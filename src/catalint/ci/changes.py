@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from catalint.model import Finding, RunResult
 from catalint.redact import redact_url
+from catalint.resolve.globs import GLOB_DEP, parse_glob_dep
 from catalint.rules.unverified import NOT_VERIFIED
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
@@ -519,8 +520,8 @@ def select(
             changed[display] = by_abs[real]
             continue
         for dep in deps:
-            if dep.startswith("glob:"):
-                pattern = dep[5:]
+            if dep.startswith(GLOB_DEP):
+                pattern = parse_glob_dep(dep)[0]
                 if any(fnmatch.fnmatchcase(t, pattern) for t in touched):
                     dependent.add(display)
                     break

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from catalint.lint import memo_record
+from catalint.resolve.globs import GLOB_DEP, parse_glob_dep
 
 if TYPE_CHECKING:
     from catalint.cli.bitbucket import RemoteSide
@@ -144,8 +145,8 @@ def answer_inputs(
     for shown, deps in result.deps.items():
         linted.append(shown if shown.startswith(os.sep) else here + shown)
         for dep in deps:
-            if dep.startswith("glob:"):
-                folders = memo_record.glob_folders(dep[5:])
+            if dep.startswith(GLOB_DEP):
+                folders = memo_record.glob_folders(*parse_glob_dep(dep))
                 if folders is None:
                     return None
                 found.extend(folders)

@@ -38,8 +38,10 @@ def default_dir() -> Path:
 # findings may be on (`lines`), for SARIF fingerprints; 6: a line per entry, its findings decoded
 # only when read; 7: kept lines and findings' messages without any URL's `user:password@` (a
 # result stored before must not be served with them); 8: an entry's kept lines apart from its
-# index, decoded only for a file whose findings are reported.
-FORMAT = "8"
+# index, decoded only for a file whose findings are reported; 9: a glob dependency names the
+# folder that bounded it (checked from its fixed part, a symlinked folder it matched through was
+# missed, and a new match there was never seen).
+FORMAT = "9"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -337,13 +339,18 @@ def _current(dep: str) -> str | None:
         except OSError:
             missing = True
         return None if missing else digest(Path(dep))
-    from catalint.resolve.globs import glob_files, matches_digest
+    from catalint.resolve.globs import glob_files, matches_digest, parse_glob_dep
 
-    pattern = Path(dep[5:])
-    # The same bounded walk as the run that stored it: the fixed part of the path is the root.
-    fixed = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), len(pattern.parts))
-    root = Path(*pattern.parts[:fixed])
-    matches, cut = glob_files(root, "/".join(pattern.parts[fixed:]))
+    pattern, root = parse_glob_dep(dep)
+    # The same walk as the run that stored it, within the same folder: a symlinked folder it
+    # followed (one that stays inside the checkout) is followed again.
+    try:
+        relative = Path(pattern).relative_to(root).as_posix() if root else ""
+    except ValueError:
+        relative = ""
+    if not relative:
+        return _CUT  # (a damaged dependency: the file is linted again)
+    matches, cut = glob_files(Path(root), relative)
     return _CUT if cut else matches_digest(matches)
 
 

@@ -242,6 +242,8 @@ def _segments_fit(segments: object, out_size: int, err_size: int) -> bool:
     for segment in segments:
         if not (isinstance(segment, tuple) and len(segment) == 2 and segment[0] in totals):
             return False
+        if type(segment[1]) is not int or segment[1] < 0:  # (what a float or negative size would copy)
+            return False
         totals[segment[0]] += segment[1]
     return totals[1] == out_size and totals[2] == err_size
 

@@ -56,17 +56,30 @@ class _Tee(io.BufferedIOBase):
 
     def write(self, data: Any) -> int:
         view = memoryview(data)
-        while view:
-            # Unbuffered (`python -u`, PYTHONUNBUFFERED), the target is a raw file, which may
-            # take part of a write.
-            written = self.target.write(view)
-            view = view[written if isinstance(written, int) else len(view) :]
+        try:
+            while view:
+                # Unbuffered (`python -u`, PYTHONUNBUFFERED), the target is a raw file, which may
+                # take part of a write.
+                written = self.target.write(view)
+                view = view[written if isinstance(written, int) else len(view) :]
+        except OSError:
+            self._lost()
+            raise
         self.recorder.note(self.stream, data)
         return len(data)
 
     def flush(self) -> None:
         if not self.closed:
-            self.target.flush()
+            try:
+                self.target.flush()
+            except OSError:
+                self._lost()
+                raise
+
+    def _lost(self) -> None:
+        # What a reader gone early (`catalint lint | head`) did not take, and the warning the run
+        # then prints, are not the answer to replay to the next reader (`> report.json`).
+        self.recorder.spoil("output could not be written")
 
     def writable(self) -> bool:
         return True
@@ -236,6 +249,12 @@ class Recorder:
             pass
 
     def _write(self, code: int, inputs: Iterable[str], required: Collection[str]) -> bool:
+        inputs = list(inputs)
+        # What the run listed or opened under the cache folder, the Python installation or /dev
+        # went unnoted (`_quiet`): a tree linted there (`--cache-dir .`, a checkout in /dev/shm or
+        # under a system Python's /usr) could gain a file no signature shows.
+        if any(_absolute(path).startswith(self._quiet) for path in (*inputs, *required)):
+            return False
         known = dict.fromkeys(self.reads)
         known.update(dict.fromkeys(inputs))
         known.update(dict.fromkeys(required))
@@ -377,14 +396,22 @@ def folders_above(path: str) -> list[str]:
     return found
 
 
-def glob_folders(pattern: str) -> list[str] | None:
-    """Every folder a `glob:` dependency's walk may list (its fixed part and all below it), or
-    None when there are too many to watch."""
+def glob_folders(pattern: str, boundary: str) -> list[str] | None:
+    """Every folder a `glob:` dependency's walk may list (its fixed part and all below it, through
+    symlinked folders that stay inside `boundary`, as the glob follows them), or None when there
+    are too many to watch."""
     parts = pattern.split(os.sep)
     fixed = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), len(parts))
     root = os.sep.join(parts[:fixed]) or os.sep
+    inside = os.path.join(os.path.realpath(boundary or root), "")
     found = [os.path.dirname(root), root]
-    for folder, subfolders, _ in os.walk(root):
+    seen: set[str] = set()
+    for folder, subfolders, _ in os.walk(root, followlinks=True):
+        real = os.path.join(os.path.realpath(folder), "")
+        if real in seen or not real.startswith(inside):
+            subfolders[:] = []  # (a link out of the checkout, or back up a loop: the glob stops too)
+            continue
+        seen.add(real)
         found.append(folder)
         found.extend(os.path.join(folder, s) for s in subfolders)
         if len(found) > MAX_GLOB_FOLDERS:

@@ -135,6 +135,22 @@ def _follow(
         return
 
 
+GLOB_DEP = "glob:"
+
+
+def glob_dep(pattern: Path, root: Path) -> str:
+    """A glob's dependency for the result cache: the pattern and the folder that bounded it
+    (`glob_files`' root, the checkout), for the check to walk within the same bounds. NUL
+    cannot be in a path, so it parts them."""
+    return f"{GLOB_DEP}{pattern}\0{root}"
+
+
+def parse_glob_dep(dep: str) -> tuple[str, str]:
+    """(pattern, bounding folder) of a `glob_dep`."""
+    pattern, _, root = dep[len(GLOB_DEP) :].partition("\0")
+    return pattern, root
+
+
 def matches_digest(matches: Iterable[Path]) -> str:
     """What a glob matched, as a cache dependency (paths that are not UTF-8 keep their bytes)."""
     text = "\n".join(map(str, matches))

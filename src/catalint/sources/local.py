@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from catalint.bitbucket.checkout import Checkout
 from catalint.bitbucket.urls import Hosts, is_absolute, parse
 from catalint.facts import DEFAULT_MAX_BYTES, Fetched, FetchStatus, Source
-from catalint.resolve.globs import GLOB_CUT, matches_digest
+from catalint.resolve.globs import GLOB_CUT, glob_dep, matches_digest
 from catalint.resolve.local import LocalResolver, Target, digest
 from catalint.sources.files import REMOTE_DEP, file_size
 
@@ -214,7 +214,7 @@ class LocalSource(Source):
 
     def _glob(self, pattern: Path, where: str) -> tuple[Fetched, list[str]]:
         matches, cut = self.resolver.expand(pattern)
-        self.deps["glob:" + str(pattern)] = matches_digest(matches)
+        self.deps[glob_dep(pattern, self.resolver.root)] = matches_digest(matches)
         if cut:
             return Fetched(status=FetchStatus.UNVERIFIED, detail=f"matches too much: {GLOB_CUT}", where=where), []
         if not matches:
