@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,13 +135,37 @@ class RunResult:
     reached_from: dict[str, str] = field(default_factory=dict)
     # more top-level sections of the JSON report (a workspace run's `nightly`, for merge and sync)
     extra: dict[str, Any] = field(default_factory=dict)
-    # every relation of every linted file (for impact analysis and relation graphs)
-    relations: list[Relation] = field(default_factory=list)
+    # every relation of every linted file (for impact analysis and relation graphs): `relations`,
+    # built on first use from what `defer_relations` gave (a pull request's run holds 72,000 of
+    # them at 30,000 files, and its JSON or text report reads none)
+    built_relations: list[Relation] = field(default_factory=list)
+    unbuilt_relations: list[Callable[[], Iterable[Relation]]] = field(default_factory=list, compare=False, repr=False)
     # display path of a file with findings -> the text linted on the lines they may be on
     # (`facts.line_texts`): SARIF fingerprints them without reading the file again
     lines: dict[str, str] = field(default_factory=dict)
     # findings left out of `findings` because no report of a pull-request run shows them (counted, not built)
     elided: int = 0
+
+    @property
+    def relations(self) -> list[Relation]:
+        if self.unbuilt_relations:
+            builders, self.unbuilt_relations = self.unbuilt_relations, []
+            for build in builders:
+                self.built_relations.extend(build())
+        return self.built_relations
+
+    @relations.setter
+    def relations(self, value: list[Relation]) -> None:
+        self.built_relations, self.unbuilt_relations = value, []
+
+    def defer_relations(self, build: Callable[[], Iterable[Relation]]) -> None:
+        """Relations to add after those given so far, built only when `relations` is read."""
+        self.unbuilt_relations.append(build)
+
+    def copy_relations(self, other: RunResult) -> None:
+        """`relations` as a copy of `other`'s (made when read: `other`'s must not change till then)."""
+        self.relations = []
+        self.defer_relations(lambda: list(other.relations))
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -251,6 +251,22 @@ def test_a_changed_input_runs_again(catalint: Catalint, repo: Path, change: str)
     assert catalint("lint", "--format", "json", ".", cwd=repo).replayed  # and is remembered in turn
 
 
+def test_folders_answered_from_kept_listings_are_inputs_too(catalint: Catalint, repo: Path) -> None:
+    """The walk answers an unchanged folder from its kept listing (sources/listings.py), without
+    listing it: the memo still watches it."""
+    catalint("lint", "--format", "json", ".", cwd=repo)  # the folders listed, and kept
+    _add_file(repo)  # lib changes: the next run lists lib, and answers svc and more from the store
+    settle()
+    assert not catalint("lint", "--format", "json", ".", cwd=repo).replayed
+    assert catalint("lint", "--format", "json", ".", cwd=repo).replayed
+    (repo / "svc" / "catalog-info.yml").write_text(component("svc2", "  description: 42\n"))
+    settle()
+    after = catalint("lint", "--format", "json", ".", cwd=repo)
+    assert not after.replayed
+    assert b"svc/catalog-info.yml" in after.out
+    assert after.answer == catalint("lint", "--format", "json", ".", cwd=repo, cache=False).answer
+
+
 def test_a_config_edited_runs_again(catalint: Catalint, repo: Path) -> None:
     _config_created(repo)
     settle()

@@ -580,7 +580,7 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     filtered.unverified = sum(1 for f in filtered.findings if f.rule in NOT_VERIFIED)
     filtered.unreadable = dict(result.unreadable)
     filtered.reached_from = _of_files(result.reached_from, files)
-    filtered.relations = list(result.relations)  # a graph of the change shows its neighbours too
+    filtered.copy_relations(result)  # a graph of the change shows its neighbours too
     return filtered
 
 

@@ -230,9 +230,10 @@ def analyse(result: RunResult, changes: ChangeSet, cwd: Path, options: ImpactOpt
         return impact
     stale = head_keys | {b.old for b in impact.broken}
     catalog = _Catalog(options.catalog)
-    relations = result.relations
-    if impact.broken and options.elsewhere is not None:
-        relations = [*relations, *options.elsewhere()]
+    # (read only when something broke: a run's relations are built when first read)
+    relations: list[Relation] = []
+    if impact.broken:
+        relations = result.relations if options.elsewhere is None else [*result.relations, *options.elsewhere()]
     for broken in impact.broken:
         referrers = _run_referrers(relations, broken.old, stale)
         known = stale | {r.entity for r in referrers if r.entity}

@@ -218,7 +218,7 @@ def scope(
 def _copy(result: RunResult) -> RunResult:
     copy = RunResult(result.files, list(result.documents), list(result.findings), result.deps, result.digests)
     copy.unverified, copy.unreadable, copy.reached_from = result.unverified, result.unreadable, result.reached_from
-    copy.relations = list(result.relations)
+    copy.copy_relations(result)
     copy.lines = result.lines
     return copy
 
@@ -236,7 +236,8 @@ def _add_impact(
     result = outcome.result
     result.findings = sorted([*result.findings, *impact.findings], key=Finding.sort_key)
     result.lines = _with_lines_of(impact.findings, result.lines, cwd, changes, options.max_bytes)
-    result.relations.extend(impact.relations)
+    if impact.relations:  # (a run's relations are built when first read: most changes add none)
+        result.relations.extend(impact.relations)
     outcome.warnings.extend(impact.warnings)
     outcome.notes.extend(impact.warnings)
     keys = impact_keys(impact)

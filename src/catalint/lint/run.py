@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from catalint.config import AppConfig, CatalogRule, Settings
-from catalint.facts import ANYWHERE, Child, FileResult, Origin, apply_directives
+from catalint.facts import ANYWHERE, Child, FileResult, Origin, Reference, apply_directives
 from catalint.lint import cache as cachemod
-from catalint.model import Finding, RunResult, Severity
+from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.redact import redact_url
 from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
 from catalint.rules.unverified import NOT_VERIFIED
 from catalint.sources.files import REMOTE_DEP, display_path, walk
+from catalint.sources.listings import Listings
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -210,15 +211,29 @@ class _Folders:
         return os.path.join(self.reals[folder], path.name)
 
 
+def _memo_input() -> Callable[[str], object] | None:
+    """What the run's memo (lint/memo.py) is told of a folder the walk answered from its kept
+    listing: an input as if listed, as its audit hook notes a listing, so that the memo is not
+    replayed once the folder changes."""
+    from catalint.lint import memo
+
+    recorder = memo.ACTIVE
+    if recorder is None:
+        return None
+    return lambda folder: recorder.audit("os.scandir", (folder,))
+
+
 def _stdin_job(stdin: Stdin) -> Job:
     # The named folder may not exist yet (a new service in an editor): its repository is still above it.
     root = find_root(stdin.path.parent)
     return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
-def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str]) -> Iterator[Job]:
+def discover(
+    request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str], listings: Listings | None = None
+) -> Iterator[Job]:
     """The files of `roots` as they are found (each real path once, noted in `seen`), so that the
-    first can be linted while the walk goes on."""
+    first can be linted while the walk goes on. `listings`: the walk's kept folder listings."""
     if request.stdin:
         # First, so that the file on disk it stands for is not linted as well.
         job = _stdin_job(request.stdin)
@@ -230,12 +245,15 @@ def discover(request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen:
         candidates = (
             [(str(path), folders.real(path))]
             if is_file
-            else walk(path, request.settings.include, request.settings.exclude)
+            else walk(path, request.settings.include, request.settings.exclude, listings)
         )
         for candidate, key in candidates:
             if key not in seen:
                 seen.add(key)
                 yield Job(candidate, root, origin, origin.type if origin.target else "url", key)
+    if listings is not None:
+        listings.complete = True
+        listings.save()
 
 
 class _LocalRun:
@@ -259,11 +277,11 @@ class _LocalRun:
             + ("" if request.style else "-nostyle")
         )
         roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
-        self.store = (
-            cachemod.ResultCache(request.cache_dir, cachemod.pack_name(self.fingerprint, roots))
-            if request.cache_dir
-            else None
-        )
+        name = cachemod.pack_name(self.fingerprint, roots)
+        self.store = cachemod.ResultCache(request.cache_dir, name) if request.cache_dir else None
+        # Kept in the cache folder, under the pack's name: `--no-cache` keeps none, and clearing
+        # the cache clears it.
+        self.listings = Listings(request.cache_dir / "listings" / name, _memo_input()) if request.cache_dir else None
         self.checkouts: dict[Path, Checkout | None] = {}
         self.roots: dict[Path, None] = {}  # the roots of every file linted, in order
         self.home = find_root(request.cwd)
@@ -407,6 +425,8 @@ class _LocalRun:
             self.pool.shutdown()
         if self.store is not None:
             self.store.save()
+        if self.listings is not None:
+            self.listings.save()
 
 
 CHUNK = 48  # files per task sent to a worker: few enough to keep both busy to the end
@@ -598,7 +618,7 @@ class _Run:
         self.remote: RemoteLinter | None = None
         self.seen: set[str] = set()
         # The first wave is the files found as the walk goes; later ones, the Location targets they name.
-        self.found: Iterator[Job] | None = discover(request, _roots(request), self.seen)
+        self.found: Iterator[Job] | None = discover(request, _roots(request), self.seen, self.local.listings)
         self.pending: list[Job] = []
         self.asked = {strip_userinfo(url): url for url in request.urls}
         self.roots = [
@@ -747,6 +767,8 @@ def finish(
     unresolved = _unresolved_counts(files, counted, declared)
     elided_unverified = 0
     severities = _Severities(settings)
+    relations_of: list[tuple[str, list[Reference]]] = []
+    run_result.defer_relations(lambda: _relations(relations_of))
     for result in files:
         if reported is not None and result.path not in reported and _still_encoded(result):
             count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
@@ -756,7 +778,10 @@ def finish(
         else:
             _add_findings(run_result, result, by_path.get(result.path, []), settings)
         run_result.documents.extend(result.documents)
-        run_result.relations.extend(result.relations())
+        if result.references:
+            # The file's references are kept (`_release` lets go of its list, not the list) and
+            # made relations only if a report or check reads them.
+            relations_of.append((result.path, result.references))
         if result.digest is not None:
             run_result.digests[result.path] = result.digest
         if release:
@@ -764,6 +789,13 @@ def finish(
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
+
+
+def _relations(references: list[tuple[str, list[Reference]]]) -> Iterator[Relation]:
+    """`FileResult.relations` of each file, from its path and references."""
+    for path, refs in references:
+        for r in refs:
+            yield Relation(r.entity, r.field, r.target, path, r.span.line)
 
 
 def _cross_findings(

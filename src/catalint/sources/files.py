@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from catalint.resolve.globs import first_listing, glob_match
 from catalint.resolve.local import inside
+from catalint.sources.listings import Entry, Listings
 
 REMOTE_DEP = "remote:"  # a deps key: the result depends on the network, so it is never cached
 DEFAULT_NAMES = ("catalog-info.yaml", "catalog-info.yml", "catalog-info.json")
@@ -52,13 +53,17 @@ def display_path(path: Path | str, cwd: Path) -> str:
     return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+def walk(
+    root: Path, include: Iterable[str] = (), exclude: Iterable[str] = (), listings: Listings | None = None
+) -> Iterator[tuple[str, str]]:
     """Descriptor files under `root` in a stable order (files of a folder, then its subfolders),
     skipping VCS and dependency folders and never leaving `root` through a symlink.
 
     Yields each path (as `str(Path(...))` would write it) with its real path, worked out along the
     way: resolving every file again would stat each component of its path. Paths stay strings,
     because pathlib's parsing costs more than the walk itself on a large checkout.
+
+    `listings`: folder listings kept from the last run, used for the folders unchanged since.
     """
     includes = tuple(include)
     excludes = tuple(exclude)
@@ -68,11 +73,13 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
     prefix = len(base.rstrip(os.sep)) + 1
     stack: list[tuple[str, str]] = [(base, str(real_root))]
     walked: set[str] = set()
+    lister = listings.listing if listings is not None else None
     while stack:
         folder, real_folder = stack.pop()
         real_base = real_folder if real_folder.endswith(os.sep) else real_folder + os.sep
         subfolders: list[tuple[str, str]] = []
-        for entry in first_listing(folder, real_folder, walked):
+        listed: Sequence[Entry] = first_listing(folder, real_folder, walked, lister)
+        for entry in listed:
             found = _kind(entry, real_base, real_root, patterns)
             if found is None:
                 continue
@@ -86,7 +93,7 @@ def walk(root: Path, include: Iterable[str] = (), exclude: Iterable[str] = ()) -
         stack.extend(reversed(subfolders))
 
 
-def _kind(entry: os.DirEntry[str], real_base: str, real_root: Path, patterns: bool) -> tuple[str, bool] | None:
+def _kind(entry: Entry, real_base: str, real_root: Path, patterns: bool) -> tuple[str, bool] | None:
     """`_entry`, with the common case (no symlink) first: it costs no system call, since the
     kernel's listing already says file or folder, and a file that is no descriptor by its name
     (and no include or exclude pattern to ask) is dropped before any path arithmetic."""
@@ -101,7 +108,7 @@ def _kind(entry: os.DirEntry[str], real_base: str, real_root: Path, patterns: bo
     return real_base + entry.name, is_folder
 
 
-def _wanted(entry: os.DirEntry[str], relative: str, includes: tuple[str, ...], excludes: tuple[str, ...]) -> bool:
+def _wanted(entry: Entry, relative: str, includes: tuple[str, ...], excludes: tuple[str, ...]) -> bool:
     """A file the walk yields: a descriptor by name or include pattern, not excluded, a file."""
     wanted = entry.name in DEFAULT_NAMES or any(glob_match(relative, p) for p in includes)
     if not wanted or any(glob_match(relative, p) for p in excludes):
@@ -112,7 +119,7 @@ def _wanted(entry: os.DirEntry[str], relative: str, includes: tuple[str, ...], e
         return False
 
 
-def _entry(entry: os.DirEntry[str], real_folder: str, real_root: Path) -> tuple[str, bool] | None:
+def _entry(entry: Entry, real_folder: str, real_root: Path) -> tuple[str, bool] | None:
     """An entry's real path and whether it is a folder; None for a symlink out of the root or to itself."""
     link = entry.is_symlink()
     if link and not inside(Path(entry.path), real_root):

@@ -1,0 +1,298 @@
+"""Folder listings kept from one run to the next, so that the walk of an unchanged folder costs one
+stat rather than a listing (a pull request's run lists some 31,500 folders of a 30,000-file
+checkout, and only the few it changed differ).
+
+A folder's listing is reused only while the folder's stat signature (size, mtime, ctime, inode,
+device) is the one it had when listed: adding, removing or renaming an entry changes the folder's
+mtime and ctime, and ctime cannot be set back. What is kept of an entry is its name and what kind
+of entry it is; a symlink is kept as a symlink only, since its target can change without its
+folder changing: what it points at is looked up afresh, as the walk of a fresh listing does.
+A folder changed just before or during the run is not kept (git's "racy clean" problem: it may
+change again within one tick of the file system's clock and keep its signature).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import struct
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from catalint.atomic import write_atomic
+
+# Raised when what a store holds changes meaning; a store of another format is not read.
+FORMAT = b"1"
+_MAGIC = b"catalint-listings " + FORMAT + b"\n"
+RACY_NS = 50_000_000
+RACY_COARSE_NS = 2_000_000_000  # timestamps in whole seconds: a file system with a coarse clock
+
+# The store: `_MAGIC`, a record per folder, then the SHA-256 digest of all before it. A record is
+# framed by the lengths of its folder's path and of its body (`_FRAME`), then the path (UTF-8, as
+# the file system spells it), then the body: the folder's signature, packed, and its listing: one
+# letter per entry for its kind, a NUL, and its entries' names (sorted), each followed by a NUL (no
+# name holds one).
+_FRAME = struct.Struct("<II")
+_SIGNATURE = struct.Struct("<QqqQQ")  # size, mtime, ctime, inode, device
+_AT = _SIGNATURE.size
+_DIGEST = 32
+
+_LINK, _FOLDER, _FILE, _OTHER = "l", "d", "f", "o"
+
+
+class Entry(Protocol):
+    """What the walk asks of a folder entry: `os.DirEntry`, or a `StoredEntry`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    def is_symlink(self) -> bool: ...
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool: ...
+
+    def is_file(self, *, follow_symlinks: bool = True) -> bool: ...
+
+
+class StoredEntry:
+    """An entry of a kept listing, answering as the `os.DirEntry` it was would: from its kind,
+    but for a symlink followed, which is looked at on the disk (and that answer kept, as
+    `os.DirEntry` keeps it)."""
+
+    __slots__ = ("_kind", "_mode", "name", "path")
+
+    def __init__(self, path: str, name: str, kind: str) -> None:
+        self.path = path
+        self.name = name
+        self._kind = kind
+        self._mode: int | None = None  # a followed symlink's target's mode (0: no target)
+
+    def __repr__(self) -> str:
+        return f"<StoredEntry {self.name!r}>"
+
+    def is_symlink(self) -> bool:
+        return self._kind == _LINK
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        if self._kind == _LINK:
+            return follow_symlinks and stat.S_ISDIR(self._target())
+        return self._kind == _FOLDER
+
+    def is_file(self, *, follow_symlinks: bool = True) -> bool:
+        if self._kind == _LINK:
+            return follow_symlinks and stat.S_ISREG(self._target())
+        return self._kind == _FILE
+
+    def _target(self) -> int:
+        # As `os.DirEntry`: a target that is not there is neither a file nor a folder; any other
+        # failure (a loop of symlinks) is raised, and asked again next time.
+        if self._mode is None:
+            try:
+                self._mode = os.stat(self.path).st_mode
+            except FileNotFoundError:
+                self._mode = 0
+        return self._mode
+
+
+def scan(folder: str) -> list[os.DirEntry[str]] | None:
+    """`folder`'s entries by name; None when it cannot be listed."""
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=_name)
+    except OSError:
+        return None
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    if entry.is_symlink():
+        return _LINK
+    if entry.is_dir(follow_symlinks=False):
+        return _FOLDER
+    return _FILE if entry.is_file(follow_symlinks=False) else _OTHER
+
+
+class Listings:
+    """The kept listings of one kind of run (the pack's: same settings and roots), in one file in
+    the cache folder, rewritten after a walk that went to its end, with exactly the folders it
+    consulted in the order it did, and only when anything changed.
+
+    The store is held as the bytes read, never as an object per folder (those were 7 MB at 30,000
+    files, held at the run's peak): records are in the walk's order, so an unchanged tree is read
+    front to back with a cursor. Once the walk leaves that order (a folder added, removed or
+    changed), the rest is looked up by name and the new store is gathered as it goes."""
+
+    def __init__(self, path: Path, consulted: Callable[[str], object] | None = None) -> None:
+        self.path = path
+        # Told each folder answered from the store (stat-checked, not listed): a run's inputs. Not
+        # kept here: a list of 31,500 folders' names held them all to the end of the walk.
+        self.consulted = consulted
+        self.started = time.time_ns()
+        self.complete = False  # set once every root was walked: a partial walk is not kept
+        self._data: bytes | None = None  # the store as read (empty when there is none, or damaged)
+        self._end = 0  # where its records end (its digest follows)
+        self._at = len(_MAGIC)  # the record the walk is expected to ask for next
+        self._index: dict[str, tuple[int, int, int]] | None = None  # the rest by name, once out of order
+        # Once anything changed: the stored records kept as they are (up to `_kept`), then the new
+        # store's records; None while the new store is the old one's records up to `_at`.
+        self._kept = 0
+        self._records: list[bytes] | None = None
+
+    def _load(self) -> bytes:
+        with contextlib.suppress(OSError):
+            data = self.path.read_bytes()
+            body = memoryview(data)[: len(data) - _DIGEST]  # (not copied)
+            if data.startswith(_MAGIC) and data[len(data) - _DIGEST :] == hashlib.sha256(body).digest():
+                self._end = len(data) - _DIGEST
+                return data
+        return b""
+
+    def listing(self, folder: str) -> Sequence[Entry]:
+        """`folder`'s entries by name, as `scan` gives them: from the store when the folder is
+        unchanged since it was kept (no entry kept for a folder that cannot be listed)."""
+        try:
+            info = os.stat(folder)
+            key = folder.encode("utf-8", "surrogateescape")
+        except (OSError, UnicodeEncodeError):
+            return scan(folder) or []
+        signature = _SIGNATURE.pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        data = self._data if self._data is not None else self._open()
+        at = self._at
+        found = self._find(folder, key, data)
+        entries = None if found is None else self._stored(folder, found, data, signature)
+        if entries is not None:
+            return entries
+        fresh = scan(folder)
+        record = None if fresh is None or self._racy(info) else _record(fresh, info, signature)
+        if found is not None or record is not None:  # (neither kept before nor now: no change)
+            self._change(at if found is None else found[0])
+            if record is not None:
+                assert self._records is not None
+                self._records.append(_FRAME.pack(len(key), len(record)) + key + record)
+        return fresh or []
+
+    def _stored(
+        self, folder: str, found: tuple[int, int, int], data: bytes, signature: bytes
+    ) -> list[StoredEntry] | None:
+        """The entries of `folder`'s stored record, if it has `signature` (None: it changed)."""
+        entries = _entries(folder, data[found[1] + _AT : found[2]]) if data.startswith(signature, found[1]) else None
+        if entries is not None:
+            if self._records is not None:
+                self._records.append(data[found[0] : found[2]])
+            if self.consulted is not None:
+                self.consulted(folder)
+        return entries
+
+    def _open(self) -> bytes:
+        self._data = self._load()
+        return self._data
+
+    def _find(self, folder: str, key: bytes, data: bytes) -> tuple[int, int, int] | None:
+        """Where `folder`'s stored record is (its frame, its record, its end), taken: at the cursor
+        while the walk keeps the stored order, else by name."""
+        at = self._at
+        if self._index is None and at < self._end:
+            size, length = _FRAME.unpack_from(data, at)
+            start = at + _FRAME.size + size
+            if size == len(key) and start + length <= self._end and data.startswith(key, at + _FRAME.size):
+                self._at = start + length
+                return at, start, start + length
+        if self._index is None:
+            self._change(at)  # (what follows is no longer in the walk's order)
+            self._index = _index(data, at, self._end)
+        return self._index.pop(folder, None)
+
+    def _change(self, kept: int) -> None:
+        """From here on the new store differs from the old: gathered record by record, after the
+        old records up to `kept`, which the walk found in order."""
+        if self._records is None:
+            self._kept, self._records = kept, []
+
+    def _racy(self, info: os.stat_result) -> bool:
+        mtime, ctime = info.st_mtime_ns, info.st_ctime_ns
+        coarse = mtime % 1_000_000_000 == 0 and ctime % 1_000_000_000 == 0
+        return max(mtime, ctime) >= self.started - (RACY_COARSE_NS if coarse else RACY_NS)
+
+    def save(self) -> None:
+        """Write the store if the walk went to the end and anything changed (or went); then let
+        go of it (saved as soon as the walk ends: the run's peak comes later)."""
+        data = self._data
+        if not self.complete or data is None:
+            return
+        if self._records is not None:
+            pieces = [data[len(_MAGIC) : self._kept], *self._records]
+        elif self._at != self._end:  # (the last folders of the walk went)
+            pieces = [data[len(_MAGIC) : self._at]]
+        else:
+            pieces = None
+        if pieces is not None:
+            digest = hashlib.sha256(_MAGIC)
+            for piece in pieces:
+                digest.update(piece)
+            with contextlib.suppress(OSError):
+                write_atomic(self.path, b"".join([_MAGIC, *pieces, digest.digest()]))
+        self._data, self._index, self._records = None, None, None
+        self.complete = False  # (saved: a later call writes nothing)
+
+
+def _record(entries: list[os.DirEntry[str]], info: os.stat_result, signature: bytes) -> bytes | None:
+    """A listed folder's record (None: a folder whose entries' kinds cannot all be told)."""
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    try:
+        listing = "".join(map(_kind, entries)) + "\0" + "".join(entry.name + "\0" for entry in entries)
+    except OSError:
+        return None
+    return signature + listing.encode("utf-8", "surrogateescape")
+
+
+def _entries(folder: str, listing: bytes) -> list[StoredEntry] | None:
+    """A stored listing's entries (None: not a listing)."""
+    parsed = _PARSED.get(listing)
+    if parsed is None:
+        parsed = _parse(listing)
+        if parsed is None:
+            return None
+    base = folder if folder.endswith(os.sep) else folder + os.sep
+    return [StoredEntry(base + name, name, kind) for name, kind in parsed]
+
+
+# Listings parsed, by their bytes: most folders of a catalog list the same (one descriptor), and
+# parsing each again was a third of answering a folder from the store.
+_PARSED: dict[bytes, list[tuple[str, str]]] = {}
+
+
+def _parse(listing: bytes) -> list[tuple[str, str]] | None:
+    kinds, *names = listing.decode("utf-8", "surrogateescape").split("\0")
+    if not names or names.pop() or len(names) != len(kinds):
+        return None
+    parsed = list(zip(names, kinds, strict=True))
+    if len(_PARSED) >= 64:  # (few: the common listings come back at once)
+        _PARSED.clear()
+    _PARSED[listing] = parsed
+    return parsed
+
+
+def _index(data: bytes, at: int, end: int) -> dict[str, tuple[int, int, int]]:
+    """The stored records from `at` on, by folder (as `Listings._find` gives them)."""
+    index: dict[str, tuple[int, int, int]] = {}
+    with contextlib.suppress(struct.error):
+        while at < end:
+            size, length = _FRAME.unpack_from(data, at)
+            start = at + _FRAME.size + size
+            if start + length > end:
+                break
+            index.setdefault(
+                data[at + _FRAME.size : start].decode("utf-8", "surrogateescape"), (at, start, start + length)
+            )
+            at = start + length
+    return index
