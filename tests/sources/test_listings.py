@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from catalint.sources.files import walk
 from catalint.sources.listings import Listings
@@ -255,3 +261,47 @@ def test_overlapping_roots_list_a_folder_twice_alike(tmp_path: Path) -> None:
         listings.save()
         assert kept == fresh
     assert str(root / "a") in listings.folders and listings.folders.count(str(root / "a" / "b")) == 2
+
+
+def _as(user: int | None, args: list[str], cwd: Path) -> tuple[int, str]:
+    """`catalint ARGS` in a subprocess, as `user` (a uid, groups cleared) when given."""
+    command = [sys.executable, "-c", "import sys; from catalint.cli import main; sys.argv[0] = 'catalint'; main()"]
+    if user is not None:
+        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
+    done = subprocess.run([*command, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="runs catalint as another user: needs root and setpriv",
+)
+def test_a_cache_kept_by_another_user_answers_nothing_that_user_cannot_read() -> None:
+    # A shared cache folder (or `sudo` keeping HOME): a folder the other user could list, this one
+    # cannot, was answered from the other's listing (a descriptor found, then unreadable); a file
+    # this one cannot open, from the other's pack.
+    top = Path(tempfile.mkdtemp(prefix="catalint-users-"))
+    try:
+        top.chmod(0o755)
+        tree, cache = top / "tree", top / "cache"
+        for name in ("open", "closed", "files"):
+            (tree / name).mkdir(parents=True)
+            (tree / name / "catalog-info.yaml").write_text(
+                f"apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\n"
+                "spec:\n  type: team\n  children: []\n"
+            )
+        (tree / "closed").chmod(0o700)
+        (tree / "files" / "catalog-info.yaml").chmod(0o600)
+        _settle(tree, 0)
+        time.sleep(0.12)  # (older than the racy window)
+        assert _as(None, ["lint", ".", "--cache-dir", str(cache)], tree)[0] == 0
+        for folder, _, files in os.walk(cache):  # (the other user may write there too)
+            os.chmod(folder, 0o777)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o666)
+        nobody = 65534
+        fresh = _as(nobody, ["lint", ".", "--no-cache"], tree)
+        assert "files/catalog-info.yaml" in fresh[1] and "closed" not in fresh[1]
+        assert _as(nobody, ["lint", ".", "--cache-dir", str(cache)], tree) == fresh
+    finally:
+        shutil.rmtree(top)

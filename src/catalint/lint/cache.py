@@ -496,5 +496,14 @@ def stat_signature(path: Path | str) -> list[int] | None:
 
 
 def pack_name(fingerprint: str, roots: list[str]) -> str:
-    joined = "\0".join([FORMAT, fingerprint, *sorted(roots)])
+    """The name of the pack (and of the walk's kept listings) of one kind of run, by one user:
+    what a run may read (a folder it may list, a file it may open) depends on who runs it, and a
+    pack or listing kept by a user who may read more would answer for what this one cannot."""
+    joined = "\0".join([FORMAT, fingerprint, _credentials(), *sorted(roots)])
     return hashlib.sha256(joined.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def _credentials() -> str:
+    if not hasattr(os, "geteuid"):  # (no POSIX users: Windows)
+        return ""
+    return f"{os.geteuid()} {os.getegid()} {sorted(os.getgroups())}"
