@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from catalint.ci.changes import parse_diff
-from catalint.cli import main
 from catalint.rules import breaks_references
+from tests.cli_run import CliResult, invoke
 from tests.fakes import FakeBitbucket
 from tests.gitrepo import commit_all, git, write
 
@@ -92,9 +91,14 @@ def _rename_and_remove(root: Path) -> None:
     commit_all(root, "rename payments, drop ledger-api and legacy-db")
 
 
+def _run(tmp_path: Path, *args: str, env: dict[str, Any] | None = None) -> CliResult:
+    """The CLI in this process, as the suite's `run_cli` runs it (its cache home the test's own)."""
+    return invoke(args, cache_home=lambda: tmp_path / "xdg-cache", env=env)
+
+
 def _lint(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str, env: dict[str, Any] | None = None) -> tuple[int, list[dict[str, Any]], str]:
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--format", "json", *args], env=env)
+    result = _run(root.parent, "lint", "--no-cache", "--offline", "--format", "json", *args, env=env)
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)["findings"], result.stderr
 
@@ -244,11 +248,8 @@ def test_referrers_in_the_workspace(
     commit_all(root, "checkout follows")
     monkeypatch.chdir(root)
     env = {"CATALINT_BITBUCKET_URL": fake_bitbucket.web_url, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
-    result = CliRunner().invoke(
-        main,
-        ["lint", "--no-cache", "--format", "json", "--workspace", "acme", "--changed-since", "main", "--filter-mode", "added", "."],
-        env=env,
-    )
+    args = ["lint", "--no-cache", "--format", "json", "--workspace", "acme", "--changed-since", "main", "--filter-mode", "added", "."]
+    result = _run(tmp_path, *args, env=env)
     assert result.exit_code == 1, result.output
     findings = json.loads(result.stdout)["findings"]
     messages = {f["entity"]: f["message"] for f in findings if f["rule"] == breaks_references.ID}
@@ -272,27 +273,27 @@ def test_referrers_from_a_warm_nightly_state_are_not_fetched_again(
     env = {"CATALINT_BITBUCKET_URL": fake_bitbucket.web_url, "CATALINT_BITBUCKET_API_URL": fake_bitbucket.api_url}
     state = tmp_path / "nightly.json"
     # The nightly fills the state; the pull request's job then finds the workspace unchanged.
-    nightly = CliRunner().invoke(main, ["lint", "--no-cache", "--workspace", "acme", "--state", str(state)], env=env)
+    nightly = _run(tmp_path, "lint", "--no-cache", "--workspace", "acme", "--state", str(state), env=env)
     assert nightly.exit_code == 0, nightly.output
     assert any("/src/" in r.path for r in fake_bitbucket.request_log)
     stored = json.loads(state.read_text(encoding="utf-8"))["files"]
     assert any("acme/billing" in url for url in stored)
     fake_bitbucket.reset_log()
     pr = ["lint", "--no-cache", "--format", "json", "--workspace", "acme", "--state", str(state), "--changed-since", "main", "."]
-    result = CliRunner().invoke(main, pr, env=env)
+    result = _run(tmp_path, *pr, env=env)
     assert result.exit_code == 1, result.output
     assert [r.path for r in fake_bitbucket.request_log if "/src/" in r.path] == []  # listing and search only
     _assert_billing_refers(json.loads(result.stdout)["findings"])
     # Without --workspace, the state alone names the workspace's referrers, and Bitbucket is not asked.
     fake_bitbucket.reset_log()
-    alone = CliRunner().invoke(main, ["lint", "--no-cache", "--format", "json", "--state", str(state), "--changed-since", "main"], env=env)
+    alone = _run(tmp_path, "lint", "--no-cache", "--format", "json", "--state", str(state), "--changed-since", "main", env=env)
     assert alone.exit_code == 1, alone.output
     assert fake_bitbucket.request_log == [] and alone.stderr == ""
     _assert_billing_refers(json.loads(alone.stdout)["findings"])
     # Outside a pull request it has nothing to do, and says so.
-    plain = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--state", str(state)], env=env)
+    plain = _run(tmp_path, "lint", "--no-cache", "--offline", "--state", str(state), env=env)
     assert plain.exit_code == 0 and "with no base revision (--changed-since) it was not read" in plain.stderr
-    still = CliRunner().invoke(main, ["lint", "--full", "--state", str(state)], env=env)
+    still = _run(tmp_path, "lint", "--full", "--state", str(state), env=env)
     assert still.exit_code == 2 and "--full, --full-every and --shard apply to --workspace runs" in still.stderr
 
 

@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from catalint.cli import main
 from catalint.rules import REGISTRY
+from tests.cli_run import invoke
 from tests.gitrepo import commit_all, git, write
 
 CHANGES = [r for r in REGISTRY.values() if getattr(r.module, "CHANGE", False)]
@@ -41,7 +40,8 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example: str) -> list[
             (root / name).unlink()
     write(root, head)
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["lint", "--no-cache", "--offline", "--format", "json", "--changed-since", "main"])
+    args = ("lint", "--no-cache", "--offline", "--format", "json", "--changed-since", "main")
+    result = invoke(args, cache_home=lambda: root.parent / "xdg-cache")
     assert result.exit_code in (0, 1), result.output
     findings: list[dict[str, object]] = json.loads(result.stdout)["findings"]
     return findings
