@@ -13,13 +13,9 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, BinaryIO
 
 from catalint.lint import memo
-from catalint.lint.memo import FOLDER, FORMAT, KEY_BYTES, TRAILER, Signature, cache_root, identity, read_key, signature
+from catalint.lint.memo import FOLDER, FORMAT, KEY_BYTES, TRAILER, cache_root, identity, read_key, signature
+from catalint.sources.listings import changed_lately
 
-# A file changed this close before the run began (or during it) may change again within one tick
-# of the file system's clock, keeping its stat signature: such a run leaves no memo (git's "racy
-# clean" problem). Timestamps in whole seconds come from a file system with a coarse clock.
-RACY_NS = 50_000_000
-RACY_COARSE_NS = 2_000_000_000
 MAX_GLOB_FOLDERS = 5000  # a glob dependency over a larger tree leaves no memo
 KEEP = 8  # memos kept per cache folder (one per command identity), the most recent
 
@@ -261,8 +257,8 @@ class Recorder:
         known.update(dict.fromkeys(code_files()))
         for path in known:
             sig = known[path] = signature(path)
-            if _racy(sig, self.started):
-                return False
+            if sig is not None and changed_lately(sig[1], sig[2], self.started):
+                return False  # (an input that may change again unseen: no memo this time)
         if any(known[p] is None for p in required):
             return False
         paths, signatures = tuple(known), tuple(known.values())
@@ -297,16 +293,6 @@ def _now_ns() -> int:
     import time
 
     return time.time_ns()
-
-
-def _racy(sig: Signature, started: int) -> bool:
-    if sig is None:
-        return False
-    mtime, ctime = sig[1], sig[2]
-    if mtime < started - RACY_COARSE_NS and ctime < started - RACY_COARSE_NS:
-        return False  # (nearly every input: one comparison each)
-    coarse = mtime % 1_000_000_000 == 0 and ctime % 1_000_000_000 == 0
-    return max(mtime, ctime) >= started - (RACY_COARSE_NS if coarse else RACY_NS)
 
 
 def _prune(folder: str) -> None:

@@ -31,6 +31,16 @@ _MAGIC = b"catalint-listings " + FORMAT + b"\n"
 RACY_NS = 50_000_000
 RACY_COARSE_NS = 2_000_000_000  # timestamps in whole seconds: a file system with a coarse clock
 
+
+def changed_lately(mtime_ns: int, ctime_ns: int, started_ns: int) -> bool:
+    """Whether something with these timestamps changed so close before `started_ns` (or after it)
+    that it may change again within one tick of the file system's clock and keep its stat
+    signature (git's "racy clean" problem): what is kept by signature must not be kept then."""
+    if mtime_ns < started_ns - RACY_COARSE_NS and ctime_ns < started_ns - RACY_COARSE_NS:
+        return False  # (nearly everything: one comparison each)
+    coarse = mtime_ns % 1_000_000_000 == 0 and ctime_ns % 1_000_000_000 == 0
+    return max(mtime_ns, ctime_ns) >= started_ns - (RACY_COARSE_NS if coarse else RACY_NS)
+
 # The store: `_MAGIC`, a record per folder, then the SHA-256 digest of all before it. A record is
 # framed by the lengths of its folder's path and of its body (`_FRAME`), then the path (UTF-8, as
 # the file system spells it), then the body: the folder's signature, packed, and its listing: one
@@ -172,7 +182,8 @@ class Listings:
         if entries is not None:
             return entries
         fresh = scan(folder)
-        record = None if fresh is None or self._racy(info) else _record(fresh, info, signature)
+        racy = changed_lately(info.st_mtime_ns, info.st_ctime_ns, self.started)
+        record = None if fresh is None or racy else _record(fresh, info, signature)
         if found is not None or record is not None:  # (neither kept before nor now: no change)
             self._change(at if found is None else found[0])
             if record is not None:
@@ -216,11 +227,6 @@ class Listings:
         old records up to `kept`, which the walk found in order."""
         if self._records is None:
             self._kept, self._records = kept, []
-
-    def _racy(self, info: os.stat_result) -> bool:
-        mtime, ctime = info.st_mtime_ns, info.st_ctime_ns
-        coarse = mtime % 1_000_000_000 == 0 and ctime % 1_000_000_000 == 0
-        return max(mtime, ctime) >= self.started - (RACY_COARSE_NS if coarse else RACY_NS)
 
     def save(self) -> None:
         """Write the store if the walk went to the end and anything changed (or went); then let
