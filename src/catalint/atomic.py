@@ -15,7 +15,7 @@ from pathlib import Path
 _LONE = "backslashreplace"
 
 
-def write_atomic(path: Path, data: str | bytes | Iterable[str], *, sync: bool = False) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[str | bytes], *, sync: bool = False) -> None:
     """Write `data` next to `path` and rename it into place; an existing file keeps its mode.
     `sync`: flush to disk first, for files whose loss costs more than a re-run (the sync state)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,7 +30,7 @@ def write_atomic(path: Path, data: str | bytes | Iterable[str], *, sync: bool = 
                 handle.write(data.encode("utf-8", _LONE) if isinstance(data, str) else data)
             else:  # pieces, so that a large file is never held whole
                 for piece in data:
-                    handle.write(piece.encode("utf-8", _LONE))
+                    handle.write(piece.encode("utf-8", _LONE) if isinstance(piece, str) else piece)
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 class Severity(enum.IntEnum):
@@ -118,10 +118,21 @@ class Relation:
     line: int
 
 
+class HasDocuments(Protocol):
+    """A file's result, whose documents are made when first read."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def documents(self) -> list[DocumentSummary]: ...
+
+
 @dataclass(slots=True)
 class RunResult:
     files: int = 0
-    documents: list[DocumentSummary] = field(default_factory=list)
+    # `documents`: every linted file's, in the run's order, once the unbuilt ones are made
+    built_documents: list[DocumentSummary] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     # display path of every linted file -> the absolute paths (or `glob:` patterns) it read
     deps: dict[str, list[str]] = field(default_factory=dict)
@@ -145,6 +156,37 @@ class RunResult:
     lines: dict[str, str] = field(default_factory=dict)
     # findings left out of `findings` because no report of a pull-request run shows them (counted, not built)
     elided: int = 0
+    # Of a pull request's run, the files whose documents are made only if read (the result of
+    # each, and where its documents go in `built_documents`), and the entities they name.
+    unbuilt_documents: Sequence[tuple[int, HasDocuments]] = field(default_factory=list, compare=False, repr=False)
+    unbuilt_entities: Callable[[], set[str]] = field(default=set, compare=False, repr=False)
+
+    @property
+    def documents(self) -> list[DocumentSummary]:
+        if self.unbuilt_documents:
+            unbuilt, self.unbuilt_documents = self.unbuilt_documents, []
+            built, merged, done = self.built_documents, [], 0
+            for at, result in unbuilt:
+                merged.extend(built[done:at])
+                merged.extend(result.documents)
+                done = at
+            merged.extend(built[done:])
+            self.built_documents = merged
+        return self.built_documents
+
+    @documents.setter
+    def documents(self, value: list[DocumentSummary]) -> None:
+        self.built_documents, self.unbuilt_documents = value, []
+
+    def documents_of(self, paths: Collection[str]) -> list[DocumentSummary]:
+        """The documents of the files at `paths`, in order, made only if they are among them."""
+        if any(result.path in paths for _, result in self.unbuilt_documents):
+            return [d for d in self.documents if d.path in paths]
+        return [d for d in self.built_documents if d.path in paths]
+
+    def entities_named(self) -> tuple[list[DocumentSummary], set[str]]:
+        """The documents made, and the entities the documents not made name."""
+        return self.built_documents, self.unbuilt_entities() if self.unbuilt_documents else set()
 
     @property
     def relations(self) -> list[Relation]:

@@ -127,7 +127,8 @@ def test_kept_entries_written_back_in_slices_are_every_one_of_them(tmp_path: Pat
     again.put("k5", FileResult("f5.yaml"))
     again.save()
     lines = again.path.read_text().split("\n")
-    assert lines[-1] == "" and len(lines) == 1 + 6 + 1  # the records, six entries, the last newline
+    # the records, the fold, six entries, the checksum, the last newline
+    assert lines[-1] == "" and lines[-2].startswith("end\t") and len(lines) == 1 + 1 + 6 + 1 + 1
     last = ResultCache(tmp_path)
     for key, result in results.items():
         hit = last.get(key)

@@ -572,7 +572,7 @@ def filter_result(result: RunResult, selection: Selection, mode: str) -> RunResu
     selection = _with_remote_files(result, selection)
     files = selection.files
     filtered = RunResult(files=len(files))
-    filtered.documents = [d for d in result.documents if d.path in files]
+    filtered.documents = result.documents_of(files)
     filtered.findings = [f for f in result.findings if keep(f, selection, mode)]
     filtered.deps = _of_files(result.deps, files)
     filtered.digests = _of_files(result.digests, files)

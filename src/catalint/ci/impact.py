@@ -168,8 +168,9 @@ def find_broken(
 def local_keys(result: RunResult) -> set[str]:
     """The entities the checkout declares (files read from Bitbucket are other copies)."""
     url: dict[str, bool] = {}  # a file's documents share its path: ask about each path once
-    keys = set()
-    for d in result.documents:
+    # (the documents not made are of local files: see lint/fold.is_plain)
+    documents, keys = result.entities_named()
+    for d in documents:
         if d.entity:
             remote = url.get(d.path)
             if remote is None:

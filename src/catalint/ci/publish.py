@@ -244,7 +244,7 @@ def _add_impact(
     for broken in impact.broken:
         if broken.new and broken.old in keys:
             result.relations.append(Relation(broken.old, "renamed to", broken.new, broken.path, broken.span.line))
-    changed = {d.entity for d in full.documents if d.entity and d.path in selection.changed}
+    changed = {d.entity for d in full.documents_of(selection.changed) if d.entity}
     # A removal that breaks nothing is no part of the picture; a rename's new name always is.
     moved = keys | {b.new for b in impact.broken if b.new}
     outcome.focus = frozenset(changed | moved)

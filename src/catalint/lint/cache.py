@@ -15,13 +15,15 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from catalint import __version__
 from catalint.atomic import write_atomic
-from catalint.facts import Child, Declared, FileResult, Reference, apply_directives
+from catalint.facts import Child, Declared, FileResult, Reference
+from catalint.lint.fold import Fold, FoldError, Part, is_plain, part_of, tally
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.resolve.local import digest
 
@@ -40,8 +42,9 @@ def default_dir() -> Path:
 # result stored before must not be served with them); 8: an entry's kept lines apart from its
 # index, decoded only for a file whose findings are reported; 9: a glob dependency names the
 # folder that bounded it (checked from its fixed part, a symlinked folder it matched through was
-# missed, and a new match there was never seen).
-FORMAT = "9"
+# missed, and a new match there was never seen); 10: a header before each entry's index (plain or
+# not, its digest), the pack's fold (lint/fold.py) on its second line, and a checksum as its last.
+FORMAT = "10"
 
 
 def key_for(content: bytes, display: str, fingerprint: str) -> str:
@@ -139,7 +142,7 @@ class CachedResult(FileResult):
     it back), never from a copy of them.
     """
 
-    __slots__ = ("_entry", "_findings_at", "_lines_at", "tally")
+    __slots__ = ("_entry", "_findings_at", "_index_at", "_lines_at", "tally")
 
     def __init__(
         self,
@@ -149,6 +152,7 @@ class CachedResult(FileResult):
         tally: list[tuple[str, int, int]] | None = None,
         **parts: Any,
     ) -> None:
+        self._index_at = -1  # (see LazyResult)
         super().__init__(path, **parts)
         # Where the kept lines and the findings start in `entry` (-1: decoded, or given, as
         # `dataclasses.replace` gives them).
@@ -200,17 +204,10 @@ def _findings(path: str, rows: list[list[Any]]) -> list[Finding]:
     return [Finding(sys.intern(r), Severity(s), m, path, _span(sp), d, _shared(e)) for r, s, m, sp, d, e in rows]
 
 
-def tally(result: FileResult) -> list[tuple[str, int, int]]:
-    counts: dict[tuple[str, int], int] = {}
-    for finding in apply_directives(result):
-        key = (finding.rule, int(finding.severity))
-        counts[key] = counts.get(key, 0) + 1
-    return [(rule, severity, n) for (rule, severity), n in counts.items()]
-
-
 def encode_entry(result: FileResult) -> str:
-    """A pack line's body: what every run needs of the file (the index), a tab, its kept lines (a
-    JSON string), a tab, then its findings."""
+    """A pack line's body, its parts apart by tabs: a header (`p` for a plain entry, see
+    lint/fold.py, else `e`; then the digest), its dependencies, what every run needs of the file
+    (the index), its kept lines (a JSON string), then its findings."""
     data = dump(result)
     encode = _ENCODE
     index = [
@@ -219,13 +216,14 @@ def encode_entry(result: FileResult) -> str:
         data["declared"],
         data["references"],
         data["children"],
-        data["deps"],
         data["disabled"],
         data["disabled_file"],
         data["digest"],
         tally(result),
     ]
-    return encode(index) + "\t" + encode(data["lines"]) + "\t" + encode(data["findings"])
+    header = ("p" if is_plain(result) else "e") + (result.digest or "")
+    parts = [header, encode(data["deps"]), encode(index), encode(data["lines"]), encode(data["findings"])]
+    return "\t".join(parts)
 
 
 def _tabs(body: str, start: int) -> tuple[int, int]:
@@ -255,11 +253,32 @@ def _index(body: str, start: int, end: int) -> Any:
     return value
 
 
+def _header(body: str, start: int) -> tuple[int, str | None, dict[str, str | None]]:
+    """Of the entry at `start`: where its index starts, its digest, and its dependencies."""
+    end = body.find("\t", start)
+    deps_end = body.find("\t", end + 1)
+    if end <= start or deps_end < 0 or body[start] not in "pe":
+        raise ValueError("not a pack entry")
+    # (most files depend on nothing: no decoding for them)
+    deps = {} if body.startswith("{}\t", end + 1) else _index(body, end + 1, deps_end)
+    if not isinstance(deps, dict):
+        raise ValueError("not a pack entry")
+    return deps_end + 1, body[start + 1 : end] or None, deps
+
+
 def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedResult:
     """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy).
     `path`: the path the entry is expected to have, shared rather than decoded again."""
+    start, _, deps = _header(body, start)
     tab, lines_tab = _tabs(body, start)
-    stored, documents, declared, references, children, deps, disabled, disabled_file, digest, counts = _index(body, start, tab)
+    result = CachedResult(path or "", body, (tab + 1, lines_tab + 1), deps=deps)
+    _fill(result, _index(body, start, tab), path)
+    return result
+
+
+def _fill(result: CachedResult, index: Any, path: str | None) -> None:
+    """`result`'s index fields from the decoded `index`."""
+    stored, documents, declared, references, children, disabled, disabled_file, digest, counts = index
     if not isinstance(stored, str):
         raise ValueError("not a pack entry")
     path = path if path == stored else stored
@@ -268,28 +287,111 @@ def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedRe
     # Spans and entity keys are shared as a cold run's results share them (`load`): a Span and a
     # key string per declaration and reference were 15 MB of a warm run's peak at 30,000 files.
     # A span known already is looked up inline (`_span` only for a new one): a call per span was a
-    # tenth of this function's time.
-    intern, spans = sys.intern, _SPANS
-    return CachedResult(
-        path,
-        body,
-        (tab + 1, lines_tab + 1),
-        _tally(counts),
-        documents=[DocumentSummary(path, n, ln, k and intern(k), e and intern(e), v) for n, ln, k, e, v in documents],
-        declared=[
+    # tenth of this function's time. The slots are set past the properties that stand in front
+    # of them (`LazyResult`'s).
+    intern, spans, slot = sys.intern, _SPANS, _SLOTS
+    slot["path"].__set__(result, path)
+    slot["documents"].__set__(
+        result, [DocumentSummary(path, n, ln, k and intern(k), e and intern(e), v) for n, ln, k, e, v in documents]
+    )
+    slot["declared"].__set__(
+        result,
+        [
             Declared(intern(k), intern(kd), t and intern(t), d, spans.get(tuple(sp)) or _span(sp))
             for k, kd, t, d, sp in declared
         ],
-        references=[
+    )
+    slot["references"].__set__(
+        result,
+        [
             Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp))
             for t, f, d, e, sp in references
         ],
-        children=[Child(loc, typ) for loc, typ in children],
-        deps=deps,
-        disabled={int(k): frozenset(v) for k, v in disabled.items()} if disabled else {},
-        disabled_file=frozenset(disabled_file),
-        digest=digest,
     )
+    slot["children"].__set__(result, [Child(loc, typ) for loc, typ in children])
+    slot["disabled"].__set__(result, {int(k): frozenset(v) for k, v in disabled.items()} if disabled else {})
+    slot["disabled_file"].__set__(result, frozenset(disabled_file))
+    slot["digest"].__set__(result, digest)
+    slot["tally"].__set__(result, _tally(counts))
+
+
+# The index's fields: the slots of FileResult that LazyResult's properties stand in front of.
+_LAZY = ("documents", "declared", "references", "children", "disabled", "disabled_file")
+_SLOTS: dict[str, Any] = {name: FileResult.__dict__[name] for name in (*_LAZY, "path", "digest", "deps")}
+_SLOTS["tally"] = CachedResult.__dict__["tally"]
+
+
+class _Indexed:
+    """A field of a `LazyResult`'s index: the index is decoded when any of them is first used."""
+
+    def __init__(self, name: str) -> None:
+        self.slot = _SLOTS[name]
+
+    def __get__(self, result: LazyResult | None, owner: type | None = None) -> Any:
+        if result is None:
+            return self
+        result.decode_index()
+        return self.slot.__get__(result, owner)
+
+    def __set__(self, result: LazyResult, value: Any) -> None:
+        result.decode_index()  # (first: decoding it later would undo this)
+        self.slot.__set__(result, value)
+
+
+class LazyResult(CachedResult):
+    """A plain entry served with its index still encoded, in a run whose report may not show it
+    (a pull request's): the run's checks across files read the pack's fold instead (lint/fold.py),
+    and decode only the files they must. Once decoded, it is a `CachedResult` again, whose fields
+    are read without going through these properties."""
+
+    __slots__ = ()
+
+    def decode_index(self) -> None:
+        at = self._index_at
+        if at < 0:
+            return
+        assert self._entry is not None
+        self._index_at = -1
+        _fill(self, _index(self._entry, at, self._entry.index("\t", at)), self.path)
+        self.__class__ = CachedResult  # type: ignore[assignment]
+
+    @property
+    def indexed(self) -> bool:
+        return self._index_at < 0
+
+
+for _name in _LAZY:
+    setattr(LazyResult, _name, _Indexed(_name))
+LazyResult.tally = _Indexed("tally")  # type: ignore[assignment,misc]
+
+
+def lazy_entry(body: str, start: int, path: str) -> CachedResult:
+    """`decode_entry`, but a plain entry's index is left encoded (see `LazyResult`)."""
+    if not body.startswith("p", start):
+        return decode_entry(body, start, path)
+    index_at, digest, deps = _header(body, start)
+    tab, lines_tab = _tabs(body, index_at)
+    # Made without `__init__`, which would set every field (through the properties): the index's
+    # are set when it is decoded, the findings and kept lines when read.
+    result = LazyResult.__new__(LazyResult)
+    slot = _SLOTS
+    slot["path"].__set__(result, path)
+    slot["digest"].__set__(result, digest)
+    slot["deps"].__set__(result, deps)
+    result._entry, result._lines_at, result._findings_at, result._index_at = body, tab + 1, lines_tab + 1, index_at
+    return result
+
+
+def decode_index(result: FileResult) -> None:
+    """`result`'s index decoded now, if it was not (see `LazyResult`)."""
+    if is_lazy(result):
+        result.decode_index()
+
+
+def is_lazy(result: FileResult) -> TypeGuard[LazyResult]:
+    """Whether `result`'s index is still encoded."""
+    # (`dataclasses.replace` makes a LazyResult through `__init__`: with every field given)
+    return type(result) is LazyResult and result._index_at >= 0
 
 
 _TALLIES: dict[tuple[Any, ...], list[tuple[str, int, int]]] = {}
@@ -358,48 +460,80 @@ class ResultCache:
     """Results of one kind of run (same roots, same settings) kept together in one pack file.
 
     One file read answers a whole warm run, where a file per result would cost an open and a
-    parse each. The pack is text: a first line with the stat signatures, then a line per result,
-    `key<TAB>index<TAB>findings`, each part JSON. A line is split only when its result is asked
-    for, its index decoded then, its findings when read (see `CachedResult`), and an entry kept is
+    parse each. The pack is text: a first line with the stat signatures, a second with the fold
+    of its plain entries (lint/fold.py), then a line per result, `key<TAB>header<TAB>index<TAB>
+    lines<TAB>findings` (see `encode_entry`), and last a checksum of all before it. A line is split
+    only when its result is asked for, its index decoded then (or when first read, for a plain
+    entry of a `lazy` run), its findings when read (see `CachedResult`), and an entry kept is
     written back as it was read. The pack is rewritten at the end of a run with exactly the
     entries that run used, so it never grows beyond the catalog it describes.
+
+    `lazy`: plain entries are served with their index encoded (`LazyResult`), for a run that
+    reads `fold` instead of most of them.
     """
 
-    def __init__(self, directory: Path, name: str = "default") -> None:
+    def __init__(self, directory: Path, name: str = "default", *, lazy: bool = False) -> None:
         self.directory = directory
         self.path = directory / "packs" / f"{name}.pack"
+        self.lazy = lazy
         self._old: dict[str, str] | None = None  # key -> its whole line
         self._old_stats: dict[str, str] = {}  # stat id -> "size mtime inode ctime key"
+        self._fold: Fold | None = None  # the fold of the pack as read, when it is the sum of its plain entries
+        # After `save`: the results served with their index encoded (some decoded since), and the
+        # fold of them all.
+        self.served_lazily: Sequence[CachedResult] = []
+        self.fold = Fold()
         # What the pack will hold, encoded when it is written.
         self._new: dict[str, FileResult] = {}
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, str] = {}
         self._stats_changed = False  # whether `_stats` differs from the old records it took
         self._kept: dict[str, str] = {}  # lines of entries served from the pack, written back as read
+        # Plain entries served decoded (the pack had no fold, or the run is not lazy).
+        self._plain_hits: dict[str, FileResult] = {}
+        self._lazy_hits: dict[str, LazyResult] = {}
         self._deps = _Deps()
 
     def _entries(self) -> dict[str, str]:
         if self._old is None:
             self._old = {}
             try:
-                # Line by line rather than the whole text then its lines: a large pack's text, its
-                # body and its lines held at once were the warm run's peak.
-                with self.path.open(encoding="utf-8", newline="\n") as pack:
-                    head = pack.readline()
-                    try:
-                        stats = json.loads(head)
-                    except ValueError:
-                        return self._old
-                    self._old_stats = stats if isinstance(stats, dict) else {}
-                    for line in pack:
-                        # Whole lines are kept, not their parts: each copy of a large pack's lines
-                        # costs as much as reading it. A last line cut short has no newline: dropped.
-                        tab = line.find("\t")
-                        if tab > 0 and line.endswith("\n"):
-                            self._old[line[:tab]] = line[:-1]
+                with self.path.open("rb") as pack:
+                    self._read(pack)
             except (OSError, ValueError):
-                self._old, self._old_stats = {}, {}  # (a pack that is not UTF-8 is no pack)
+                self._old, self._old_stats, self._fold = {}, {}, None  # (a pack that is not UTF-8 is no pack)
         return self._old
+
+    def _read(self, pack: Any) -> None:
+        # Line by line rather than the whole text then its lines: a large pack's text, its body and
+        # its lines held at once were the warm run's peak. Whole lines are kept, not their parts:
+        # each copy of a large pack's lines costs as much as reading it.
+        assert self._old is not None
+        head = pack.readline()
+        check = zlib.crc32(head)
+        stats = json.loads(head)
+        fold_text, plain, entries = None, 0, self._old
+        for raw in pack:
+            if raw.startswith(b"end\t"):
+                if raw != b"end\t%08x\n" % check:
+                    break
+                self._old_stats = stats if isinstance(stats, dict) else {}
+                if fold_text is not None:
+                    with contextlib.suppress(FoldError):
+                        fold = Fold.decode(fold_text)
+                        self._fold = fold if fold.members == plain else None
+                return
+            check = zlib.crc32(raw, check)
+            line = raw.decode("utf-8")
+            if line.startswith("fold\t"):
+                fold_text = line[5:-1]
+                continue
+            tab = line.find("\t")
+            if tab > 0 and line.endswith("\n"):
+                entries[line[:tab]] = line[:-1]
+                plain += line.startswith("p", tab + 1)
+        # (no checksum, or not this pack's: cut short, or damaged)
+        self._old.clear()
 
     def take_stat_record(self, real: str, signature: list[int]) -> str | None:
         """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature,
@@ -428,7 +562,10 @@ class ResultCache:
         if line is None:
             return None
         try:
-            result: FileResult | None = decode_entry(line, len(key) + 1, path)
+            if self.lazy and self._fold is not None and path is not None:
+                result: FileResult | None = lazy_entry(line, len(key) + 1, path)
+            else:
+                result = decode_entry(line, len(key) + 1, path)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             result = None
         if result is None or not self._deps.unchanged(result.deps):
@@ -436,6 +573,10 @@ class ResultCache:
             return None
         # Written back as read: encoding every hit again was a quarter of a pull request's run.
         self._kept[key] = line
+        if is_lazy(result):
+            self._lazy_hits[key] = result
+        elif is_plain(result):
+            self._plain_hits[key] = result
         return result
 
     def put(self, key: str, result: FileResult) -> None:
@@ -448,13 +589,57 @@ class ResultCache:
     def save(self) -> None:
         """Write the pack, then let go of it: the run's remaining steps need none of it."""
         # (old records still there are of files this run did not see: dropped, so a change)
-        if self._changed or self._old or self._stats_changed or self._old_stats:
+        changed = self._changed or self._old or self._stats_changed or self._old_stats
+        lazy = list(self._lazy_hits.values())
+        if changed or (self._fold is None and self._plain_hits):
+            used = self._used_fold()
+            new = [(result.path, part_of(result)) for result in self._new.values() if is_plain(result)]
             with contextlib.suppress(OSError):
-                write_atomic(self.path, self._pieces())
-        # (a fully warm run has nothing new to write)
+                write_atomic(self.path, self._pieces(self._fold_text(used, new)))
+        else:  # (a fully warm run has nothing new to write)
+            used = self._fold or Fold()
+        # (a lazy run takes every plain entry lazily: the fold of those it took is of them all)
+        self.served_lazily, self.fold = lazy, used
         self._old, self._new, self._stats, self._kept, self._old_stats = {}, {}, {}, {}, {}
+        self._fold, self._plain_hits, self._lazy_hits = None, {}, {}
 
-    def _pieces(self) -> Iterator[str]:
+    def _used_fold(self) -> Fold:
+        """The fold of the plain entries this run took from the pack: the pack's, less those it
+        did not take (decoded for it), or when the pack had none (or it proves wrong), made anew."""
+        fold = self._fold
+        if fold is not None:
+            try:
+                for key, line in (self._old or {}).items():
+                    if line.startswith("p", len(key) + 1):
+                        gone = decode_entry(line, len(key) + 1)
+                        fold.remove(gone.path, part_of(gone))
+                return fold
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+                pass  # (FoldError among them)
+        fold = Fold()
+        for result in [*self._plain_hits.values(), *self._lazy_hits.values()]:
+            fold.add(result.path, part_of(result))
+        return fold
+
+    @staticmethod
+    def _fold_text(fold: Fold, new: list[tuple[str, Part]]) -> str:
+        """The new pack's fold: `fold` with the `new` plain entries, which `fold` is left without."""
+        for path, part in new:
+            fold.add(path, part)
+        text = fold.encode()
+        for path, part in new:
+            fold.remove(path, part)
+        return text
+
+    def _pieces(self, fold: str) -> Iterator[bytes]:
+        check = 0
+        for piece in self._text(fold):
+            data = piece.encode("utf-8", "backslashreplace")
+            check = zlib.crc32(data, check)
+            yield data
+        yield b"end\t%08x\n" % check
+
+    def _text(self, fold: str) -> Iterator[str]:
         # The stat records (a line of several megabytes at 30,000 files) a slice at a time: encoded
         # whole, it and its bytes were the peak of a pull request's run.
         records = iter(self._stats.items())
@@ -464,6 +649,7 @@ class ResultCache:
             yield comma + _ENCODE(part)[1:-1]
             comma = ","
         yield "}\n"
+        yield f"fold\t{fold}\n"
         for key, result in self._new.items():
             yield f"{key}\t{encode_entry(result)}\n"
         # Kept lines a thousand at a time: a write (and an encoding) per line was most of the cost

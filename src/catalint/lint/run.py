@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from catalint.config import AppConfig, CatalogRule, Settings
 from catalint.facts import ANYWHERE, Child, FileResult, Origin, Reference, apply_directives
 from catalint.lint import cache as cachemod
+from catalint.lint.fold import Fold, FoldError, part_of
 from catalint.model import Finding, Relation, RunResult, Severity
 from catalint.redact import redact_url
 from catalint.resolve.local import find_root
@@ -278,7 +279,9 @@ class _LocalRun:
         )
         roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
         name = cachemod.pack_name(self.fingerprint, roots)
-        self.store = cachemod.ResultCache(request.cache_dir, name) if request.cache_dir else None
+        # (lazy: a run that may report only some files reads the pack's fold for the others)
+        lazy = request.shown is not None
+        self.store = cachemod.ResultCache(request.cache_dir, name, lazy=lazy) if request.cache_dir else None
         # Kept in the cache folder, under the pack's name: `--no-cache` keeps none, and clearing
         # the cache clears it.
         self.listings = Listings(request.cache_dir / "listings" / name, _memo_input()) if request.cache_dir else None
@@ -367,7 +370,7 @@ class _LocalRun:
         assert result is not None
         if slot.linted and self.store is not None and slot.key and not any(d.startswith(REMOTE_DEP) for d in result.deps):
             self.store.put(slot.key, result)
-        return slot.job, _compact(result)
+        return slot.job, result if cachemod.is_lazy(result) else _compact(result)
 
     def wave(self, pending: Iterable[Job]) -> Iterator[tuple[Job, FileResult]]:
         """Lint `pending` (from the cache where possible) as the files are found, and hand each
@@ -390,7 +393,7 @@ class _LocalRun:
 
     def with_network(self, wave: list[tuple[Job, FileResult]], remote: RemoteReader) -> list[tuple[Job, FileResult]]:
         """`wave` with the files that named Bitbucket URLs linted again, this time asking Bitbucket."""
-        again = [i for i, (_, result) in enumerate(wave) if result.deps and any(d.startswith(REMOTE_DEP) for d in result.deps)]
+        again = [i for i, (_, result) in enumerate(wave) if _remote_deps(result)]
         if not again:
             return wave
         work: list[tuple[Job, str, bytes | None]] = [(wave[i][0], wave[i][1].path, wave[i][0].content) for i in again]
@@ -539,6 +542,11 @@ def _compact(result: FileResult) -> FileResult:
     return result
 
 
+def _remote_deps(result: FileResult) -> bool:
+    """Whether `result` read a Bitbucket URL."""
+    return bool(result.deps) and any(d.startswith(REMOTE_DEP) for d in result.deps)
+
+
 def _followed(results: list[tuple[Job, FileResult]], seen: set[str]) -> tuple[list[Job], list[RemoteRoot]]:
     """The files this wave's Location entities point at, not linted yet: local, and on Bitbucket."""
     from catalint.resolve.local import is_absolute_url
@@ -659,7 +667,7 @@ class _Run:
                 self.where[job.real] = len(self.files)
                 self.files.append(result)
                 self.origins.append(job.origin)
-                if result.children:
+                if not cachemod.is_lazy(result) and result.children:  # (a plain result has none)
                     parents.append((job, result))
         # Followed once the wave is found whole: a target the walk also reaches is linted as found.
         self.pending, more = _followed(parents, self.seen)
@@ -701,7 +709,9 @@ class _Run:
             if missing:
                 known = known | frozenset(request.known_lookup(missing) & missing)
         reals = {files[index].path: real for real, index in self.where.items()}
-        outcome = finish(files, self.origins, request.settings, known, request.shown, release=True, reals=reals)
+        store = self.local.store
+        lazy = (store.served_lazily, store.fold) if store is not None and store.served_lazily else None
+        outcome = finish(files, self.origins, request.settings, known, request.shown, release=True, reals=reals, lazy=lazy)
         outcome.reached_from = self.reached_from
         for file in files:
             if file.path in self.asked and file.digest is None:
@@ -751,25 +761,39 @@ def finish(
     *,
     release: bool = False,
     reals: dict[str, str] | None = None,
+    lazy: tuple[Sequence[cachemod.CachedResult], Fold] | None = None,
 ) -> RunResult:
     """The run's result: every file's findings with the cross-file ones, as the settings have
     them. With `release`, each file gives up what the result has taken from it (a file that
     could not be read keeps its findings), so that the run does not hold both at once.
-    `reals`: a local file's real path by display path, for `shown` (see `Linted`)."""
+    `reals`: a local file's real path by display path, for `shown` (see `Linted`). `lazy`: the
+    results the cache served with their index encoded, and the fold of them all (lint/fold.py)."""
     run_result = RunResult(files=len(files))
     linted = run_result.deps = Linted(reals or {})
     for result in files:
         linted[result.path] = list(result.deps) if result.deps else _NO_PATHS
     reported = shown(linted) if shown is not None else None
-    counted = _counted_paths(files, reported)
-    declared = unresolved_ref.declared_keys(files, known)
-    by_path = _cross_findings(files, origins, settings, known, counted, declared)
-    unresolved = _unresolved_counts(files, counted, declared)
-    elided_unverified = 0
+    folded = _Folded.of(files, lazy, reported, settings)
+    read = folded.read if folded is not None else files  # the files whose results are read one by one
+    counted = _counted_paths(read, reported)
+    declared = unresolved_ref.declared_keys(read, known) | (folded.declared() if folded is not None else set())
+    by_path = _cross_findings(read, origins if folded is None else (), settings, known, counted, declared)
+    unresolved = _unresolved_counts(read, counted, declared)
     severities = _Severities(settings)
-    relations_of: list[tuple[str, list[Reference]]] = []
+    elided_unverified = 0
+    if folded is not None:
+        run_result.elided, elided_unverified = folded.count(declared, severities)
+        run_result.unbuilt_entities = folded.entities
+    unbuilt: list[tuple[int, FileResult]] = []
+    relations_of: list[tuple[str, list[Reference] | FileResult]] = []
     run_result.defer_relations(lambda: _relations(relations_of))
     for result in files:
+        if cachemod.is_lazy(result):  # (its findings are counted with the fold's)
+            unbuilt.append((len(run_result.built_documents), result))
+            relations_of.append((result.path, result))
+            if result.digest is not None:
+                run_result.digests[result.path] = result.digest
+            continue
         if reported is not None and result.path not in reported and _still_encoded(result):
             count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
             more, more_unverified = _count_unresolved(unresolved.get(result.path, 0), severities)
@@ -777,7 +801,7 @@ def finish(
             elided_unverified += unverified + more_unverified
         else:
             _add_findings(run_result, result, by_path.get(result.path, []), settings)
-        run_result.documents.extend(result.documents)
+        run_result.built_documents.extend(result.documents)
         if result.references:
             # The file's references are kept (`_release` lets go of its list, not the list) and
             # made relations only if a report or check reads them.
@@ -786,15 +810,93 @@ def finish(
             run_result.digests[result.path] = result.digest
         if release:
             _release(result)
+    run_result.unbuilt_documents = unbuilt
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
 
 
-def _relations(references: list[tuple[str, list[Reference]]]) -> Iterator[Relation]:
-    """`FileResult.relations` of each file, from its path and references."""
+class _Folded:
+    """The files served with their index encoded that a run's report does not show, summed by the
+    pack's fold (lint/fold.py) rather than read one by one; `read`, the run's other files."""
+
+    def __init__(self, fold: Fold, read: list[FileResult]) -> None:
+        self.fold = fold
+        self.read = read
+
+    @classmethod
+    def of(
+        cls,
+        files: Sequence[FileResult],
+        lazy: tuple[Sequence[cachemod.CachedResult], Fold] | None,
+        reported: Collection[str] | None,
+        settings: Settings,
+    ) -> _Folded | None:
+        """The fold of the lazy `files` that stay so (None: none do, every result is read). A file
+        the report shows is decoded, and so is each that declares an entity another file does
+        too: the duplicate's finding names the first copy, in the run's order."""
+        if lazy is None:
+            return None
+        served, fold = lazy
+        waiting = {result.path: result for result in served if cachemod.is_lazy(result)}
+        # (catalog rules judge every entity by its origin; two files of one path: not told apart)
+        if reported is None or _app_config_given(settings) or len(waiting) != len(served):
+            for result in served:
+                cachemod.decode_index(result)
+            return None
+        for path in [p for p in waiting if p in reported]:
+            cachemod.decode_index(waiting.pop(path))
+        # An entity a read file declares is looked for in the folded files, and each folded file
+        # declaring it is read too, and so on with its own entities. (An entity only folded files
+        # declare is counted as a duplicate, see `count`.)
+        keys = [entity.key for result in files if not cachemod.is_lazy(result) for entity in result.declared]
+        while keys:
+            for path in fold.declared.get(keys.pop(), ()):
+                if path in waiting:
+                    found = waiting.pop(path)
+                    cachemod.decode_index(found)
+                    keys.extend(entity.key for entity in found.declared)
+        try:
+            for result in served:
+                if not cachemod.is_lazy(result):
+                    fold.remove(result.path, part_of(result))
+        except FoldError:  # (not the sum of what it stands for: every result is read instead)
+            for result in served:
+                cachemod.decode_index(result)
+            return None
+        return cls(fold, [result for result in files if not cachemod.is_lazy(result)])
+
+    def declared(self) -> set[str]:
+        return set(self.fold.declared)
+
+    def entities(self) -> set[str]:
+        return set(self.fold.declared) | set(self.fold.extra)
+
+    def count(self, declared: set[str], severities: _Severities) -> tuple[int, int]:
+        """What `_count_unshown` and `_count_unresolved` would give the folded files together:
+        their findings the settings show, and of them the unverified ones."""
+        count = unverified = 0
+        for (rule, severity), n in self.fold.tally.items():
+            if severities.shown(rule, severity):
+                count += n
+                unverified += n if rule in NOT_VERIFIED else 0
+        more, more_unverified = _count_unresolved(
+            sum(n for target, n in self.fold.targets.items() if target not in declared), severities
+        )
+        # Each declaration of an entity after its first is a duplicate's finding; those of the
+        # entities no other file declares are all folded files' (the others were decoded).
+        copies = sum(len(paths) - 1 for paths in self.fold.declared.values())
+        if copies and severities.shown(duplicate_entity.ID, int(duplicate_entity.SEVERITY)):
+            more += copies
+            more_unverified += copies if duplicate_entity.ID in NOT_VERIFIED else 0
+        return count + more, unverified + more_unverified
+
+
+def _relations(references: list[tuple[str, list[Reference] | FileResult]]) -> Iterator[Relation]:
+    """`FileResult.relations` of each file, from its path and references (or its result, whose
+    references are decoded now)."""
     for path, refs in references:
-        for r in refs:
+        for r in refs.references if isinstance(refs, FileResult) else refs:
             yield Relation(r.entity, r.field, r.target, path, r.span.line)
 
 
