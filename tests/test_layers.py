@@ -16,7 +16,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"sync"}),
     frozenset({"ci"}),
     frozenset({"report"}),
-    frozenset({"lint.run", "lint.cache", "lint.workers", "lint.memo", "lint.memo_record", "lint", "backstage.lookup", "backstage.catalog"}),
+    frozenset({"lint.run", "lint.cache", "lint.fold", "lint.workers", "lint.memo", "lint.memo_record", "lint", "backstage.lookup", "backstage.catalog"}),
     frozenset({"sources"}),
     frozenset({"lint.file", "config"}),
     frozenset({"rules", "resolve", "style"}),

@@ -492,6 +492,7 @@ class ResultCache:
         # Plain entries served decoded (the pack had no fold, or the run is not lazy).
         self._plain_hits: dict[str, FileResult] = {}
         self._lazy_hits: dict[str, LazyResult] = {}
+        self._refused: dict[str, str] = {}  # lines of entries found but not served (damaged, or stale)
         self._deps = _Deps()
 
     def _entries(self) -> dict[str, str]:
@@ -570,6 +571,7 @@ class ResultCache:
             result = None
         if result is None or not self._deps.unchanged(result.deps):
             self._changed = True  # the pack loses this entry
+            self._refused[key] = line  # (and the fold its share: see `_used_fold`)
             return None
         # Written back as read: encoding every hit again was a quarter of a pull request's run.
         self._kept[key] = line
@@ -601,15 +603,15 @@ class ResultCache:
         # (a lazy run takes every plain entry lazily: the fold of those it took is of them all)
         self.served_lazily, self.fold = lazy, used
         self._old, self._new, self._stats, self._kept, self._old_stats = {}, {}, {}, {}, {}
-        self._fold, self._plain_hits, self._lazy_hits = None, {}, {}
+        self._fold, self._plain_hits, self._lazy_hits, self._refused = None, {}, {}, {}
 
     def _used_fold(self) -> Fold:
         """The fold of the plain entries this run took from the pack: the pack's, less those it
-        did not take (decoded for it), or when the pack had none (or it proves wrong), made anew."""
+        did not take or refused (decoded for it), or when the pack had none (or it proves wrong), made anew."""
         fold = self._fold
         if fold is not None:
             try:
-                for key, line in (self._old or {}).items():
+                for key, line in itertools.chain((self._old or {}).items(), self._refused.items()):
                     if line.startswith("p", len(key) + 1):
                         gone = decode_entry(line, len(key) + 1)
                         fold.remove(gone.path, part_of(gone))

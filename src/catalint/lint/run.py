@@ -773,17 +773,16 @@ def finish(
     for result in files:
         linted[result.path] = list(result.deps) if result.deps else _NO_PATHS
     reported = shown(linted) if shown is not None else None
-    folded = _Folded.of(files, lazy, reported, settings)
-    read = folded.read if folded is not None else files  # the files whose results are read one by one
+    folded = _Folded.of(files, lazy, reported, settings) or _Folded(Fold(), files)
+    read = folded.read  # the files whose results are read one by one
     counted = _counted_paths(read, reported)
-    declared = unresolved_ref.declared_keys(read, known) | (folded.declared() if folded is not None else set())
-    by_path = _cross_findings(read, origins if folded is None else (), settings, known, counted, declared)
+    declared = unresolved_ref.declared_keys(read, known) | folded.declared()
+    # (catalog rules judge each file by its origin: a run that checks them reads every file)
+    by_path = _cross_findings(read, origins if read is files else (), settings, known, counted, declared)
     unresolved = _unresolved_counts(read, counted, declared)
     severities = _Severities(settings)
-    elided_unverified = 0
-    if folded is not None:
-        run_result.elided, elided_unverified = folded.count(declared, severities)
-        run_result.unbuilt_entities = folded.entities
+    run_result.elided, elided_unverified = folded.count(declared, severities)
+    run_result.unbuilt_entities = folded.entities
     unbuilt: list[tuple[int, FileResult]] = []
     relations_of: list[tuple[str, list[Reference] | FileResult]] = []
     run_result.defer_relations(lambda: _relations(relations_of))
@@ -791,25 +790,18 @@ def finish(
         if cachemod.is_lazy(result):  # (its findings are counted with the fold's)
             unbuilt.append((len(run_result.built_documents), result))
             relations_of.append((result.path, result))
-            if result.digest is not None:
-                run_result.digests[result.path] = result.digest
-            continue
-        if reported is not None and result.path not in reported and _still_encoded(result):
-            count, unverified = _count_unshown(result, by_path.get(result.path, []), severities)
-            more, more_unverified = _count_unresolved(unresolved.get(result.path, 0), severities)
-            run_result.elided += count + more
-            elided_unverified += unverified + more_unverified
         else:
-            _add_findings(run_result, result, by_path.get(result.path, []), settings)
-        run_result.built_documents.extend(result.documents)
-        if result.references:
-            # The file's references are kept (`_release` lets go of its list, not the list) and
-            # made relations only if a report or check reads them.
-            relations_of.append((result.path, result.references))
+            cross = by_path.get(result.path, [])
+            if reported is not None and result.path not in reported and _still_encoded(result):
+                count, unverified = _count_unshown(result, cross, severities)
+                more, more_unverified = _count_unresolved(unresolved.get(result.path, 0), severities)
+                run_result.elided += count + more
+                elided_unverified += unverified + more_unverified
+            else:
+                _add_findings(run_result, result, cross, settings)
+            _add_file(run_result, result, relations_of, release)
         if result.digest is not None:
             run_result.digests[result.path] = result.digest
-        if release:
-            _release(result)
     run_result.unbuilt_documents = unbuilt
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
@@ -820,7 +812,7 @@ class _Folded:
     """The files served with their index encoded that a run's report does not show, summed by the
     pack's fold (lint/fold.py) rather than read one by one; `read`, the run's other files."""
 
-    def __init__(self, fold: Fold, read: list[FileResult]) -> None:
+    def __init__(self, fold: Fold, read: Sequence[FileResult]) -> None:
         self.fold = fold
         self.read = read
 
@@ -838,31 +830,27 @@ class _Folded:
         if lazy is None:
             return None
         served, fold = lazy
-        waiting = {result.path: result for result in served if cachemod.is_lazy(result)}
+        waiting: dict[str, cachemod.CachedResult] = {r.path: r for r in served if cachemod.is_lazy(r)}
         # (catalog rules judge every entity by its origin; two files of one path: not told apart)
-        if reported is None or _app_config_given(settings) or len(waiting) != len(served):
+        folded = None
+        if reported is not None and not _app_config_given(settings) and len(waiting) == len(served):
+            for path in [p for p in waiting if p in reported]:
+                cachemod.decode_index(waiting.pop(path))
+            _read_declarers(files, fold, waiting)
+            folded = cls._less_read(files, served, fold)
+        if folded is None:
             for result in served:
                 cachemod.decode_index(result)
-            return None
-        for path in [p for p in waiting if p in reported]:
-            cachemod.decode_index(waiting.pop(path))
-        # An entity a read file declares is looked for in the folded files, and each folded file
-        # declaring it is read too, and so on with its own entities. (An entity only folded files
-        # declare is counted as a duplicate, see `count`.)
-        keys = [entity.key for result in files if not cachemod.is_lazy(result) for entity in result.declared]
-        while keys:
-            for path in fold.declared.get(keys.pop(), ()):
-                if path in waiting:
-                    found = waiting.pop(path)
-                    cachemod.decode_index(found)
-                    keys.extend(entity.key for entity in found.declared)
+        return folded
+
+    @classmethod
+    def _less_read(cls, files: Sequence[FileResult], served: Sequence[cachemod.CachedResult], fold: Fold) -> _Folded | None:
+        """`fold` less the files served lazily and read since (None: it is not their sum)."""
         try:
             for result in served:
                 if not cachemod.is_lazy(result):
                     fold.remove(result.path, part_of(result))
-        except FoldError:  # (not the sum of what it stands for: every result is read instead)
-            for result in served:
-                cachemod.decode_index(result)
+        except FoldError:  # (every result is read instead)
             return None
         return cls(fold, [result for result in files if not cachemod.is_lazy(result)])
 
@@ -890,6 +878,32 @@ class _Folded:
             more += copies
             more_unverified += copies if duplicate_entity.ID in NOT_VERIFIED else 0
         return count + more, unverified + more_unverified
+
+
+def _read_declarers(files: Sequence[FileResult], fold: Fold, waiting: dict[str, cachemod.CachedResult]) -> None:
+    """Decode each folded file (of `waiting`, by path) that declares an entity a read file
+    declares, and so on with its own entities. (An entity only folded files declare is counted
+    as a duplicate, see `_Folded.count`.)"""
+    keys = [entity.key for result in files if not cachemod.is_lazy(result) for entity in result.declared]
+    while keys:
+        for path in fold.declared.get(keys.pop(), ()):
+            if path in waiting:
+                found = waiting.pop(path)
+                cachemod.decode_index(found)
+                keys.extend(entity.key for entity in found.declared)
+
+
+def _add_file(
+    run_result: RunResult, result: FileResult, relations_of: list[tuple[str, list[Reference] | FileResult]], release: bool
+) -> None:
+    """A read file's documents and references (made relations only if a report or check reads
+    them); with `release`, the file lets go of them."""
+    run_result.built_documents.extend(result.documents)
+    if result.references:
+        # (`_release` lets go of the file's list, not the list)
+        relations_of.append((result.path, result.references))
+    if release:
+        _release(result)
 
 
 def _relations(references: list[tuple[str, list[Reference] | FileResult]]) -> Iterator[Relation]:
