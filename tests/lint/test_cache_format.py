@@ -109,7 +109,7 @@ def test_the_stat_records_written_in_slices_are_one_json_object(tmp_path: Path, 
     store = ResultCache(tmp_path)
     records = {f"/r/{i}\0s{i}\0url": f"{i} 2 3 4 {'k' * 64}" for i in range(5)}
     for i, real in enumerate(records):
-        store.remember_stat(real, [i, 2, 3, 4], "k" * 64)
+        store.remember_stat(real, f"{i} 2 3 4", "k" * 64)
     store.save()
     head = store.path.read_text().split("\n", 1)[0]
     assert json.loads(head) == records and head == json.dumps(records, separators=(",", ":"))

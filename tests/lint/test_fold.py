@@ -22,7 +22,7 @@ from catalint.lint import cache as cachemod
 from catalint.lint.cache import ResultCache, decode_entry, encode_entry, is_lazy, lazy_entry
 from catalint.lint.fold import Fold, FoldError, part_of
 from catalint.lint.run import LintRequest, run
-from catalint.model import DocumentSummary, RunResult
+from catalint.model import DocumentSummary, Finding, RunResult, Severity, Span
 from tests.descriptors import HEADER, group, location
 
 NAMES = [f"svc-{i}" for i in range(6)]
@@ -175,6 +175,11 @@ def test_a_lazy_result_decodes_its_index_on_first_use_and_is_then_an_ordinary_on
     assert result.documents == [doc] and not is_lazy(result) and type(result) is cachemod.CachedResult
     copy = dataclasses.replace(lazy_entry(body, 0, "a.yaml"), path="b.yaml")
     assert copy.path == "b.yaml" and copy.documents == [dataclasses.replace(doc, path="a.yaml")] and not is_lazy(copy)
+    assert copy.findings == [] and copy.lines == ""
+    # The findings and kept lines of a lazy result: its index is decoded to find them.
+    finding = Finding("field-format", Severity.WARNING, "bad", "a.yaml", Span(1, 1, 1, 2), 0, None)
+    told = lazy_entry(encode_entry(FileResult("a.yaml", findings=[finding], lines="1\tx\n")), 0, "a.yaml")
+    assert is_lazy(told) and told.lines == "1\tx\n" and not is_lazy(told) and told.findings == [finding]
     # An entry with directives is never lazy: its findings are silenced one by one.
     silenced = lazy_entry(encode_entry(FileResult("a.yaml", disabled_file=frozenset({"all"}))), 0, "a.yaml")
     assert not is_lazy(silenced) and silenced.disabled_file == frozenset({"all"})
@@ -219,3 +224,20 @@ def test_taking_from_the_fold_what_it_does_not_hold_is_refused() -> None:
     assert fold == Fold()
     with pytest.raises(FoldError):
         Fold.decode('{"not": "a fold"}')
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 64, 4096])
+def test_a_pack_read_a_few_bytes_at_a_time_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    store = ResultCache(tmp_path)
+    for i in range(12):
+        store.remember_stat(f"/r/{i}", f"{i} 2 3 4", f"k{i}")
+        store.put(f"k{i}", FileResult(f"f{i}.yaml", digest="a" * 64, disabled_file=frozenset({"all"}) if i == 3 else frozenset()))
+    store.save()
+    monkeypatch.setattr(cachemod, "_READ", size)
+    again = ResultCache(tmp_path, lazy=True)
+    assert sorted(again._entries()) == sorted(f"k{i}" for i in range(12))
+    assert again._fold is not None and again._fold.members == 11 and len(again._old_stats) == 12
+    # cut anywhere, the pack is no pack
+    data = store.path.read_bytes()
+    store.path.write_bytes(data[: len(data) // 3])
+    assert ResultCache(tmp_path)._entries() == {}

@@ -17,6 +17,7 @@ import contextlib
 import fnmatch
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -481,13 +482,18 @@ class _Touched:
 
     def real(self, path: str) -> str | None:
         """`path`'s real path when it is a touched one, else None."""
+        link = False
         try:
-            info = os.stat(path)
+            # (`lstat` first: a missing target, which many files name, is then one system call)
+            info = os.lstat(path)
+            link = stat.S_ISLNK(info.st_mode)
+            if link:
+                info = os.stat(path)
         except (OSError, ValueError):
             # Not there (or not a path): only resolving it can tell, unless its name is none of
             # the touched ones and it is no link (resolving keeps such a name as it is).
             name = os.path.basename(path)
-            if name not in self.names and name not in ("", ".", "..") and not os.path.islink(path):
+            if name not in self.names and name not in ("", ".", "..") and not link:
                 return None
         else:
             if (info.st_dev, info.st_ino) not in self.ids:

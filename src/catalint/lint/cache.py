@@ -316,8 +316,10 @@ def _fill(result: CachedResult, index: Any, path: str | None) -> None:
 
 
 # The index's fields: the slots of FileResult that LazyResult's properties stand in front of.
-_LAZY = ("documents", "declared", "references", "children", "disabled", "disabled_file")
-_SLOTS: dict[str, Any] = {name: FileResult.__dict__[name] for name in (*_LAZY, "path", "digest", "deps")}
+_LAZY = ("documents", "declared", "references")
+_SLOTS: dict[str, Any] = {
+    name: FileResult.__dict__[name] for name in (*_LAZY, "path", "digest", "deps", "children", "disabled", "disabled_file")
+}
 _SLOTS["tally"] = CachedResult.__dict__["tally"]
 
 
@@ -338,6 +340,9 @@ class _Indexed:
         self.slot.__set__(result, value)
 
 
+_CACHED: dict[str, Any] = {name: CachedResult.__dict__[name] for name in ("findings", "lines")}
+
+
 class LazyResult(CachedResult):
     """A plain entry served with its index still encoded, in a run whose report may not show it
     (a pull request's): the run's checks across files read the pack's fold instead (lint/fold.py),
@@ -352,12 +357,32 @@ class LazyResult(CachedResult):
             return
         assert self._entry is not None
         self._index_at = -1
-        _fill(self, _index(self._entry, at, self._entry.index("\t", at)), self.path)
+        # (where the kept lines and findings start is found only now: most lazy results never ask)
+        tab, lines_tab = _tabs(self._entry, at)
+        self._lines_at, self._findings_at = tab + 1, lines_tab + 1
+        _fill(self, _index(self._entry, at, tab), self.path)
         self.__class__ = CachedResult  # type: ignore[assignment]
 
-    @property
-    def indexed(self) -> bool:
-        return self._index_at < 0
+    # The findings and kept lines are found from the index's end: decoded first.
+    @property  # type: ignore[override]
+    def findings(self) -> list[Finding]:
+        self.decode_index()
+        return _CACHED["findings"].__get__(self, CachedResult)  # type: ignore[no-any-return]
+
+    @findings.setter
+    def findings(self, value: list[Finding]) -> None:
+        self.decode_index()
+        _CACHED["findings"].__set__(self, value)
+
+    @property  # type: ignore[override]
+    def lines(self) -> str:
+        self.decode_index()
+        return _CACHED["lines"].__get__(self, CachedResult)  # type: ignore[no-any-return]
+
+    @lines.setter
+    def lines(self, value: str) -> None:
+        self.decode_index()
+        _CACHED["lines"].__set__(self, value)
 
 
 for _name in _LAZY:
@@ -365,12 +390,16 @@ for _name in _LAZY:
 LazyResult.tally = _Indexed("tally")  # type: ignore[assignment,misc]
 
 
+_NONE: list[Any] = []  # shared by lazy results, read and never written to
+_NO_LINES: dict[int, frozenset[str]] = {}
+_NO_RULES: frozenset[str] = frozenset()
+
+
 def lazy_entry(body: str, start: int, path: str) -> CachedResult:
     """`decode_entry`, but a plain entry's index is left encoded (see `LazyResult`)."""
     if not body.startswith("p", start):
         return decode_entry(body, start, path)
     index_at, digest, deps = _header(body, start)
-    tab, lines_tab = _tabs(body, index_at)
     # Made without `__init__`, which would set every field (through the properties): the index's
     # are set when it is decoded, the findings and kept lines when read.
     result = LazyResult.__new__(LazyResult)
@@ -378,7 +407,12 @@ def lazy_entry(body: str, start: int, path: str) -> CachedResult:
     slot["path"].__set__(result, path)
     slot["digest"].__set__(result, digest)
     slot["deps"].__set__(result, deps)
-    result._entry, result._lines_at, result._findings_at, result._index_at = body, tab + 1, lines_tab + 1, index_at
+    # A plain entry has no children and no directives (lint/fold.is_plain): known without its index.
+    slot["children"].__set__(result, _NONE)
+    slot["disabled"].__set__(result, _NO_LINES)
+    slot["disabled_file"].__set__(result, _NO_RULES)
+    # (0: not decoded, and where is not known yet: see `decode_index`)
+    result._entry, result._lines_at, result._findings_at, result._index_at = body, 0, 0, index_at
     return result
 
 
@@ -506,37 +540,33 @@ class ResultCache:
         return self._old
 
     def _read(self, pack: Any) -> None:
-        # Line by line rather than the whole text then its lines: a large pack's text, its body and
-        # its lines held at once were the warm run's peak. Whole lines are kept, not their parts:
-        # each copy of a large pack's lines costs as much as reading it.
+        # A few megabytes at a time rather than line by line (a call per line to check and decode
+        # it was most of reading the pack), nor whole (a large pack's bytes, text and lines held
+        # at once were the warm run's peak). Whole lines are kept, not their parts: each copy of
+        # a large pack's lines costs as much as reading it. The pack is ASCII: JSON escapes the rest.
         assert self._old is not None
-        head = pack.readline()
-        check = zlib.crc32(head)
-        stats = json.loads(head)
-        fold_text, plain, entries = None, 0, self._old
-        for raw in pack:
-            if raw.startswith(b"end\t"):
-                if raw != b"end\t%08x\n" % check:
-                    break
-                self._old_stats = stats if isinstance(stats, dict) else {}
-                if fold_text is not None:
-                    with contextlib.suppress(FoldError):
-                        fold = Fold.decode(fold_text)
-                        self._fold = fold if fold.members == plain else None
-                return
-            check = zlib.crc32(raw, check)
-            line = raw.decode("utf-8")
-            if line.startswith("fold\t"):
-                fold_text = line[5:-1]
-                continue
-            tab = line.find("\t")
-            if tab > 0 and line.endswith("\n"):
-                entries[line[:tab]] = line[:-1]
-                plain += line.startswith("p", tab + 1)
-        # (no checksum, or not this pack's: cut short, or damaged)
-        self._old.clear()
+        check, rest, lines = 0, b"", _Lines()
+        chunk = pack.read(_READ)
+        while chunk:
+            ahead = pack.read(_READ)
+            data = rest + chunk
+            # (the last of the last lines is the checksum of all before it)
+            cut = data.rfind(b"\n", 0, len(data) if ahead else len(data) - 1) + 1
+            block, rest = data[:cut], data[cut:]
+            check = zlib.crc32(block, check)
+            lines.take(block.decode("ascii").split("\n"), self._old)
+            chunk = ahead
+        if rest != b"end\t%08x\n" % check or lines.head is None:
+            self._old.clear()  # (no checksum, or not this pack's: cut short, or damaged)
+            return
+        stats = json.loads(lines.head)
+        self._old_stats = stats if isinstance(stats, dict) else {}
+        if lines.fold is not None:
+            with contextlib.suppress(FoldError):
+                fold = Fold.decode(lines.fold)
+                self._fold = fold if fold.members == lines.plain else None
 
-    def take_stat_record(self, real: str, signature: list[int]) -> str | None:
+    def take_stat_record(self, real: str, signature: str) -> str | None:
         """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature,
         taken out of the old ones: the run keeps it (`keep_stat`) or makes another."""
         if self._old is None:
@@ -547,8 +577,8 @@ class ResultCache:
             self._stats_changed = True
         return matching
 
-    def remember_stat(self, real: str, signature: list[int], key: str) -> None:
-        self._stats[real] = " ".join(map(str, signature)) + " " + key
+    def remember_stat(self, real: str, signature: str, key: str) -> None:
+        self._stats[real] = signature + " " + key
         self._stats_changed = True
 
     def keep_stat(self, real: str, record: str) -> None:
@@ -569,13 +599,13 @@ class ResultCache:
                 result = decode_entry(line, len(key) + 1, path)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             result = None
-        if result is None or not self._deps.unchanged(result.deps):
+        if result is None or (result.deps and not self._deps.unchanged(result.deps)):
             self._changed = True  # the pack loses this entry
             self._refused[key] = line  # (and the fold its share: see `_used_fold`)
             return None
         # Written back as read: encoding every hit again was a quarter of a pull request's run.
         self._kept[key] = line
-        if is_lazy(result):
+        if type(result) is LazyResult:  # (just made: not decoded)
             self._lazy_hits[key] = result
         elif is_plain(result):
             self._plain_hits[key] = result
@@ -662,25 +692,54 @@ class ResultCache:
             yield "\n".join(lines)
 
 
+class _Lines:
+    """The lines of a pack as they are read: its first, its fold, and its entries by key."""
+
+    def __init__(self) -> None:
+        self.head: str | None = None
+        self.fold: str | None = None
+        self.plain = 0  # plain entries
+        self._fold_next = False
+
+    def take(self, lines: list[str], entries: dict[str, str]) -> None:
+        lines.pop()  # (after the block's last newline)
+        first = 0
+        if self.head is None and lines:
+            self.head, first, self._fold_next = lines[0], 1, True
+        if self._fold_next and first < len(lines):
+            self._fold_next = False
+            if lines[first].startswith("fold\t"):
+                self.fold, first = lines[first][5:], first + 1
+        plain = 0
+        for line in itertools.islice(lines, first, None):
+            tab = line.find("\t")
+            if tab > 0:
+                entries[line[:tab]] = line
+                plain += line.startswith("p", tab + 1)
+        self.plain += plain
+
+
+_READ = 4 << 20  # bytes read from the pack at a time
 _STATS_SLICE = 2000
 _KEPT_SLICE = 1000
 
 
-def _matching(known: object, signature: list[int]) -> str | None:
+def _matching(known: object, signature: str) -> str | None:
     """`known` (a stat record) when it holds `signature`."""
     if not isinstance(known, str):
         return None
     # One string per file rather than a list of numbers: the pack's first line holds one for
     # every file, and decoding 30,000 lists of five cost more than comparing text.
-    return known if known[: known.rfind(" ")] == " ".join(map(str, signature)) else None
+    return known if known[: known.rfind(" ")] == signature else None
 
 
-def stat_signature(path: Path | str) -> list[int] | None:
+def stat_signature(path: Path | str) -> str | None:
+    """`size mtime inode ctime` of the file at `path`, as its stat record in the pack begins."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
+    return f"{st.st_size} {st.st_mtime_ns} {st.st_ino} {st.st_ctime_ns}"
 
 
 def pack_name(fingerprint: str, roots: list[str]) -> str:

@@ -311,7 +311,7 @@ class _LocalRun:
             if hit is not None:
                 store.keep_stat(stat_id, record)
                 return hit, known_key, None
-        if signature and signature[0] > self.payload.max_bytes:
+        if signature and int(signature[: signature.find(" ")]) > self.payload.max_bytes:
             return None, "", None  # too large to read for a cache key; linting says so unread
         try:
             with open(job.path, "rb") as handle:
@@ -370,7 +370,7 @@ class _LocalRun:
         assert result is not None
         if slot.linted and self.store is not None and slot.key and not any(d.startswith(REMOTE_DEP) for d in result.deps):
             self.store.put(slot.key, result)
-        return slot.job, result if cachemod.is_lazy(result) else _compact(result)
+        return slot.job, _compact(result)
 
     def wave(self, pending: Iterable[Job]) -> Iterator[tuple[Job, FileResult]]:
         """Lint `pending` (from the cache where possible) as the files are found, and hand each
@@ -667,7 +667,7 @@ class _Run:
                 self.where[job.real] = len(self.files)
                 self.files.append(result)
                 self.origins.append(job.origin)
-                if not cachemod.is_lazy(result) and result.children:  # (a plain result has none)
+                if result.children:
                     parents.append((job, result))
         # Followed once the wave is found whole: a target the walk also reaches is linted as found.
         self.pending, more = _followed(parents, self.seen)
@@ -834,25 +834,21 @@ class _Folded:
         # (catalog rules judge every entity by its origin; two files of one path: not told apart)
         folded = None
         if reported is not None and not _app_config_given(settings) and len(waiting) == len(served):
-            for path in [p for p in waiting if p in reported]:
-                cachemod.decode_index(waiting.pop(path))
-            _read_declarers(files, fold, waiting)
-            folded = cls._less_read(files, served, fold)
+            taken = [waiting.pop(path) for path in reported if path in waiting]
+            for result in taken:
+                cachemod.decode_index(result)
+            read = _read(files)
+            more = _read_declarers(read, fold, waiting)
+            try:
+                for result in [*taken, *more]:
+                    fold.remove(result.path, part_of(result))
+                folded = cls(fold, _read(files) if more else read)
+            except FoldError:  # (not the sum of what it stands for: every result is read instead)
+                pass
         if folded is None:
             for result in served:
                 cachemod.decode_index(result)
         return folded
-
-    @classmethod
-    def _less_read(cls, files: Sequence[FileResult], served: Sequence[cachemod.CachedResult], fold: Fold) -> _Folded | None:
-        """`fold` less the files served lazily and read since (None: it is not their sum)."""
-        try:
-            for result in served:
-                if not cachemod.is_lazy(result):
-                    fold.remove(result.path, part_of(result))
-        except FoldError:  # (every result is read instead)
-            return None
-        return cls(fold, [result for result in files if not cachemod.is_lazy(result)])
 
     def declared(self) -> set[str]:
         return set(self.fold.declared)
@@ -880,17 +876,27 @@ class _Folded:
         return count + more, unverified + more_unverified
 
 
-def _read_declarers(files: Sequence[FileResult], fold: Fold, waiting: dict[str, cachemod.CachedResult]) -> None:
-    """Decode each folded file (of `waiting`, by path) that declares an entity a read file
-    declares, and so on with its own entities. (An entity only folded files declare is counted
-    as a duplicate, see `_Folded.count`.)"""
-    keys = [entity.key for result in files if not cachemod.is_lazy(result) for entity in result.declared]
+def _read(files: Sequence[FileResult]) -> list[FileResult]:
+    """The files whose results are not lazy, in the run's order."""
+    return [result for result in files if not cachemod.is_lazy(result)]
+
+
+def _read_declarers(
+    read: Sequence[FileResult], fold: Fold, waiting: dict[str, cachemod.CachedResult]
+) -> list[cachemod.CachedResult]:
+    """Decode each folded file (of `waiting`, by path) that declares an entity a `read` file
+    declares, and so on with its own entities (an entity only folded files declare is counted
+    as a duplicate, see `_Folded.count`); they are returned."""
+    keys = [entity.key for result in read for entity in result.declared]
+    taken = []
     while keys:
         for path in fold.declared.get(keys.pop(), ()):
             if path in waiting:
                 found = waiting.pop(path)
                 cachemod.decode_index(found)
+                taken.append(found)
                 keys.extend(entity.key for entity in found.declared)
+    return taken
 
 
 def _add_file(
