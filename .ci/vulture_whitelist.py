@@ -52,3 +52,6 @@ use_fast_pass
 
 # The run memo's tee under sys.stdout: io.TextIOWrapper asks its buffer whether it is writable.
 writable
+
+# A lazy result becomes an ordinary cached result once its index is decoded (lint/cache.py).
+_.__class__
