@@ -279,9 +279,9 @@ class Kept:
         self.names = names
         self.kinds = kinds
         self.links = _LINK in kinds  # (a symlink is followed afresh: asked of the disk)
-        self.folders = tuple(name for name, kind in zip(names, kinds, strict=True) if kind == _FOLDER)
+        self.folders = tuple(_of_kind(names, kinds, _FOLDER))
         # A set: the walk asks for its few descriptor names, whatever the number of files.
-        self.files = frozenset(name for name, kind in zip(names, kinds, strict=True) if kind == _FILE)
+        self.files = frozenset(_of_kind(names, kinds, _FILE))
 
     def __repr__(self) -> str:
         return f"<Kept {self.names!r}>"
@@ -290,6 +290,16 @@ class Kept:
         """The entries of `folder`, kept with this listing, as `scan` gave them."""
         base = folder if folder.endswith(os.sep) else folder + os.sep
         return [StoredEntry(base + name, name, kind) for name, kind in zip(self.names, self.kinds, strict=True)]
+
+
+def _of_kind(names: list[str], kinds: str, kind: str) -> list[str]:
+    # Most listings hold one kind of entry (a catalog's folders, or a folder's one descriptor):
+    # told apart at C speed; only a mixed listing is gone through name by name.
+    if kind not in kinds:
+        return []
+    if kinds.count(kind) == len(kinds):
+        return names
+    return [name for name, other in zip(names, kinds, strict=True) if other == kind]
 
 
 # Listings parsed, by their bytes: most folders of a catalog list the same (one descriptor), and
