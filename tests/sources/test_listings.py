@@ -204,10 +204,19 @@ def test_a_kept_listing_is_parsed_once_for_the_folders_that_share_it(tmp_path: P
     _settle(root, 0)
     _check(root, store)
     listings = Listings(store)
+    listings.started = time.time_ns() + HOUR_NS  # (nothing is racy)
     first, second = (listings.lookup(str(root / f"s{n}")) for n in range(2))
     assert isinstance(first, Kept) and first is second
     assert first.files == {"catalog-info.yaml"} and first.folders == () and not first.links
     assert [e.path for e in first.entries(str(root / "s0"))] == [str(root / "s0" / "catalog-info.yaml")]
+    # A folder listed afresh and kept is answered from the listing just kept, as it will be next time.
+    (root / "s2" / "catalog-info.json").write_text("x")
+    (root / "s2" / "sub").mkdir()
+    (root / "s2" / "ln").symlink_to(root / "s3")
+    _settle(root, 1)
+    relisted = listings.lookup(str(root / "s2"))
+    assert isinstance(relisted, Kept) and relisted.links and relisted.folders == ("sub",)
+    assert relisted.files == {"catalog-info.json", "catalog-info.yaml"}
 
 
 def test_display_from_shows_paths_as_display_path_does(tmp_path: Path) -> None:

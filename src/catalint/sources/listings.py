@@ -197,9 +197,12 @@ class Listings:
 
     def _relist(
         self, folder: str, info: os.stat_result, signature: bytes, key: bytes, stored: int | None, at: int
-    ) -> list[os.DirEntry[str]]:
+    ) -> Kept | list[os.DirEntry[str]]:
         """`folder` listed afresh (it changed, or was not kept), and kept if it can be. `stored`:
-        where its old record was; `at`: where the walk was in the store when it came to it."""
+        where its old record was; `at`: where the walk was in the store when it came to it.
+
+        A folder kept is answered as the next run will answer it, from its kept listing: the
+        kinds of its entries were just told for the record, and are not asked again."""
         fresh = scan(folder)
         racy = changed_lately(info.st_mtime_ns, info.st_ctime_ns, self.started)
         record = None if fresh is None or racy else _record(fresh, info, signature)
@@ -208,6 +211,7 @@ class Listings:
             if record is not None:
                 assert self._records is not None
                 self._records.append(_FRAME.pack(len(key), len(record)) + key + record)
+                return _kept(record[_AT:]) or fresh or []
         return fresh or []
 
     def _open(self) -> bytes:
