@@ -186,7 +186,7 @@ class Listings:
         found = self._find(folder, key, data)
         if found is not None and data.startswith(signature, found[1]):
             body = data[found[1] + _AT : found[2]]
-            kept = _PARSED.get(body) or _kept(body)
+            kept = _PARSED.get(body) or _kept(body)  # (most folders: a listing parsed before, no call)
             if kept is not None:
                 if self._records is not None:
                     self._records.append(data[found[0] : found[2]])
