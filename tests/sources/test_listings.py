@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from catalint.sources.files import walk
-from catalint.sources.listings import Listings
+from catalint.sources.files import display_from, display_path, walk
+from catalint.sources.listings import Kept, Listings
 
 HOUR_NS = 3600 * 1_000_000_000
 
@@ -167,6 +167,69 @@ def test_a_damaged_store_means_a_normal_walk(tmp_path: Path) -> None:
         listings = _check(root, store)
         assert listings.folders == []
         assert store.read_bytes() == good  # written again, whole
+
+
+def test_a_kept_folder_answers_from_its_names_as_a_listed_one_does(tmp_path: Path) -> None:
+    # The walk answers a kept folder without a symlink from the kept names and kinds alone (no
+    # entry asked of the disk): each kind of entry a descriptor name can be, and the folders the
+    # walk skips, found alike kept and listed.
+    root, store = tmp_path / "repo", tmp_path / "x.listings"
+    _tree(root)
+    (root / "a" / "catalog-info.yml").mkdir()  # a folder with a descriptor's name: walked into
+    (root / "a" / "catalog-info.yml" / "catalog-info.json").write_text("x")
+    os.mkfifo(root / "d" / "catalog-info.json")  # neither a file nor a folder: not a descriptor
+    (root / "d" / ".git").mkdir()
+    (root / "d" / ".git" / "catalog-info.yaml").write_text("x")
+    (root / "d" / "catalog-info.yaml.bak").write_text("x")
+    (root / "e" / "catalog-info.json").write_text("x")  # two descriptors in one folder, by name
+    (root / "e" / "catalog-info.yml").write_text("x")
+    name = os.fsdecode(b"caf\xe9")  # not UTF-8: kept as the file system spells it
+    (root / name).mkdir()
+    (root / name / "catalog-info.yaml").write_text("x")
+    _settle(root, 0)
+    _check(root, store)
+    listings = _check(root, store)
+    assert str(root / "d") in listings.folders and str(root / name) in listings.folders
+    found = [path for path, _ in _walk(root, None)[0]]
+    assert str(root / "e" / "catalog-info.json") in found
+    assert str(root / "a" / "catalog-info.yml" / "catalog-info.json") in found
+    assert str(root / "d" / "catalog-info.json") not in found and str(root / name / "catalog-info.yaml") in found
+
+
+def test_a_kept_listing_is_parsed_once_for_the_folders_that_share_it(tmp_path: Path) -> None:
+    root, store = tmp_path / "repo", tmp_path / "x.listings"
+    for n in range(5):
+        (root / f"s{n}").mkdir(parents=True)
+        (root / f"s{n}" / "catalog-info.yaml").write_text("x")
+    _settle(root, 0)
+    _check(root, store)
+    listings = Listings(store)
+    listings.started = time.time_ns() + HOUR_NS  # (nothing is racy)
+    first, second = (listings.lookup(str(root / f"s{n}")) for n in range(2))
+    assert isinstance(first, Kept) and first is second
+    assert first.files == {"catalog-info.yaml"} and first.folders == () and not first.links
+    assert [e.path for e in first.entries(str(root / "s0"))] == [str(root / "s0" / "catalog-info.yaml")]
+    # A folder listed afresh and kept is answered from the listing just kept, as it will be next time.
+    (root / "s2" / "catalog-info.json").write_text("x")
+    (root / "s2" / "sub").mkdir()
+    (root / "s2" / "ln").symlink_to(root / "s3")
+    _settle(root, 1)
+    relisted = listings.lookup(str(root / "s2"))
+    assert isinstance(relisted, Kept) and relisted.links and relisted.folders == ("sub",)
+    assert relisted.files == {"catalog-info.json", "catalog-info.yaml"}
+
+
+def test_display_from_shows_paths_as_display_path_does(tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    odd = os.fsdecode(b"caf\xe9")
+    paths = [cwd / "a" / "catalog-info.yaml", cwd / odd / "x.yaml", tmp_path / "elsewhere.yaml", Path("/x"), cwd]
+    for at in (cwd, Path("/"), Path(str(cwd) + "/")):
+        shown = display_from(at)
+        assert [shown(p) for p in paths] == [display_path(p, at) for p in paths]
+        assert [shown(str(p)) for p in paths] == [display_path(str(p), at) for p in paths]
+    assert display_path(cwd / odd / "x.yaml", cwd) == "caf\\xe9/x.yaml"
+    assert display_path(cwd / "a" / "b.yaml", cwd) == "a/b.yaml"
+    assert display_path(tmp_path / "elsewhere.yaml", cwd) == (tmp_path / "elsewhere.yaml").as_posix()
 
 
 def test_a_walk_cut_short_keeps_no_store(tmp_path: Path) -> None:

@@ -8,12 +8,10 @@ import hashlib
 import operator
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
 
-_E = TypeVar("_E")  # an entry of a listing that is not `os.scandir`'s
 GLOB_BUDGET = 100_000  # folder entries one glob may look at before it is stopped (and says so)
 GLOB_CHARS = "*?["
 GLOB_CUT = f"the glob was stopped after looking at {GLOB_BUDGET:,} folder entries; its files were not checked"
@@ -160,17 +158,12 @@ def matches_digest(matches: Iterable[Path]) -> str:
 _NAME = operator.attrgetter("name")
 
 
-def first_listing(
-    folder: str, real_folder: str, seen: set[str], lister: Callable[[str], Sequence[_E]] | None = None
-) -> Sequence[os.DirEntry[str] | _E]:
+def first_listing(folder: str, real_folder: str, seen: set[str]) -> list[os.DirEntry[str]]:
     """`folder`'s entries by name, or none when its real path was listed before (a symlink back
-    up the tree: each folder is walked once) or it cannot be listed. `lister`: lists it instead
-    of `os.scandir` (sources/listings.py: the walk's kept listings), with the same answer."""
+    up the tree: each folder is walked once) or it cannot be listed."""
     if real_folder in seen:
         return []
     seen.add(real_folder)
-    if lister is not None:
-        return lister(folder)
     try:
         with os.scandir(folder) as listing:
             return sorted(listing, key=_NAME)

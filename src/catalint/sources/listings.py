@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import operator
 import os
 import stat
 import struct
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +41,7 @@ def changed_lately(mtime_ns: int, ctime_ns: int, started_ns: int) -> bool:
         return False  # (nearly everything: one comparison each)
     coarse = mtime_ns % 1_000_000_000 == 0 and ctime_ns % 1_000_000_000 == 0
     return max(mtime_ns, ctime_ns) >= started_ns - (RACY_COARSE_NS if coarse else RACY_NS)
+
 
 # The store: `_MAGIC`, a record per folder, then the SHA-256 digest of all before it. A record is
 # framed by the lengths of its folder's path and of its body (`_FRAME`), then the path (UTF-8, as
@@ -119,8 +121,8 @@ def scan(folder: str) -> list[os.DirEntry[str]] | None:
         return None
 
 
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+# (In C: a Python function called per entry was a noticeable part of a fresh walk.)
+_name = operator.attrgetter("name")
 
 
 def _kind(entry: os.DirEntry[str]) -> str:
@@ -166,9 +168,13 @@ class Listings:
                 return data
         return b""
 
-    def listing(self, folder: str) -> Sequence[Entry]:
-        """`folder`'s entries by name, as `scan` gives them: from the store when the folder is
-        unchanged since it was kept (no entry kept for a folder that cannot be listed)."""
+    def lookup(self, folder: str) -> Kept | list[os.DirEntry[str]]:
+        """`folder`'s kept listing when the folder is unchanged since it was kept, else its
+        entries by name as `scan` gives them (none for a folder that cannot be listed).
+
+        The walk's per-folder path (31,500 folders at 30,000 files): one stat, the stored
+        record found at the cursor, its listing parsed once for all the folders that share it,
+        and no object per entry."""
         try:
             info = os.stat(folder)
             key = folder.encode("utf-8", "surrogateescape")
@@ -178,30 +184,35 @@ class Listings:
         data = self._data if self._data is not None else self._open()
         at = self._at
         found = self._find(folder, key, data)
-        entries = None if found is None else self._stored(folder, found, data, signature)
-        if entries is not None:
-            return entries
+        if found is not None and data.startswith(signature, found[1]):
+            body = data[found[1] + _AT : found[2]]
+            kept = _PARSED.get(body) or _kept(body)  # (most folders: a listing parsed before, no call)
+            if kept is not None:
+                if self._records is not None:
+                    self._records.append(data[found[0] : found[2]])
+                if self.consulted is not None:
+                    self.consulted(folder)
+                return kept
+        return self._relist(folder, info, signature, key, None if found is None else found[0], at)
+
+    def _relist(
+        self, folder: str, info: os.stat_result, signature: bytes, key: bytes, stored: int | None, at: int
+    ) -> Kept | list[os.DirEntry[str]]:
+        """`folder` listed afresh (it changed, or was not kept), and kept if it can be. `stored`:
+        where its old record was; `at`: where the walk was in the store when it came to it.
+
+        A folder kept is answered as the next run will answer it, from its kept listing: the
+        kinds of its entries were just told for the record, and are not asked again."""
         fresh = scan(folder)
         racy = changed_lately(info.st_mtime_ns, info.st_ctime_ns, self.started)
         record = None if fresh is None or racy else _record(fresh, info, signature)
-        if found is not None or record is not None:  # (neither kept before nor now: no change)
-            self._change(at if found is None else found[0])
+        if stored is not None or record is not None:  # (neither kept before nor now: no change)
+            self._change(at if stored is None else stored)
             if record is not None:
                 assert self._records is not None
                 self._records.append(_FRAME.pack(len(key), len(record)) + key + record)
+                return _kept(record[_AT:]) or fresh or []
         return fresh or []
-
-    def _stored(
-        self, folder: str, found: tuple[int, int, int], data: bytes, signature: bytes
-    ) -> list[StoredEntry] | None:
-        """The entries of `folder`'s stored record, if it has `signature` (None: it changed)."""
-        entries = _entries(folder, data[found[1] + _AT : found[2]]) if data.startswith(signature, found[1]) else None
-        if entries is not None:
-            if self._records is not None:
-                self._records.append(data[found[0] : found[2]])
-            if self.consulted is not None:
-                self.consulted(folder)
-        return entries
 
     def _open(self) -> bytes:
         self._data = self._load()
@@ -261,31 +272,57 @@ def _record(entries: list[os.DirEntry[str]], info: os.stat_result, signature: by
     return signature + listing.encode("utf-8", "surrogateescape")
 
 
-def _entries(folder: str, listing: bytes) -> list[StoredEntry] | None:
-    """A stored listing's entries (None: not a listing)."""
-    parsed = _PARSED.get(listing)
-    if parsed is None:
-        parsed = _parse(listing)
-        if parsed is None:
-            return None
-    base = folder if folder.endswith(os.sep) else folder + os.sep
-    return [StoredEntry(base + name, name, kind) for name, kind in parsed]
+class Kept:
+    """A stored listing, parsed: its entries' names and kinds, and the names of its folders and
+    of its files apart (what the walk asks of most folders, without an object per entry).
+    Shared by every folder that lists the same: it knows no folder."""
+
+    __slots__ = ("files", "folders", "kinds", "links", "names")
+
+    def __init__(self, names: list[str], kinds: str) -> None:
+        self.names = names
+        self.kinds = kinds
+        self.links = _LINK in kinds  # (a symlink is followed afresh: asked of the disk)
+        self.folders = tuple(_of_kind(names, kinds, _FOLDER))
+        # A set: the walk asks for its few descriptor names, whatever the number of files.
+        self.files = frozenset(_of_kind(names, kinds, _FILE))
+
+    def __repr__(self) -> str:
+        return f"<Kept {self.names!r}>"
+
+    def entries(self, folder: str) -> list[StoredEntry]:
+        """The entries of `folder`, kept with this listing, as `scan` gave them."""
+        base = folder if folder.endswith(os.sep) else folder + os.sep
+        return [StoredEntry(base + name, name, kind) for name, kind in zip(self.names, self.kinds, strict=True)]
+
+
+def _of_kind(names: list[str], kinds: str, kind: str) -> list[str]:
+    # Most listings hold one kind of entry (a catalog's folders, or a folder's one descriptor):
+    # told apart at C speed; only a mixed listing is gone through name by name.
+    if kind not in kinds:
+        return []
+    if kinds.count(kind) == len(kinds):
+        return names
+    return [name for name, other in zip(names, kinds, strict=True) if other == kind]
 
 
 # Listings parsed, by their bytes: most folders of a catalog list the same (one descriptor), and
 # parsing each again was a third of answering a folder from the store.
-_PARSED: dict[bytes, list[tuple[str, str]]] = {}
+_PARSED: dict[bytes, Kept] = {}
 
 
-def _parse(listing: bytes) -> list[tuple[str, str]] | None:
-    kinds, *names = listing.decode("utf-8", "surrogateescape").split("\0")
-    if not names or names.pop() or len(names) != len(kinds):
-        return None
-    parsed = list(zip(names, kinds, strict=True))
-    if len(_PARSED) >= 64:  # (few: the common listings come back at once)
-        _PARSED.clear()
-    _PARSED[listing] = parsed
-    return parsed
+def _kept(listing: bytes) -> Kept | None:
+    """A stored listing, parsed (None: not a listing)."""
+    kept = _PARSED.get(listing)
+    if kept is None:
+        kinds, *names = listing.decode("utf-8", "surrogateescape").split("\0")
+        if not names or names.pop() or len(names) != len(kinds):
+            return None
+        kept = Kept(names, kinds)
+        if len(_PARSED) >= 64:  # (few: the common listings come back at once)
+            _PARSED.clear()
+        _PARSED[listing] = kept
+    return kept
 
 
 def _index(data: bytes, at: int, end: int) -> dict[str, tuple[int, int, int]]:
