@@ -27,7 +27,7 @@ from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
 from catalint.rules.unverified import NOT_VERIFIED
-from catalint.sources.files import REMOTE_DEP, display_path, walk
+from catalint.sources.files import REMOTE_DEP, display_from, walk
 from catalint.sources.listings import Listings
 
 if TYPE_CHECKING:
@@ -289,6 +289,7 @@ class _LocalRun:
         self.roots: dict[Path, None] = {}  # the roots of every file linted, in order
         self.home = find_root(request.cwd)
         self.pool: Executor | None = None
+        self.display = display_from(request.cwd)
 
     def checkout_of(self, root: Path) -> Checkout | None:
         if self.request.checkout_for is None:
@@ -359,7 +360,7 @@ class _LocalRun:
     def slot(self, job: Job) -> _Slot:
         """`job` as it enters the line: with its cached result, or what linting it needs."""
         self.roots.setdefault(job.root, None)
-        display = job.display or display_path(job.path, self.request.cwd)
+        display = job.display or self.display(job.path)
         if job.content is not None:
             return _Slot(job, display, content=job.content)
         hit, key, content = self.cached(job, display)
