@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import mmap
 import os
 import re
 import stat
@@ -540,24 +541,25 @@ class ResultCache:
         return self._old
 
     def _read(self, pack: Any) -> None:
-        # A few megabytes at a time rather than line by line (a call per line to check and decode
-        # it was most of reading the pack), nor whole (a large pack's bytes, text and lines held
-        # at once were the warm run's peak). Whole lines are kept, not their parts: each copy of
-        # a large pack's lines costs as much as reading it. The pack is ASCII: JSON escapes the rest.
+        # Mapped rather than read (no copy of its bytes is made), then decoded a few megabytes at a
+        # time (a call per line to check and decode it was most of reading the pack; a large
+        # pack's text and its lines held at once were the warm run's peak). Whole lines are kept,
+        # not their parts: each copy of a large pack's lines costs as much as reading it. The pack
+        # is ASCII: JSON escapes the rest.
         assert self._old is not None
-        check, rest, lines = 0, b"", _Lines()
-        chunk = pack.read(_READ)
-        while chunk:
-            ahead = pack.read(_READ)
-            data = rest + chunk
-            # (the last of the last lines is the checksum of all before it)
-            cut = data.rfind(b"\n", 0, len(data) if ahead else len(data) - 1) + 1
-            block, rest = data[:cut], data[cut:]
-            check = zlib.crc32(block, check)
-            lines.take(block.decode("ascii").split("\n"), self._old)
-            chunk = ahead
-        if rest != b"end\t%08x\n" % check or lines.head is None:
-            self._old.clear()  # (no checksum, or not this pack's: cut short, or damaged)
+        lines = _Lines()
+        with mmap.mmap(pack.fileno(), 0, access=mmap.ACCESS_READ) as data, memoryview(data) as view:
+            end = data.rfind(b"\n", 0, len(data) - 1) + 1  # (the last line: the checksum of all before it)
+            if data[end:] != b"end\t%08x\n" % zlib.crc32(view[:end]):
+                return  # (no checksum, or not this pack's: cut short, or damaged)
+            at = 0
+            while at < end:
+                cut = data.rfind(b"\n", at, min(at + _READ, end)) + 1
+                if cut <= at:  # (a line longer than a block: to its end)
+                    cut = data.find(b"\n", at, end) + 1
+                lines.take(str(view[at:cut], "ascii").split("\n"), self._old)
+                at = cut
+        if lines.head is None:
             return
         stats = json.loads(lines.head)
         self._old_stats = stats if isinstance(stats, dict) else {}
