@@ -44,7 +44,8 @@ def default_dir() -> Path:
 # index, decoded only for a file whose findings are reported; 9: a glob dependency names the
 # folder that bounded it (checked from its fixed part, a symlinked folder it matched through was
 # missed, and a new match there was never seen); 10: a header before each entry's index (plain or
-# not, its digest), the pack's fold (lint/fold.py) on its second line, and a checksum as its last.
+# not, its digest, its dependencies, the entities it declares), the pack's fold (lint/fold.py) on
+# its second line, and a checksum as its last.
 FORMAT = "10"
 
 
@@ -223,7 +224,8 @@ def encode_entry(result: FileResult) -> str:
         tally(result),
     ]
     header = ("p" if is_plain(result) else "e") + (result.digest or "")
-    parts = [header, encode(data["deps"]), encode(index), encode(data["lines"]), encode(data["findings"])]
+    keys = encode([entity.key for entity in result.declared])
+    parts = [header, encode(data["deps"]), keys, encode(index), encode(data["lines"]), encode(data["findings"])]
     return "\t".join(parts)
 
 
@@ -258,19 +260,22 @@ def _header(body: str, start: int) -> tuple[int, str | None, dict[str, str | Non
     """Of the entry at `start`: where its index starts, its digest, and its dependencies."""
     end = body.find("\t", start)
     deps_end = body.find("\t", end + 1)
-    if end <= start or deps_end < 0 or body[start] not in "pe":
+    keys_end = body.find("\t", deps_end + 1) if deps_end >= 0 else -1
+    if end <= start or keys_end < 0 or body[start] not in "pe":
         raise ValueError("not a pack entry")
     # (most files depend on nothing: no decoding for them)
     deps = {} if body.startswith("{}\t", end + 1) else _index(body, end + 1, deps_end)
     if not isinstance(deps, dict):
         raise ValueError("not a pack entry")
-    return deps_end + 1, body[start + 1 : end] or None, deps
+    return keys_end + 1, body[start + 1 : end] or None, deps
 
 
 def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedResult:
     """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy).
     `path`: the path the entry is expected to have, shared rather than decoded again."""
     start, _, deps = _header(body, start)
+    if not isinstance(_index(body, body.rfind("\t", 0, start - 1) + 1, start - 1), list):
+        raise ValueError("not a pack entry")  # (the entities it declares: decoded with the rest)
     tab, lines_tab = _tabs(body, start)
     result = CachedResult(path or "", body, (tab + 1, lines_tab + 1), deps=deps)
     _fill(result, _index(body, start, tab), path)
@@ -375,6 +380,16 @@ class LazyResult(CachedResult):
         self.decode_index()
         _CACHED["findings"].__set__(self, value)
 
+    def declared_keys(self) -> list[str]:
+        """The entities the entry declares, from its header: without decoding its index."""
+        entry, at = self._entry, self._index_at
+        if entry is None or at < 0:
+            return [entity.key for entity in self.declared]
+        keys = _index(entry, entry.rfind("\t", 0, at - 1) + 1, at - 1)
+        if not isinstance(keys, list):
+            raise ValueError("not a pack entry")
+        return keys
+
     @property  # type: ignore[override]
     def lines(self) -> str:
         self.decode_index()
@@ -421,6 +436,13 @@ def decode_index(result: FileResult) -> None:
     """`result`'s index decoded now, if it was not (see `LazyResult`)."""
     if is_lazy(result):
         result.decode_index()
+
+
+def declared_keys(result: FileResult) -> list[str]:
+    """The entities `result` declares, without decoding its index if it is lazy."""
+    if is_lazy(result):
+        return result.declared_keys()
+    return [entity.key for entity in result.declared]
 
 
 def is_lazy(result: FileResult) -> TypeGuard[LazyResult]:
@@ -627,7 +649,7 @@ class ResultCache:
         lazy = list(self._lazy_hits.values())
         if changed or (self._fold is None and self._plain_hits):
             used = self._used_fold()
-            new = [(result.path, part_of(result)) for result in self._new.values() if is_plain(result)]
+            new = [part_of(result) for result in self._new.values() if is_plain(result)]
             with contextlib.suppress(OSError):
                 write_atomic(self.path, self._pieces(self._fold_text(used, new)))
         else:  # (a fully warm run has nothing new to write)
@@ -646,23 +668,23 @@ class ResultCache:
                 for key, line in itertools.chain((self._old or {}).items(), self._refused.items()):
                     if line.startswith("p", len(key) + 1):
                         gone = decode_entry(line, len(key) + 1)
-                        fold.remove(gone.path, part_of(gone))
+                        fold.remove(part_of(gone))
                 return fold
             except (ValueError, KeyError, TypeError, IndexError, AttributeError):
                 pass  # (FoldError among them)
         fold = Fold()
         for result in [*self._plain_hits.values(), *self._lazy_hits.values()]:
-            fold.add(result.path, part_of(result))
+            fold.add(part_of(result))
         return fold
 
     @staticmethod
-    def _fold_text(fold: Fold, new: list[tuple[str, Part]]) -> str:
+    def _fold_text(fold: Fold, new: list[Part]) -> str:
         """The new pack's fold: `fold` with the `new` plain entries, which `fold` is left without."""
-        for path, part in new:
-            fold.add(path, part)
+        for part in new:
+            fold.add(part)
         text = fold.encode()
-        for path, part in new:
-            fold.remove(path, part)
+        for part in new:
+            fold.remove(part)
         return text
 
     def _pieces(self, fold: str) -> Iterator[bytes]:

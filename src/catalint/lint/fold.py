@@ -61,33 +61,25 @@ class FoldError(ValueError):
 @dataclass(slots=True)
 class Fold:
     members: int = 0
-    # entity key -> the path of each member declaring it, once per declaration
-    declared: dict[str, list[str]] = field(default_factory=dict)
+    # entity key -> how many times the members declare it (which do: their entries' headers say)
+    declared: dict[str, int] = field(default_factory=dict)
     targets: dict[str, int] = field(default_factory=dict)
     extra: dict[str, int] = field(default_factory=dict)
     tally: dict[tuple[str, int], int] = field(default_factory=dict)
 
-    def add(self, path: str, part: Part) -> None:
+    def add(self, part: Part) -> None:
         self.members += 1
-        for key in part.declared:
-            self.declared.setdefault(key, []).append(path)
+        _add(self.declared, part.declared)
         _add(self.targets, part.targets)
         _add(self.extra, part.extra)
         for rule, severity, n in part.tally:
             self.tally[rule, severity] = self.tally.get((rule, severity), 0) + n
 
-    def remove(self, path: str, part: Part) -> None:
+    def remove(self, part: Part) -> None:
         if self.members <= 0:
             raise FoldError("no member left to remove")
         self.members -= 1
-        try:
-            for key in part.declared:
-                paths = self.declared[key]
-                paths.remove(path)
-                if not paths:
-                    del self.declared[key]
-        except (KeyError, ValueError):
-            raise FoldError(f"{path} declares what the fold does not hold") from None
+        _take(self.declared, part.declared)
         _take(self.targets, part.targets)
         _take(self.extra, part.extra)
         _take(self.tally, [(rule, severity) for rule, severity, n in part.tally for _ in range(n)])

@@ -842,7 +842,7 @@ class _Folded:
             more = _read_declarers(read, fold, waiting)
             try:
                 for result in [*taken, *more]:
-                    fold.remove(result.path, part_of(result))
+                    fold.remove(part_of(result))
                 folded = cls(fold, _read(files) if more else read)
             except FoldError:  # (not the sum of what it stands for: every result is read instead)
                 pass
@@ -870,7 +870,7 @@ class _Folded:
         )
         # Each declaration of an entity after its first is a duplicate's finding; those of the
         # entities no other file declares are all folded files' (the others were decoded).
-        copies = sum(len(paths) - 1 for paths in self.fold.declared.values())
+        copies = sum(self.fold.declared.values()) - len(self.fold.declared)
         if copies and severities.shown(duplicate_entity.ID, int(duplicate_entity.SEVERITY)):
             more += copies
             more_unverified += copies if duplicate_entity.ID in NOT_VERIFIED else 0
@@ -888,10 +888,17 @@ def _read_declarers(
     """Decode each folded file (of `waiting`, by path) that declares an entity a `read` file
     declares, and so on with its own entities (an entity only folded files declare is counted
     as a duplicate, see `_Folded.count`); they are returned."""
-    keys = [entity.key for result in read for entity in result.declared]
+    keys = [entity.key for result in read for entity in result.declared if entity.key in fold.declared]
+    if not keys:
+        return []  # (a change that declares what no unchanged file does: most)
+    # Who declares what, from the entries' headers (their indexes stay encoded).
+    declarers: dict[str, list[str]] = {}
+    for path, result in waiting.items():
+        for key in cachemod.declared_keys(result):
+            declarers.setdefault(key, []).append(path)
     taken = []
     while keys:
-        for path in fold.declared.get(keys.pop(), ()):
+        for path in declarers.get(keys.pop(), ()):
             if path in waiting:
                 found = waiting.pop(path)
                 cachemod.decode_index(found)
