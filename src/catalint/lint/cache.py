@@ -419,14 +419,9 @@ def lazy_entry(body: str, start: int, path: str) -> CachedResult:
     # Made without `__init__`, which would set every field (through the properties): the index's
     # are set when it is decoded, the findings and kept lines when read.
     result = LazyResult.__new__(LazyResult)
-    slot = _SLOTS
-    slot["path"].__set__(result, path)
-    slot["digest"].__set__(result, digest)
-    slot["deps"].__set__(result, deps)
+    result.path, result.digest, result.deps = path, digest, deps
     # A plain entry has no children and no directives (lint/fold.is_plain): known without its index.
-    slot["children"].__set__(result, _NONE)
-    slot["disabled"].__set__(result, _NO_LINES)
-    slot["disabled_file"].__set__(result, _NO_RULES)
+    result.children, result.disabled, result.disabled_file = _NONE, _NO_LINES, _NO_RULES
     # (0: not decoded, and where is not known yet: see `decode_index`)
     result._entry, result._lines_at, result._findings_at, result._index_at = body, 0, 0, index_at
     return result
