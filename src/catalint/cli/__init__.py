@@ -42,7 +42,38 @@ def entry() -> None:
         memo_record.start(sys.argv)
     from catalint.cli.app import main
 
-    main()
+    try:
+        main()
+    except SystemExit as stop:
+        _leave(stop)
+
+
+def _leave(stop: SystemExit) -> None:
+    """Exit with `stop`'s code without tearing the interpreter down: freeing one by one the
+    objects a large run holds (its results, the cache's lines) was a twentieth of a pull
+    request's run at 30,000 files. Exit handlers still run, and output is flushed first; a
+    stream that cannot be flushed, another thread still at work, or a message to print exits
+    the usual way instead."""
+    import atexit
+    import threading
+
+    code = stop.code
+    if not (code is None or isinstance(code, int)) or threading.active_count() > 1 or not _flushed():
+        raise stop
+    atexit._run_exitfuncs()
+    if not _flushed():
+        raise stop
+    os._exit(code or 0)
+
+
+def _flushed() -> bool:
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # (None: started with the stream closed)
+                stream.flush()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def __getattr__(name: str) -> Any:
