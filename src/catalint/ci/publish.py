@@ -156,6 +156,12 @@ class ChangeScope:
         """Whether the report may show only some files (`shown` may answer other than None)."""
         return _base_of(self.env, self.changed_since)[0] is not None and (self.filter_mode or "file") != "nofilter"
 
+    @property
+    def shown_if_narrowed(self) -> Callable[[Mapping[str, Iterable[str]]], set[str] | None] | None:
+        """`shown`, for a run whose report may narrow; None for one that reports every file (and
+        so reads every result: nothing for the cache to leave encoded)."""
+        return self.shown if self.narrows else None
+
     def shown(self, linted: Mapping[str, Iterable[str]]) -> set[str] | None:
         """The files (display paths) whose findings the report can show; None: any file's."""
         try:

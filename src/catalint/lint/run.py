@@ -802,9 +802,8 @@ def finish(
             _add_file(run_result, result, relations_of, release)
         if result.digest is not None:
             run_result.digests[result.path] = result.digest
-    if unbuilt:
-        # (the fold's, not `folded`'s: that holds every result of the run)
-        run_result.unbuilt_documents, run_result.unbuilt_entities = unbuilt, folded.fold.entities
+    # (the fold's entities, not `folded`'s: that holds every result of the run)
+    run_result.unbuilt_documents, run_result.unbuilt_entities = unbuilt, folded.fold.entities
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
