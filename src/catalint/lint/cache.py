@@ -511,8 +511,9 @@ class ResultCache:
 
     One file read answers a whole warm run, where a file per result would cost an open and a
     parse each. The pack is text: a first line with the stat signatures, a second with the fold
-    of its plain entries (lint/fold.py), then a line per result, `key<TAB>header<TAB>index<TAB>
-    lines<TAB>findings` (see `encode_entry`), and last a checksum of all before it. A line is split
+    of its plain entries (lint/fold.py), then a line per result, its key and `encode_entry`'s
+    parts (a header: plain or not and the digest, the dependencies, the entities declared; the
+    index; the kept lines; the findings), and last a checksum of all before it. A line is split
     only when its result is asked for, its index decoded then (or when first read, for a plain
     entry of a `lazy` run), its findings when read (see `CachedResult`), and an entry kept is
     written back as it was read. The pack is rewritten at the end of a run with exactly the
@@ -552,7 +553,7 @@ class ResultCache:
                 with self.path.open("rb") as pack:
                     self._read(pack)
             except (OSError, ValueError):
-                self._old, self._old_stats, self._fold = {}, {}, None  # (a pack that is not UTF-8 is no pack)
+                self._old, self._old_stats, self._fold = {}, {}, None  # (a pack that is not ASCII is no pack)
         return self._old
 
     def _read(self, pack: Any) -> None:
