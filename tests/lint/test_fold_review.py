@@ -1,0 +1,50 @@
+"""Found reviewing the fold (lint/fold.py): what a pack read through its fold must still hold to."""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tests.lint.test_fold import _component, _lint, _pack, _said
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        "a count that is text",  # was a TypeError traceback when the run took a read file's share away
+        "a count below one",  # was a wrong number of findings (the elided count)
+        "a count that is a fraction",
+        "a tally that is text",  # was a TypeError traceback when counting the unshown findings
+    ],
+)
+def test_a_fold_whose_counts_are_not_counts_is_never_trusted(tmp_path: Path, forge: str) -> None:
+    """A fold edited by hand under a checksum that holds (as test_fold's forged folds): counts of
+    another type, or below one, are refused with the rest of the fold, never a traceback."""
+    rng = random.Random(1)
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    for i in range(5):
+        (root / f"d{i}").mkdir(parents=True)
+        (root / f"d{i}" / "catalog-info.yaml").write_text(_component(rng))
+    _lint(root, cache, None)
+    pack = _pack(cache)
+    head, fold_line, *rest = pack.read_text().split("\n")
+    members, declared, targets, extra, tally = json.loads(fold_line[5:])
+    if forge == "a count that is text":
+        declared[next(iter(declared))] = "1"
+    elif forge == "a count below one":
+        declared["component:default/nowhere"] = -1
+    elif forge == "a count that is a fraction":
+        targets[next(iter(targets))] += 0.5
+    else:
+        tally.append(["field-format", 2, "3"])
+    fold = json.dumps([members, declared, targets, extra, tally], separators=(",", ":"))
+    text = "".join(line + "\n" for line in [head, "fold\t" + fold, *rest[:-2]]).encode()
+    pack.write_bytes(text + b"end\t%08x\n" % zlib.crc32(text))
+    chosen = {"d0/catalog-info.yaml"}
+    uncached = _said(_lint(root, None, chosen), chosen)
+    assert _said(_lint(root, cache, chosen), chosen) == uncached
+    assert _said(_lint(root, cache, chosen), chosen) == uncached  # and from the pack written back
