@@ -19,6 +19,7 @@ from tests.lint.test_fold import _component, _lint, _pack, _said
         "a count below one",  # was a wrong number of findings (the elided count)
         "a count that is a fraction",
         "a tally that is text",  # was a TypeError traceback when counting the unshown findings
+        "a tally of no severity",  # was a ValueError traceback (Severity(7))
     ],
 )
 def test_a_fold_whose_counts_are_not_counts_is_never_trusted(tmp_path: Path, forge: str) -> None:
@@ -39,8 +40,10 @@ def test_a_fold_whose_counts_are_not_counts_is_never_trusted(tmp_path: Path, for
         declared["component:default/nowhere"] = -1
     elif forge == "a count that is a fraction":
         targets[next(iter(targets))] += 0.5
-    else:
+    elif forge == "a tally that is text":
         tally.append(["field-format", 2, "3"])
+    else:
+        tally.append(["field-format", 7, 1])
     fold = json.dumps([members, declared, targets, extra, tally], separators=(",", ":"))
     text = "".join(line + "\n" for line in [head, "fold\t" + fold, *rest[:-2]]).encode()
     pack.write_bytes(text + b"end\t%08x\n" % zlib.crc32(text))
