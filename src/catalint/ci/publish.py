@@ -151,6 +151,12 @@ class ChangeScope:
             raise known
         return known
 
+    def narrows(self) -> bool:
+        """Whether the report may leave files out (a base, and a filter mode but nofilter): only
+        then has `shown` anything to say."""
+        base, _ = _base_of(self.env, self.changed_since)
+        return base is not None and (self.filter_mode or "file") != "nofilter"
+
     def shown(self, linted: Mapping[str, Iterable[str]]) -> set[str] | None:
         """The files (display paths) whose findings the report can show; None: any file's."""
         try:
