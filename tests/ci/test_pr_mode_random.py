@@ -124,3 +124,21 @@ def test_a_deleted_file_that_others_refer_to_breaks_them_with_or_without_the_cac
     uncached = _out(run_cli, root, "--format", "json", "--no-cache")
     assert "breaks-references" in uncached and "component:default/svc-0 is removed" in uncached
     assert _out(run_cli, root, "--format", "json", "--cache-dir", str(base_cache)) == uncached
+
+
+@pytest.mark.parametrize(
+    ("env", "changed_since", "mode", "narrows"),
+    [
+        ({}, None, None, False),  # no base: every file's findings are reported
+        ({}, "main", None, True),
+        ({}, "main", "added", True),
+        ({}, "main", "nofilter", False),
+        ({"BITBUCKET_PR_DESTINATION_BRANCH": "main"}, None, None, True),
+    ],
+)
+def test_only_a_run_whose_report_narrows_leaves_cached_results_encoded(
+    tmp_path: Path, env: dict[str, str], changed_since: str | None, mode: str | None, narrows: bool
+) -> None:
+    from catalint.ci.publish import ChangeScope
+
+    assert ChangeScope(tmp_path, env, changed_since, mode).narrows is narrows

@@ -151,17 +151,16 @@ class ChangeScope:
             raise known
         return known
 
+    @property
     def narrows(self) -> bool:
-        """Whether the report may leave files out (a base, and a filter mode but nofilter): only
-        then has `shown` anything to say."""
-        base, _ = _base_of(self.env, self.changed_since)
-        return base is not None and (self.filter_mode or "file") != "nofilter"
+        """Whether the report may show only some files (`shown` may answer other than None)."""
+        return _base_of(self.env, self.changed_since)[0] is not None and (self.filter_mode or "file") != "nofilter"
 
     def shown(self, linted: Mapping[str, Iterable[str]]) -> set[str] | None:
         """The files (display paths) whose findings the report can show; None: any file's."""
         try:
             base, _ = _base_of(self.env, self.changed_since)
-            if base is None or (self.filter_mode or "file") == "nofilter":
+            if base is None or not self.narrows:
                 return None
             return self.select(self.compute(self.cwd, base), linted, self.cwd).files
         except ChangesError:

@@ -42,7 +42,40 @@ def entry() -> None:
         memo_record.start(sys.argv)
     from catalint.cli.app import main
 
-    main()
+    try:
+        main()
+    except SystemExit as stop:
+        _leave(stop)
+
+
+def _leave(stop: SystemExit) -> None:
+    """Exit with `stop`'s code without tearing the interpreter down: freeing one by one the
+    objects a large run holds (its results, the cache's lines) was a twentieth of a pull
+    request's run at 30,000 files. Exit handlers still run, and output is flushed first; a
+    stream that cannot be flushed, another thread still at work, a message to print, or a
+    profiler watching exits the usual way instead."""
+    import atexit
+    import threading
+
+    code = stop.code
+    # (a profiler or coverage tracer writes its findings after the script: it gets the usual exit)
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if not (code is None or isinstance(code, int)) or watched or threading.active_count() > 1 or not _flushed():
+        raise stop
+    atexit._run_exitfuncs()
+    if not _flushed():
+        raise stop
+    os._exit(code or 0)
+
+
+def _flushed() -> bool:
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # (None: started with the stream closed)
+                stream.flush()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def __getattr__(name: str) -> Any:

@@ -393,8 +393,8 @@ def lint(**options: Any) -> None:
         checkout_for=checkout_detector(),
         known_lookup=_catalog_lookup(args.backstage_url, args.backstage_token),
         stdin=stdin,
-        # (a run that shows every file is not served lazily: it would decode every result anyway)
-        shown=change_scope.shown if change_scope.narrows() else None,
+        # (a run that reports every file reads every result: nothing for the cache to leave encoded)
+        shown=change_scope.shown if change_scope.narrows else None,
     )
     result = _run(request, remote)
     if result.files == 0 and not args.allow_empty:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from catalint.config import CONFIG_NAMES, YAMLLINT_NAMES
 from catalint.lint import memo_record
 from catalint.resolve.globs import GLOB_DEP, parse_glob_dep
 
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
     from catalint.config import Settings
     from catalint.model import RunResult
 
-# Where catalint looks above a folder: its config, a project's `.yamllint`, the repository root.
-_LOOKED_FOR = (".catalint.yaml", ".catalint.yml", ".yamllint", ".yamllint.yaml", ".yamllint.yml", ".git")
+# Where catalint looks above a folder: its config, a project's `.yamllint` (the names the settings
+# loader looks for), the repository root.
+_LOOKED_FOR = (*CONFIG_NAMES, *YAMLLINT_NAMES, ".git")
 
 
 def record(

@@ -24,7 +24,7 @@ from typing import Any, TypeGuard
 from catalint import __version__
 from catalint.atomic import write_atomic
 from catalint.facts import Child, Declared, FileResult, Reference
-from catalint.lint.fold import Fold, FoldError, Part, is_plain, part_of, tally
+from catalint.lint.fold import Fold, FoldError, is_plain, part_of, tally
 from catalint.model import DocumentSummary, Finding, Severity, Span
 from catalint.resolve.local import digest
 
@@ -220,7 +220,6 @@ def encode_entry(result: FileResult) -> str:
         data["children"],
         data["disabled"],
         data["disabled_file"],
-        data["digest"],
         tally(result),
     ]
     header = ("p" if is_plain(result) else "e") + (result.digest or "")
@@ -273,18 +272,18 @@ def _header(body: str, start: int) -> tuple[int, str | None, dict[str, str | Non
 def decode_entry(body: str, start: int = 0, path: str | None = None) -> CachedResult:
     """An entry from `encode_entry`'s text, from `start` in `body` (a whole pack line: no copy).
     `path`: the path the entry is expected to have, shared rather than decoded again."""
-    start, _, deps = _header(body, start)
+    start, digest, deps = _header(body, start)
     if not isinstance(_index(body, body.rfind("\t", 0, start - 1) + 1, start - 1), list):
         raise ValueError("not a pack entry")  # (the entities it declares: decoded with the rest)
     tab, lines_tab = _tabs(body, start)
-    result = CachedResult(path or "", body, (tab + 1, lines_tab + 1), deps=deps)
+    result = CachedResult(path or "", body, (tab + 1, lines_tab + 1), deps=deps, digest=digest)
     _fill(result, _index(body, start, tab), path)
     return result
 
 
 def _fill(result: CachedResult, index: Any, path: str | None) -> None:
     """`result`'s index fields from the decoded `index`."""
-    stored, documents, declared, references, children, disabled, disabled_file, digest, counts = index
+    stored, documents, declared, references, children, disabled, disabled_file, counts = index
     if not isinstance(stored, str):
         raise ValueError("not a pack entry")
     path = path if path == stored else stored
@@ -317,7 +316,6 @@ def _fill(result: CachedResult, index: Any, path: str | None) -> None:
     slot["children"].__set__(result, [Child(loc, typ) for loc, typ in children])
     slot["disabled"].__set__(result, {int(k): frozenset(v) for k, v in disabled.items()} if disabled else {})
     slot["disabled_file"].__set__(result, frozenset(disabled_file))
-    slot["digest"].__set__(result, digest)
     slot["tally"].__set__(result, _tally(counts))
 
 
@@ -660,13 +658,13 @@ class ResultCache:
         lazy = list(self._lazy_hits.values())
         if changed or (self._fold is None and self._plain_hits):
             used = self._used_fold()
-            new = [part_of(result) for result in self._new.values() if is_plain(result)]
             with contextlib.suppress(OSError):
-                write_atomic(self.path, self._pieces(self._fold_text(used, new)))
+                write_atomic(self.path, self._pieces(self._fold_text(used, bool(lazy))))
         else:  # (a fully warm run has nothing new to write)
             used = self._fold or Fold()
-        # (a lazy run takes every plain entry lazily: the fold of those it took is of them all)
-        self.served_lazily, self.fold = lazy, used
+        # (a lazy run takes every plain entry lazily: the fold of those it took is of them all;
+        # another reads none of it)
+        self.served_lazily, self.fold = lazy, used if lazy else Fold()
         self._old, self._new, self._stats, self._kept, self._old_stats = {}, {}, {}, {}, {}
         self._fold, self._plain_hits, self._lazy_hits, self._refused = None, {}, {}, {}
 
@@ -688,14 +686,17 @@ class ResultCache:
             fold.add(part_of(result))
         return fold
 
-    @staticmethod
-    def _fold_text(fold: Fold, new: list[Part]) -> str:
-        """The new pack's fold: `fold` with the `new` plain entries, which `fold` is left without."""
-        for part in new:
-            fold.add(part)
+    def _fold_text(self, fold: Fold, keep: bool) -> str:
+        """The new pack's fold: `fold` with the new plain entries. With `keep`, `fold` is left
+        without them (the run reads it: see `fold`); a cold run's 30,000 are added one at a
+        time (a list of their shares was an eighth of its peak memory)."""
+        new = [result for result in self._new.values() if is_plain(result)]
+        for result in new:
+            fold.add(part_of(result))
         text = fold.encode()
-        for part in new:
-            fold.remove(part)
+        if keep:
+            for result in new:
+                fold.remove(part_of(result))
         return text
 
     def _pieces(self, fold: str) -> Iterator[bytes]:

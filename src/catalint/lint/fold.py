@@ -85,6 +85,10 @@ class Fold:
         _take(self.extra, part.extra)
         _take(self.tally, [(rule, severity) for rule, severity, n in part.tally for _ in range(n)])
 
+    def entities(self) -> set[str]:
+        """The entities the members' documents name."""
+        return set(self.declared) | set(self.extra)
+
     def encode(self) -> str:
         return json.dumps(
             [self.members, self.declared, self.targets, self.extra, [[r, s, n] for (r, s), n in self.tally.items()]],

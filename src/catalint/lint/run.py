@@ -783,7 +783,6 @@ def finish(
     unresolved = _unresolved_counts(read, counted, declared)
     severities = _Severities(settings)
     run_result.elided, elided_unverified = folded.count(declared, severities)
-    run_result.unbuilt_entities = folded.entities
     unbuilt: list[tuple[int, FileResult]] = []
     relations_of: list[tuple[str, list[Reference] | FileResult]] = []
     run_result.defer_relations(lambda: _relations(relations_of))
@@ -803,7 +802,9 @@ def finish(
             _add_file(run_result, result, relations_of, release)
         if result.digest is not None:
             run_result.digests[result.path] = result.digest
-    run_result.unbuilt_documents = unbuilt
+    if unbuilt:
+        # (the fold's, not `folded`'s: that holds every result of the run)
+        run_result.unbuilt_documents, run_result.unbuilt_entities = unbuilt, folded.fold.entities
     run_result.findings.sort(key=Finding.sort_key)
     run_result.unverified = sum(1 for f in run_result.findings if f.rule in NOT_VERIFIED) + elided_unverified
     return run_result
@@ -853,9 +854,6 @@ class _Folded:
 
     def declared(self) -> set[str]:
         return set(self.fold.declared)
-
-    def entities(self) -> set[str]:
-        return set(self.fold.declared) | set(self.fold.extra)
 
     def count(self, declared: set[str], severities: _Severities) -> tuple[int, int]:
         """What `_count_unshown` and `_count_unresolved` would give the folded files together:
