@@ -431,6 +431,22 @@ def decode_index(result: FileResult) -> None:
         result.decode_index()
 
 
+def references_of(result: FileResult) -> list[Reference]:
+    """`result.references`, a lazy result's read from its index without decoding it for good: a
+    pull request's relations read every file's references once, and keeping every folded file's
+    index decoded after that (documents and all) raised the run's peak."""
+    if not is_lazy(result):
+        return result.references
+    entry, at = result._entry, result._index_at
+    assert entry is not None
+    tab, _ = _tabs(entry, at)
+    references = _index(entry, at, tab)[3]
+    intern, spans = sys.intern, _SPANS
+    return [
+        Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp)) for t, f, d, e, sp in references
+    ]
+
+
 def declared_keys(result: FileResult) -> list[str]:
     """The entities `result` declares, without decoding its index if it is lazy."""
     if is_lazy(result):

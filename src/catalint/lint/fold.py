@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalint.facts import FileResult, apply_directives
+from catalint.model import Severity
 
 
 def is_plain(result: FileResult) -> bool:
@@ -103,7 +104,15 @@ class Fold:
             raise FoldError("not a fold") from None
         if not (isinstance(members, int) and all(isinstance(part, dict) for part in (declared, targets, extra))):
             raise FoldError("not a fold")
+        # Every count a positive int (JSON keys are strings already) and every severity one: a
+        # count of another type was a traceback when taken from, and a count below one a wrong sum.
+        tallied = [rule for rule, severity in fold.tally if isinstance(rule, str) and severity in _SEVERITIES]
+        if len(tallied) != len(fold.tally) or not all(_counts(part) for part in (declared, targets, extra, fold.tally)):
+            raise FoldError("not a fold")
         return fold
+
+
+_SEVERITIES = frozenset(int(severity) for severity in Severity)
 
 
 def _add(counts: dict[Any, int], items: Iterable[Any]) -> None:
@@ -120,3 +129,8 @@ def _take(counts: dict[Any, int], items: Iterable[Any]) -> None:
             counts[item] = left
         else:
             del counts[item]
+
+
+def _counts(counts: dict[Any, Any]) -> bool:
+    """Whether every value of `counts` is an int of at least one (checked at C speed)."""
+    return not counts or (set(map(type, counts.values())) == {int} and min(counts.values()) >= 1)

@@ -921,7 +921,7 @@ def _relations(references: list[tuple[str, list[Reference] | FileResult]]) -> It
     """`FileResult.relations` of each file, from its path and references (or its result, whose
     references are decoded now)."""
     for path, refs in references:
-        for r in refs.references if isinstance(refs, FileResult) else refs:
+        for r in cachemod.references_of(refs) if isinstance(refs, FileResult) else refs:
             yield Relation(r.entity, r.field, r.target, path, r.span.line)
 
 
