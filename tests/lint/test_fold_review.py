@@ -107,3 +107,29 @@ def test_reading_a_pull_requests_relations_leaves_the_folded_files_undecoded(tmp
     assert folded and all(cachemod.is_lazy(r) for r in folded)
     assert result.relations == _lint(root, None, chosen).relations
     assert all(cachemod.is_lazy(r) for r in folded)
+
+
+def test_an_entry_damaged_under_a_checksum_that_holds_stops_the_run_in_one_line(tmp_path: Path, run_cli: RunCli) -> None:
+    """An entry whose index was damaged by hand, its checksum made again: served lazily, it is
+    found unreadable only when a report reads it (here, the references a removal breaks), too late
+    to lint the file afresh. The run says so in one line, exit 2, never a traceback."""
+    from tests.descriptors import component, group
+
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {"teams/catalog-info.yaml": group("team-a"), "svc/catalog-info.yaml": component("svc")})
+    commit_all(root, "base")
+    run_cli("lint", "--format", "json", "--fail-on", "never", "--cache-dir", str(cache), ".", cwd=root)
+    pack = _pack(cache)
+    lines = pack.read_text().split("\n")
+    lines = [line.replace('["svc/catalog-info.yaml",', '["svc/catalog-info.yaml",{', 1) for line in lines[:-2]]
+    text = "".join(line + "\n" for line in lines).encode()
+    pack.write_bytes(text + b"end\t%08x\n" % zlib.crc32(text))
+    git(root, "checkout", "-q", "-b", "change")
+    (root / "teams" / "catalog-info.yaml").unlink()  # what svc refers to goes: its references are read
+    commit_all(root, "remove team-a")
+    done = run_cli("lint", "--fail-on", "never", "--cache-dir", str(cache), "--changed-since", "main", ".", cwd=root)
+    assert done.exit_code == 2
+    assert done.stderr.count("\n") == 1 and "svc/catalog-info.yaml cannot be read" in done.stderr
+    assert "--no-cache" in done.stderr and "Traceback" not in done.stderr

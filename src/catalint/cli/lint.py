@@ -359,7 +359,15 @@ def lint(**options: Any) -> None:
       2  usage, configuration or credential error; a file asked for that could not be
          read; no descriptor found (unless --allow-empty)
     """
-    args = LintArgs(**options)
+    from catalint.lint.cache import DamagedPack
+
+    try:
+        _lint(LintArgs(**options))
+    except DamagedPack as err:
+        die(str(err))
+
+
+def _lint(args: LintArgs) -> None:
     cwd = Path.cwd()
     local_paths, urls, from_stdin = _targets(args)
     starts = local_paths or ([Path(args.stdin_filename).parent] if args.stdin_filename else [])

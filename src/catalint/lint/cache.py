@@ -362,9 +362,10 @@ class LazyResult(CachedResult):
         assert self._entry is not None
         self._index_at = -1
         # (where the kept lines and findings start is found only now: most lazy results never ask)
-        tab, lines_tab = _tabs(self._entry, at)
-        self._lines_at, self._findings_at = tab + 1, lines_tab + 1
-        _fill(self, _index(self._entry, at, tab), self.path)
+        with _damaged(self.path):
+            tab, lines_tab = _tabs(self._entry, at)
+            self._lines_at, self._findings_at = tab + 1, lines_tab + 1
+            _fill(self, _index(self._entry, at, tab), self.path)
         self.__class__ = CachedResult  # type: ignore[assignment]
 
     # The findings and kept lines are found from the index's end: decoded first.
@@ -439,19 +440,41 @@ def references_of(result: FileResult) -> list[Reference]:
         return result.references
     entry, at = result._entry, result._index_at
     assert entry is not None
-    tab, _ = _tabs(entry, at)
-    references = _index(entry, at, tab)[3]
     intern, spans = sys.intern, _SPANS
-    return [
-        Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp)) for t, f, d, e, sp in references
-    ]
+    with _damaged(result.path):
+        tab, _ = _tabs(entry, at)
+        references = _index(entry, at, tab)[3]
+        return [
+            Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp))
+            for t, f, d, e, sp in references
+        ]
 
 
 def declared_keys(result: FileResult) -> list[str]:
     """The entities `result` declares, without decoding its index if it is lazy."""
     if is_lazy(result):
-        return result.declared_keys()
+        with _damaged(result.path):
+            return result.declared_keys()
     return [entity.key for entity in result.declared]
+
+
+class DamagedPack(ValueError):
+    """A lazy result's entry turned out unreadable when it was needed: its pack passed its
+    checksum, so it was changed by hand (and its checksum made again). Too late to lint the
+    file afresh: the run stops with this, one line that says how to start clean."""
+
+
+@contextlib.contextmanager
+def _damaged(path: str) -> Iterator[None]:
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+        if isinstance(err, DamagedPack):
+            raise
+        raise DamagedPack(
+            f"the cached result of {path} cannot be read: the cache was changed by hand; "
+            "delete the cache folder or run with --no-cache"
+        ) from None
 
 
 def is_lazy(result: FileResult) -> TypeGuard[LazyResult]:
