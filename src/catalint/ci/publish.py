@@ -405,16 +405,16 @@ class Publisher:
         try:
             reporter = reporter_for(fmt, self.paths, colour=self.options.colour, annotate=annotate)
             stream = getattr(reporter, "stream", None)
-            if fmt == "json" and stream is not None:
-                stream(result, self._out)  # a large report is written as encoded, never held whole
-                return
-            text = reporter.render(result)
+            if stream is not None:
+                stream(result, self._out)  # a large report is written as made, never held whole
+            else:
+                self._out(reporter.render(result))
             if fmt != "json":
                 notes = list(self.options.notes)
                 if check_url:
                     notes.append(f"annotations are on the check run {check_url}")
-                text += "".join(f"catalint: {n}\n" for n in notes)
-            self._out(text)
+                if notes:
+                    self._out("".join(f"catalint: {n}\n" for n in notes))
         except Exception as exc:
             self.warn(f"the {fmt} output failed: {exc}")
 
