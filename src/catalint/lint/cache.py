@@ -632,24 +632,31 @@ class ResultCache:
                 fold = Fold.decode(lines.fold)
                 self._fold = fold if fold.members == lines.plain else None
 
-    def take_stat_record(self, real: str, signature: str) -> str | None:
-        """The pack's record of `real` (`size mtime inode ctime key`) when it has this signature,
-        taken out of the old ones: the run keeps it (`keep_stat`) or makes another."""
+    def unchanged(self, real: str, signature: str, path: str) -> tuple[FileResult, str] | None:
+        """The result of the file whose stat record (`real`: its real path, display path and
+        location type) still has `signature`, and its key; the record is kept as read. The record
+        is taken out of the old ones either way: the run keeps it or makes another."""
         if self._old is None:
             self._entries()
         known = self._old_stats.pop(real, None)
-        matching = _matching(known, signature)
-        if known is not None and matching is None:
+        if known is None:
+            return None
+        cut = known.rfind(" ") if isinstance(known, str) else -1
+        # One string per file rather than a list of numbers: the pack's first line holds one for
+        # every file, and decoding 30,000 lists of five cost more than comparing text.
+        if cut < 0 or known[:cut] != signature:
             self._stats_changed = True
-        return matching
+            return None
+        key = known[cut + 1 :]
+        hit = self.get(key, path)
+        if hit is None:
+            return None
+        self._stats[real] = known
+        return hit, key
 
     def remember_stat(self, real: str, signature: str, key: str) -> None:
         self._stats[real] = signature + " " + key
         self._stats_changed = True
-
-    def keep_stat(self, real: str, record: str) -> None:
-        """`remember_stat` for a record `stat_record` gave: kept as it was read, not made again."""
-        self._stats[real] = record
 
     def get(self, key: str, path: str | None = None) -> FileResult | None:
         """The result stored under `key`; `path`, the path it is expected to have (shared)."""
@@ -791,15 +798,6 @@ class _Lines:
 _READ = 4 << 20  # bytes read from the pack at a time
 _STATS_SLICE = 2000
 _KEPT_SLICE = 1000
-
-
-def _matching(known: object, signature: str) -> str | None:
-    """`known` (a stat record) when it holds `signature`."""
-    if not isinstance(known, str):
-        return None
-    # One string per file rather than a list of numbers: the pack's first line holds one for
-    # every file, and decoding 30,000 lists of five cost more than comparing text.
-    return known if known[: known.rfind(" ")] == signature else None
 
 
 def stat_signature(path: Path | str) -> str | None:

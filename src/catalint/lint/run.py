@@ -305,13 +305,9 @@ class _LocalRun:
             return None, "", None
         signature = cachemod.stat_signature(job.path)
         stat_id = "\0".join((job.real, display, job.location_type))
-        record = store.take_stat_record(stat_id, signature) if signature else None
-        if record is not None:
-            known_key = record[record.rfind(" ") + 1 :]
-            hit = store.get(known_key, display)
-            if hit is not None:
-                store.keep_stat(stat_id, record)
-                return hit, known_key, None
+        found = store.unchanged(stat_id, signature, display) if signature else None
+        if found is not None:
+            return found[0], found[1], None
         if signature and int(signature[: signature.find(" ")]) > self.payload.max_bytes:
             return None, "", None  # too large to read for a cache key; linting says so unread
         try:
@@ -357,13 +353,16 @@ class _LocalRun:
             slot.content = None  # the worker has its copy
         return self.pool.submit(_lint_chunk, items)
 
-    def slot(self, job: Job) -> _Slot:
-        """`job` as it enters the line: with its cached result, or what linting it needs."""
+    def slot(self, job: Job, alone: bool = False) -> _Slot | FileResult:
+        """`job` as it enters the line: with its cached result, or what linting it needs. `alone`:
+        no file waits before it, so a cached result is handed on as it is."""
         self.roots.setdefault(job.root, None)
         display = job.display or self.display(job.path)
         if job.content is not None:
             return _Slot(job, display, content=job.content)
         hit, key, content = self.cached(job, display)
+        if hit is not None and alone:
+            return hit
         return _Slot(job, display, key, content, hit, linted=hit is None)
 
     def done(self, slot: _Slot) -> tuple[Job, FileResult]:
@@ -380,11 +379,11 @@ class _LocalRun:
         they work rather than after."""
         line = _Line(self)
         for number, job in enumerate(pending):
-            slot = self.slot(job)
-            if slot.result is not None and not line.slots:
-                # A cached result with none waiting before it: handed on at once (a pull
-                # request's run is 30,000 of these and three files to lint).
-                yield self.done(slot)
+            slot = self.slot(job, alone=not line.slots)
+            if not isinstance(slot, _Slot):
+                # A cached result with none waiting before it: handed on at once, with no slot (a
+                # pull request's run is 30,000 of these and three files to lint).
+                yield job, _compact(slot)
                 continue
             line.add(slot)
             if number % 16 == 0:  # often enough to keep up with the workers
