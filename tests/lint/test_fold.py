@@ -97,6 +97,19 @@ def _lint(root: Path, cache: Path | None, chosen: set[str] | None) -> RunResult:
     return run(request)
 
 
+def _catalog(root: Path, rng: random.Random, count: int) -> None:
+    """`count` folders d0, d1, ... each with a random descriptor (`_component`)."""
+    for i in range(count):
+        (root / f"d{i}").mkdir(parents=True, exist_ok=True)
+        (root / f"d{i}" / "catalog-info.yaml").write_text(_component(rng))
+
+
+def _forge(pack: Path, lines: list[str]) -> None:
+    """Write `lines` as the pack's, its checksum made again (as a hand edit that knows the format)."""
+    text = "".join(line + "\n" for line in lines).encode()
+    pack.write_bytes(text + b"end\t%08x\n" % zlib.crc32(text))
+
+
 def _pack(cache: Path) -> Path:
     (pack,) = cache.rglob("*.pack")
     return pack
@@ -181,9 +194,7 @@ def test_a_lazy_result_decodes_its_index_on_first_use_and_is_then_an_ordinary_on
 def test_a_damaged_pack_or_fold_is_never_trusted(tmp_path: Path, damage: str) -> None:
     rng = random.Random(damage)
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    for i in range(5):
-        (root / f"d{i}").mkdir(parents=True)
-        (root / f"d{i}" / "catalog-info.yaml").write_text(_component(rng))
+    _catalog(root, rng, 5)
     _lint(root, cache, None)
     pack = _pack(cache)
     head, fold, *rest = pack.read_text().split("\n")
@@ -198,8 +209,7 @@ def test_a_damaged_pack_or_fold_is_never_trusted(tmp_path: Path, damage: str) ->
             wrong.members += 1
         else:  # (caught when the run takes away a file it reads: the entities it declares)
             wrong.declared = {}
-        text = "".join(line + "\n" for line in [head, "fold\t" + wrong.encode(), *rest[:-2]]).encode()
-        pack.write_bytes(text + b"end\t%08x\n" % zlib.crc32(text))
+        _forge(pack, [head, "fold\t" + wrong.encode(), *rest[:-2]])
     chosen = {"d0/catalog-info.yaml"}
     uncached = _said(_lint(root, None, chosen), chosen)
     assert _said(_lint(root, cache, chosen), chosen) == uncached

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import zlib
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from catalint.lint import cache as cachemod
 from tests.cli_run import RunCli
 from tests.gitrepo import commit_all, git, write
-from tests.lint.test_fold import _component, _lint, _pack, _said
+from tests.lint.test_fold import _catalog, _forge, _lint, _pack, _said
 
 
 @pytest.mark.parametrize(
@@ -30,9 +29,7 @@ def test_a_fold_whose_counts_are_not_counts_is_never_trusted(tmp_path: Path, for
     another type, or below one, are refused with the rest of the fold, never a traceback."""
     rng = random.Random(1)
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    for i in range(5):
-        (root / f"d{i}").mkdir(parents=True)
-        (root / f"d{i}" / "catalog-info.yaml").write_text(_component(rng))
+    _catalog(root, rng, 5)
     _lint(root, cache, None)
     pack = _pack(cache)
     head, fold_line, *rest = pack.read_text().split("\n")
@@ -48,8 +45,7 @@ def test_a_fold_whose_counts_are_not_counts_is_never_trusted(tmp_path: Path, for
     else:
         tally.append(["field-format", 7, 1])
     fold = json.dumps([members, declared, targets, extra, tally], separators=(",", ":"))
-    text = "".join(line + "\n" for line in [head, "fold\t" + fold, *rest[:-2]]).encode()
-    pack.write_bytes(text + b"end\t%08x\n" % zlib.crc32(text))
+    _forge(pack, [head, "fold\t" + fold, *rest[:-2]])
     chosen = {"d0/catalog-info.yaml"}
     uncached = _said(_lint(root, None, chosen), chosen)
     assert _said(_lint(root, cache, chosen), chosen) == uncached
@@ -72,8 +68,7 @@ def test_only_a_run_whose_report_may_leave_files_out_is_served_lazily(
     root, cache = tmp_path / "repo", tmp_path / "cache"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
-    rng = random.Random(2)
-    write(root, {f"d{i}/catalog-info.yaml": _component(rng) for i in range(4)})
+    _catalog(root, random.Random(2), 4)
     commit_all(root, "base")
     run_cli("lint", "--fail-on", "never", "--cache-dir", str(cache), ".", cwd=root)
     made: list[object] = []
@@ -97,9 +92,7 @@ def test_reading_a_pull_requests_relations_leaves_the_folded_files_undecoded(tmp
     more of a pull request's peak heap at 10,000 files than before the fold (45.9 MB, 38.8)."""
     rng = random.Random(3)
     root, cache = tmp_path / "repo", tmp_path / "cache"
-    for i in range(8):
-        (root / f"d{i}").mkdir(parents=True)
-        (root / f"d{i}" / "catalog-info.yaml").write_text(_component(rng))
+    _catalog(root, rng, 8)
     _lint(root, cache, None)
     chosen = {"d0/catalog-info.yaml"}
     result = _lint(root, cache, chosen)
@@ -123,9 +116,7 @@ def test_an_entry_damaged_under_a_checksum_that_holds_stops_the_run_in_one_line(
     run_cli("lint", "--format", "json", "--fail-on", "never", "--cache-dir", str(cache), ".", cwd=root)
     pack = _pack(cache)
     lines = pack.read_text().split("\n")
-    lines = [line.replace('["svc/catalog-info.yaml",', '["svc/catalog-info.yaml",{', 1) for line in lines[:-2]]
-    text = "".join(line + "\n" for line in lines).encode()
-    pack.write_bytes(text + b"end\t%08x\n" % zlib.crc32(text))
+    _forge(pack, [line.replace('["svc/catalog-info.yaml",', '["svc/catalog-info.yaml",{', 1) for line in lines[:-2]])
     git(root, "checkout", "-q", "-b", "change")
     (root / "teams" / "catalog-info.yaml").unlink()  # what svc refers to goes: its references are read
     commit_all(root, "remove team-a")
