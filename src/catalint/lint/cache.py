@@ -315,24 +315,22 @@ def _fill(result: CachedResult, index: Any, path: str | None) -> None:
             for k, kd, t, d, sp in declared
         ],
     )
-    slot["references"].__set__(
-        result,
-        [
-            Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp))
-            for t, f, d, e, sp in references
-        ],
-    )
+    slot["references"].__set__(result, _references(references))
     slot["children"].__set__(result, [Child(loc, typ) for loc, typ in children])
     slot["disabled"].__set__(result, {int(k): frozenset(v) for k, v in disabled.items()} if disabled else {})
     slot["disabled_file"].__set__(result, frozenset(disabled_file))
     slot["tally"].__set__(result, _tally(counts))
 
 
+def _references(rows: list[list[Any]]) -> list[Reference]:
+    """An index's references, their strings and spans shared (see `_fill`)."""
+    intern, spans = sys.intern, _SPANS
+    return [Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp)) for t, f, d, e, sp in rows]
+
+
 # The index's fields: the slots of FileResult that LazyResult's properties stand in front of.
 _LAZY = ("documents", "declared", "references")
-_SLOTS: dict[str, Any] = {
-    name: FileResult.__dict__[name] for name in (*_LAZY, "path", "digest", "deps", "children", "disabled", "disabled_file")
-}
+_SLOTS: dict[str, Any] = {name: FileResult.__dict__[name] for name in (*_LAZY, "path", "children", "disabled", "disabled_file")}
 _SLOTS["tally"] = CachedResult.__dict__["tally"]
 
 
@@ -391,8 +389,7 @@ class LazyResult(CachedResult):
     def declared_keys(self) -> list[str]:
         """The entities the entry declares, from its header: without decoding its index."""
         entry, at = self._entry, self._index_at
-        if entry is None or at < 0:
-            return [entity.key for entity in self.declared]
+        assert entry is not None and at >= 0  # (see `declared_keys`: asked of a lazy result only)
         keys = _index(entry, entry.rfind("\t", 0, at - 1) + 1, at - 1)
         if not isinstance(keys, list):
             raise ValueError("not a pack entry")
@@ -449,14 +446,9 @@ def references_of(result: FileResult) -> list[Reference]:
         return result.references
     entry, at = result._entry, result._index_at
     assert entry is not None
-    intern, spans = sys.intern, _SPANS
     with _damaged(result.path):
         tab, _ = _tabs(entry, at)
-        references = _index(entry, at, tab)[3]
-        return [
-            Reference(intern(t), intern(f), d, e and intern(e), spans.get(tuple(sp)) or _span(sp))
-            for t, f, d, e, sp in references
-        ]
+        return _references(_index(entry, at, tab)[3])
 
 
 def declared_keys(result: FileResult) -> list[str]:
@@ -465,6 +457,10 @@ def declared_keys(result: FileResult) -> list[str]:
         with _damaged(result.path):
             return result.declared_keys()
     return [entity.key for entity in result.declared]
+
+
+# What decoding a damaged entry raises (JSON of the wrong shape: a list too short, a string for a list).
+_UNREADABLE = (ValueError, KeyError, TypeError, IndexError, AttributeError)
 
 
 class DamagedPack(ValueError):
@@ -477,7 +473,7 @@ class DamagedPack(ValueError):
 def _damaged(path: str) -> Iterator[None]:
     try:
         yield
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+    except _UNREADABLE as err:
         if isinstance(err, DamagedPack):
             raise
         raise DamagedPack(
@@ -670,7 +666,7 @@ class ResultCache:
                 result: FileResult | None = lazy_entry(line, len(key) + 1, path)
             else:
                 result = decode_entry(line, len(key) + 1, path)
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        except _UNREADABLE:
             result = None
         if result is None or (result.deps and not self._deps.unchanged(result.deps)):
             self._changed = True  # the pack loses this entry
@@ -719,7 +715,7 @@ class ResultCache:
                         gone = decode_entry(line, len(key) + 1)
                         fold.remove(part_of(gone))
                 return fold
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            except _UNREADABLE:
                 pass  # (FoldError among them)
         fold = Fold()
         for result in [*self._plain_hits.values(), *self._lazy_hits.values()]:
