@@ -36,6 +36,7 @@ from catalint.report import FILE_FORMATS as FILE_FORMATS
 from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
 from catalint.report.text import printable
+from catalint.sources.gitlist import GitListing
 from catalint.words import counted
 
 if TYPE_CHECKING:
@@ -123,6 +124,9 @@ class ChangeScope:
         self._known: dict[tuple[Path, str], ChangeSet | ChangesError] = {}
         self._pending: dict[tuple[Path, str], PendingChanges] = {}
         self._selected: tuple[ChangeSet, Mapping[str, Iterable[str]], Selection] | None = None
+        # The checkout's files as git lists them (set going by `start`), for the run to take in
+        # place of its walk: it asks git about the change anyway.
+        self.listing: GitListing | None = None
 
     def start(self, writes: Sequence[Path]) -> None:
         """Set git going on the change before the run, so that its passes over the working tree
@@ -131,8 +135,9 @@ class ChangeScope:
         base, _ = _base_of(self.env, self.changed_since)
         if base is None:
             return
+        self.listing = GitListing.start(self.cwd)
         try:
-            pending = start_changes(self.cwd, base, writes)
+            pending = start_changes(self.cwd, base, writes, self.listing)
         except ChangesError as err:
             self._known[self.cwd, base] = err  # (the same answer git would give after the run)
             return

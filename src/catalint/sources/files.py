@@ -71,7 +71,11 @@ _BY_NAME = tuple(sorted(DEFAULT_NAMES))
 
 
 def walk(
-    root: Path, include: Iterable[str] = (), exclude: Iterable[str] = (), listings: Listings | None = None
+    root: Path,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    listings: Listings | None = None,
+    within: Sequence[str] = (),
 ) -> Iterator[tuple[str, str]]:
     """Descriptor files under `root` in a stable order (files of a folder, then its subfolders),
     skipping VCS and dependency folders and never leaving `root` through a symlink.
@@ -81,6 +85,9 @@ def walk(
     because pathlib's parsing costs more than the walk itself on a large checkout.
 
     `listings`: folder listings kept from the last run, used for the folders unchanged since.
+    `within`: folders under `root` (each as `root` joined with its path) to walk, each as the
+    walk of `root` would, rather than all of `root` (the folders a git listing holds nothing of:
+    sources/gitlist.py). Their own path must hold no symlink below `root`.
     """
     includes = tuple(include)
     excludes = tuple(exclude)
@@ -89,6 +96,9 @@ def walk(
     base = str(root)
     prefix = len(base.rstrip(os.sep)) + 1
     stack: list[tuple[str, str]] = [(base, str(real_root))]
+    if within:
+        below = str(real_root).rstrip(os.sep) + os.sep
+        stack = [(folder, below + folder[prefix:]) for folder in reversed(within)]
     walked: set[str] = set()
     lister = listings.lookup if listings is not None else scan
     sep = os.sep
