@@ -404,15 +404,7 @@ class PendingChanges:
 
     def result(self) -> ChangeSet:
         try:
-            raw = self.repo.output(self._diff, "diff")
-            listing = self._listing
-            listed, touched = (listing.untracked(), listing.touched()) if listing is not None else (None, None)
-            if listing is not None and (listed is None or touched is None or len(touched) > _PATHSPECS):
-                # (the listing cannot say, or says too much for a command line: the whole tree)
-                raw, touched = self.repo.output(self._start_diff(self.base), "diff"), None
-            on_disk = self.repo.output(self._start_diff(self.base, paths=touched), "diff") if touched else ""
-            if listed is None:
-                listed = self.repo.output(self._untracked or self._list_untracked(), "ls-files").split("\0")
+            raw, on_disk, touched, untracked = self._outputs()
         except GitFailed as err:
             raise ChangesError(f"git diff failed: {_git_error(err)}") from None
         records, patch = split_raw(raw)
@@ -429,10 +421,24 @@ class PendingChanges:
                 changes.removed.add(path)
             else:
                 changes.files[path] = lines.get(path, FileDiff())
-        for path in listed:
+        for path in untracked:
             if path:
                 changes.files[path] = FileDiff(whole=True)
         return changes
+
+    def _outputs(self) -> tuple[str, str, list[str] | None, list[str]]:
+        """git's answers: the diff, the diff of the `touched` paths from the disk (with them:
+        else the diff is the whole working tree's), and the untracked files."""
+        raw = self.repo.output(self._diff, "diff")
+        listing = self._listing
+        listed, touched = (listing.untracked(), listing.touched()) if listing is not None else (None, None)
+        if listing is not None and (listed is None or touched is None or len(touched) > _PATHSPECS):
+            # (the listing cannot say, or says too much for a command line: the whole tree)
+            raw, touched = self.repo.output(self._start_diff(self.base), "diff"), None
+        on_disk = self.repo.output(self._start_diff(self.base, paths=touched), "diff") if touched else ""
+        if listed is None:
+            listed = self.repo.output(self._untracked or self._list_untracked(), "ls-files").split("\0")
+        return raw, on_disk, touched, listed
 
 
 _PATHSPECS = 500  # paths named on a diff's command line at most (else it goes over the whole tree)

@@ -95,10 +95,7 @@ def walk(
     real_root = Path(os.path.realpath(root))
     base = str(root)
     prefix = len(base.rstrip(os.sep)) + 1
-    stack: list[tuple[str, str]] = [(base, str(real_root))]
-    if within:
-        below = str(real_root).rstrip(os.sep) + os.sep
-        stack = [(folder, below + folder[prefix:]) for folder in reversed(within)]
+    stack = _first(base, str(real_root), within)
     walked: set[str] = set()
     lister = listings.lookup if listings is not None else scan
     sep = os.sep
@@ -122,6 +119,15 @@ def walk(
         else:
             entries = listed.entries(folder) if isinstance(listed, Kept) else listed or ()
             yield from _walk_entries(entries, real_base, real_root, prefix, includes, excludes, stack)
+
+
+def _first(base: str, real_root: str, within: Sequence[str]) -> list[tuple[str, str]]:
+    """The walk's stack to begin with: the root, or the folders under it (`walk`'s `within`)."""
+    if not within:
+        return [(base, real_root)]
+    cut = len(base.rstrip(os.sep)) + 1
+    below = real_root.rstrip(os.sep) + os.sep
+    return [(folder, below + folder[cut:]) for folder in reversed(within)]
 
 
 def _subfolders(names: Sequence[str], folder_base: str, real_base: str) -> list[tuple[str, str]]:

@@ -121,7 +121,9 @@ class GitListing:
         return self._known
 
     def close(self) -> None:
-        """Let go of any process still running (a run that never asked)."""
+        """Let go of any process still running (a run that never asked: nor can anything now)."""
+        if not self._collected:
+            self._collected, self._known = True, None
         for started in self._started:
             if started.poll() is None:
                 started.kill()
@@ -222,6 +224,8 @@ class _Known:
 
     def other(self, path: str) -> None:
         """An untracked or ignored entry: a folder to walk, a symlink, or a descriptor."""
+        if _SKIPPED.search(path):
+            return  # (in a folder the walk skips, or one itself: nothing there is looked at)
         if path.endswith("/"):
             self.folders.append(path)
             return
@@ -263,28 +267,21 @@ class _Known:
         if not (prefix or self.files or self.folders) and self.ordered is not None:
             # (the common case: the top, and nothing but tracked files: in the order made early)
             return [(base + path, real_base + path, tracked[path]) for _, path in self.ordered if path in tracked]
-        found: list[tuple[str, str, str, str]] = []
-        for path, blob in self._within(prefix):
-            relative = path[cut:]
-            order = _order(relative)
-            if order is None:
-                return None
-            if order:
-                found.append((order, base + relative, real_base + relative, blob))
-        # (a folder the walk skips is not walked: `_order` of a file in it is empty)
-        folders = [
+        found = [(path[cut:], real_base + path[cut:], blob) for path, blob in self._within(prefix)]
+        folders = self._folders_below(prefix, base)
+        for path, real in walk(Path(root), within=folders) if folders else ():
+            found.append((path[len(base) :].replace(os.sep, "/"), real, ""))
+        return _in_walk_order(base, found)
+
+    def _folders_below(self, prefix: str, base: str) -> list[str]:
+        """The folders under `prefix` git lists as a whole, as paths under `base`, to be walked
+        (but for those the walk skips: `_order` of a file in them is empty)."""
+        cut = len(prefix)
+        return [
             base + folder[cut:].rstrip("/")
             for folder in self.folders
             if folder.startswith(prefix) and _order(folder[cut:] + "x") != ""
         ]
-        for path, real in walk(Path(root), within=folders) if folders else ():
-            order = _order(path[len(base) :].replace(os.sep, "/"))
-            if order is None:
-                return None
-            if order:
-                found.append((order, path, real, ""))
-        found.sort()
-        return [(path, real, blob) for _, path, real, blob in found]
 
     def _within(self, prefix: str) -> Iterable[tuple[str, str]]:
         assert self.tracked is not None
@@ -294,6 +291,20 @@ class _Known:
         for path in self.files:
             if path.startswith(prefix):
                 yield path, ""
+
+
+def _in_walk_order(base: str, found: list[tuple[str, str, str]]) -> list[tuple[str, str, str]] | None:
+    """(path below `base`, real path, blob) as the walk of `base` yields them: in its order, with
+    its path, and none it would skip; None if a name cannot be ordered."""
+    ordered: list[tuple[str, str, str, str]] = []
+    for relative, real, blob in found:
+        order = _order(relative)
+        if order is None:
+            return None
+        if order:
+            ordered.append((order, base + relative, real, blob))
+    ordered.sort()
+    return [(path, real, blob) for _, path, real, blob in ordered]
 
 
 def _order(relative: str) -> str | None:

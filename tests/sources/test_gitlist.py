@@ -1,0 +1,214 @@
+"""The git listing (sources/gitlist.py) against the walk it stands for, on real repositories: the
+same paths, real paths and order, or `None` where it must give way; and a blob id only where it
+is the id of the very bytes on disk."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from catalint.ci.changes import PendingChanges, Repo
+from catalint.lint.cache import blob_id
+from catalint.sources.files import walk
+from catalint.sources.gitlist import GitListing
+from tests.gitrepo import commit_all, git, write
+
+NAME = "catalog-info.yaml"
+# Folder names the walk orders and skips in ways a plain sort would not: a prefix of another,
+# characters before and after "/", a skipped folder, a name that needs no escaping and one that does.
+FOLDERS = ["a", "ab", "a-b", "a.b", "b", "node_modules", ".venv", "Z", "é", "x y", "a b"]
+
+
+def _path(rng: random.Random) -> str:
+    depth = rng.choice([0, 1, 1, 2, 2, 3])
+    name = rng.choice([NAME, NAME, NAME, "catalog-info.yml", "catalog-info.json", "other.yaml"])
+    return "/".join([*(rng.choice(FOLDERS) for _ in range(depth)), name])
+
+
+def _repo(rng: random.Random, root: Path, nested: bool = True) -> None:
+    """A random repository: committed files, then on top of them untracked, ignored, changed,
+    staged and deleted ones, an untracked folder and a nested repository."""
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    files = {_path(rng): f"n: {i}\n" for i in range(rng.randint(3, 25))}
+    files[".gitignore"] = rng.choice(["ignored/\n", "ignored/\n*.json\n", "a/\n", ""])
+    write(root, files)
+    commit_all(root, "base")
+    tracked = [p for p in git(root, "-c", "core.quotePath=false", "ls-files").splitlines() if p != ".gitignore"]
+    for rel in rng.sample(tracked, k=min(len(tracked), rng.randint(0, 4))):
+        action = rng.choice(["edit", "edit-staged", "delete", "delete-staged"])
+        if action.startswith("edit"):
+            (root / rel).write_text("changed: yes\n")
+        elif (root / rel).exists():
+            (root / rel).unlink()
+        if action.endswith("staged"):
+            git(root, "add", "-f", "-A", "--", rel)
+    extra = {}
+    for _ in range(rng.randint(0, 4)):
+        extra[rng.choice(["", "ignored/", "fresh/deep/", "a/", "node_modules/"]) + _path(rng)] = "new: 1\n"
+    write(root, {rel: text for rel, text in extra.items() if not (root / rel).is_dir()})
+    if nested and rng.random() < 0.3:
+        nested_repo = root / "nested"
+        nested_repo.mkdir(exist_ok=True)
+        git(nested_repo, "init", "-q")
+        write(nested_repo, {NAME: "nested: 1\n"})
+
+
+def _walked(root: Path) -> list[tuple[str, str]]:
+    return list(walk(root))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_listing_finds_what_the_walk_finds_in_its_order(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    root = tmp_path / "repo"
+    _repo(rng, root)
+    for folder in [root, *(p for p in sorted(root.iterdir()) if p.is_dir() and p.name != ".git")][:4]:
+        listing = GitListing.start(root)
+        assert listing is not None
+        listed = listing.descriptors(folder)
+        listing.close()
+        if listed is None:  # (only a folder git lists as a whole, as untracked or ignored, is walked)
+            assert folder != root and git(root, "status", "--porcelain", "--ignored", "--", folder.name).endswith(
+                f" {folder.name}/"
+            ), (seed, folder)
+            continue
+        assert [(path, real) for path, real, _ in listed] == _walked(folder), (seed, folder)
+        for path, _, blob in listed:
+            if blob:
+                assert blob == blob_id(Path(path).read_bytes()), (seed, path)
+
+
+def test_a_clean_tracked_file_is_vouched_for_and_a_changed_one_is_not(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {f"s{i}/{NAME}": f"n: {i}\n" for i in range(3)})
+    commit_all(root, "base")
+    (root / "s1" / NAME).write_text("n: changed\n")
+    write(root, {f"s3/{NAME}": "n: 3\n"})
+    listing = GitListing.start(root)
+    assert listing is not None
+    listed = {Path(path).parent.name: blob for path, _, blob in listing.descriptors(root) or []}
+    assert listed == {"s0": blob_id(b"n: 0\n"), "s1": "", "s2": blob_id(b"n: 2\n"), "s3": ""}
+    assert listing.untracked() == [f"s3/{NAME}"]
+    assert listing.touched() == [f"s1/{NAME}"]
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "a .gitattributes in the tree",
+        "an untracked .gitattributes",
+        "core.autocrlf",
+        "info/attributes",
+    ],
+)
+def test_nothing_is_vouched_for_where_the_bytes_on_disk_may_not_be_the_blob(tmp_path: Path, setup: str) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {f"s/{NAME}": "n: 1\n", "README": "x\n"})
+    if setup == "a .gitattributes in the tree":
+        write(root, {"docs/.gitattributes": "*.yaml text eol=crlf\n"})
+    commit_all(root, "base")
+    if setup == "an untracked .gitattributes":
+        write(root, {".gitattributes": "*.yaml text eol=crlf\n"})
+    elif setup == "core.autocrlf":
+        git(root, "config", "core.autocrlf", "input")
+    elif setup == "info/attributes":
+        (root / ".git" / "info").mkdir(exist_ok=True)
+        (root / ".git" / "info" / "attributes").write_text("*.yaml text\n")
+    listing = GitListing.start(root)
+    assert listing is not None
+    listed = listing.descriptors(root)
+    assert listed is not None and [blob for _, _, blob in listed] == [""]
+    assert [path for path, _, _ in listed] == [str(root / "s" / NAME)]
+
+
+@pytest.mark.parametrize("where", ["tracked", "untracked", "ignored"])
+def test_a_symlink_sends_the_run_back_to_the_walk(tmp_path: Path, where: str) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {f"s/{NAME}": "n: 1\n", ".gitignore": "ignored-link\n"})
+    name = {"tracked": "link", "untracked": "link", "ignored": "ignored-link"}[where]
+    os.symlink("s", root / name)
+    if where != "tracked":
+        commit_all(root, "base")  # (the link is then committed too: undone below)
+        git(root, "rm", "-q", "--cached", name) if where == "untracked" else None
+    else:
+        commit_all(root, "base")
+    listing = GitListing.start(root)
+    assert listing is not None
+    assert listing.descriptors(root) is None
+    # (the walk goes through the link, first by name, and so finds the file there, not in "s")
+    assert [path for path, _ in _walked(root)] == [str(root / name / NAME)]
+
+
+def test_a_tracked_file_replaced_on_disk_by_a_folder_sends_the_run_back_to_the_walk(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {f"s/{NAME}": "n: 1\n"})
+    commit_all(root, "base")
+    (root / "s" / NAME).unlink()
+    (root / "s" / NAME).mkdir()
+    listing = GitListing.start(root)
+    assert listing is not None and listing.descriptors(root) is None
+
+
+def test_a_file_git_does_not_check_sends_the_run_back_to_the_walk(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {f"s/{NAME}": "n: 1\n"})
+    commit_all(root, "base")
+    git(root, "update-index", "--assume-unchanged", f"s/{NAME}")
+    (root / "s" / NAME).write_text("n: changed behind git's back\n")
+    listing = GitListing.start(root)
+    assert listing is not None and listing.descriptors(root) is None
+
+
+def test_outside_a_repository_there_is_no_listing(tmp_path: Path) -> None:
+    assert GitListing.start(tmp_path) is None
+
+
+def test_a_root_outside_the_working_tree_is_walked(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {f"s/{NAME}": "n: 1\n"})
+    commit_all(root, "base")
+    listing = GitListing.start(root)
+    assert listing is not None and listing.descriptors(tmp_path) is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_change_from_the_listing_is_the_change_from_the_working_tree(tmp_path: Path, seed: int) -> None:
+    """The diff made from HEAD's tree and the paths `git status` names, against the diff of the
+    whole working tree: the same files, lines and removals."""
+    rng = random.Random(seed)
+    root = tmp_path / "repo"
+    _repo(rng, root, nested=False)
+    commit_all(root, "more")  # (so that HEAD differs from the base as well as the disk)
+    git(root, "checkout", "-q", "-b", "feature")
+    for rel in rng.sample(sorted(git(root, "-c", "core.quotePath=false", "ls-files").splitlines()), k=2):
+        action = rng.choice(["edit", "commit", "delete"])
+        if action == "delete":
+            (root / rel).unlink()
+        else:
+            (root / rel).write_text((root / rel).read_text() + "more: 2\n")
+        if action == "commit":
+            commit_all(root, "edit")
+    base = git(root, "merge-base", "main", "HEAD")
+    repo = Repo(root)
+    plain = PendingChanges(repo, base).result()
+    listing = GitListing.start(root)
+    assert listing is not None
+    listed = PendingChanges(repo, base, listing).result()
+    assert listed.removed == plain.removed, seed
+    assert list(listed.files.items()) == list(plain.files.items()), seed
