@@ -4,8 +4,10 @@ is the id of the very bytes on disk."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ from catalint.ci.changes import PendingChanges, Repo
 from catalint.lint.cache import blob_id
 from catalint.sources.files import walk
 from catalint.sources.gitlist import GitListing
+from tests.cli_run import RunCli
+from tests.descriptors import component, group
 from tests.gitrepo import commit_all, git, write
 
 NAME = "catalog-info.yaml"
@@ -212,3 +216,35 @@ def test_the_change_from_the_listing_is_the_change_from_the_working_tree(tmp_pat
     listed = PendingChanges(repo, base, listing).result()
     assert listed.removed == plain.removed, seed
     assert list(listed.files.items()) == list(plain.files.items()), seed
+
+
+def test_a_fresh_clone_is_answered_from_the_cache_without_reading_a_file(tmp_path: Path, run_cli: RunCli) -> None:
+    """A CI checkout is a new clone each time: every file's stat signature differs from the cached
+    one's. The files git vouches for are still found by their blob ids, and none is read."""
+    origin, root, base_cache = tmp_path / "origin", tmp_path / "repo", tmp_path / "base-cache"
+    origin.mkdir()
+    git(origin, "init", "-q", "-b", "main")
+    write(origin, {f"s{i}/{NAME}": component(f"s{i}") for i in range(6)} | {f"teams/{NAME}": group("team-a")})
+    commit_all(origin, "base")
+    git(tmp_path, "clone", "-q", str(origin), str(root))
+    run_cli("lint", "--fail-on", "never", "--cache-dir", str(base_cache), ".", cwd=root)
+    stats = _stat_records(base_cache)
+    shutil.rmtree(root)
+    git(tmp_path, "clone", "-q", str(origin), str(root))  # (the same path, every inode new)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root, {f"s0/{NAME}": component("s0") + "  dependsOn: [component:nowhere]\n"})
+    commit_all(root, "change")
+    args = ("lint", "--fail-on", "never", "--format", "json", "--changed-since", "main", ".")
+    cached = run_cli(*args, "--cache-dir", str(base_cache), cwd=root)
+    assert cached.stdout == run_cli(*args, "--no-cache", cwd=root).stdout
+    assert "component:default/nowhere" in cached.stdout
+    after = _stat_records(base_cache)
+    unchanged = [real for real in stats if "/s0/" not in real]
+    assert len(unchanged) == 6 and all(after[real] == stats[real] for real in unchanged)  # (kept as read: no stat, no read)
+    assert after[next(real for real in stats if "/s0/" in real)] != stats[next(real for real in stats if "/s0/" in real)]
+
+
+def _stat_records(cache: Path) -> dict[str, str]:
+    (pack,) = (cache / "packs").glob("*.pack")
+    records: dict[str, str] = json.loads(pack.read_text(encoding="ascii").split("\n", 1)[0])
+    return records

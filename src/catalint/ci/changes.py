@@ -19,7 +19,7 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -373,7 +373,7 @@ class PendingChanges:
 
     def __init__(self, repo: Repo, base: str, listing: GitListing | None = None) -> None:
         self.repo, self.base = repo, base
-        self._listing = listing
+        self.listing = listing
         if listing is None:
             self._diff = self._start_diff(base)
             self._untracked: subprocess.Popen[bytes] | None = self._list_untracked()
@@ -430,7 +430,7 @@ class PendingChanges:
         """git's answers: the diff, the diff of the `touched` paths from the disk (with them:
         else the diff is the whole working tree's), and the untracked files."""
         raw = self.repo.output(self._diff, "diff")
-        listing = self._listing
+        listing = self.listing
         listed, touched = (listing.untracked(), listing.touched()) if listing is not None else (None, None)
         if listing is not None and (listed is None or touched is None or len(touched) > _PATHSPECS):
             # (the listing cannot say, or says too much for a command line: the whole tree)
@@ -445,11 +445,13 @@ _PATHSPECS = 500  # paths named on a diff's command line at most (else it goes o
 
 
 def start_changes(
-    cwd: Path, ref: str, unless_inside: Sequence[Path] = (), listing: GitListing | None = None
+    cwd: Path, ref: str, unless_inside: Sequence[Path] = (), listing: Callable[[], GitListing | None] | None = None
 ) -> PendingChanges | None:
     """`compute_changes`, set going: None when one of `unless_inside` (what the caller will write
     before it collects the result) is inside the working tree, which git must then see afterwards.
-    `listing`: the run's listing of the same working tree (sources/gitlist.py), set going before."""
+    `listing`: starts the run's listing of the working tree (sources/gitlist.py), which the
+    change then takes its untracked files from; started once the base is known, as git's short
+    questions are answered quicker before its passes over the tree begin."""
     repo = _open_repo(cwd)
     if ref == "HEAD" and _rev(repo, "HEAD") is None:
         return None  # nothing to overlap: no diff is run before the first commit
@@ -458,7 +460,8 @@ def start_changes(
         real = os.path.realpath(path)
         if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
             return None
-    return PendingChanges(repo, resolve_base(repo, ref), listing)
+    base = resolve_base(repo, ref)
+    return PendingChanges(repo, base, listing() if listing is not None else None)
 
 
 def compute_changes(cwd: Path, ref: str) -> ChangeSet:

@@ -7,6 +7,7 @@ written, and the exit code (decided by the findings alone) does not change.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -135,14 +136,14 @@ class ChangeScope:
         base, _ = _base_of(self.env, self.changed_since)
         if base is None:
             return
-        self.listing = GitListing.start(self.cwd)
         try:
-            pending = start_changes(self.cwd, base, writes, self.listing)
+            pending = start_changes(self.cwd, base, writes, functools.partial(GitListing.start, self.cwd))
         except ChangesError as err:
             self._known[self.cwd, base] = err  # (the same answer git would give after the run)
             return
         if pending is not None:
             self._pending[self.cwd, base] = pending
+        self.listing = pending.listing if pending is not None else GitListing.start(self.cwd)
 
     def compute(self, cwd: Path, base: str) -> ChangeSet:
         if (cwd, base) not in self._known:

@@ -415,6 +415,8 @@ class _LocalRun:
             # Read before the first file is found: a run whose files git lists reads the pack
             # while git goes through the tree.
             self.store.load()
+        if self.request.listing is not None and self.request.listing.busy():
+            _options(self.payload)  # (the parser and the rules, for the files that changed: meanwhile too)
         for number, job in enumerate(pending):
             slot = self.slot(job, alone=not line.slots)
             if not isinstance(slot, _Slot):

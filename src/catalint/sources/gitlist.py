@@ -75,6 +75,10 @@ class GitListing:
         except OSError:
             return None
 
+    def busy(self) -> bool:
+        """Whether git is still at it (asking now would wait)."""
+        return not self._collected and any(started.poll() is None for started in self._started)
+
     def untracked(self) -> list[str] | None:
         """The untracked files (a nested repository as its folder, "sub/"), relative to the top,
         as `git ls-files --others --exclude-standard` lists them; None if git failed."""
