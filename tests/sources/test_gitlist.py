@@ -248,3 +248,21 @@ def _stat_records(cache: Path) -> dict[str, str]:
     (pack,) = (cache / "packs").glob("*.pack")
     records: dict[str, str] = json.loads(pack.read_text(encoding="ascii").split("\n", 1)[0])
     return records
+
+
+def test_a_listing_closed_before_it_was_asked_answers_nothing_and_leaves_no_process(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, {f"s/{NAME}": "n: 1\n"})
+    commit_all(root, "base")
+    listing = GitListing.start(root)
+    assert listing is not None
+    listing.close()
+    assert (listing.descriptors(root), listing.untracked(), listing.touched()) == (None, None, None)
+    assert all(started.returncode is not None for started in listing._started)
+    listing.close()  # (twice: as harmless)
+    asked = GitListing.start(root)
+    assert asked is not None and asked.untracked() == []
+    asked.close()
+    assert asked.touched() == [] and asked.descriptors(root) is not None  # (what was read stays)

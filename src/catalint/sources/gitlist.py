@@ -1,20 +1,22 @@
 """The descriptor files of a checkout as git already knows them, in place of the walk.
 
 A pull request's run needs every descriptor of the checkout (what each declares), yet reads
-only the few that changed. Walking 30,000 folders and stating 30,000 files costs more than the
-rest of such a run; git's index already holds every tracked file's path and content id (its blob
-id), with stat data git itself keeps fresh. So for a run that asks git anyway (`--changed-since`),
-the files are: those of the index, less what `git diff-files` says differs on disk; what
-`git ls-files --others --directory` lists (untracked and ignored files, and folders git holds
-nothing of, which are walked as usual). A file git vouches for is identified by its blob id,
-which the cache keys results by (lint/cache.py), so it is neither stated nor read; a fresh clone's
-run is answered from the cache as fast as the checkout that filled it.
+only the few that changed. Walking 30,000 folders and stating 30,000 files cost more than the
+rest of such a run, and in a fresh clone (every CI run) no stat signature matched the cache's,
+so every file was read again. Git's index already holds every tracked file's path and blob id,
+with stat data git keeps fresh itself. So a run that asks git about a change anyway
+(`--changed-since`) takes its files from git: the index's, less those `git status` says differ on
+disk, plus the untracked and ignored files `status` lists (a folder it lists whole, an ignored
+`build/`, is walked as usual). A file git vouches for is known by its blob id, which the cache
+keys results by (lint/cache.py): it is neither stated nor read. The same `status` gives the
+change its untracked files and the paths that differ from HEAD (ci/changes.py).
 
 The walk's answer, exactly: the same paths, real paths and order. Where the listing could differ
-from it, it gives way to the walk (`None`): a symlink anywhere git can see one, a submodule, an
-entry git holds but does not check (sparse, assume-unchanged, unmerged), a tracked path the disk
-no longer holds as a regular file there. Where the bytes on disk may differ from the blob (an
-attributes file, `core.autocrlf`), files are listed but not vouched for: each is stated and read.
+from it, it gives way to the walk (`None`): a symlink anywhere git lists one, a submodule, an
+entry git holds but does not check (sparse, assume-unchanged, unmerged), a tracked descriptor
+that is no longer a regular file on disk, a root git holds nothing of. Where the bytes on disk
+may not be the blob's (an attributes file anywhere, `core.autocrlf`), the files are listed but
+none is vouched for: each is stated and read as the walk's would be.
 """
 
 from __future__ import annotations
@@ -131,7 +133,9 @@ class GitListing:
         for started in self._started:
             if started.poll() is None:
                 started.kill()
-            started.communicate()
+            started.wait()
+            if started.stdout is not None:
+                started.stdout.close()
 
 
 def _git(top: str, *args: str) -> subprocess.Popen[bytes]:
