@@ -15,8 +15,9 @@ The walk's answer, exactly: the same paths, real paths and order. Where the list
 from it, it gives way to the walk (`None`): a symlink anywhere git lists one, a submodule, an
 entry git holds but does not check (sparse, assume-unchanged, unmerged), a tracked descriptor
 that is no longer a regular file on disk, a root git holds nothing of. Where the bytes on disk
-may not be the blob's (an attributes file anywhere, `core.autocrlf`), the files are listed but
-none is vouched for: each is stated and read as the walk's would be.
+may not be the blob's (an attributes file anywhere, `core.autocrlf`) or git may miss a change
+(`core.checkStat`, `core.ignoreStat`, an fsmonitor), the files are listed but none is vouched
+for: each is stated and read as the walk's would be.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _PLAIN = ("H 100644 ", "H 100755 ")
 _SHA1_HEX = 40  # a SHA-256 repository's ids are not the blob ids the cache computes
 _ATTRIBUTES = ".gitattributes"
 _TIMEOUT = 120
+_DOUBTFUL = r"^core\.(autocrlf|attributesfile|sparsecheckout|checkstat|trustctime|ignorestat|fsmonitor)$"
 
 
 class GitListing:
@@ -51,7 +53,9 @@ class GitListing:
             # (one pass over the tree for what differs on disk, what is untracked and what is
             # ignored: an ignored folder as a whole, as the walk's own pass will go through it)
             _git(top, "status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored=matching", "--no-renames"),
-            _git(top, "config", "-z", "--get-regexp", r"^core\.(autocrlf|attributesfile|sparsecheckout)$"),
+            # (settings under which the disk's bytes may not be the blob's, or git may miss a
+            # change: any of them set, and nothing is vouched for)
+            _git(top, "config", "-z", "--get-regexp", _DOUBTFUL),
         ]
         self._collected = False
         self._known: _Known | None = None
