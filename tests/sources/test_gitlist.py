@@ -14,6 +14,7 @@ import pytest
 
 from catalint.ci.changes import PendingChanges, Repo
 from catalint.lint.cache import blob_id
+from catalint.lint.run import _LocalRun
 from catalint.sources.files import walk
 from catalint.sources.gitlist import GitListing
 from tests.cli_run import RunCli
@@ -269,3 +270,59 @@ def test_a_listing_closed_before_it_was_asked_answers_nothing_and_leaves_no_proc
     assert asked is not None and asked.untracked() == []
     asked.close()
     assert asked.touched() == [] and asked.descriptors(root) is not None  # (what was read stays)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_results_looked_up_ahead_are_those_the_run_would_take_and_the_rest_go_back(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """While git is busy, a run looks up the results of the files git's index lists
+    (`_LocalRun.look_ahead`); a file then found changed on disk, staged or gone takes its own
+    result, and the rest go back to the pack. Forced here (git is rarely that slow on a small
+    tree): the report and the pack left are those of a run that did not look ahead."""
+    rng = random.Random(seed)
+    root, base_cache = tmp_path / "repo", tmp_path / "base-cache"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    names = [f"s{i}" for i in range(8)]
+    write(root, {f"{name}/{NAME}": component(name) for name in names} | {f"teams/{NAME}": group("team-a")})
+    commit_all(root, "base")
+    run_cli("lint", "--fail-on", "never", "--cache-dir", str(base_cache), ".", cwd=root)
+    git(root, "checkout", "-q", "-b", "feature")
+    edited, gone, staged, committed = rng.sample(names, k=4)
+    write(root, {f"{committed}/{NAME}": component(committed) + "  dependsOn: [component:s0]\n"})
+    commit_all(root, "change")
+    write(root, {f"{edited}/{NAME}": component(edited) + "  dependsOn: [component:nowhere]\n"})
+    (root / gone / NAME).unlink()
+    write(root, {f"{staged}/{NAME}": component(staged, owner="nobody") if rng.random() < 0.5 else group(staged)})
+    git(root, "add", "--", f"{staged}/{NAME}")
+    write(root, {f"new/{NAME}": component("new")})
+    if rng.random() < 0.3:
+        write(root, {".gitattributes": "*.yaml text\n"})  # (then nothing is vouched for)
+    args = ("lint", "--fail-on", "never", "--format", "json", "--changed-since", "main", ".")
+    expected = run_cli(*args, "--no-cache", cwd=root).stdout
+    packs = []
+    looked_up: list[int] = []
+    look_ahead = _LocalRun.look_ahead
+
+    def counted(local: _LocalRun, listing: GitListing) -> None:
+        look_ahead(local, listing)
+        looked_up.append(len(local.ahead))
+
+    monkeypatch.setattr(_LocalRun, "look_ahead", counted)
+    for ahead in (False, True):
+        cache = tmp_path / f"cache-{ahead}"
+        shutil.copytree(base_cache, cache)
+        monkeypatch.setattr(GitListing, "busy", lambda self, ahead=ahead: ahead and not self._collected)
+        assert run_cli(*args, "--cache-dir", str(cache), cwd=root).stdout == expected, (seed, ahead)
+        packs.append(_pack(cache))
+        assert run_cli(*args, "--cache-dir", str(cache), cwd=root).stdout == expected, (seed, ahead)  # warm again
+    assert packs[0] == packs[1], seed
+    assert looked_up and looked_up[0] >= 4, looked_up  # (the clean files' results at least)
+
+
+def _pack(cache: Path) -> tuple[dict[str, str], list[str]]:
+    """A pack's stat records and its other lines, as sets go (the order of its lines is no part of it)."""
+    (pack,) = (cache / "packs").glob("*.pack")
+    first, *rest = pack.read_text(encoding="ascii").splitlines()
+    return json.loads(first), sorted(rest[:-1])

@@ -682,6 +682,20 @@ class ResultCache:
             self._stats[real] = known
         return hit, key
 
+    def unget(self, real: str, key: str) -> None:
+        """Undo `vouched` (or `get`) of a result the run will not use after all (looked up ahead,
+        for a file that then proved changed or gone): the pack has it back as if never asked."""
+        line = self._kept.pop(key, None)
+        if line is None:
+            return
+        assert self._old is not None
+        self._old[key] = line
+        self._lazy_hits.pop(key, None)
+        self._plain_hits.pop(key, None)
+        record = self._stats.get(real)
+        if record is not None and record.endswith(key, 0, record.rfind(" ")):  # (not since made anew)
+            self._old_stats[real] = self._stats.pop(real)
+
     def remember_stat(self, real: str, signature: str, key: str, blob: str) -> None:
         self._stats[real] = f"{signature} {key} {blob}"
         self._stats_changed = True

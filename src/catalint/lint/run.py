@@ -312,6 +312,9 @@ class _LocalRun:
         self.home = find_root(request.cwd)
         self.pool: Executor | None = None
         self.display = display_from(request.cwd)
+        # Results looked up ahead by blob id while git went through the tree (`look_ahead`): real
+        # path -> (stat id, blob, result, key), taken by `cached`; what is left is given back.
+        self.ahead: dict[str, tuple[str, str, FileResult, str]] = {}
 
     def checkout_of(self, root: Path) -> Checkout | None:
         if self.request.checkout_for is None:
@@ -326,6 +329,11 @@ class _LocalRun:
         if store is None:
             return None, "", None
         stat_id = "\0".join((job.real, display, job.location_type))
+        ahead = self.ahead.pop(job.real, None) if self.ahead else None
+        if ahead is not None:
+            if job.blob and ahead[0] == stat_id and ahead[1] == job.blob:
+                return ahead[2], ahead[3], None
+            store.unget(ahead[0], ahead[3])  # (first: the lookups below see the pack as it was)
         if job.blob:
             # Bytes git vouches for: their key is known without stating or reading the file.
             vouched = store.vouched(stat_id, job.blob, display, lambda: self.key_of(job.blob, job, display))
@@ -349,10 +357,39 @@ class _LocalRun:
             store.remember_stat(stat_id, signature, key, blob)
         return store.get(key, display), key, content
 
+    def look_ahead(self, listing: GitListing) -> None:
+        """Look up the result of every file git's index lists under a walked root, by its blob
+        id, while `git status` still goes through the tree: most are the files `discover` will
+        find, git vouching for their bytes, and `cached` takes them from here. The others (a
+        file changed or gone since the index had it) are given back."""
+        store, settings = self.store, self.request.settings
+        if store is None or settings.include or settings.exclude:
+            return
+        for path, is_file, origin in _roots(self.request):
+            if is_file or origin.target:
+                continue
+            root = find_root(path)
+            for file, real, blob in listing.early(path):
+                display = self.display(file)
+                stat_id = "\0".join((real, display, "url"))  # (as `cached` makes it: see `discover`)
+                found = store.vouched(stat_id, blob, display, functools.partial(self._key, blob, root, "url", display))
+                if found is not None:
+                    self.ahead[real] = (stat_id, blob, found[0], found[1])
+
+    def give_back(self) -> None:
+        """Return to the cache the results looked up ahead that no file of the run took."""
+        if self.store is not None:
+            for stat_id, _, _, key in self.ahead.values():
+                self.store.unget(stat_id, key)
+        self.ahead = {}
+
     def key_of(self, blob: str, job: Job, display: str) -> str:
         """The cache key of `job`'s file with the bytes of `blob`: those, where it is, and as what."""
-        identity = self.checkout_of(job.root)
-        where = display + "\0" + job.location_type + ("\0" + identity.key if identity else "")
+        return self._key(blob, job.root, job.location_type, display)
+
+    def _key(self, blob: str, root: Path, location_type: str, display: str) -> str:
+        identity = self.checkout_of(root)
+        where = display + "\0" + location_type + ("\0" + identity.key if identity else "")
         return cachemod.key_for_blob(blob, where, self.fingerprint)
 
     def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader) -> list[FileResult]:
@@ -415,8 +452,12 @@ class _LocalRun:
             # Read before the first file is found: a run whose files git lists reads the pack
             # while git goes through the tree.
             self.store.load()
-        if self.request.listing is not None and self.request.listing.busy():
-            _options(self.payload)  # (the parser and the rules, for the files that changed: meanwhile too)
+        listing = self.request.listing
+        if listing is not None and listing.busy():
+            # (meanwhile: the results of the files git's index lists, and the parser and the
+            # rules for those that changed)
+            self.look_ahead(listing)
+            _options(self.payload)
         for number, job in enumerate(pending):
             slot = self.slot(job, alone=not line.slots)
             if not isinstance(slot, _Slot):
@@ -429,6 +470,7 @@ class _LocalRun:
                 yield from line.ready()
         line.flush()
         yield from line.ready(wait=True)
+        self.give_back()
 
     def with_network(self, wave: list[tuple[Job, FileResult]], remote: RemoteReader) -> list[tuple[Job, FileResult]]:
         """`wave` with the files that named Bitbucket URLs linted again, this time asking Bitbucket."""

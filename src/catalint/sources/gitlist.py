@@ -57,8 +57,9 @@ class GitListing:
             # change: any of them set, and nothing is vouched for)
             _git(top, "config", "-z", "--get-regexp", _DOUBTFUL),
         ]
-        self._collected = False
-        self._known: _Known | None = None
+        self._indexed = self._collected = False
+        self._index: _Known | None = None  # the index read (before `git status` is)
+        self._known: _Known | None = None  # then with all of git's answers
 
     @classmethod
     def start(cls, cwd: Path) -> GitListing | None:
@@ -115,13 +116,32 @@ class GitListing:
             return None
         return known.under(str(root), real_root, prefix)
 
+    def early(self, root: Path) -> list[tuple[str, str, str]]:
+        """The tracked descriptors under `root` (the top only: else none) as the index alone has
+        them, while `git status` still goes through the tree: each as `descriptors` would give
+        it if nothing differed on disk (path, real path, blob id), in no particular order. For
+        looking up ahead what `descriptors` will most likely vouch for; nothing here is vouched."""
+        known = self._read_index()
+        if known is None or known.tracked is None or os.path.realpath(root) != self.top:
+            return []
+        base, real_base = str(root).rstrip(os.sep) + os.sep, self.top.rstrip(os.sep) + os.sep
+        return [(base + path, real_base + path, blob) for path, blob in known.tracked.items() if blob]
+
+    def _read_index(self) -> _Known | None:
+        if not self._indexed:
+            self._indexed = True
+            try:
+                index = _output(self._started[0])
+                self._index = _Known(self.top, index) if index is not None else None
+            except (OSError, subprocess.SubprocessError):
+                self._index = None
+        return self._index
+
     def _collect(self) -> _Known | None:
         if not self._collected:
             self._collected = True
+            known = self._read_index()  # (read while git's pass over the tree goes on)
             try:
-                index = _output(self._started[0])
-                # (the index read while git's pass over the tree goes on)
-                known = _Known(self.top, index) if index is not None else None
                 status, config = _output(self._started[1]), _output(self._started[2])
                 if known is not None and status is not None:
                     known.settle(status, config, self.git_dir)
@@ -133,7 +153,8 @@ class GitListing:
     def close(self) -> None:
         """Let go of any process still running (a run that never asked: nor can anything now)."""
         if not self._collected:
-            self._collected, self._known = True, None
+            self._indexed = self._collected = True
+            self._index = self._known = None
         for started in self._started:
             if started.poll() is None:
                 started.kill()
