@@ -329,11 +329,9 @@ class _LocalRun:
         if store is None:
             return None, "", None
         stat_id = "\0".join((job.real, display, job.location_type))
-        ahead = self.ahead.pop(job.real, None) if self.ahead else None
+        ahead = self.taken_ahead(job, stat_id) if self.ahead else None
         if ahead is not None:
-            if job.blob and ahead[0] == stat_id and ahead[1] == job.blob:
-                return ahead[2], ahead[3], None
-            store.unget(ahead[0], ahead[3])  # (first: the lookups below see the pack as it was)
+            return ahead[0], ahead[1], None
         if job.blob:
             # Bytes git vouches for: their key is known without stating or reading the file.
             vouched = store.vouched(stat_id, job.blob, display, lambda: self.key_of(job.blob, job, display))
@@ -375,6 +373,19 @@ class _LocalRun:
                 found = store.vouched(stat_id, blob, display, functools.partial(self._key, blob, root, "url", display))
                 if found is not None:
                     self.ahead[real] = (stat_id, blob, found[0], found[1])
+
+    def taken_ahead(self, job: Job, stat_id: str) -> tuple[FileResult, str] | None:
+        """`job`'s result and key as looked up ahead, if it was and git vouches for the same
+        bytes; one looked up for other bytes (or as another kind of file) is given back first,
+        so that the lookups that follow see the pack as it was."""
+        ahead = self.ahead.pop(job.real, None)
+        if ahead is None:
+            return None
+        if job.blob and ahead[0] == stat_id and ahead[1] == job.blob:
+            return ahead[2], ahead[3]
+        if self.store is not None:
+            self.store.unget(ahead[0], ahead[3])
+        return None
 
     def give_back(self) -> None:
         """Return to the cache the results looked up ahead that no file of the run took."""
