@@ -413,7 +413,7 @@ class PendingChanges:
             # HEAD's change, but for the paths the index or the disk change again: those as they are.
             again = set(touched)
             more, more_patch = split_raw(on_disk)
-            records = sorted([r for r in records if r[1] not in again] + more, key=lambda record: record[1])
+            records = sorted([r for r in records if r[1] not in again] + more, key=_git_order)
             lines = {path: diff for path, diff in lines.items() if path not in again} | parse_diff(more_patch)
         changes = ChangeSet(self.repo.root.resolve(), self.base)
         for kind, path in records:
@@ -439,6 +439,12 @@ class PendingChanges:
         if listed is None:
             listed = self.repo.output(self._untracked or self._list_untracked(), "ls-files").split("\0")
         return raw, on_disk, touched, listed
+
+
+def _git_order(record: tuple[str, str]) -> bytes:
+    """Where git's diff puts a record: by its path's bytes (a name that is not UTF-8 holds
+    surrogate escapes, which Python's own order puts elsewhere)."""
+    return record[1].encode("utf-8", "surrogateescape")
 
 
 _PATHSPECS = 500  # paths named on a diff's command line at most (else it goes over the whole tree)

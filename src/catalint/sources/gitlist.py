@@ -45,9 +45,9 @@ class GitListing:
     """The listing of one working tree, set going as processes at once (`start`), collected the
     first time a root asks (`descriptors`) or the change asks for the untracked files."""
 
-    def __init__(self, top: str, git_dir: str) -> None:
+    def __init__(self, top: str, attributes: str) -> None:
         self.top = top
-        self.git_dir = git_dir
+        self.attributes = attributes  # the repository's own attributes file (`info/attributes`)
         self._started = [
             _git(top, "ls-files", "-z", "-s", "-v"),
             # (one pass over the tree for what differs on disk, what is untracked and what is
@@ -66,7 +66,9 @@ class GitListing:
         """The listing of the working tree `cwd` is in, set going; None outside one."""
         try:
             done = subprocess.run(
-                ["git", "-C", str(cwd), "rev-parse", "--show-toplevel", "--absolute-git-dir"],
+                # (where git reads the repository's own attributes from: the common folder's, in a
+                # linked worktree)
+                ["git", "-C", str(cwd), "rev-parse", "--show-toplevel", "--git-path", "info/attributes"],
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 check=False,
@@ -78,7 +80,7 @@ class GitListing:
         if done.returncode != 0 or len(lines) != 2:
             return None
         try:
-            return cls(os.path.realpath(lines[0]), lines[1])
+            return cls(os.path.realpath(lines[0]), os.path.join(cwd, lines[1]))
         except OSError:
             return None
 
@@ -112,6 +114,8 @@ class GitListing:
             prefix = real_root[len(self.top) + 1 :].replace(os.sep, "/") + "/"
         else:
             return None
+        if _SKIPPED.search(prefix):
+            return None  # (in a folder skipped from the top, but walked from here)
         if any(folder.startswith(prefix) or prefix.startswith(folder) for folder in known.links):
             return None
         return known.under(str(root), real_root, prefix)
@@ -144,7 +148,7 @@ class GitListing:
             try:
                 status, config = _output(self._started[1]), _output(self._started[2])
                 if known is not None and status is not None:
-                    known.settle(status, config, self.git_dir)
+                    known.settle(status, config, self.attributes)
                     self._known = known
             except (OSError, subprocess.SubprocessError):
                 self._known = None
@@ -219,7 +223,7 @@ class _Known:
                 tracked[path] = blob if len(blob) == _SHA1_HEX and entry.endswith(" 0", 0, tab) else ""
         return tracked
 
-    def settle(self, status: str, config: str | None, git_dir: str) -> None:
+    def settle(self, status: str, config: str | None, attributes: str) -> None:
         """Takes in `git status` and what may make bytes on disk differ from their blob's (an
         attributes file, `core.autocrlf`: then no file is vouched for)."""
         dirty = self._status(status)
@@ -230,7 +234,7 @@ class _Known:
             return
         if any(path in self.tracked and not self._on_disk(path) for path in dirty):
             self.tracked = None
-        elif self.attributes or config is not None or _attributes_outside(git_dir):  # (`config` found a setting)
+        elif self.attributes or config is not None or _attributes_outside(attributes):  # (`config` found a setting)
             self.tracked = dict.fromkeys(self.tracked, "")
 
     def _status(self, status: str) -> list[str] | None:
@@ -303,7 +307,10 @@ class _Known:
         found = [(path[cut:], real_base + path[cut:], blob) for path, blob in self._within(prefix)]
         folders = self._folders_below(prefix, base)
         for path, real in walk(Path(root), within=folders) if folders else ():
-            found.append((path[len(base) :].replace(os.sep, "/"), real, ""))
+            relative = path[len(base) :].replace(os.sep, "/")
+            if real != real_base + relative:
+                return None  # (through a symlink: where the whole walk goes through it depends on its order)
+            found.append((relative, real, ""))
         return _in_walk_order(base, found)
 
     def _folders_below(self, prefix: str, base: str) -> list[str]:
@@ -358,12 +365,12 @@ def _order(relative: str) -> str | None:
 _SKIPPED = re.compile("(?:^|/)(?:" + "|".join(map(re.escape, sorted(SKIP_DIRS))) + ")/")
 
 
-def _attributes_outside(git_dir: str) -> bool:
-    """Whether an attributes file outside the tree may apply (the repository's own, the user's,
-    the system's): then a file's bytes on disk may not be its blob's."""
+def _attributes_outside(own: str) -> bool:
+    """Whether an attributes file outside the tree may apply (the repository's own at `own`, the
+    user's, the system's): then a file's bytes on disk may not be its blob's."""
     config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     places: Sequence[str] = (
-        os.path.join(git_dir, "info", "attributes"),
+        own,
         os.path.join(config_home, "git", "attributes"),
         "/etc/gitattributes",
     )
