@@ -2,8 +2,10 @@
 (ci/changes.py `PendingChanges` with a listing), against the walk and the change computed the old
 way, on real repositories.
 
-Tests named `test_finding_*` FAIL on gitlist at 223338b: each shows a disagreement found in the
-review (branch glreview). The others are seeded fuzzers that pass and are worth keeping."""
+Tests named `test_finding_*` failed on the listing as first written: each is a disagreement the
+review found, kept as a regression case (a linked worktree's attributes, `core.trustctime`, a
+symlink in a folder git lists whole, a root inside a skipped folder, non-UTF-8 names' order). The
+others are seeded fuzzers."""
 
 from __future__ import annotations
 

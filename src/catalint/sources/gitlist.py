@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -367,11 +368,15 @@ _SKIPPED = re.compile("(?:^|/)(?:" + "|".join(map(re.escape, sorted(SKIP_DIRS)))
 
 def _attributes_outside(own: str) -> bool:
     """Whether an attributes file outside the tree may apply (the repository's own at `own`, the
-    user's, the system's): then a file's bytes on disk may not be its blob's."""
+    user's, the system's: under /etc, or under the prefix git is installed in, as Homebrew's is):
+    then a file's bytes on disk may not be its blob's."""
     config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    installed = shutil.which("git")
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(installed))) if installed else ""
     places: Sequence[str] = (
         own,
         os.path.join(config_home, "git", "attributes"),
         "/etc/gitattributes",
+        *([os.path.join(prefix, "etc", "gitattributes")] if prefix else []),
     )
     return any(os.path.exists(place) for place in places)
