@@ -62,6 +62,16 @@ def _repo(rng: random.Random, root: Path, nested: bool = True) -> None:
         write(nested_repo, {NAME: "nested: 1\n"})
 
 
+def _committed(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A repository holding `files`, committed."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root, files)
+    commit_all(root, "base")
+    return root
+
+
 def _walked(root: Path) -> list[tuple[str, str]]:
     return list(walk(root))
 
@@ -87,11 +97,7 @@ def test_the_listing_finds_what_the_walk_finds_in_its_order(tmp_path: Path, seed
 
 
 def test_a_clean_tracked_file_is_vouched_for_and_a_changed_one_is_not(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(root, {f"s{i}/{NAME}": f"n: {i}\n" for i in range(3)})
-    commit_all(root, "base")
+    root = _committed(tmp_path, {f"s{i}/{NAME}": f"n: {i}\n" for i in range(3)})
     (root / "s1" / NAME).write_text("n: changed\n")
     write(root, {f"s3/{NAME}": "n: 3\n"})
     listing = GitListing.start(root)
@@ -157,11 +163,7 @@ def test_a_symlink_sends_the_run_back_to_the_walk(tmp_path: Path, where: str) ->
 
 
 def test_a_tracked_file_replaced_on_disk_by_a_folder_sends_the_run_back_to_the_walk(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(root, {f"s/{NAME}": "n: 1\n"})
-    commit_all(root, "base")
+    root = _committed(tmp_path, {f"s/{NAME}": "n: 1\n"})
     (root / "s" / NAME).unlink()
     (root / "s" / NAME).mkdir()
     listing = GitListing.start(root)
@@ -169,11 +171,7 @@ def test_a_tracked_file_replaced_on_disk_by_a_folder_sends_the_run_back_to_the_w
 
 
 def test_a_file_git_does_not_check_sends_the_run_back_to_the_walk(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(root, {f"s/{NAME}": "n: 1\n"})
-    commit_all(root, "base")
+    root = _committed(tmp_path, {f"s/{NAME}": "n: 1\n"})
     git(root, "update-index", "--assume-unchanged", f"s/{NAME}")
     (root / "s" / NAME).write_text("n: changed behind git's back\n")
     listing = GitListing.start(root)
@@ -185,11 +183,7 @@ def test_outside_a_repository_there_is_no_listing(tmp_path: Path) -> None:
 
 
 def test_a_root_outside_the_working_tree_is_walked(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(root, {f"s/{NAME}": "n: 1\n"})
-    commit_all(root, "base")
+    root = _committed(tmp_path, {f"s/{NAME}": "n: 1\n"})
     listing = GitListing.start(root)
     assert listing is not None and listing.descriptors(tmp_path) is None
 
@@ -254,11 +248,7 @@ def _stat_records(cache: Path) -> dict[str, str]:
 
 
 def test_a_listing_closed_before_it_was_asked_answers_nothing_and_leaves_no_process(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(root, {f"s/{NAME}": "n: 1\n"})
-    commit_all(root, "base")
+    root = _committed(tmp_path, {f"s/{NAME}": "n: 1\n"})
     listing = GitListing.start(root)
     assert listing is not None
     listing.close()
