@@ -107,9 +107,9 @@ def test_a_warm_run_keeps_the_pack_and_a_vanished_file_drops_its_record(tmp_path
 def test_the_stat_records_written_in_slices_are_one_json_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cachemod, "_STATS_SLICE", 2)
     store = ResultCache(tmp_path)
-    records = {f"/r/{i}\0s{i}\0url": f"{i} 2 3 4 {'k' * 64}" for i in range(5)}
+    records = {f"/r/{i}\0s{i}\0url": f"{i} 2 3 4 {'k' * 64} {'b' * 40}" for i in range(5)}
     for i, real in enumerate(records):
-        store.remember_stat(real, f"{i} 2 3 4", "k" * 64)
+        store.remember_stat(real, f"{i} 2 3 4", "k" * 64, "b" * 40)
     store.save()
     head = store.path.read_text().split("\n", 1)[0]
     assert json.loads(head) == records and head == json.dumps(records, separators=(",", ":"))

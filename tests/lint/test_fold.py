@@ -232,7 +232,7 @@ def test_taking_from_the_fold_what_it_does_not_hold_is_refused() -> None:
 def test_a_pack_read_a_few_bytes_at_a_time_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     store = ResultCache(tmp_path)
     for i in range(12):
-        store.remember_stat(f"/r/{i}", f"{i} 2 3 4", f"k{i}")
+        store.remember_stat(f"/r/{i}", f"{i} 2 3 4", f"k{i}", "b" * 40)
         store.put(f"k{i}", FileResult(f"f{i}.yaml", digest="a" * 64, disabled_file=frozenset({"all"}) if i == 3 else frozenset()))
     store.save()
     monkeypatch.setattr(cachemod, "_READ", size)

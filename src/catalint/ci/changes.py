@@ -19,15 +19,18 @@ import os
 import re
 import stat
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from catalint.model import Finding, RunResult
 from catalint.redact import redact_url
 from catalint.resolve.globs import GLOB_DEP, parse_glob_dep
 from catalint.rules.unverified import NOT_VERIFIED
+
+if TYPE_CHECKING:
+    from catalint.sources.gitlist import GitListing
 
 FILTER_MODES = ("added", "diff_context", "file", "nofilter")
 DEEPEN_STEPS = (50, 500)  # then --unshallow
@@ -360,27 +363,58 @@ def split_raw(text: str) -> tuple[list[tuple[str, str]], str]:
 
 
 class PendingChanges:
-    """The change being computed: git's two passes over the working tree (the diff against the
-    base, the untracked files) run as processes of their own until `result` collects them, so a
-    caller can set them going and do its own work meanwhile."""
+    """The change being computed: git's passes over the working tree (the diff against the base,
+    the untracked files) run as processes of their own until `result` collects them, so a caller
+    can set them going and do its own work meanwhile.
 
-    def __init__(self, repo: Repo, base: str) -> None:
+    With the run's listing of the checkout (sources/gitlist.py), whose `git status` goes over the
+    working tree anyway, the diff goes over none of it: the base is diffed with HEAD's tree, and
+    only the paths `status` says differ from HEAD (in the index or on disk) with the disk."""
+
+    def __init__(self, repo: Repo, base: str, listing: GitListing | None = None) -> None:
         self.repo, self.base = repo, base
-        common = ("--no-color", "--no-ext-diff", "--no-renames", "--ignore-submodules")
-        # One pass over the tree gives both what changed (the raw records) and where (the patch).
-        self._diff = repo.start(
-            "diff", *common, "--patch-with-raw", "-z", "-U3", "--src-prefix=a/", "--dst-prefix=b/", base, "--"
+        self.listing = listing
+        if listing is None:
+            self._diff = self._start_diff(base)
+            self._untracked: subprocess.Popen[bytes] | None = self._list_untracked()
+        else:
+            self._diff, self._untracked = self._start_diff(base, "HEAD"), None
+
+    def _start_diff(self, *revisions: str, paths: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+        # One pass gives both what changed (the raw records) and where (the patch).
+        return self.repo.start(
+            "--literal-pathspecs",
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-renames",
+            "--ignore-submodules",
+            "--patch-with-raw",
+            "-z",
+            "-U3",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            *revisions,
+            "--",
+            *paths,
         )
-        self._untracked = repo.start("ls-files", "-z", "--others", "--exclude-standard")
+
+    def _list_untracked(self) -> subprocess.Popen[bytes]:
+        return self.repo.start("ls-files", "-z", "--others", "--exclude-standard")
 
     def result(self) -> ChangeSet:
         try:
-            raw = self.repo.output(self._diff, "diff")
-            untracked = self.repo.output(self._untracked, "ls-files").split("\0")
+            raw, on_disk, touched, untracked = self._outputs()
         except GitFailed as err:
             raise ChangesError(f"git diff failed: {_git_error(err)}") from None
         records, patch = split_raw(raw)
         lines = parse_diff(patch)
+        if touched:
+            # HEAD's change, but for the paths the index or the disk change again: those as they are.
+            again = set(touched)
+            more, more_patch = split_raw(on_disk)
+            records = sorted([r for r in records if r[1] not in again] + more, key=_git_order)
+            lines = {path: diff for path, diff in lines.items() if path not in again} | parse_diff(more_patch)
         changes = ChangeSet(self.repo.root.resolve(), self.base)
         for kind, path in records:
             if kind.startswith("D"):
@@ -392,10 +426,38 @@ class PendingChanges:
                 changes.files[path] = FileDiff(whole=True)
         return changes
 
+    def _outputs(self) -> tuple[str, str, list[str] | None, list[str]]:
+        """git's answers: the diff, the diff of the `touched` paths from the disk (with them:
+        else the diff is the whole working tree's), and the untracked files."""
+        raw = self.repo.output(self._diff, "diff")
+        listing = self.listing
+        listed, touched = (listing.untracked(), listing.touched()) if listing is not None else (None, None)
+        if listing is not None and (listed is None or touched is None or len(touched) > _PATHSPECS):
+            # (the listing cannot say, or says too much for a command line: the whole tree)
+            raw, touched = self.repo.output(self._start_diff(self.base), "diff"), None
+        on_disk = self.repo.output(self._start_diff(self.base, paths=touched), "diff") if touched else ""
+        if listed is None:
+            listed = self.repo.output(self._untracked or self._list_untracked(), "ls-files").split("\0")
+        return raw, on_disk, touched, listed
 
-def start_changes(cwd: Path, ref: str, unless_inside: Sequence[Path] = ()) -> PendingChanges | None:
+
+def _git_order(record: tuple[str, str]) -> bytes:
+    """Where git's diff puts a record: by its path's bytes (a name that is not UTF-8 holds
+    surrogate escapes, which Python's own order puts elsewhere)."""
+    return record[1].encode("utf-8", "surrogateescape")
+
+
+_PATHSPECS = 500  # paths named on a diff's command line at most (else it goes over the whole tree)
+
+
+def start_changes(
+    cwd: Path, ref: str, unless_inside: Sequence[Path] = (), listing: Callable[[], GitListing | None] | None = None
+) -> PendingChanges | None:
     """`compute_changes`, set going: None when one of `unless_inside` (what the caller will write
-    before it collects the result) is inside the working tree, which git must then see afterwards."""
+    before it collects the result) is inside the working tree, which git must then see afterwards.
+    `listing`: starts the run's listing of the working tree (sources/gitlist.py), which the
+    change then takes its untracked files from; started once the base is known, as git's short
+    questions are answered quicker before its passes over the tree begin."""
     repo = _open_repo(cwd)
     if ref == "HEAD" and _rev(repo, "HEAD") is None:
         return None  # nothing to overlap: no diff is run before the first commit
@@ -404,7 +466,8 @@ def start_changes(cwd: Path, ref: str, unless_inside: Sequence[Path] = ()) -> Pe
         real = os.path.realpath(path)
         if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
             return None
-    return PendingChanges(repo, resolve_base(repo, ref))
+    base = resolve_base(repo, ref)
+    return PendingChanges(repo, base, listing() if listing is not None else None)
 
 
 def compute_changes(cwd: Path, ref: str) -> ChangeSet:

@@ -7,6 +7,7 @@ written, and the exit code (decided by the findings alone) does not change.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from catalint.report import FILE_FORMATS as FILE_FORMATS
 from catalint.report import Reporter, reporter_for
 from catalint.report.paths import PathMapper
 from catalint.report.text import printable
+from catalint.sources.gitlist import GitListing
 from catalint.words import counted
 
 if TYPE_CHECKING:
@@ -123,6 +125,9 @@ class ChangeScope:
         self._known: dict[tuple[Path, str], ChangeSet | ChangesError] = {}
         self._pending: dict[tuple[Path, str], PendingChanges] = {}
         self._selected: tuple[ChangeSet, Mapping[str, Iterable[str]], Selection] | None = None
+        # The checkout's files as git lists them (set going by `start`), for the run to take in
+        # place of its walk: it asks git about the change anyway.
+        self.listing: GitListing | None = None
 
     def start(self, writes: Sequence[Path]) -> None:
         """Set git going on the change before the run, so that its passes over the working tree
@@ -132,12 +137,13 @@ class ChangeScope:
         if base is None:
             return
         try:
-            pending = start_changes(self.cwd, base, writes)
+            pending = start_changes(self.cwd, base, writes, functools.partial(GitListing.start, self.cwd))
         except ChangesError as err:
             self._known[self.cwd, base] = err  # (the same answer git would give after the run)
             return
         if pending is not None:
             self._pending[self.cwd, base] = pending
+        self.listing = pending.listing if pending is not None else GitListing.start(self.cwd)
 
     def compute(self, cwd: Path, base: str) -> ChangeSet:
         if (cwd, base) not in self._known:

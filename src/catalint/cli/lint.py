@@ -369,6 +369,10 @@ def lint(**options: Any) -> None:
 
 def _lint(args: LintArgs) -> None:
     cwd = Path.cwd()
+    # The run decodes only the cached findings this change's report can show. Set going first:
+    # git's passes over the working tree overlap all that follows.
+    change_scope = ChangeScope(cwd, os.environ, args.ci.changed_since, args.ci.filter_mode)
+    change_scope.start([p for p in (args.cache_root, args.nightly.state) if p is not None])
     local_paths, urls, from_stdin = _targets(args)
     starts = local_paths or ([Path(args.stdin_filename).parent] if args.stdin_filename else [])
     settings = run_settings(args.config, args.app_configs, cwd, starts)
@@ -383,9 +387,6 @@ def _lint(args: LintArgs) -> None:
     remote = _remote_side(args, settings, style)
     from catalint.cli.bitbucket import checkout_detector
 
-    # The run decodes only the cached findings this change's report can show.
-    change_scope = ChangeScope(cwd, os.environ, args.ci.changed_since, args.ci.filter_mode)
-    change_scope.start([p for p in (args.cache_root, args.nightly.state) if p is not None])
     request = LintRequest(
         paths=targets,
         settings=settings,
@@ -402,6 +403,7 @@ def _lint(args: LintArgs) -> None:
         known_lookup=_catalog_lookup(args.backstage_url, args.backstage_token),
         stdin=stdin,
         shown=change_scope.shown_if_narrowed,
+        listing=change_scope.listing,
     )
     result = _run(request, remote)
     if result.files == 0 and not args.allow_empty:

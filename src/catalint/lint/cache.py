@@ -45,11 +45,19 @@ def default_dir() -> Path:
 # folder that bounded it (checked from its fixed part, a symlinked folder it matched through was
 # missed, and a new match there was never seen); 10: a header before each entry's index (plain or
 # not, its digest, its dependencies, the entities it declares), the pack's fold (lint/fold.py) on
-# its second line, and a checksum as its last.
-FORMAT = "10"
+# its second line, and a checksum as its last; 11: a key holds the file's git blob id, not its bytes.
+FORMAT = "11"
 
 
-def key_for(content: bytes, display: str, fingerprint: str) -> str:
+def blob_id(content: bytes) -> str:
+    """`content`'s git blob id (SHA-1): the cache knows a file by the id git gives its bytes, so
+    that a file git vouches for is found without being read (sources/gitlist.py)."""
+    digest = hashlib.sha1(b"blob %d\0" % len(content), usedforsecurity=False)
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def key_for_blob(blob: str, display: str, fingerprint: str) -> str:
     h = hashlib.sha256()
     # A path that is not valid UTF-8 reaches here with surrogate escapes: keep its very bytes.
     for part in (
@@ -57,7 +65,7 @@ def key_for(content: bytes, display: str, fingerprint: str) -> str:
         FORMAT.encode(),
         fingerprint.encode(),
         display.encode("utf-8", "surrogateescape"),
-        content,
+        blob.encode(),
     ):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
@@ -572,7 +580,7 @@ class ResultCache:
         self.path = directory / "packs" / f"{name}.pack"
         self.lazy = lazy
         self._old: dict[str, str] | None = None  # key -> its whole line
-        self._old_stats: dict[str, str] = {}  # stat id -> "size mtime inode ctime key"
+        self._old_stats: dict[str, str] = {}  # stat id -> "size mtime inode ctime key blob"
         self._fold: Fold | None = None  # the fold of the pack as read, when it is the sum of its plain entries
         # After `save`: the results served with their index encoded (some decoded since), and the
         # fold of them all.
@@ -589,6 +597,10 @@ class ResultCache:
         self._lazy_hits: dict[str, LazyResult] = {}
         self._refused: dict[str, str] = {}  # lines of entries found but not served (damaged, or stale)
         self._deps = _Deps()
+
+    def load(self) -> None:
+        """Read the pack now, rather than when the first result is asked for."""
+        self._entries()
 
     def _entries(self) -> dict[str, str]:
         if self._old is None:
@@ -637,21 +649,55 @@ class ResultCache:
         known = self._old_stats.pop(real, None)
         if known is None:
             return None
-        cut = known.rfind(" ") if isinstance(known, str) else -1
+        blob = known.rfind(" ") if isinstance(known, str) else -1
+        cut = known.rfind(" ", 0, blob) if blob > 0 else -1
         # One string per file rather than a list of numbers: the pack's first line holds one for
-        # every file, and decoding 30,000 lists of five cost more than comparing text.
+        # every file, and decoding 30,000 lists of six cost more than comparing text.
         if cut < 0 or known[:cut] != signature:
             self._stats_changed = True
             return None
-        key = known[cut + 1 :]
+        key = known[cut + 1 : blob]
         hit = self.get(key, path)
         if hit is None:
             return None
         self._stats[real] = known
         return hit, key
 
-    def remember_stat(self, real: str, signature: str, key: str) -> None:
-        self._stats[real] = signature + " " + key
+    def vouched(self, real: str, blob: str, path: str, key_of: Callable[[], str]) -> tuple[FileResult, str] | None:
+        """The result of the file whose stat record (`real`, as for `unchanged`) names `blob`,
+        the blob id git vouches its bytes have, and its key: found without a stat or a read.
+        The record names the key too (else `key_of` works it out, a hash per file). A record
+        kept stays as true as it was: the next run that walks needs no read either."""
+        if self._old is None:
+            self._entries()
+        known = self._old_stats.pop(real, None)
+        key = _named_key(known, blob) if isinstance(known, str) else None
+        if key is None:
+            self._stats_changed = self._stats_changed or known is not None
+            known, key = None, key_of()
+        hit = self.get(key, path)
+        if hit is None:
+            return None
+        if known is not None:
+            self._stats[real] = known
+        return hit, key
+
+    def unget(self, real: str, key: str) -> None:
+        """Undo `vouched` (or `get`) of a result the run will not use after all (looked up ahead,
+        for a file that then proved changed or gone): the pack has it back as if never asked."""
+        line = self._kept.pop(key, None)
+        if line is None:
+            return
+        assert self._old is not None
+        self._old[key] = line
+        self._lazy_hits.pop(key, None)
+        self._plain_hits.pop(key, None)
+        record = self._stats.get(real)
+        if record is not None and record.endswith(key, 0, record.rfind(" ")):  # (not since made anew)
+            self._old_stats[real] = self._stats.pop(real)
+
+    def remember_stat(self, real: str, signature: str, key: str, blob: str) -> None:
+        self._stats[real] = f"{signature} {key} {blob}"
         self._stats_changed = True
 
     def get(self, key: str, path: str | None = None) -> FileResult | None:
@@ -794,6 +840,14 @@ class _Lines:
 _READ = 4 << 20  # bytes read from the pack at a time
 _STATS_SLICE = 2000
 _KEPT_SLICE = 1000
+
+
+def _named_key(record: str, blob: str) -> str | None:
+    """The key a stat record names, if it names `blob` as its bytes' blob id."""
+    end = len(record) - len(blob) - 1
+    if end <= 0 or record[end] != " " or not record.endswith(blob):
+        return None
+    return record[record.rfind(" ", 0, end) + 1 : end]
 
 
 def stat_signature(path: Path | str) -> str | None:

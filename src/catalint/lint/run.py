@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from catalint.facts import Fetched, Options
     from catalint.rules.policy import Policy
     from catalint.sources.bitbucket import RemoteLinter, RemoteRoot
+    from catalint.sources.gitlist import GitListing
     from catalint.sources.local import RemoteReader
 
 PARALLEL_THRESHOLD = 24
@@ -58,6 +59,7 @@ class Job:
     real: str = ""  # the resolved path, which identifies the file across roots and Location targets
     content: bytes | None = None  # bytes given rather than read from `path` (stdin): never cached
     display: str = ""
+    blob: str = ""  # the file's git blob id, where git vouches for its bytes (sources/gitlist.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,9 @@ class LintRequest:
     # findings a report can show, or None for all (a pull request's run shows a few): the
     # cached findings of the others are counted, never decoded.
     shown: Callable[[Mapping[str, Iterable[str]]], Collection[str] | None] | None = None
+    # The working tree's files as git lists them, for the folders it can answer for in place of
+    # the walk (a run that asks git about a change anyway). Closed by the run.
+    listing: GitListing | None = None
 
 
 # Per-worker state, built once per process rather than once per file.
@@ -230,6 +235,15 @@ def _stdin_job(stdin: Stdin) -> Job:
     return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
+def _listed(request: LintRequest, folder: Path) -> list[tuple[str, str, str]] | None:
+    """The descriptors under `folder` as git lists them, where it can stand for the walk (which
+    knows no include or exclude pattern)."""
+    settings = request.settings
+    if request.listing is None or settings.include or settings.exclude:
+        return None
+    return request.listing.descriptors(folder)
+
+
 def discover(
     request: LintRequest, roots: list[tuple[Path, bool, Origin]], seen: set[str], listings: Listings | None = None
 ) -> Iterator[Job]:
@@ -243,6 +257,14 @@ def discover(
     folders = _Folders()
     for path, is_file, origin in roots:
         root = folders.root(path if path.is_dir() else path.parent)
+        location_type = origin.type if origin.target else "url"
+        listed = _listed(request, path) if not is_file else None
+        if listed is not None:
+            for candidate, key, blob in listed:
+                if key not in seen:
+                    seen.add(key)
+                    yield Job(candidate, root, origin, location_type, key, blob=blob)
+            continue
         candidates = (
             [(str(path), folders.real(path))]
             if is_file
@@ -251,7 +273,7 @@ def discover(
         for candidate, key in candidates:
             if key not in seen:
                 seen.add(key)
-                yield Job(candidate, root, origin, origin.type if origin.target else "url", key)
+                yield Job(candidate, root, origin, location_type, key)
     if listings is not None:
         listings.complete = True
         listings.save()
@@ -290,6 +312,9 @@ class _LocalRun:
         self.home = find_root(request.cwd)
         self.pool: Executor | None = None
         self.display = display_from(request.cwd)
+        # Results looked up ahead by blob id while git went through the tree (`look_ahead`): real
+        # path -> (stat id, blob, result, key), taken by `cached`; what is left is given back.
+        self.ahead: dict[str, tuple[str, str, FileResult, str]] = {}
 
     def checkout_of(self, root: Path) -> Checkout | None:
         if self.request.checkout_for is None:
@@ -303,9 +328,18 @@ class _LocalRun:
         store = self.store
         if store is None:
             return None, "", None
-        signature = cachemod.stat_signature(job.path)
         stat_id = "\0".join((job.real, display, job.location_type))
-        found = store.unchanged(stat_id, signature, display) if signature else None
+        ahead = self.taken_ahead(job, stat_id) if self.ahead else None
+        if ahead is not None:
+            return ahead[0], ahead[1], None
+        if job.blob:
+            # Bytes git vouches for: their key is known without stating or reading the file.
+            vouched = store.vouched(stat_id, job.blob, display, lambda: self.key_of(job.blob, job, display))
+            if vouched is not None:
+                return vouched[0], vouched[1], None
+        signature = cachemod.stat_signature(job.path)
+        # (a file git vouches for whose key found nothing: its stat record may not outvote git)
+        found = store.unchanged(stat_id, signature, display) if signature and not job.blob else None
         if found is not None:
             return found[0], found[1], None
         if signature and int(signature[: signature.find(" ")]) > self.payload.max_bytes:
@@ -315,12 +349,59 @@ class _LocalRun:
                 content = handle.read()
         except OSError:
             return None, "", None
-        identity = self.checkout_of(job.root)
-        where = display + "\0" + job.location_type + ("\0" + identity.key if identity else "")
-        key = cachemod.key_for(content, where, self.fingerprint)
+        blob = cachemod.blob_id(content)
+        key = self.key_of(blob, job, display)
         if signature:
-            store.remember_stat(stat_id, signature, key)
+            store.remember_stat(stat_id, signature, key, blob)
         return store.get(key, display), key, content
+
+    def look_ahead(self, listing: GitListing) -> None:
+        """Look up the result of every file git's index lists under a walked root, by its blob
+        id, while `git status` still goes through the tree: most are the files `discover` will
+        find, git vouching for their bytes, and `cached` takes them from here. The others (a
+        file changed or gone since the index had it) are given back."""
+        store, settings = self.store, self.request.settings
+        if store is None or settings.include or settings.exclude:
+            return
+        for path, is_file, origin in _roots(self.request):
+            if is_file or origin.target:
+                continue
+            root = find_root(path)
+            for file, real, blob in listing.early(path):
+                display = self.display(file)
+                stat_id = "\0".join((real, display, "url"))  # (as `cached` makes it: see `discover`)
+                found = store.vouched(stat_id, blob, display, functools.partial(self._key, blob, root, "url", display))
+                if found is not None:
+                    self.ahead[real] = (stat_id, blob, found[0], found[1])
+
+    def taken_ahead(self, job: Job, stat_id: str) -> tuple[FileResult, str] | None:
+        """`job`'s result and key as looked up ahead, if it was and git vouches for the same
+        bytes; one looked up for other bytes (or as another kind of file) is given back first,
+        so that the lookups that follow see the pack as it was."""
+        ahead = self.ahead.pop(job.real, None)
+        if ahead is None:
+            return None
+        if job.blob and ahead[0] == stat_id and ahead[1] == job.blob:
+            return ahead[2], ahead[3]
+        if self.store is not None:
+            self.store.unget(ahead[0], ahead[3])
+        return None
+
+    def give_back(self) -> None:
+        """Return to the cache the results looked up ahead that no file of the run took."""
+        if self.store is not None:
+            for stat_id, _, _, key in self.ahead.values():
+                self.store.unget(stat_id, key)
+        self.ahead = {}
+
+    def key_of(self, blob: str, job: Job, display: str) -> str:
+        """The cache key of `job`'s file with the bytes of `blob`: those, where it is, and as what."""
+        return self._key(blob, job.root, job.location_type, display)
+
+    def _key(self, blob: str, root: Path, location_type: str, display: str) -> str:
+        identity = self.checkout_of(root)
+        where = display + "\0" + location_type + ("\0" + identity.key if identity else "")
+        return cachemod.key_for_blob(blob, where, self.fingerprint)
 
     def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader) -> list[FileResult]:
         """Lint (job, display path, bytes read for the cache key) in threads of this process,
@@ -378,6 +459,16 @@ class _LocalRun:
         on the first files while the walk goes on, and the main process takes in results while
         they work rather than after."""
         line = _Line(self)
+        if self.store is not None:
+            # Read before the first file is found: a run whose files git lists reads the pack
+            # while git goes through the tree.
+            self.store.load()
+        listing = self.request.listing
+        if listing is not None and listing.busy():
+            # (meanwhile: the results of the files git's index lists, and the parser and the
+            # rules for those that changed)
+            self.look_ahead(listing)
+            _options(self.payload)
         for number, job in enumerate(pending):
             slot = self.slot(job, alone=not line.slots)
             if not isinstance(slot, _Slot):
@@ -390,6 +481,7 @@ class _LocalRun:
                 yield from line.ready()
         line.flush()
         yield from line.ready(wait=True)
+        self.give_back()
 
     def with_network(self, wave: list[tuple[Job, FileResult]], remote: RemoteReader) -> list[tuple[Job, FileResult]]:
         """`wave` with the files that named Bitbucket URLs linted again, this time asking Bitbucket."""
@@ -652,6 +744,8 @@ class _Run:
                     self.remote_wave()
         finally:
             self.local.close()
+            if self.request.listing is not None:
+                self.request.listing.close()
             if self.remote is not None:
                 self.remote.close()
         return self.finish()

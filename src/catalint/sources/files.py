@@ -71,7 +71,11 @@ _BY_NAME = tuple(sorted(DEFAULT_NAMES))
 
 
 def walk(
-    root: Path, include: Iterable[str] = (), exclude: Iterable[str] = (), listings: Listings | None = None
+    root: Path,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    listings: Listings | None = None,
+    within: Sequence[str] = (),
 ) -> Iterator[tuple[str, str]]:
     """Descriptor files under `root` in a stable order (files of a folder, then its subfolders),
     skipping VCS and dependency folders and never leaving `root` through a symlink.
@@ -81,6 +85,9 @@ def walk(
     because pathlib's parsing costs more than the walk itself on a large checkout.
 
     `listings`: folder listings kept from the last run, used for the folders unchanged since.
+    `within`: folders under `root` (each as `root` joined with its path) to walk, each as the
+    walk of `root` would, rather than all of `root` (the folders a git listing holds nothing of:
+    sources/gitlist.py). Their own path must hold no symlink below `root`.
     """
     includes = tuple(include)
     excludes = tuple(exclude)
@@ -88,7 +95,7 @@ def walk(
     real_root = Path(os.path.realpath(root))
     base = str(root)
     prefix = len(base.rstrip(os.sep)) + 1
-    stack: list[tuple[str, str]] = [(base, str(real_root))]
+    stack = _first(base, str(real_root), within)
     walked: set[str] = set()
     lister = listings.lookup if listings is not None else scan
     sep = os.sep
@@ -112,6 +119,15 @@ def walk(
         else:
             entries = listed.entries(folder) if isinstance(listed, Kept) else listed or ()
             yield from _walk_entries(entries, real_base, real_root, prefix, includes, excludes, stack)
+
+
+def _first(base: str, real_root: str, within: Sequence[str]) -> list[tuple[str, str]]:
+    """The walk's stack to begin with: the root, or the folders under it (`walk`'s `within`)."""
+    if not within:
+        return [(base, real_root)]
+    cut = len(base.rstrip(os.sep)) + 1
+    below = real_root.rstrip(os.sep) + os.sep
+    return [(folder, below + folder[cut:]) for folder in reversed(within)]
 
 
 def _subfolders(names: Sequence[str], folder_base: str, real_base: str) -> list[tuple[str, str]]:
