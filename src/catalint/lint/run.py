@@ -235,6 +235,11 @@ def _stdin_job(stdin: Stdin) -> Job:
     return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
+def _stat_id(real: str, display: str, location_type: str) -> str:
+    """What a file's stat record in the cache is filed under: the file, as shown, as what."""
+    return "\0".join((real, display, location_type))
+
+
 def _listed(request: LintRequest, folder: Path) -> list[tuple[str, str, str]] | None:
     """The descriptors under `folder` as git lists them, where it can stand for the walk (which
     knows no include or exclude pattern)."""
@@ -328,7 +333,7 @@ class _LocalRun:
         store = self.store
         if store is None:
             return None, "", None
-        stat_id = "\0".join((job.real, display, job.location_type))
+        stat_id = _stat_id(job.real, display, job.location_type)
         ahead = self.taken_ahead(job, stat_id) if self.ahead else None
         if ahead is not None:
             return ahead[0], ahead[1], None
@@ -369,7 +374,7 @@ class _LocalRun:
             root = find_root(path)
             for file, real, blob in listing.early(path):
                 display = self.display(file)
-                stat_id = "\0".join((real, display, "url"))  # (as `cached` makes it: see `discover`)
+                stat_id = _stat_id(real, display, "url")  # (a walked root's files: see `discover`)
                 found = store.vouched(stat_id, blob, display, functools.partial(self._key, blob, root, "url", display))
                 if found is not None:
                     self.ahead[real] = (stat_id, blob, found[0], found[1])

@@ -200,10 +200,7 @@ class _Known:
         self.attributes = False  # whether an attributes file is in the tree (tracked or not)
         self.tracked = self._index(index)
         # The tracked descriptors in walk order from the top, ready before git's pass ends.
-        ordered = [] if self.tracked is None else [(_order(path), path) for path in self.tracked]
-        self.ordered: list[tuple[str, str]] | None = None
-        if all(order is not None for order, _ in ordered):
-            self.ordered = sorted((order, path) for order, path in ordered if order)  # type: ignore[misc]
+        self.ordered = None if self.tracked is None else _walk_keys(list(self.tracked))
 
     def _index(self, index: str) -> dict[str, str] | None:
         """The tracked descriptors and their blob ids; None for an entry the walk may see
@@ -304,7 +301,7 @@ class _Known:
         assert tracked is not None
         if not (prefix or self.files or self.folders) and self.ordered is not None:
             # (the common case: the top, and nothing but tracked files: in the order made early)
-            return [(base + path, real_base + path, tracked[path]) for _, path in self.ordered if path in tracked]
+            return [(base + path, real_base + path, tracked[path]) for path in self.ordered if path in tracked]
         found = [(path[cut:], real_base + path[cut:], blob) for path, blob in self._within(prefix)]
         folders = self._folders_below(prefix, base)
         for path, real in walk(Path(root), within=folders) if folders else ():
@@ -337,15 +334,23 @@ class _Known:
 def _in_walk_order(base: str, found: list[tuple[str, str, str]]) -> list[tuple[str, str, str]] | None:
     """(path below `base`, real path, blob) as the walk of `base` yields them: in its order, with
     its path, and none it would skip; None if a name cannot be ordered."""
-    ordered: list[tuple[str, str, str, str]] = []
-    for relative, real, blob in found:
-        order = _order(relative)
+    by_path = {relative: (real, blob) for relative, real, blob in found}
+    ordered = _walk_keys(list(by_path))
+    return None if ordered is None else [(base + relative, *by_path[relative]) for relative in ordered]
+
+
+def _walk_keys(paths: list[str]) -> list[str] | None:
+    """`paths` (below a root) in the walk's order, less those it never reaches; None if a name
+    cannot be ordered (see `_order`)."""
+    keyed: list[tuple[str, str]] = []
+    for path in paths:
+        order = _order(path)
         if order is None:
             return None
         if order:
-            ordered.append((order, base + relative, real, blob))
-    ordered.sort()
-    return [(path, real, blob) for _, path, real, blob in ordered]
+            keyed.append((order, path))
+    keyed.sort()
+    return [path for _, path in keyed]
 
 
 def _order(relative: str) -> str | None:
