@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -65,3 +66,37 @@ def test_warm_runs_reuse_the_pack(tmp_path: Path) -> None:
     before = pack.stat().st_mtime_ns
     _lint(root, cache)
     assert pack.stat().st_mtime_ns == before, "a fully warm run rewrites nothing"
+
+
+def _records(cache: Path) -> dict[str, str]:
+    (pack,) = (cache / "packs").glob("*.pack")
+    records: dict[str, str] = json.loads(pack.read_text().split("\n", 1)[0])
+    return records
+
+
+def test_a_stat_record_names_the_real_path_only_where_it_is_not_the_shown_one(tmp_path: Path) -> None:
+    """Most files are where they are shown: their record's id is the path shown and as what. One
+    reached through a symlink names its real path too, so that the link pointed elsewhere, at a
+    file of the same size and times, is never taken for the file it named before."""
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    system = "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: {}\nspec:\n  owner: x\n"
+    (root / "plain").mkdir(parents=True)
+    (root / "plain" / "catalog-info.yaml").write_text(system.format("aaaa"))
+    (root / "store").mkdir()
+    (root / "store" / "one.yaml").write_text(system.format("bbbb"))
+    (root / "store" / "two.yaml").write_text(system.format("B B_"))
+    times = (root / "store" / "one.yaml").stat()
+    os.utime(root / "store" / "two.yaml", ns=(times.st_atime_ns, times.st_mtime_ns))
+    (root / "linked").mkdir()
+    link = root / "linked" / "catalog-info.yaml"
+    link.symlink_to("../store/one.yaml")
+    assert not any(rule == "field-format" for rule, _, _ in _lint(root, cache))
+    real = os.path.realpath(root / "store" / "one.yaml")
+    assert sorted(_records(cache)) == [
+        f"{real}\0linked/catalog-info.yaml\0url",
+        "plain/catalog-info.yaml\0url",
+    ]
+    link.unlink()
+    link.symlink_to("../store/two.yaml")
+    assert any(rule == "field-format" for rule, _, _ in _lint(root, cache))
+    assert f"{os.path.realpath(root / 'store' / 'two.yaml')}\0linked/catalog-info.yaml\0url" in _records(cache)

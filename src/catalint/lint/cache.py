@@ -45,8 +45,9 @@ def default_dir() -> Path:
 # folder that bounded it (checked from its fixed part, a symlinked folder it matched through was
 # missed, and a new match there was never seen); 10: a header before each entry's index (plain or
 # not, its digest, its dependencies, the entities it declares), the pack's fold (lint/fold.py) on
-# its second line, and a checksum as its last; 11: a key holds the file's git blob id, not its bytes.
-FORMAT = "11"
+# its second line, and a checksum as its last; 11: a key holds the file's git blob id, not its bytes;
+# 12: keys of 128 bits, and a stat record's id without the real path where it is the shown one's.
+FORMAT = "12"
 
 
 def blob_id(content: bytes) -> str:
@@ -69,7 +70,8 @@ def key_for_blob(blob: str, display: str, fingerprint: str) -> str:
     ):
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
-    return h.hexdigest()
+    # (128 bits name a result beyond doubt; the pack and its stat records hold a key per file)
+    return h.hexdigest()[:32]
 
 
 _SPANS: dict[tuple[int, ...], Span] = {}
@@ -324,9 +326,10 @@ def _fill(result: CachedResult, index: Any, path: str | None) -> None:
         ],
     )
     slot["references"].__set__(result, _references(references))
-    slot["children"].__set__(result, [Child(loc, typ) for loc, typ in children])
-    slot["disabled"].__set__(result, {int(k): frozenset(v) for k, v in disabled.items()} if disabled else {})
-    slot["disabled_file"].__set__(result, frozenset(disabled_file))
+    # (empties shared, as the run keeps them: a lazy result is decoded after the run made them so)
+    slot["children"].__set__(result, [Child(loc, typ) for loc, typ in children] if children else _NONE)
+    slot["disabled"].__set__(result, {int(k): frozenset(v) for k, v in disabled.items()} if disabled else _NO_LINES)
+    slot["disabled_file"].__set__(result, frozenset(disabled_file) if disabled_file else _NO_RULES)
     slot["tally"].__set__(result, _tally(counts))
 
 

@@ -13,6 +13,7 @@ entry itself: no Location targets, no directives.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +100,9 @@ class Fold:
     def decode(cls, text: str) -> Fold:
         try:
             members, declared, targets, extra, tally = json.loads(text)
+            # Its entity keys the very strings the run's decoded results hold (they intern
+            # theirs): 44,000 copies of them were 3 MB of a warm run's peak at 30,000 files.
+            declared, targets, extra = (_interned(part) for part in (declared, targets, extra))
             fold = cls(members, declared, targets, extra, {(r, s): n for r, s, n in tally})
         except (ValueError, TypeError):
             raise FoldError("not a fold") from None
@@ -113,6 +117,13 @@ class Fold:
 
 
 _SEVERITIES = frozenset(int(severity) for severity in Severity)
+
+
+def _interned(counts: Any) -> Any:
+    if not isinstance(counts, dict):
+        return counts  # (refused below)
+    intern = sys.intern
+    return {intern(key): n for key, n in counts.items()}
 
 
 def _add(counts: dict[Any, int], items: Iterable[Any]) -> None:
