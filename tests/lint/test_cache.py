@@ -6,6 +6,7 @@ from pathlib import Path
 
 from catalint.config import Settings
 from catalint.lint.run import LintRequest, run
+from tests.cli_run import RunCli
 
 
 def _lint(root: Path, cache: Path) -> list[tuple[str, str, int]]:
@@ -100,3 +101,20 @@ def test_a_stat_record_names_the_real_path_only_where_it_is_not_the_shown_one(tm
     link.symlink_to("../store/two.yaml")
     assert any(rule == "field-format" for rule, _, _ in _lint(root, cache))
     assert f"{os.path.realpath(root / 'store' / 'two.yaml')}\0linked/catalog-info.yaml\0url" in _records(cache)
+
+
+def test_two_checkouts_linted_from_each_other_keep_their_own_results(tmp_path: Path, run_cli: RunCli) -> None:
+    """`cd a; catalint lint ../b .` and `cd b; catalint lint ../a .` name the same roots from two
+    working directories: their results, shown relative to each, must never answer for the other
+    (here a Location file, byte for byte the same in both, whose target only `a` has)."""
+    a, b, cache = tmp_path / "a", tmp_path / "b", tmp_path / "cache"
+    location = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets:\n    - ./t.yaml\n"
+    for root in (a, b):
+        root.mkdir()
+        (root / "catalog-info.yaml").write_text(location)
+    (a / "t.yaml").write_text("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: t\nspec:\n  type: team\n  children: []\n")
+    args = ("lint", "--format", "json", "--fail-on", "never")
+    run_cli(*args, "--cache-dir", str(cache), str(b), ".", cwd=a)
+    fresh = run_cli(*args, "--no-cache", str(a), ".", cwd=b)
+    assert '"location-target"' in fresh.stdout
+    assert run_cli(*args, "--cache-dir", str(cache), str(a), ".", cwd=b).stdout == fresh.stdout

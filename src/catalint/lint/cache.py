@@ -862,11 +862,15 @@ def stat_signature(path: Path | str) -> str | None:
     return f"{st.st_size} {st.st_mtime_ns} {st.st_ino} {st.st_ctime_ns}"
 
 
-def pack_name(fingerprint: str, roots: list[str]) -> str:
+def pack_name(fingerprint: str, roots: list[str], cwd: str) -> str:
     """The name of the pack (and of the walk's kept listings) of one kind of run, by one user:
     what a run may read (a folder it may list, a file it may open) depends on who runs it, and a
-    pack or listing kept by a user who may read more would answer for what this one cannot."""
-    joined = "\0".join([FORMAT, fingerprint, _credentials(), *sorted(roots)])
+    pack or listing kept by a user who may read more would answer for what this one cannot.
+
+    The working directory has a place of its own, not one among the roots: results show paths
+    relative to it (and stat records leave out what it implies), so `cd a; lint ../b .` and
+    `cd b; lint ../a .`, the same roots sorted, must not share a pack."""
+    joined = "\0".join([FORMAT, fingerprint, _credentials(), cwd, *sorted(roots)])
     return hashlib.sha256(joined.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 

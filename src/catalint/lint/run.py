@@ -309,8 +309,8 @@ class _LocalRun:
             + ("-assume" if request.assume_placeholders else "")
             + ("" if request.style else "-nostyle")
         )
-        roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations] + [str(request.cwd)]
-        name = cachemod.pack_name(self.fingerprint, roots)
+        roots = [str(p) for p in request.paths] + [str(p) for p, _ in request.app_locations]
+        name = cachemod.pack_name(self.fingerprint, roots, str(request.cwd))
         # (lazy: a run that may report only some files reads the pack's fold for the others)
         lazy = request.shown is not None
         self.store = cachemod.ResultCache(request.cache_dir, name, lazy=lazy) if request.cache_dir else None
