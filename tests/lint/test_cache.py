@@ -4,9 +4,13 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from catalint.config import Settings
 from catalint.lint.run import LintRequest, run
 from tests.cli_run import RunCli
+from tests.descriptors import group
+from tests.gitrepo import commit_all, git, write
 
 
 def _lint(root: Path, cache: Path) -> list[tuple[str, str, int]]:
@@ -72,6 +76,7 @@ def test_warm_runs_reuse_the_pack(tmp_path: Path) -> None:
 def _records(cache: Path) -> dict[str, str]:
     (pack,) = (cache / "packs").glob("*.pack")
     records: dict[str, str] = json.loads(pack.read_text().split("\n", 1)[0])
+    records.pop("")  # (the checkouts' stamps)
     return records
 
 
@@ -118,3 +123,29 @@ def test_two_checkouts_linted_from_each_other_keep_their_own_results(tmp_path: P
     fresh = run_cli(*args, "--no-cache", str(a), ".", cwd=b)
     assert '"location-target"' in fresh.stdout
     assert run_cli(*args, "--cache-dir", str(cache), str(a), ".", cwd=b).stdout == fresh.stdout
+
+
+@pytest.mark.parametrize("mode", [(), ("--changed-since", "HEAD", "--filter-mode", "nofilter")])
+def test_a_checkout_whose_origin_changed_is_not_answered_with_the_old_repositorys_results(
+    tmp_path: Path, run_cli: RunCli, mode: tuple[str, ...]
+) -> None:
+    """A result holds the Bitbucket repository its checkout is (a URL into it is read from the
+    tree, any other is the network's). After `git remote set-url`, the keys the stat records name
+    were made for the old repository: made again, walked (`unchanged`) or from git (`vouched`)."""
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "remote", "add", "origin", "https://bitbucket.org/ws/a.git")
+    target = "https://bitbucket.org/ws/a/src/main/t.yaml"
+    location = f"apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets:\n    - {target}\n"
+    write(root, {"catalog-info.yaml": location, "t.yaml": group("t")})
+    commit_all(root, "base")
+    (root / "notes.txt").write_text("a change\n")
+    args = ("lint", "--offline", "--format", "json", "--fail-on", "never", *mode, ".")
+    before = run_cli(*args, "--cache-dir", str(cache), cwd=root)
+    assert '"offline"' not in before.stdout  # (read from the tree: it is this repository)
+    git(root, "remote", "set-url", "origin", "https://bitbucket.org/ws/other.git")
+    fresh = run_cli(*args, "--no-cache", cwd=root)
+    assert '"offline"' in fresh.stdout
+    assert run_cli(*args, "--cache-dir", str(cache), cwd=root).stdout == fresh.stdout
+    assert run_cli(*args, "--cache-dir", str(cache), cwd=root).stdout == fresh.stdout  # (and as kept)

@@ -12,7 +12,7 @@ from pathlib import Path
 import git
 import pytest
 
-from catalint.bitbucket.checkout import Checkout, detect, repo_from_remote
+from catalint.bitbucket.checkout import Checkout, detect, identity_stamp, repo_from_remote
 from catalint.bitbucket.client import BitbucketClient
 from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
@@ -301,3 +301,26 @@ def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, run_cli: RunC
     assert result.exit_code == 1 and fake_bitbucket.request_log == []
     assert [f["rule"] for f in report["findings"]] == ["location-target", "offline"]
     assert report["summary"]["unverified"] == 1
+
+
+def test_the_identity_stamp_follows_what_detect_answers_from(tmp_path: Path) -> None:
+    """The cache trusts the keys it made under a checkout while its stamp is unchanged: the stamp
+    must change with the origin remote and Pipelines' repository name, and be None where it
+    cannot be told with a stat (a `.git` file: its config is elsewhere)."""
+    hosts, root = Hosts(), tmp_path / "repo"
+    root.mkdir()
+    assert identity_stamp(root, hosts, {}) == "-"  # no repository at all
+    repo = git.Repo.init(root)
+    repo.create_remote("origin", "https://bitbucket.org/ws/a.git")
+    first = identity_stamp(root, hosts, {})
+    assert first is not None and first == identity_stamp(root, hosts, {})
+    assert detect(root, hosts, {}) is not None
+    repo.remote("origin").set_url("https://bitbucket.org/ws/b.git")
+    second = identity_stamp(root, hosts, {})
+    assert second not in (None, first)
+    assert identity_stamp(root, hosts, {"BITBUCKET_REPO_FULL_NAME": "ws/c"}) != second
+    assert identity_stamp(root, Hosts("https://bitbucket.example.test"), {}) != second
+    worktree = tmp_path / "worktree"
+    worktree.mkdir()
+    (worktree / ".git").write_text(f"gitdir: {root / '.git'}\n")
+    assert identity_stamp(worktree, hosts, {}) is None

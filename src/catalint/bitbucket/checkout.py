@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +160,27 @@ def detect(root: Path, hosts: Hosts, env: Mapping[str, str]) -> Checkout | None:
         return Checkout(found[0], found[1], str(top), hosts, _local_refs(repo))
     finally:
         repo.close()
+
+
+def identity_stamp(root: Path, hosts: Hosts, env: Mapping[str, str]) -> str | None:
+    """What `detect` tells `root`'s repository from, found with a few stats: where it is the same
+    as before, so is `detect`'s answer (the cache trusts the keys it made with that answer, see
+    lint/run.py). None where that cannot be told so cheaply: a `.git` file (a worktree or a
+    submodule) points at a config elsewhere."""
+    dot_git = root / ".git"
+    try:
+        info = os.stat(dot_git)
+    except OSError:
+        return "-"  # (no `.git`: no repository, whatever else is true)
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    try:
+        config = os.stat(dot_git / "config")
+        written = f"{config.st_size} {config.st_mtime_ns} {config.st_ino} {config.st_ctime_ns}"
+    except OSError:
+        written = "-"
+    told = (env.get("BITBUCKET_REPO_FULL_NAME") or "", env.get("BITBUCKET_CLONE_DIR") or "")
+    return "\0".join((os.path.realpath(root), str(info.st_ino), written, hosts.web, hosts.api, *told))
 
 
 def _worth_asking(root: Path, hosts: Hosts, env: Mapping[str, str]) -> bool:

@@ -93,6 +93,9 @@ class LintRequest:
     remote: Callable[[], RemoteLinter] | None = None
     # The Bitbucket repository a checkout root is, if any: URLs into it are read from the tree.
     checkout_for: Callable[[Path], Checkout | None] | None = None
+    # What `checkout_for`'s answer for a root depends on, told cheaply (None: it cannot be): the
+    # cache trusts the keys its stat records name under a root only while this is unchanged.
+    checkout_stamp: Callable[[Path], str | None] | None = None
     # Given the reference targets no linted file declares, returns those that exist elsewhere
     # (a running catalog); called once, after linting, before unresolved references are reported.
     known_lookup: Callable[[set[str]], set[str]] | None = None
@@ -326,6 +329,24 @@ class _LocalRun:
         # Results looked up ahead by blob id while git went through the tree (`look_ahead`): real
         # path -> (stat id, blob, result, key), taken by `cached`; what is left is given back.
         self.ahead: dict[str, tuple[str, str, FileResult, str]] = {}
+        self.trust: dict[Path, bool] = {}  # see `trusted`
+
+    def trusted(self, root: Path) -> bool:
+        """Whether the keys the pack's stat records name hold for the files under `root`: a key
+        holds the Bitbucket repository its checkout is (`_key`), and `root`'s may have changed
+        (`git remote set-url`, another BITBUCKET_REPO_FULL_NAME) since the key was made. They
+        hold while what that is told from is unchanged; else each file's key is made again."""
+        trust = self.trust.get(root)
+        if trust is None:
+            stamp = self._stamp(root)
+            trust = self.trust[root] = self.store is not None and self.store.stamped(str(root), stamp)
+        return trust
+
+    def _stamp(self, root: Path) -> str | None:
+        request = self.request
+        if request.checkout_for is None:
+            return ""  # (no checkout is any repository: nothing to change)
+        return request.checkout_stamp(root) if request.checkout_stamp is not None else None
 
     def checkout_of(self, root: Path) -> Checkout | None:
         if self.request.checkout_for is None:
@@ -343,14 +364,17 @@ class _LocalRun:
         ahead = self.taken_ahead(job, stat_id) if self.ahead else None
         if ahead is not None:
             return ahead[0], ahead[1], None
+        trusted = self.trusted(job.root)
         if job.blob:
             # Bytes git vouches for: their key is known without stating or reading the file.
-            vouched = store.vouched(stat_id, job.blob, display, lambda: self.key_of(job.blob, job, display))
+            key_of = functools.partial(self.key_of, job.blob, job, display)
+            vouched = store.vouched(stat_id, job.blob, display, key_of, trusted)
             if vouched is not None:
                 return vouched[0], vouched[1], None
         signature = cachemod.stat_signature(job.path)
         # (a file git vouches for whose key found nothing: its stat record may not outvote git)
-        found = store.unchanged(stat_id, signature, display) if signature and not job.blob else None
+        again = None if trusted else functools.partial(self.key_of, job=job, display=display)
+        found = store.unchanged(stat_id, signature, display, again) if signature and not job.blob else None
         if found is not None:
             return found[0], found[1], None
         if signature and int(signature[: signature.find(" ")]) > self.payload.max_bytes:
@@ -378,10 +402,12 @@ class _LocalRun:
             if is_file or origin.target:
                 continue
             root = find_root(path)
+            trusted = self.trusted(root)
             for file, real, blob in listing.early(path):
                 display = self.display(file)
                 stat_id = _stat_id(real, display, "url", self.base)  # (a walked root's files: see `discover`)
-                found = store.vouched(stat_id, blob, display, functools.partial(self._key, blob, root, "url", display))
+                key_of = functools.partial(self._key, blob, root, "url", display)
+                found = store.vouched(stat_id, blob, display, key_of, trusted)
                 if found is not None:
                     self.ahead[real] = (stat_id, blob, found[0], found[1])
 
