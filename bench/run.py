@@ -170,8 +170,8 @@ def _git(corpus: Path, *args: str) -> None:
 def pr_mode(work: Path, corpus: Path, repeat: int) -> list[Tool]:
     """A pull request that changes 3 files of the corpus, linted with the cache the base left (as
     a CI cache restores it): `--changed-since` the base, default profile. Twice: in the checkout
-    the base was linted in, and (as CI runs it) in a fresh clone at the same path, where no
-    file's stat signature is the cached one's."""
+    the base was linted in, and (as CI runs it) in a fresh clone at the same path, with the cache
+    the base left in a clone of its own there: no file's stat signature is the cached one's."""
     _git(corpus, "init", "-q", "-b", "main")
     _git(corpus, "add", "-A")
     _git(corpus, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-q", "-m", "base")
@@ -195,12 +195,18 @@ def pr_mode(work: Path, corpus: Path, repeat: int) -> list[Tool]:
         tool.once(corpus)
     origin = work / "origin"
     corpus.rename(origin)
+    # As CI has it: the base's cache, too, comes from a clone at that path (a clone's `origin` is
+    # not the repository it was cloned from's: the cache makes its keys again where that differs).
+    cloned_cache = work / "pr-clone-base-cache"
+    subprocess.run(["git", "clone", "-q", "-b", "main", str(origin), str(corpus)], check=True)
+    subprocess.run([*lint, "--cache-dir", str(cloned_cache), "."], cwd=corpus, stdout=subprocess.DEVNULL, check=False)
 
     def clone() -> None:
         shutil.rmtree(corpus, ignore_errors=True)
         subprocess.run(["git", "clone", "-q", "-b", "change", str(origin), str(corpus)], check=True)
         _git(corpus, "branch", "-q", "main", "origin/main")
-        restore()
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(cloned_cache, cache)
 
     fresh = Tool("prclone", "PR mode (3 files changed), warm, fresh clone", command, before=clone)
     for _ in range(repeat):

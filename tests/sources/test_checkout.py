@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 from pathlib import Path
 
 import git
@@ -320,6 +321,24 @@ def test_the_identity_stamp_follows_what_detect_answers_from(tmp_path: Path) -> 
     assert second not in (None, first)
     assert identity_stamp(root, hosts, {"BITBUCKET_REPO_FULL_NAME": "ws/c"}) != second
     assert identity_stamp(root, Hosts("https://bitbucket.example.test"), {}) != second
+    # What a CI job's checkout writes anew each time (a branch, an auth header) counts for nothing.
+    with repo.config_writer() as config:
+        config.set_value('branch "feature"', "remote", "origin")
+        config.set_value('http "https://bitbucket.org/"', "extraheader", "AUTHORIZATION: basic job-42")
+    assert identity_stamp(root, hosts, {}) == second
+    with repo.config_writer() as config:
+        config.set_value("include", "path", "more.config")  # (its remotes are not told from here)
+    assert identity_stamp(root, hosts, {}) is None
+    # A CI job's fresh clone at the same path, made as the last one was: the same stamp.
+    with repo.config_writer() as config:
+        config.remove_section("include")
+    repo.index.commit("base", author=ME, committer=ME)
+    clone = tmp_path / "clone"
+    git.Repo.clone_from(root, clone).close()
+    cloned = identity_stamp(clone, hosts, {})
+    shutil.rmtree(clone)
+    git.Repo.clone_from(root, clone).close()
+    assert cloned is not None and identity_stamp(clone, hosts, {}) == cloned
     worktree = tmp_path / "worktree"
     worktree.mkdir()
     (worktree / ".git").write_text(f"gitdir: {root / '.git'}\n")

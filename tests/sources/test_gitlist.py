@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from catalint.ci.changes import PendingChanges, Repo
+from catalint.lint import cache as cachemod
 from catalint.lint.cache import blob_id
 from catalint.lint.run import _LocalRun
 from catalint.sources.files import SKIP_DIRS, walk
@@ -215,7 +216,9 @@ def test_the_change_from_the_listing_is_the_change_from_the_working_tree(tmp_pat
     assert list(listed.files.items()) == list(plain.files.items()), seed
 
 
-def test_a_fresh_clone_is_answered_from_the_cache_without_reading_a_file(tmp_path: Path, run_cli: RunCli) -> None:
+def test_a_fresh_clone_is_answered_from_the_cache_without_reading_a_file(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A CI checkout is a new clone each time: every file's stat signature differs from the cached
     one's. The files git vouches for are still found by their blob ids, and none is read."""
     origin, root, base_cache = tmp_path / "origin", tmp_path / "repo", tmp_path / "base-cache"
@@ -232,7 +235,17 @@ def test_a_fresh_clone_is_answered_from_the_cache_without_reading_a_file(tmp_pat
     write(root, {f"s0/{NAME}": component("s0") + "  dependsOn: [component:nowhere]\n"})
     commit_all(root, "change")
     args = ("lint", "--fail-on", "never", "--format", "json", "--changed-since", "main", ".")
+    keyed: list[str] = []
+    key_for_blob = cachemod.key_for_blob
+
+    def counted(blob: str, display: str, fingerprint: str) -> str:
+        keyed.append(display)
+        return key_for_blob(blob, display, fingerprint)
+
+    monkeypatch.setattr(cachemod, "key_for_blob", counted)
     cached = run_cli(*args, "--cache-dir", str(base_cache), cwd=root)
+    # (the clone's `origin` is the one the records' keys were made with: only the change is keyed)
+    assert keyed and all(display.startswith(f"s0/{NAME}") for display in keyed), keyed
     assert cached.stdout == run_cli(*args, "--no-cache", cwd=root).stdout
     assert "component:default/nowhere" in cached.stdout
     after = _stat_records(base_cache)
