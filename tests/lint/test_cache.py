@@ -76,7 +76,6 @@ def test_warm_runs_reuse_the_pack(tmp_path: Path) -> None:
 def _records(cache: Path) -> dict[str, str]:
     (pack,) = (cache / "packs").glob("*.pack")
     records: dict[str, str] = json.loads(pack.read_text().split("\n", 1)[0])
-    records.pop("")  # (the checkouts' stamps)
     return records
 
 
@@ -99,13 +98,13 @@ def test_a_stat_record_names_the_real_path_only_where_it_is_not_the_shown_one(tm
     assert not any(rule == "field-format" for rule, _, _ in _lint(root, cache))
     real = os.path.realpath(root / "store" / "one.yaml")
     assert sorted(_records(cache)) == [
-        f"{real}\0linked/catalog-info.yaml\0url",
-        "plain/catalog-info.yaml\0url",
+        "\0plain/catalog-info.yaml\0\0url",
+        f"{real}\0linked/catalog-info.yaml\0\0url",
     ]
     link.unlink()
     link.symlink_to("../store/two.yaml")
     assert any(rule == "field-format" for rule, _, _ in _lint(root, cache))
-    assert f"{os.path.realpath(root / 'store' / 'two.yaml')}\0linked/catalog-info.yaml\0url" in _records(cache)
+    assert f"{os.path.realpath(root / 'store' / 'two.yaml')}\0linked/catalog-info.yaml\0\0url" in _records(cache)
 
 
 def test_two_checkouts_linted_from_each_other_keep_their_own_results(tmp_path: Path, run_cli: RunCli) -> None:
@@ -149,3 +148,26 @@ def test_a_checkout_whose_origin_changed_is_not_answered_with_the_old_repository
     assert '"offline"' in fresh.stdout
     assert run_cli(*args, "--cache-dir", str(cache), cwd=root).stdout == fresh.stdout
     assert run_cli(*args, "--cache-dir", str(cache), cwd=root).stdout == fresh.stdout  # (and as kept)
+
+
+def test_a_file_found_under_another_checkout_is_not_answered_with_the_first_ones_result(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    """`lint . inner` and `lint inner .` share a pack, but a file of the nested repository `inner`
+    is found under the outer checkout (ws/a) in one and under `inner` (ws/b) in the other: a URL
+    into ws/a is read from the tree only in the first. Its stat record holds the repository."""
+    outer, cache = tmp_path / "outer", tmp_path / "cache"
+    target = "https://bitbucket.org/ws/a/src/main/docs/comp.yaml"
+    location = f"apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets:\n    - {target}\n"
+    for root, repo in ((outer, "a"), (outer / "inner", "b")):
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        git(root, "remote", "add", "origin", f"https://bitbucket.org/ws/{repo}.git")
+        write(root, {"catalog-info.yaml": location, "docs/comp.yaml": group(f"comp-{repo}")})
+    # (so that `inner` has a file of its own as a root in the first run)
+    write(outer, {"inner/x/catalog-info.yaml": group("x"), ".catalint.yaml": 'exclude:\n  - "inner/x/**"\n'})
+    args = ("lint", "--offline", "--format", "json", "--fail-on", "never")
+    run_cli(*args, "--cache-dir", str(cache), ".", "inner", cwd=outer)
+    fresh = run_cli(*args, "--no-cache", "inner", ".", cwd=outer)
+    assert '"offline"' in fresh.stdout
+    assert run_cli(*args, "--cache-dir", str(cache), "inner", ".", cwd=outer).stdout == fresh.stdout

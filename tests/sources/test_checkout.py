@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 from pathlib import Path
 
 import git
 import pytest
 
-from catalint.bitbucket.checkout import Checkout, detect, identity_stamp, repo_from_remote
+from catalint.bitbucket.checkout import Checkout, detect, repo_from_remote
 from catalint.bitbucket.client import BitbucketClient
 from catalint.bitbucket.credentials import Credentials
 from catalint.bitbucket.urls import Hosts
@@ -302,44 +301,3 @@ def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, run_cli: RunC
     assert result.exit_code == 1 and fake_bitbucket.request_log == []
     assert [f["rule"] for f in report["findings"]] == ["location-target", "offline"]
     assert report["summary"]["unverified"] == 1
-
-
-def test_the_identity_stamp_follows_what_detect_answers_from(tmp_path: Path) -> None:
-    """The cache trusts the keys it made under a checkout while its stamp is unchanged: the stamp
-    must change with the origin remote and Pipelines' repository name, and be None where it
-    cannot be told with a stat (a `.git` file: its config is elsewhere)."""
-    hosts, root = Hosts(), tmp_path / "repo"
-    root.mkdir()
-    assert identity_stamp(root, hosts, {}) == "-"  # no repository at all
-    repo = git.Repo.init(root)
-    repo.create_remote("origin", "https://bitbucket.org/ws/a.git")
-    first = identity_stamp(root, hosts, {})
-    assert first is not None and first == identity_stamp(root, hosts, {})
-    assert detect(root, hosts, {}) is not None
-    repo.remote("origin").set_url("https://bitbucket.org/ws/b.git")
-    second = identity_stamp(root, hosts, {})
-    assert second not in (None, first)
-    assert identity_stamp(root, hosts, {"BITBUCKET_REPO_FULL_NAME": "ws/c"}) != second
-    assert identity_stamp(root, Hosts("https://bitbucket.example.test"), {}) != second
-    # What a CI job's checkout writes anew each time (a branch, an auth header) counts for nothing.
-    with repo.config_writer() as config:
-        config.set_value('branch "feature"', "remote", "origin")
-        config.set_value('http "https://bitbucket.org/"', "extraheader", "AUTHORIZATION: basic job-42")
-    assert identity_stamp(root, hosts, {}) == second
-    with repo.config_writer() as config:
-        config.set_value("include", "path", "more.config")  # (its remotes are not told from here)
-    assert identity_stamp(root, hosts, {}) is None
-    # A CI job's fresh clone at the same path, made as the last one was: the same stamp.
-    with repo.config_writer() as config:
-        config.remove_section("include")
-    repo.index.commit("base", author=ME, committer=ME)
-    clone = tmp_path / "clone"
-    git.Repo.clone_from(root, clone).close()
-    cloned = identity_stamp(clone, hosts, {})
-    shutil.rmtree(clone)
-    git.Repo.clone_from(root, clone).close()
-    assert cloned is not None and identity_stamp(clone, hosts, {}) == cloned
-    worktree = tmp_path / "worktree"
-    worktree.mkdir()
-    (worktree / ".git").write_text(f"gitdir: {root / '.git'}\n")
-    assert identity_stamp(worktree, hosts, {}) is None

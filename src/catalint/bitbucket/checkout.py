@@ -14,10 +14,8 @@ and never printed or stored.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,53 +159,6 @@ def detect(root: Path, hosts: Hosts, env: Mapping[str, str]) -> Checkout | None:
         return Checkout(found[0], found[1], str(top), hosts, _local_refs(repo))
     finally:
         repo.close()
-
-
-def identity_stamp(root: Path, hosts: Hosts, env: Mapping[str, str]) -> str | None:
-    """What `detect` tells `root`'s repository from, found with a stat and a small read: where it
-    is the same as before, so is `detect`'s answer (the cache trusts the keys it made with that
-    answer, see lint/run.py). Of the config, only its `origin` remote's lines count, hashed: a CI
-    job's fresh clone writes the rest anew (its branch, an auth header that changes every job),
-    and a remote's URL may hold a token, which the cache never keeps. None where it cannot be
-    told so cheaply: a `.git` file (a worktree or a submodule) points at a config elsewhere, and
-    a config may include another."""
-    dot_git = root / ".git"
-    try:
-        info = os.stat(dot_git)
-    except OSError:
-        return "-"  # (no `.git`: no repository, whatever else is true)
-    if not stat.S_ISDIR(info.st_mode):
-        return None
-    try:
-        origin = _origin_lines((dot_git / "config").read_text("utf-8", "surrogateescape"))
-    except OSError:
-        origin = ""
-    if origin is None:
-        return None
-    told = (env.get("BITBUCKET_REPO_FULL_NAME") or "", env.get("BITBUCKET_CLONE_DIR") or "")
-    written = hashlib.sha256(origin.encode("utf-8", "surrogateescape")).hexdigest()
-    return "\0".join((os.path.realpath(root), written, hosts.web, hosts.api, *told))
-
-
-def _origin_lines(config: str) -> str | None:
-    """The lines of a git config's `origin` remote sections, as written; None where what the
-    remote is could come from elsewhere or be read otherwise (an include, an escaped or
-    continued line)."""
-    kept: list[str] = []
-    inside = False
-    for line in config.splitlines():
-        if line.endswith("\\"):
-            return None
-        head = line.lstrip()
-        if head.startswith("["):
-            name = head[1:].split("]", 1)[0].strip()
-            lowered = name.lower()
-            if lowered.startswith("include") or "\\" in name:
-                return None
-            inside = lowered == "remote.origin" or (lowered.startswith("remote") and name[6:].strip() == '"origin"')
-        if inside:
-            kept.append(line)
-    return "\n".join(kept)
 
 
 def _worth_asking(root: Path, hosts: Hosts, env: Mapping[str, str]) -> bool:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import click
 
-from catalint.bitbucket.checkout import Checkout, detect, identity_stamp
+from catalint.bitbucket.checkout import Checkout, detect
 from catalint.bitbucket.credentials import CredentialsError
 from catalint.bitbucket.urls import Hosts, is_absolute
 from catalint.cli.common import app_config_option, debug_wanted, die, verbose_option, warn
@@ -193,11 +193,6 @@ class RemoteSide:
 def checkout_detector() -> Callable[[Path], Checkout | None]:
     """Recognises a checkout root as a Bitbucket repository (git `origin`, BITBUCKET_REPO_FULL_NAME)."""
     return functools.partial(detect, hosts=Hosts.from_env(os.environ), env=dict(os.environ))
-
-
-def checkout_stamper() -> Callable[[Path], str | None]:
-    """What `checkout_detector`'s answer for a root depends on, told cheaply (`identity_stamp`)."""
-    return functools.partial(identity_stamp, hosts=Hosts.from_env(os.environ), env=dict(os.environ))
 
 
 def _app_entries(app_configs: tuple[Path, ...]) -> list[dict[str, object]]:

@@ -385,7 +385,7 @@ def _lint(args: LintArgs) -> None:
     targets = local_paths or ([] if named else [Path(".")])
     style = not args.no_style and settings.yamllint is not None
     remote = _remote_side(args, settings, style)
-    from catalint.cli.bitbucket import checkout_detector, checkout_stamper
+    from catalint.cli.bitbucket import checkout_detector
 
     request = LintRequest(
         paths=targets,
@@ -400,7 +400,6 @@ def _lint(args: LintArgs) -> None:
         url_origins=app_urls,
         remote=remote.start if remote else None,
         checkout_for=checkout_detector(),
-        checkout_stamp=checkout_stamper(),
         known_lookup=_catalog_lookup(args.backstage_url, args.backstage_token),
         stdin=stdin,
         shown=change_scope.shown_if_narrowed,

@@ -46,7 +46,8 @@ def default_dir() -> Path:
 # missed, and a new match there was never seen); 10: a header before each entry's index (plain or
 # not, its digest, its dependencies, the entities it declares), the pack's fold (lint/fold.py) on
 # its second line, and a checksum as its last; 11: a key holds the file's git blob id, not its bytes;
-# 12: keys of 128 bits, and a stat record's id without the real path where it is the shown one's.
+# 12: keys of 128 bits, and a stat record's id without the real path where it is the shown one's,
+# with the checkout's Bitbucket repository.
 FORMAT = "12"
 
 
@@ -594,10 +595,6 @@ class ResultCache:
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, str] = {}
         self._stats_changed = False  # whether `_stats` differs from the old records it took
-        # Checkout root -> what its Bitbucket repository is told from, when the records' keys
-        # were made (see `stamped`); kept in the first line under "", which is no stat id.
-        self._old_stamps: dict[str, str] = {}
-        self._stamps: dict[str, str] = {}
         self._kept: dict[str, str] = {}  # lines of entries served from the pack, written back as read
         # Plain entries served decoded (the pack had no fold, or the run is not lazy).
         self._plain_hits: dict[str, FileResult] = {}
@@ -642,24 +639,15 @@ class ResultCache:
             return
         stats = json.loads(lines.head)
         self._old_stats = stats if isinstance(stats, dict) else {}
-        stamps = self._old_stats.pop(_STAMPS, None)
-        with contextlib.suppress(ValueError, TypeError):
-            found = json.loads(stamps) if isinstance(stamps, str) else None
-            if isinstance(found, dict) and all(isinstance(v, str) for v in found.values()):
-                self._old_stamps = found
         if lines.fold is not None:
             with contextlib.suppress(FoldError):
                 fold = Fold.decode(lines.fold)
                 self._fold = fold if fold.members == lines.plain else None
 
-    def unchanged(
-        self, real: str, signature: str, path: str, again: Callable[[str], str] | None = None
-    ) -> tuple[FileResult, str] | None:
+    def unchanged(self, real: str, signature: str, path: str) -> tuple[FileResult, str] | None:
         """The result of the file whose stat record (`real`: its real path, display path and
         location type) still has `signature`, and its key; the record is kept as read. The record
-        is taken out of the old ones either way: the run keeps it or makes another. `again`: the
-        key the record names is not trusted (see `stamped`), but made again from the blob id it
-        names (no read)."""
+        is taken out of the old ones either way: the run keeps it or makes another."""
         if self._old is None:
             self._entries()
         known = self._old_stats.pop(real, None)
@@ -673,33 +661,24 @@ class ResultCache:
             self._stats_changed = True
             return None
         key = known[cut + 1 : blob]
-        if again is not None and (fresh := again(known[blob + 1 :])) != key:
-            known, key = f"{signature} {fresh} {known[blob + 1 :]}", fresh
-            self._stats_changed = True
         hit = self.get(key, path)
         if hit is None:
             return None
         self._stats[real] = known
         return hit, key
 
-    def vouched(
-        self, real: str, blob: str, path: str, key_of: Callable[[], str], trusted: bool = True
-    ) -> tuple[FileResult, str] | None:
+    def vouched(self, real: str, blob: str, path: str, key_of: Callable[[], str]) -> tuple[FileResult, str] | None:
         """The result of the file whose stat record (`real`, as for `unchanged`) names `blob`,
         the blob id git vouches its bytes have, and its key: found without a stat or a read.
-        The record names the key too (else, or when it is not `trusted`, `key_of` works it
-        out, a hash per file). A record kept stays as true as it was: the next run that walks
-        needs no read either."""
+        The record names the key too (else `key_of` works it out, a hash per file). A record
+        kept stays as true as it was: the next run that walks needs no read either."""
         if self._old is None:
             self._entries()
         known = self._old_stats.pop(real, None)
         key = _named_key(known, blob) if isinstance(known, str) else None
-        if key is None or not trusted:
-            fresh = key_of()
-            if key != fresh:
-                self._stats_changed = self._stats_changed or known is not None
-                known = None
-            key = fresh
+        if key is None:
+            self._stats_changed = self._stats_changed or known is not None
+            known, key = None, key_of()
         hit = self.get(key, path)
         if hit is None:
             return None
@@ -720,17 +699,6 @@ class ResultCache:
         record = self._stats.get(real)
         if record is not None and record.endswith(key, 0, record.rfind(" ")):  # (not since made anew)
             self._old_stats[real] = self._stats.pop(real)
-
-    def stamped(self, root: str, stamp: str | None) -> bool:
-        """Whether the keys the stat records name hold for the files under the checkout `root`,
-        whose Bitbucket repository is told from `stamp` (None: not told cheaply, never trusted):
-        the keys hold that repository, and were made when `root` was stamped as it is now. The
-        records kept or made from here on are of keys made with `stamp`."""
-        if self._old is None:
-            self._entries()
-        if stamp is not None:
-            self._stamps[root] = stamp
-        return stamp is not None and self._old_stamps.get(root) == stamp
 
     def remember_stat(self, real: str, signature: str, key: str, blob: str) -> None:
         self._stats[real] = f"{signature} {key} {blob}"
@@ -772,8 +740,7 @@ class ResultCache:
     def save(self) -> None:
         """Write the pack, then let go of it: the run's remaining steps need none of it."""
         # (old records still there are of files this run did not see: dropped, so a change)
-        changed = self._changed or bool(self._old) or self._stats_changed or bool(self._old_stats)
-        changed = changed or self._stamps != self._old_stamps
+        changed = self._changed or self._old or self._stats_changed or self._old_stats
         lazy = list(self._lazy_hits.values())
         if changed or (self._fold is None and self._plain_hits):
             used = self._used_fold()
@@ -785,7 +752,6 @@ class ResultCache:
         # another reads none of it)
         self.served_lazily, self.fold = lazy, used if lazy else Fold()
         self._old, self._new, self._stats, self._kept, self._old_stats = {}, {}, {}, {}, {}
-        self._old_stamps, self._stamps = {}, {}
         self._fold, self._plain_hits, self._lazy_hits, self._refused = None, {}, {}, {}
 
     def _used_fold(self) -> Fold:
@@ -831,9 +797,11 @@ class ResultCache:
         # The stat records (a line of several megabytes at 30,000 files) a slice at a time: encoded
         # whole, it and its bytes were the peak of a pull request's run.
         records = iter(self._stats.items())
-        yield "{" + _ENCODE(_STAMPS) + ":" + _ENCODE(_ENCODE(self._stamps))
+        comma = ""
+        yield "{"
         while part := dict(itertools.islice(records, _STATS_SLICE)):
-            yield "," + _ENCODE(part)[1:-1]
+            yield comma + _ENCODE(part)[1:-1]
+            comma = ","
         yield "}\n"
         yield f"fold\t{fold}\n"
         for key, result in self._new.items():
@@ -873,7 +841,6 @@ class _Lines:
         self.plain += plain
 
 
-_STAMPS = ""  # the first line's entry of the checkouts' stamps (no stat id is empty)
 _READ = 4 << 20  # bytes read from the pack at a time
 _STATS_SLICE = 2000
 _KEPT_SLICE = 1000

@@ -93,9 +93,6 @@ class LintRequest:
     remote: Callable[[], RemoteLinter] | None = None
     # The Bitbucket repository a checkout root is, if any: URLs into it are read from the tree.
     checkout_for: Callable[[Path], Checkout | None] | None = None
-    # What `checkout_for`'s answer for a root depends on, told cheaply (None: it cannot be): the
-    # cache trusts the keys its stat records name under a root only while this is unchanged.
-    checkout_stamp: Callable[[Path], str | None] | None = None
     # Given the reference targets no linted file declares, returns those that exist elsewhere
     # (a running catalog); called once, after linting, before unresolved references are reported.
     known_lookup: Callable[[set[str]], set[str]] | None = None
@@ -238,14 +235,18 @@ def _stdin_job(stdin: Stdin) -> Job:
     return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
-def _stat_id(real: str, display: str, location_type: str, base: str) -> str:
-    """What a file's stat record in the cache is filed under: the file, as shown, as what. The
-    real path is left out where it is `base` (the working directory's, as `display_from` has
-    it, which names the pack) joined with the path shown: most files, whose ids were a twentieth
-    of a warm run's peak at 30,000 files, held twice over while the pack is read."""
+def _stat_id(real: str, display: str, location_type: str, base: str, identity: str) -> str:
+    """What a file's stat record in the cache is filed under: the file, as shown, in what
+    repository, as what. The record names the file's key, trusted without being made again (a
+    hash per file), so the id holds all the key holds but the bytes: the Bitbucket repository its
+    checkout is (`identity`, "" for none) among them, else a checkout whose `origin` changed
+    would be answered with the old repository's results. The real path is left out (empty) where
+    it is `base` (the working directory's, as `display_from` has it, which names the pack)
+    joined with the path shown: most files, whose ids were a twentieth of a warm run's peak at
+    30,000 files. The type, which a Location entity names, comes last: it may hold anything."""
     if len(real) == len(base) + len(display) and real.startswith(base) and real.endswith(display):
-        return display + "\0" + location_type
-    return "\0".join((real, display, location_type))
+        real = ""
+    return "\0".join((real, display, identity, location_type))
 
 
 def _listed(request: LintRequest, folder: Path) -> list[tuple[str, str, str]] | None:
@@ -329,24 +330,11 @@ class _LocalRun:
         # Results looked up ahead by blob id while git went through the tree (`look_ahead`): real
         # path -> (stat id, blob, result, key), taken by `cached`; what is left is given back.
         self.ahead: dict[str, tuple[str, str, FileResult, str]] = {}
-        self.trust: dict[Path, bool] = {}  # see `trusted`
 
-    def trusted(self, root: Path) -> bool:
-        """Whether the keys the pack's stat records name hold for the files under `root`: a key
-        holds the Bitbucket repository its checkout is (`_key`), and `root`'s may have changed
-        (`git remote set-url`, another BITBUCKET_REPO_FULL_NAME) since the key was made. They
-        hold while what that is told from is unchanged; else each file's key is made again."""
-        trust = self.trust.get(root)
-        if trust is None:
-            stamp = self._stamp(root)
-            trust = self.trust[root] = self.store is not None and self.store.stamped(str(root), stamp)
-        return trust
-
-    def _stamp(self, root: Path) -> str | None:
-        request = self.request
-        if request.checkout_for is None:
-            return ""  # (no checkout is any repository: nothing to change)
-        return request.checkout_stamp(root) if request.checkout_stamp is not None else None
+    def identity(self, root: Path) -> str:
+        """The Bitbucket repository the checkout at `root` is, as keys hold it ("" for none)."""
+        checkout = self.checkout_of(root)
+        return checkout.key if checkout is not None else ""
 
     def checkout_of(self, root: Path) -> Checkout | None:
         if self.request.checkout_for is None:
@@ -360,21 +348,18 @@ class _LocalRun:
         store = self.store
         if store is None:
             return None, "", None
-        stat_id = _stat_id(job.real, display, job.location_type, self.base)
+        stat_id = _stat_id(job.real, display, job.location_type, self.base, self.identity(job.root))
         ahead = self.taken_ahead(job, stat_id) if self.ahead else None
         if ahead is not None:
             return ahead[0], ahead[1], None
-        trusted = self.trusted(job.root)
         if job.blob:
             # Bytes git vouches for: their key is known without stating or reading the file.
-            key_of = functools.partial(self.key_of, job.blob, job, display)
-            vouched = store.vouched(stat_id, job.blob, display, key_of, trusted)
+            vouched = store.vouched(stat_id, job.blob, display, lambda: self.key_of(job.blob, job, display))
             if vouched is not None:
                 return vouched[0], vouched[1], None
         signature = cachemod.stat_signature(job.path)
         # (a file git vouches for whose key found nothing: its stat record may not outvote git)
-        again = None if trusted else functools.partial(self.key_of, job=job, display=display)
-        found = store.unchanged(stat_id, signature, display, again) if signature and not job.blob else None
+        found = store.unchanged(stat_id, signature, display) if signature and not job.blob else None
         if found is not None:
             return found[0], found[1], None
         if signature and int(signature[: signature.find(" ")]) > self.payload.max_bytes:
@@ -402,12 +387,11 @@ class _LocalRun:
             if is_file or origin.target:
                 continue
             root = find_root(path)
-            trusted = self.trusted(root)
             for file, real, blob in listing.early(path):
                 display = self.display(file)
-                stat_id = _stat_id(real, display, "url", self.base)  # (a walked root's files: see `discover`)
-                key_of = functools.partial(self._key, blob, root, "url", display)
-                found = store.vouched(stat_id, blob, display, key_of, trusted)
+                # (a walked root's files: see `discover`)
+                stat_id = _stat_id(real, display, "url", self.base, self.identity(root))
+                found = store.vouched(stat_id, blob, display, functools.partial(self._key, blob, root, "url", display))
                 if found is not None:
                     self.ahead[real] = (stat_id, blob, found[0], found[1])
 
@@ -436,8 +420,8 @@ class _LocalRun:
         return self._key(blob, job.root, job.location_type, display)
 
     def _key(self, blob: str, root: Path, location_type: str, display: str) -> str:
-        identity = self.checkout_of(root)
-        where = display + "\0" + location_type + ("\0" + identity.key if identity else "")
+        identity = self.identity(root)
+        where = display + "\0" + location_type + ("\0" + identity if identity else "")
         return cachemod.key_for_blob(blob, where, self.fingerprint)
 
     def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader) -> list[FileResult]:
