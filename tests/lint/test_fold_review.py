@@ -124,3 +124,35 @@ def test_an_entry_damaged_under_a_checksum_that_holds_stops_the_run_in_one_line(
     assert done.exit_code == 2
     assert done.stderr.count("\n") == 1 and "svc/catalog-info.yaml cannot be read" in done.stderr
     assert "--no-cache" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("where", ["first line", "findings"])
+def test_json_nested_too_deep_under_a_checksum_that_holds_is_no_traceback(
+    tmp_path: Path, run_cli: RunCli, where: str
+) -> None:
+    """A pack forged by hand with JSON nested beyond what the decoder recurses into: the stat
+    records (read before any file is linted) are then no pack, and the run lints afresh; a
+    result's findings (read when reported, after linting) stop the run in one line, as other
+    damage found that late does."""
+    from tests.descriptors import component
+
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    write(root, {"catalog-info.yaml": component("svc")})
+    args = ("lint", "--format", "json", "--fail-on", "never")
+    fresh = run_cli(*args, "--no-cache", ".", cwd=root)
+    run_cli(*args, "--cache-dir", str(cache), ".", cwd=root)
+    pack = _pack(cache)
+    lines = pack.read_text().split("\n")[:-2]
+    deep = "[" * 100_000 + "]" * 100_000
+    if where == "first line":
+        lines[0] = '{"x":' + deep + "}"
+    else:
+        lines[2] = lines[2][: lines[2].rindex("\t") + 1] + deep
+    _forge(pack, lines)
+    done = run_cli(*args, "--cache-dir", str(cache), ".", cwd=root)
+    assert "Traceback" not in done.stderr and "RecursionError" not in done.stderr
+    if where == "first line":
+        assert (done.exit_code, done.stdout) == (0, fresh.stdout)
+    else:
+        assert done.exit_code == 2 and done.stderr.count("\n") == 1
+        assert "catalog-info.yaml cannot be read" in done.stderr and "--no-cache" in done.stderr

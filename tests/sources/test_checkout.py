@@ -301,3 +301,18 @@ def test_cli_wiring(tmp_path: Path, fake_bitbucket: FakeBitbucket, run_cli: RunC
     assert result.exit_code == 1 and fake_bitbucket.request_log == []
     assert [f["rule"] for f in report["findings"]] == ["location-target", "offline"]
     assert report["summary"]["unverified"] == 1
+
+
+def test_an_origin_with_no_url_is_no_bitbucket_checkout(tmp_path: Path) -> None:
+    """An `origin` with only a `pushurl` (gitpython's `Remote.url` raises AttributeError then) is
+    not a checkout of any repository, rather than a traceback on every run."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    repo = git.Repo.init(root)
+    with repo.config_writer() as config:
+        config.set_value('remote "origin"', "pushurl", "https://bitbucket.org/ws/a.git")
+    assert detect(root, Hosts(), {}) is None
+    with repo.config_writer() as config:
+        config.set_value('remote "origin"', "url", "https://bitbucket.org/ws/a.git")
+    found = detect(root, Hosts(), {})
+    assert found is not None and found.key == "ws/a"

@@ -148,7 +148,7 @@ def detect(root: Path, hosts: Hosts, env: Mapping[str, str]) -> Checkout | None:
         found: tuple[str, str] | None = None
         try:
             remote_url = repo.remote("origin").url
-        except (ValueError, git.GitError, OSError):
+        except (ValueError, git.GitError, OSError, AttributeError):  # (an origin with no url: gitpython's AttributeError)
             remote_url = None
         if remote_url:
             found = repo_from_remote(remote_url, hosts)

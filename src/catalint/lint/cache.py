@@ -180,7 +180,9 @@ class CachedResult(FileResult):
         if at >= 0:
             self._findings_at = -1
             assert self._entry is not None
-            _FINDINGS.__set__(self, _findings(self.path, json.loads(self._entry[at:])))
+            # (read after the run could lint the file afresh: damage found now stops it, in a line)
+            with _damaged(self.path):
+                _FINDINGS.__set__(self, _findings(self.path, json.loads(self._entry[at:])))
             self._let_go()
         return _FINDINGS.__get__(self, FileResult)  # type: ignore[no-any-return]
 
@@ -195,7 +197,8 @@ class CachedResult(FileResult):
         if at >= 0:
             self._lines_at = -1
             assert self._entry is not None
-            text = json.loads(self._entry[at : self._entry.index("\t", at)])
+            with _damaged(self.path):
+                text = json.loads(self._entry[at : self._entry.index("\t", at)])
             # (damaged since it was checked: the finding is then fingerprinted by its message)
             _LINES_SLOT.__set__(self, text if isinstance(text, str) and _LINES.fullmatch(text) else "")
             self._let_go()
@@ -471,8 +474,9 @@ def declared_keys(result: FileResult) -> list[str]:
     return [entity.key for entity in result.declared]
 
 
-# What decoding a damaged entry raises (JSON of the wrong shape: a list too short, a string for a list).
-_UNREADABLE = (ValueError, KeyError, TypeError, IndexError, AttributeError)
+# What decoding a damaged entry raises (JSON of the wrong shape: a list too short, a string for a
+# list; or nested too deep to decode).
+_UNREADABLE = (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
 
 
 class DamagedPack(ValueError):
@@ -612,7 +616,7 @@ class ResultCache:
             try:
                 with self.path.open("rb") as pack:
                     self._read(pack)
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 self._old, self._old_stats, self._fold = {}, {}, None  # (a pack that is not ASCII is no pack)
         return self._old
 
