@@ -171,3 +171,23 @@ def test_a_file_found_under_another_checkout_is_not_answered_with_the_first_ones
     fresh = run_cli(*args, "--no-cache", "inner", ".", cwd=outer)
     assert '"offline"' in fresh.stdout
     assert run_cli(*args, "--cache-dir", str(cache), "inner", ".", cwd=outer).stdout == fresh.stdout
+
+
+def test_a_result_that_asked_the_network_leaves_the_pack_as_it_was(tmp_path: Path, run_cli: RunCli) -> None:
+    """A file whose result depends on Bitbucket (here an offline target) is linted again every
+    run, never stored: its stat record, naming a result the pack lacks, must not be kept either,
+    or every warm run would write the whole pack again."""
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    target = "https://bitbucket.org/ws/elsewhere/src/main/t.yaml"
+    location = f"apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: loc\nspec:\n  targets:\n    - {target}\n"
+    write(root, {"catalog-info.yaml": location, "team/catalog-info.yaml": group("team-a")})
+    args = ("lint", "--offline", "--format", "json", "--fail-on", "never", ".")
+    first = run_cli(*args, "--cache-dir", str(cache), cwd=root)
+    assert '"offline"' in first.stdout
+    (pack,) = (cache / "packs").glob("*.pack")
+    records = _records(cache)
+    assert [stat_id.split("\0")[1] for stat_id in records] == ["team/catalog-info.yaml"]
+    written = pack.stat().st_mtime_ns, pack.read_bytes()
+    again = run_cli(*args, "--cache-dir", str(cache), cwd=root)
+    assert again.stdout == first.stdout == run_cli(*args, "--no-cache", cwd=root).stdout
+    assert (pack.stat().st_mtime_ns, pack.read_bytes()) == written

@@ -108,6 +108,7 @@ def test_the_stat_records_written_in_slices_are_one_json_object(tmp_path: Path, 
     monkeypatch.setattr(cachemod, "_STATS_SLICE", 2)
     store = ResultCache(tmp_path)
     records = {f"/r/{i}\0s{i}\0url": f"{i} 2 3 4 {'k' * 64} {'b' * 40}" for i in range(5)}
+    store.put("k" * 64, FileResult("a.yaml"))  # (a record is kept with the result it names)
     for i, real in enumerate(records):
         store.remember_stat(real, f"{i} 2 3 4", "k" * 64, "b" * 40)
     store.save()

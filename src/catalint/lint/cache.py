@@ -599,6 +599,7 @@ class ResultCache:
         self._changed = False  # whether the pack needs writing (besides its stat signatures)
         self._stats: dict[str, str] = {}
         self._stats_changed = False  # whether `_stats` differs from the old records it took
+        self._awaited: dict[str, tuple[str, str]] = {}  # key -> (stat id, record), kept once `put`
         self._kept: dict[str, str] = {}  # lines of entries served from the pack, written back as read
         # Plain entries served decoded (the pack had no fold, or the run is not lazy).
         self._plain_hits: dict[str, FileResult] = {}
@@ -705,8 +706,16 @@ class ResultCache:
             self._old_stats[real] = self._stats.pop(real)
 
     def remember_stat(self, real: str, signature: str, key: str, blob: str) -> None:
-        self._stats[real] = f"{signature} {key} {blob}"
-        self._stats_changed = True
+        """Record that the file (`real`, as for `unchanged`) with `signature` has the bytes of
+        `blob` and the result under `key`: now if the pack holds that result, else once it is
+        `put`. A record naming a result the pack lacks saves no read, and a result that is never
+        stored (one that asked the network) would make every run write the pack again."""
+        record = f"{signature} {key} {blob}"
+        if key in self._kept or key in self._new:
+            self._stats[real] = record
+            self._stats_changed = True
+        else:
+            self._awaited[key] = (real, record)
 
     def get(self, key: str, path: str | None = None) -> FileResult | None:
         """The result stored under `key`; `path`, the path it is expected to have (shared)."""
@@ -740,6 +749,10 @@ class ResultCache:
         self._new[key] = result
         self._kept.pop(key, None)
         self._changed = True
+        awaited = self._awaited.pop(key, None)
+        if awaited is not None:
+            self._stats[awaited[0]] = awaited[1]
+            self._stats_changed = True
 
     def save(self) -> None:
         """Write the pack, then let go of it: the run's remaining steps need none of it."""
@@ -756,6 +769,7 @@ class ResultCache:
         # another reads none of it)
         self.served_lazily, self.fold = lazy, used if lazy else Fold()
         self._old, self._new, self._stats, self._kept, self._old_stats = {}, {}, {}, {}, {}
+        self._awaited = {}
         self._fold, self._plain_hits, self._lazy_hits, self._refused = None, {}, {}, {}
 
     def _used_fold(self) -> Fold:

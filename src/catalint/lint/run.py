@@ -371,9 +371,10 @@ class _LocalRun:
             return None, "", None
         blob = cachemod.blob_id(content)
         key = self.key_of(blob, job, display)
+        hit = store.get(key, display)
         if signature:
             store.remember_stat(stat_id, signature, key, blob)
-        return store.get(key, display), key, content
+        return hit, key, content
 
     def look_ahead(self, listing: GitListing) -> None:
         """Look up the result of every file git's index lists under a walked root, by its blob
