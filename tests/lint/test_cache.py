@@ -98,13 +98,13 @@ def test_a_stat_record_names_the_real_path_only_where_it_is_not_the_shown_one(tm
     assert not any(rule == "field-format" for rule, _, _ in _lint(root, cache))
     real = os.path.realpath(root / "store" / "one.yaml")
     assert sorted(_records(cache)) == [
-        "\0plain/catalog-info.yaml\0\0url",
-        f"{real}\0linked/catalog-info.yaml\0\0url",
+        "\0plain/catalog-info.yaml\0\0\0url",
+        f"{real}\0linked/catalog-info.yaml\0\0\0url",
     ]
     link.unlink()
     link.symlink_to("../store/two.yaml")
     assert any(rule == "field-format" for rule, _, _ in _lint(root, cache))
-    assert f"{os.path.realpath(root / 'store' / 'two.yaml')}\0linked/catalog-info.yaml\0\0url" in _records(cache)
+    assert f"{os.path.realpath(root / 'store' / 'two.yaml')}\0linked/catalog-info.yaml\0\0\0url" in _records(cache)
 
 
 def test_two_checkouts_linted_from_each_other_keep_their_own_results(tmp_path: Path, run_cli: RunCli) -> None:
@@ -191,3 +191,23 @@ def test_a_result_that_asked_the_network_leaves_the_pack_as_it_was(tmp_path: Pat
     again = run_cli(*args, "--cache-dir", str(cache), cwd=root)
     assert again.stdout == first.stdout == run_cli(*args, "--no-cache", cwd=root).stdout
     assert (pack.stat().st_mtime_ns, pack.read_bytes()) == written
+
+
+@pytest.mark.parametrize("order", [(".", "inner"), ("inner", ".")])
+def test_a_file_found_under_another_root_is_judged_from_that_root(
+    tmp_path: Path, run_cli: RunCli, order: tuple[str, str]
+) -> None:
+    """A Location in the nested repository `inner` names `../docs/comp.yaml`: inside the outer
+    checkout when the file is found under it, out of `inner` when found under `inner`. The two
+    runs share a pack; a key and a stat record hold the checkout root."""
+    outer, cache = tmp_path / "outer", tmp_path / "cache"
+    write(outer, {"docs/comp.yaml": group("team-a")})
+    location = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: inner\nspec:\n  targets:\n    - ../docs/comp.yaml\n"
+    write(outer, {"inner/catalog-info.yaml": location})
+    git(outer, "init", "-q", "-b", "main")
+    git(outer / "inner", "init", "-q", "-b", "main")
+    args = ("lint", "--offline", "--format", "json", "--fail-on", "never")
+    run_cli(*args, "--cache-dir", str(cache), *order, cwd=outer)
+    swapped = order[::-1]
+    fresh = run_cli(*args, "--no-cache", *swapped, cwd=outer)
+    assert run_cli(*args, "--cache-dir", str(cache), *swapped, cwd=outer).stdout == fresh.stdout

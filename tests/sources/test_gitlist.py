@@ -251,10 +251,10 @@ def test_a_fresh_clone_is_answered_from_the_cache_without_reading_a_file(
     after = _stat_records(base_cache)
     # (a record's id: the path shown, the repository (none), as what; the real path too only where
     # it is not the shown one's)
-    assert sorted(stats) == sorted(f"\0{folder}/{NAME}\0\0url" for folder in ["teams", *(f"s{i}" for i in range(6))])
+    assert sorted(stats) == sorted(f"\0{folder}/{NAME}\0\0\0url" for folder in ["teams", *(f"s{i}" for i in range(6))])
     unchanged = [stat_id for stat_id in stats if not stat_id.startswith("\0s0/")]
     assert len(unchanged) == 6 and all(after[stat_id] == stats[stat_id] for stat_id in unchanged)  # (kept as read: no stat, no read)
-    assert after[f"\0s0/{NAME}\0\0url"] != stats[f"\0s0/{NAME}\0\0url"]
+    assert after[f"\0s0/{NAME}\0\0\0url"] != stats[f"\0s0/{NAME}\0\0\0url"]
 
 
 def _stat_records(cache: Path) -> dict[str, str]:

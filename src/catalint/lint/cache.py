@@ -47,8 +47,8 @@ def default_dir() -> Path:
 # not, its digest, its dependencies, the entities it declares), the pack's fold (lint/fold.py) on
 # its second line, and a checksum as its last; 11: a key holds the file's git blob id, not its bytes;
 # 12: keys of 128 bits, and a stat record's id without the real path where it is the shown one's,
-# with the checkout's Bitbucket repository.
-FORMAT = "12"
+# with the checkout's Bitbucket repository; 13: keys and stat records' ids hold the checkout root.
+FORMAT = "13"
 
 
 def blob_id(content: bytes) -> str:

@@ -235,18 +235,19 @@ def _stdin_job(stdin: Stdin) -> Job:
     return Job(str(stdin.path), root, Origin(), "url", os.path.realpath(stdin.path), stdin.content, stdin.display)
 
 
-def _stat_id(real: str, display: str, location_type: str, base: str, identity: str) -> str:
-    """What a file's stat record in the cache is filed under: the file, as shown, in what
-    repository, as what. The record names the file's key, trusted without being made again (a
-    hash per file), so the id holds all the key holds but the bytes: the Bitbucket repository its
-    checkout is (`identity`, "" for none) among them, else a checkout whose `origin` changed
-    would be answered with the old repository's results. The real path is left out (empty) where
-    it is `base` (the working directory's, as `display_from` has it, which names the pack)
-    joined with the path shown: most files, whose ids were a twentieth of a warm run's peak at
-    30,000 files. The type, which a Location entity names, comes last: it may hold anything."""
+def _stat_id(real: str, display: str, location_type: str, base: str, place: str) -> str:
+    """What a file's stat record in the cache is filed under: the file, as shown, where (its
+    checkout root and the Bitbucket repository that is: `_LocalRun.place`), as what. The record
+    names the file's key, trusted without being made again (a hash per file), so the id holds
+    all the key holds but the bytes: else a checkout whose `origin` changed, or a file found
+    under another root (`lint . inner`, then `lint inner .`), would be answered with results
+    made elsewhere. The real path is left out (empty) where it is `base` (the working
+    directory's, as `display_from` has it, which names the pack) joined with the path shown:
+    most files, whose ids were a twentieth of a warm run's peak at 30,000 files. The type, which
+    a Location entity names, comes last: it may hold anything."""
     if len(real) == len(base) + len(display) and real.startswith(base) and real.endswith(display):
         real = ""
-    return "\0".join((real, display, identity, location_type))
+    return "\0".join((real, display, place, location_type))
 
 
 def _listed(request: LintRequest, folder: Path) -> list[tuple[str, str, str]] | None:
@@ -330,11 +331,18 @@ class _LocalRun:
         # Results looked up ahead by blob id while git went through the tree (`look_ahead`): real
         # path -> (stat id, blob, result, key), taken by `cached`; what is left is given back.
         self.ahead: dict[str, tuple[str, str, FileResult, str]] = {}
+        self.places: dict[Path, str] = {}  # see `place`
 
-    def identity(self, root: Path) -> str:
-        """The Bitbucket repository the checkout at `root` is, as keys hold it ("" for none)."""
-        checkout = self.checkout_of(root)
-        return checkout.key if checkout is not None else ""
+    def place(self, root: Path) -> str:
+        """Where the results of files under the checkout `root` are made, as keys hold it: the
+        Bitbucket repository it is ("" for none; a URL into it is read from the tree) and the
+        root itself, shown as files are ("" for the working directory; a target may leave it)."""
+        place = self.places.get(root)
+        if place is None:
+            checkout = self.checkout_of(root)
+            shown = "" if root == self.request.cwd else self.display(root)
+            place = self.places[root] = (checkout.key if checkout is not None else "") + "\0" + shown
+        return place
 
     def checkout_of(self, root: Path) -> Checkout | None:
         if self.request.checkout_for is None:
@@ -348,7 +356,7 @@ class _LocalRun:
         store = self.store
         if store is None:
             return None, "", None
-        stat_id = _stat_id(job.real, display, job.location_type, self.base, self.identity(job.root))
+        stat_id = _stat_id(job.real, display, job.location_type, self.base, self.place(job.root))
         ahead = self.taken_ahead(job, stat_id) if self.ahead else None
         if ahead is not None:
             return ahead[0], ahead[1], None
@@ -391,7 +399,7 @@ class _LocalRun:
             for file, real, blob in listing.early(path):
                 display = self.display(file)
                 # (a walked root's files: see `discover`)
-                stat_id = _stat_id(real, display, "url", self.base, self.identity(root))
+                stat_id = _stat_id(real, display, "url", self.base, self.place(root))
                 found = store.vouched(stat_id, blob, display, functools.partial(self._key, blob, root, "url", display))
                 if found is not None:
                     self.ahead[real] = (stat_id, blob, found[0], found[1])
@@ -421,8 +429,7 @@ class _LocalRun:
         return self._key(blob, job.root, job.location_type, display)
 
     def _key(self, blob: str, root: Path, location_type: str, display: str) -> str:
-        identity = self.identity(root)
-        where = display + "\0" + location_type + ("\0" + identity if identity else "")
+        where = display + "\0" + location_type + "\0" + self.place(root)
         return cachemod.key_for_blob(blob, where, self.fingerprint)
 
     def lint(self, work: list[tuple[Job, str, bytes | None]], remote: RemoteReader) -> list[FileResult]:
