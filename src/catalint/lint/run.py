@@ -27,7 +27,7 @@ from catalint.resolve.local import find_root
 from catalint.rules import duplicate_entity, unresolved_ref
 from catalint.rules.catalog_rules import ID as CATALOG_RULES
 from catalint.rules.unverified import NOT_VERIFIED
-from catalint.sources.files import REMOTE_DEP, display_from, walk
+from catalint.sources.files import REMOTE_DEP, display_base, display_from, walk
 from catalint.sources.listings import Listings
 
 if TYPE_CHECKING:
@@ -327,7 +327,7 @@ class _LocalRun:
         self.home = find_root(request.cwd)
         self.pool: Executor | None = None
         self.display = display_from(request.cwd)
-        self.base = str(request.cwd).rstrip(os.sep) + os.sep  # (as `display` has it)
+        self.base = display_base(request.cwd)
         # Results looked up ahead by blob id while git went through the tree (`look_ahead`): real
         # path -> (stat id, blob, result, key), taken by `cached`; what is left is given back.
         self.ahead: dict[str, tuple[str, str, FileResult, str]] = {}
